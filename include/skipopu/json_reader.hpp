@@ -1,0 +1,66 @@
+// Validated, path-tracking reads from a JSON document.
+//
+// Every config, model card, preset and sweep spec is parsed once through this reader
+// into a plain struct. A missing key, a wrong type, an out-of-range value or an
+// unknown key is an InputError naming the file, the JSON path (RFC 6901 style,
+// e.g. /hbm/pseudo_channels) and what was expected. There are no silent defaults:
+// a key is either required or explicitly optional with its default in the caller.
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace skipopu {
+
+using Json = nlohmann::json;
+
+// Reads and parses a JSON file; malformed JSON becomes an InputError with line/column.
+Json load_json_file(const std::string& path);
+
+class JsonReader {
+ public:
+  // `node` must outlive the reader. `path` is the JSON path of `node` ("" for root).
+  JsonReader(const Json& node, std::string file, std::string path = "");
+
+  bool has(const char* key) const;
+  JsonReader object(const char* key);
+  // Each element of an array of objects.
+  std::vector<JsonReader> objects(const char* key);
+  const Json& raw(const char* key);  // marks the key used, no validation
+
+  uint64_t u64(const char* key, uint64_t lo, uint64_t hi);
+  int64_t i64(const char* key, int64_t lo, int64_t hi);
+  double real(const char* key, double lo, double hi);
+  bool boolean(const char* key);
+  std::string str(const char* key);
+  // One of `choices`; the error lists them.
+  std::string choice(const char* key, std::initializer_list<const char*> choices);
+  std::vector<uint64_t> u64_list(const char* key, uint64_t lo, uint64_t hi);
+
+  // Throws on the first key of this object that no getter asked for.
+  void finish() const;
+
+  [[noreturn]] void fail(const char* key, const std::string& what) const;
+  const std::string& file() const { return file_; }
+  std::string path_of(const char* key) const { return path_ + "/" + key; }
+
+ private:
+  const Json& get(const char* key, const char* expected);
+  const Json* node_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+// Applies "a.b.c=value" overrides to a document in place. The key path must already
+// exist (so a typo is an error, not a new key); value is parsed as JSON, or taken as
+// a string if it is not valid JSON. `origin` names the source in errors (e.g. "--set").
+void apply_override(Json& doc, const std::string& assignment, const std::string& origin);
+
+// Deep merge: objects merge key by key, anything else in `over` replaces `base`.
+void merge_json(Json& base, const Json& over);
+
+}  // namespace skipopu
