@@ -60,6 +60,12 @@ std::string num(double v) {  // shortest text that reads back as the same double
   return buf;
 }
 
+std::string approx(double v) {  // computed values in messages
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 bool in_range(double v, double lo, double hi) { return v >= lo && v <= hi; }  // false for NaN
 
 [[noreturn]] void bad(const std::string& option, const std::string& what) {
@@ -112,10 +118,10 @@ Rates profile_rates(const ModelCard& m, const TraceProfile& p) {
   const double cap = p.max_layer_rate / (1 + p.drift);  // drift never pushes a rate above max
   const double attn_mean = 2 * p.skip * p.attn_share, mlp_mean = 2 * p.skip * (1 - p.attn_share);
   if (attn_mean > cap)
-    bad("skip", "attention would skip " + num(attn_mean) + " of its modules, above --max-layer-rate/(1+drift) = " +
-                    num(cap) + "; lower --skip or --attn-share");
+    bad("skip", "attention would skip " + approx(attn_mean) + " of its modules, above --max-layer-rate/(1+drift) = " +
+                    approx(cap) + "; lower --skip or --attn-share");
   if (mlp_mean > cap)
-    bad("skip", "MLP would skip " + num(mlp_mean) + " of its modules, above --max-layer-rate/(1+drift) = " + num(cap) +
+    bad("skip", "MLP would skip " + approx(mlp_mean) + " of its modules, above --max-layer-rate/(1+drift) = " + approx(cap) +
                     "; lower --skip or raise --attn-share");
   r.attn = layer_rates(m, p, attn_mean, cap);
   r.mlp = layer_rates(m, p, mlp_mean, cap);
@@ -126,8 +132,8 @@ Rates profile_rates(const ModelCard& m, const TraceProfile& p) {
       const double a = r.attn[l - 1] * (1 + p.drift), b = r.attn[l] * (1 + p.drift);
       if (a + b > 1)
         bad("skip", "pattern nonconsecutive needs attention skip rates of neighbouring layers to sum to at most 1; "
-                    "layers " + std::to_string(l - 1) + " and " + std::to_string(l) + " would need " + num(a) + " + " +
-                    num(b) + "; lower --skip, --attn-share or --drift");
+                    "layers " + std::to_string(l - 1) + " and " + std::to_string(l) + " would need " + approx(a) + " + " +
+                    approx(b) + "; lower --skip, --attn-share or --drift");
     }
   }
   return r;
@@ -165,7 +171,7 @@ void validate_profile(const ModelCard& m, const TraceProfile& p) {
   need_fraction("layer-corr", p.layer_corr);
   need_fraction("drift", p.drift);
   if (!(p.token_corr + p.layer_corr <= 1))
-    bad("layer-corr", "expected --token-corr + --layer-corr <= 1, got " + num(p.token_corr + p.layer_corr));
+    bad("layer-corr", "expected --token-corr + --layer-corr <= 1, got " + approx(p.token_corr + p.layer_corr));
   if (p.pattern != SkipPattern::dense) profile_rates(m, p);  // feasibility
 }
 
