@@ -67,6 +67,7 @@ class TraceReader {
   std::string path_;
   std::ifstream in_;
   std::string buf_;
+  std::string end_line_;  // "end N", built once: next() allocates nothing
   uint64_t line_ = 0;
   TraceHeader header_;
   uint64_t model_line_ = 0, layers_line_ = 0, decode_line_ = 0;

@@ -116,6 +116,7 @@ TraceReader::TraceReader(const std::string& path) : path_(path), in_(path, std::
     if (!read_line()) fail_at(line_ + 1, "expected 'tokens', got end of file (file truncated?)");
   } while (!buf_.empty() && buf_[0] == '#');
   if (buf_ != "tokens") fail("expected 'tokens' after the 'source' line, got " + quoted(buf_));
+  end_line_ = "end " + std::to_string(header_.tokens());
 }
 
 void TraceReader::check_model(const ModelCard& m) const {
@@ -151,7 +152,7 @@ void TraceReader::parse_mask(size_t begin, const char* which, std::vector<uint64
 bool TraceReader::next(TokenRecord& rec) {
   if (done_) return false;
   const uint64_t total = header_.tokens();
-  const std::string end_line = "end " + std::to_string(total);
+  const std::string& end_line = end_line_;
   if (!read_line())
     fail_at(line_ + 1, "expected a token line or '" + end_line + "', got end of file (file truncated?)");
   const uint64_t seen = seen_prompt_ + seen_decode_;

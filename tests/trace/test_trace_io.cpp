@@ -48,6 +48,19 @@ std::string msg(const std::string& name, int line, const std::string& what) {
   return scratch(name) + ": line " + std::to_string(line) + ": " + what;
 }
 
+struct Malformed {
+  std::string name, text;  // scratch file name, its contents
+  int line;                // expected line number and message
+  std::string what;
+};
+
+void check_errors(const std::vector<Malformed>& cases) {
+  for (const Malformed& c : cases) {
+    INFO(c.name);
+    CHECK(error_of(c.name, c.text) == msg(c.name, c.line, c.what));
+  }
+}
+
 std::string replace(std::string s, const std::string& from, const std::string& to) {
   const size_t at = s.find(from);
   REQUIRE(at != std::string::npos);
@@ -158,71 +171,51 @@ TEST_CASE("writer rejects too few tokens and out-of-order phases") {
 }
 
 TEST_CASE("malformed header lines are rejected with line and expectation") {
-  CHECK(error_of("empty.trace", "") == msg("empty.trace", 1, "expected 'skipopu-trace 1', got an empty file"));
-  CHECK(error_of("magic.trace", replace(kValid, "skipopu-trace 1", "hello")) ==
-        msg("magic.trace", 1, "expected 'skipopu-trace 1' (first line of a SkipOPU trace), got 'hello'"));
-  CHECK(error_of("version.trace", replace(kValid, "skipopu-trace 1", "skipopu-trace 2")) ==
-        msg("version.trace", 1, "expected format version 1 ('skipopu-trace 1'), got 'skipopu-trace 2'"));
+  check_errors({
+    {"empty.trace", "", 1, "expected 'skipopu-trace 1', got an empty file"},
+    {"magic.trace", replace(kValid, "skipopu-trace 1", "hello"), 1, "expected 'skipopu-trace 1' (first line of a SkipOPU trace), got 'hello'"},
+    {"version.trace", replace(kValid, "skipopu-trace 1", "skipopu-trace 2"), 1, "expected format version 1 ('skipopu-trace 1'), got 'skipopu-trace 2'"},
+  });
   const std::string order = " (header keys in order: model, layers, prompt, decode, source, then 'tokens')";
-  CHECK(error_of("missing.trace", replace(kValid, "layers 3\n", "")) ==
-        msg("missing.trace", 4, "expected header key 'layers', got 'prompt'" + order));
-  CHECK(error_of("unknown.trace", replace(kValid, "layers 3\n", "layer 3\n")) ==
-        msg("unknown.trace", 4, "expected header key 'layers', got unknown key 'layer'" + order));
-  CHECK(error_of("nosource.trace", replace(kValid, "source hand-written\n", "")) ==
-        msg("nosource.trace", 7, "expected header key 'source', got 'tokens'" + order));
-  CHECK(error_of("novalue.trace", replace(kValid, "model tiny3", "model")) ==
-        msg("novalue.trace", 3, "expected a value after 'model '"));
-  CHECK(error_of("badnum.trace", replace(kValid, "layers 3", "layers -3")) ==
-        msg("badnum.trace", 4, "expected 'layers <count>' with a count from 1 to 1024, got '-3'"));
-  CHECK(error_of("badprompt.trace", replace(kValid, "prompt 2", "prompt 2x")) ==
-        msg("badprompt.trace", 5, "expected 'prompt <count>' with a count from 0 to 16777216, got '2x'"));
-  CHECK(error_of("notokens.trace", replace(kValid, "tokens\n", "")) ==
-        msg("notokens.trace", 8, "expected 'tokens' after the 'source' line, got 'P 111 111'"));
-  CHECK(error_of("truncheader.trace", "skipopu-trace 1\nmodel x\n") ==
-        msg("truncheader.trace", 3, "expected header key 'layers', got end of file (file truncated?)"));
-  CHECK(error_of("zero.trace", replace(replace(kHead, "prompt 2", "prompt 0"), "decode 1", "decode 0") + "end 0\n") ==
-        msg("zero.trace", 6, "expected prompt + decode >= 1, got 0 tokens"));
+  check_errors({
+    {"missing.trace", replace(kValid, "layers 3\n", ""), 4, "expected header key 'layers', got 'prompt'" + order},
+    {"unknown.trace", replace(kValid, "layers 3\n", "layer 3\n"), 4, "expected header key 'layers', got unknown key 'layer'" + order},
+    {"nosource.trace", replace(kValid, "source hand-written\n", ""), 7, "expected header key 'source', got 'tokens'" + order},
+    {"novalue.trace", replace(kValid, "model tiny3", "model"), 3, "expected a value after 'model '"},
+    {"badnum.trace", replace(kValid, "layers 3", "layers -3"), 4, "expected 'layers <count>' with a count from 1 to 1024, got '-3'"},
+    {"badprompt.trace", replace(kValid, "prompt 2", "prompt 2x"), 5, "expected 'prompt <count>' with a count from 0 to 16777216, got '2x'"},
+    {"notokens.trace", replace(kValid, "tokens\n", ""), 8, "expected 'tokens' after the 'source' line, got 'P 111 111'"},
+    {"truncheader.trace", "skipopu-trace 1\nmodel x\n", 3, "expected header key 'layers', got end of file (file truncated?)"},
+    {"zero.trace", replace(replace(kHead, "prompt 2", "prompt 0"), "decode 1", "decode 0") + "end 0\n", 6, "expected prompt + decode >= 1, got 0 tokens"},
+  });
 }
 
 TEST_CASE("malformed token lines are rejected with line and expectation") {
-  CHECK(error_of("short.trace", replace(kValid, "P 101 110", "P 10 110")) ==
-        msg("short.trace", 10, "expected an attention mask of 3 characters (one per layer), got 2"));
-  CHECK(error_of("long.trace", replace(kValid, "P 101 110", "P 101 1101")) ==
-        msg("long.trace", 10, "expected an MLP mask of 3 characters (one per layer), got 4"));
-  CHECK(error_of("char.trace", replace(kValid, "D 011 100", "D 011 1x0")) ==
-        msg("char.trace", 11, "expected '0' or '1' in the MLP mask, got 'x' at layer 1"));
-  CHECK(error_of("achar.trace", replace(kValid, "P 101 110", "P 1.1 110")) ==
-        msg("achar.trace", 10, "expected '0' or '1' in the attention mask, got '.' at layer 1"));
-  CHECK(error_of("fields.trace", replace(kValid, "P 101 110", "P 101  110")) ==
-        msg("fields.trace", 10, "expected 'P|D <attention mask> <MLP mask>': 3 fields separated by single spaces"));
-  CHECK(error_of("phase.trace", replace(kValid, "P 101 110", "X 101 110")) ==
-        msg("phase.trace", 10, "expected a token line 'P|D <attention mask> <MLP mask>' or 'end 3', got 'X 101 110'"));
-  CHECK(error_of("order.trace", kHead + "P 111 111\nD 011 100\nP 101 110\nend 3\n") ==
-        msg("order.trace", 10, "expected 'P': got a decode token after 1 of the header's 'prompt 2' prompt tokens"));
-  CHECK(error_of("order2.trace", replace(kHead, "prompt 2", "prompt 1") + "P 111 111\nD 011 100\nP 101 110\nend 3\n") ==
-        msg("order2.trace", 11, "expected 'D' or 'end': all prompt tokens (P) must precede the decode tokens (D)"));
-  CHECK(error_of("manyp.trace", kHead + "P 111 111\nP 111 111\nP 111 111\nend 3\n") ==
-        msg("manyp.trace", 11, "expected 'D' or 'end': more prompt tokens than the header's 'prompt 2'"));
-  CHECK(error_of("manyd.trace", kHead + kBody + "D 111 111\nend 3\n") ==
-        msg("manyd.trace", 12, "expected 'end 3': more decode tokens than the header's 'decode 1'"));
-  CHECK(error_of("few.trace", kHead + "P 111 111\nP 111 111\nend 3\n") ==
-        msg("few.trace", 11, "expected 3 token lines before 'end 3' (prompt 2 + decode 1), got 2"));
-  CHECK(error_of("comment.trace", kHead + "# late\n" + kBody + "end 3\n") ==
-        msg("comment.trace", 9, "expected a token line: comments ('#') are allowed only in the header"));
-  CHECK(error_of("empty-line.trace", kHead + "P 111 111\n\n") ==
-        msg("empty-line.trace", 10, "expected a token line 'P|D <attention mask> <MLP mask>' or 'end 3', got ''"));
+  check_errors({
+    {"short.trace", replace(kValid, "P 101 110", "P 10 110"), 10, "expected an attention mask of 3 characters (one per layer), got 2"},
+    {"long.trace", replace(kValid, "P 101 110", "P 101 1101"), 10, "expected an MLP mask of 3 characters (one per layer), got 4"},
+    {"char.trace", replace(kValid, "D 011 100", "D 011 1x0"), 11, "expected '0' or '1' in the MLP mask, got 'x' at layer 1"},
+    {"achar.trace", replace(kValid, "P 101 110", "P 1.1 110"), 10, "expected '0' or '1' in the attention mask, got '.' at layer 1"},
+    {"fields.trace", replace(kValid, "P 101 110", "P 101  110"), 10, "expected 'P|D <attention mask> <MLP mask>': 3 fields separated by single spaces"},
+    {"phase.trace", replace(kValid, "P 101 110", "X 101 110"), 10, "expected a token line 'P|D <attention mask> <MLP mask>' or 'end 3', got 'X 101 110'"},
+    {"order.trace", kHead + "P 111 111\nD 011 100\nP 101 110\nend 3\n", 10, "expected 'P': got a decode token after 1 of the header's 'prompt 2' prompt tokens"},
+    {"order2.trace", replace(kHead, "prompt 2", "prompt 1") + "P 111 111\nD 011 100\nP 101 110\nend 3\n", 11, "expected 'D' or 'end': all prompt tokens (P) must precede the decode tokens (D)"},
+    {"manyp.trace", kHead + "P 111 111\nP 111 111\nP 111 111\nend 3\n", 11, "expected 'D' or 'end': more prompt tokens than the header's 'prompt 2'"},
+    {"manyd.trace", kHead + kBody + "D 111 111\nend 3\n", 12, "expected 'end 3': more decode tokens than the header's 'decode 1'"},
+    {"few.trace", kHead + "P 111 111\nP 111 111\nend 3\n", 11, "expected 3 token lines before 'end 3' (prompt 2 + decode 1), got 2"},
+    {"comment.trace", kHead + "# late\n" + kBody + "end 3\n", 9, "expected a token line: comments ('#') are allowed only in the header"},
+    {"empty-line.trace", kHead + "P 111 111\n\n", 10, "expected a token line 'P|D <attention mask> <MLP mask>' or 'end 3', got ''"},
+  });
 }
 
 TEST_CASE("truncation, trailer and trailing garbage are rejected") {
-  CHECK(error_of("trunc.trace", kHead + kBody) ==
-        msg("trunc.trace", 12, "expected a token line or 'end 3', got end of file (file truncated?)"));
-  CHECK(error_of("trunc2.trace", kHead + "P 111 111\n") ==
-        msg("trunc2.trace", 10, "expected a token line or 'end 3', got end of file (file truncated?)"));
-  CHECK(error_of("badend.trace", kHead + kBody + "end 4\n") ==
-        msg("badend.trace", 12, "expected 'end 3' (the token count), got 'end 4'"));
-  CHECK(error_of("garbage.trace", kValid + "P 111 111\n") ==
-        msg("garbage.trace", 13, "expected end of file after 'end 3', got 'P 111 111'"));
-  CHECK(error_of("blank.trace", kValid + "\n") == msg("blank.trace", 13, "expected end of file after 'end 3', got ''"));
+  check_errors({
+    {"trunc.trace", kHead + kBody, 12, "expected a token line or 'end 3', got end of file (file truncated?)"},
+    {"trunc2.trace", kHead + "P 111 111\n", 10, "expected a token line or 'end 3', got end of file (file truncated?)"},
+    {"badend.trace", kHead + kBody + "end 4\n", 12, "expected 'end 3' (the token count), got 'end 4'"},
+    {"garbage.trace", kValid + "P 111 111\n", 13, "expected end of file after 'end 3', got 'P 111 111'"},
+    {"blank.trace", kValid + "\n", 13, "expected end of file after 'end 3', got ''"},
+  });
   // A missing final newline after the trailer is accepted.
   CHECK(error_of("nonl.trace", kHead + kBody + "end 3") == "");
 }
@@ -231,8 +224,10 @@ TEST_CASE("CRLF line endings are rejected on any line") {
   const std::string crlf_first = replace(kValid, "skipopu-trace 1\n", "skipopu-trace 1\r\n");
   const std::string crlf_token = replace(kValid, "D 011 100\n", "D 011 100\r\n");
   const std::string what = "expected LF line endings, found CR (CRLF); convert the file, e.g. with dos2unix";
-  CHECK(error_of("crlf1.trace", crlf_first) == msg("crlf1.trace", 1, what));
-  CHECK(error_of("crlf2.trace", crlf_token) == msg("crlf2.trace", 11, what));
+  check_errors({
+    {"crlf1.trace", crlf_first, 1, what},
+    {"crlf2.trace", crlf_token, 11, what},
+  });
 }
 
 TEST_CASE("missing file is an input error naming it") {
@@ -265,4 +260,35 @@ TEST_CASE("check_model rejects a trace that does not fit its model card") {
         msg("layers.trace", 3, "layers: expected 2 (model tiny), got 3"));
   CHECK(err("len.trace", replace(ok, "decode 1", "decode 4096")) ==
         msg("len.trace", 5, "prompt + decode: expected at most 4096 tokens (max_seq_len of model tiny), got 1 + 4096 = 4097"));
+}
+
+TEST_CASE("the example in traces/README.md is a valid trace") {
+  const std::string readme = read_file(trace_test::data("traces/README.md"));
+  const size_t begin = readme.find("```\nskipopu-trace 1\n");
+  REQUIRE(begin != std::string::npos);
+  const size_t end = readme.find("```", begin + 4);
+  REQUIRE(end != std::string::npos);
+  const std::string path = write_file("readme-example.trace", readme.substr(begin + 4, end - begin - 4));
+  TraceReader r(path);
+  r.check_model(trace_test::model("tiny"));
+  const TraceSummary s = summarize_trace(r);
+  CHECK(s.prompt_tokens == 3);
+  CHECK(s.decode_tokens == 2);
+  CHECK(s.attn_skipped == std::vector<uint64_t>{1, 1});  // "P 10" at token 1, "D 01" at token 3
+  CHECK(s.mlp_skipped == std::vector<uint64_t>{1, 0});   // "P 11 01" at token 2
+}
+
+TEST_CASE("next() reuses the record's buffers") {
+  TraceReader r(trace_test::data("traces/llama2-7b-p256-d64.trace"));
+  TokenRecord rec;
+  REQUIRE(r.next(rec));
+  const uint64_t* attn = rec.attn.data();
+  const uint64_t* mlp = rec.mlp.data();
+  uint32_t n = 1;
+  while (r.next(rec)) {
+    CHECK(rec.attn.data() == attn);
+    CHECK(rec.mlp.data() == mlp);
+    ++n;
+  }
+  CHECK(n == 320);
 }
