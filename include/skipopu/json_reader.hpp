@@ -55,9 +55,10 @@ class JsonReader {
   std::set<std::string> used_;
 };
 
-// Applies "a.b.c=value" overrides to a document in place. The key path must already
-// exist (so a typo is an error, not a new key); value is parsed as JSON, or taken as
-// a string if it is not valid JSON. `origin` names the source in errors (e.g. "--set").
+// Applies "a.b.c=value" overrides to a document in place; value is parsed as JSON, or
+// taken as a string if it is not valid JSON. A key that does not exist is created, and the
+// schema validation that follows rejects it if it is not part of the schema (so a typo is
+// still an error naming its path). `origin` names the source in errors (e.g. "--set").
 void apply_override(Json& doc, const std::string& assignment, const std::string& origin);
 
 // Deep merge: objects merge key by key, anything else in `over` replaces `base`.

@@ -1,5 +1,41 @@
+// skipopu run: replay a trace on a hardware config; print the report, write it as JSON.
+#include <cstdio>
+#include <fstream>
 #include <iostream>
-#include "commands.hpp"
+
+#include "options.hpp"
+#include "output.hpp"
+#include "skipopu/config.hpp"
+#include "skipopu/skipopu_top.hpp"
+
 namespace skipopu::cli {
-int cmd_run(const Args&) { std::cerr << "skipopu: 'run' is not implemented yet\n"; return kExitInternal; }
+
+int cmd_run(const Args& args) {
+  po::options_description desc("options");
+  std::string config, model, trace, json_out, data_dir = SKIPOPU_DATA_DIR;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  desc.add_options()
+      ("config,c", po::value(&config)->default_value(data_dir + "/configs/u280.json"), "hardware config (JSON)")
+      ("model,m", po::value(&model), "model card name or path (default: the trace's model)")
+      ("trace,t", po::value(&trace)->required(), "trace file")
+      ("set,s", po::value(&sets)->composing(), "override a config key: key.path=value (repeatable)")
+      ("json,j", po::value(&json_out), "also write the report as JSON to this file")
+      ("quiet,q", po::bool_switch(&quiet), "do not print the text report")
+      ("data-dir", po::value(&data_dir), "where models/ and configs/hbm/ live");
+  po::variables_map vm;
+  if (!parse_options("run", args, desc, vm, "--trace FILE [--config FILE] [--set k=v ...] [--json OUT]")) return kExitOk;
+  if (!vm.count("config") || vm["config"].defaulted()) config = data_dir + "/configs/u280.json";
+
+  const HardwareConfig cfg = load_hardware_config(config, sets, data_dir);
+  if (model.empty()) {
+    TraceReader peek(trace);
+    model = peek.header().model;
+  }
+  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace);
+  if (!quiet) std::cout << rep.text;
+  if (!json_out.empty()) write_file_atomically(json_out, rep.json.dump(2) + "\n");
+  return kExitOk;
 }
+
+}  // namespace skipopu::cli

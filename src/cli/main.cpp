@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "output.hpp"
 #include "skipopu/error.hpp"
 
 namespace {
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
     skipopu::cli::Args args(argv + 2, argv + argc);
     try {
       return c.fn(args);
+    } catch (const skipopu::cli::OutputError& e) {
+      std::cerr << "skipopu " << cmd << ": error: " << e.what() << "\n";
+      return skipopu::cli::kExitOutput;
     } catch (const skipopu::InputError& e) {
       std::cerr << "skipopu " << cmd << ": error: " << e.what() << "\n";
       return skipopu::cli::kExitInput;

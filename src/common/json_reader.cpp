@@ -165,13 +165,16 @@ void apply_override(Json& doc, const std::string& assignment, const std::string&
     throw_input_error(origin, assignment, "expected key.path=value");
   const std::string key = assignment.substr(0, eq);
   const std::string value = assignment.substr(eq + 1);
+  // Missing keys are created here; schema validation afterwards rejects any key that is
+  // not part of the schema, naming its JSON path -- one place decides what is valid.
   Json* node = &doc;
   size_t start = 0;
   while (true) {
     const size_t dot = key.find('.', start);
     const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object() || !node->contains(part))
-      throw_input_error(origin, key, "no such key in the config (overrides may only change existing keys)");
+    if (part.empty()) throw_input_error(origin, key, "empty key path component");
+    if (!node->is_object())
+      throw_input_error(origin, key, "'" + part + "' is below a value that is not an object");
     node = &(*node)[part];
     if (dot == std::string::npos) break;
     start = dot + 1;

@@ -37,8 +37,8 @@ ModelCard load_model_card(const std::string& path) {
 }
 
 std::string resolve_model_path(const std::string& name_or_path, const std::string& data_dir) {
-  if (name_or_path.find('/') != std::string::npos || name_or_path.size() > 5 &&
-      name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0)
+  if (name_or_path.find('/') != std::string::npos || (name_or_path.size() > 5 &&
+      name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0))
     return name_or_path;
   return data_dir + "/models/" + name_or_path + ".json";
 }

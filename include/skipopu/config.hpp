@@ -1,0 +1,112 @@
+// Hardware configuration of one SkipOPU instance, parsed once from JSON into validated
+// structs (schema and every key's meaning: docs/config.md; default: configs/u280.json).
+//
+// A config file may name a "base" config (path relative to itself) and override any
+// subset of its keys; command-line --set key.path=value overrides come last. After
+// merging, every key of the schema must be present and no other key may be: a typo is
+// an error naming the file and the JSON path, never a silent default.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "skipopu/hbm/hbm_config.hpp"
+#include "skipopu/json_reader.hpp"
+
+namespace skipopu {
+
+enum class KvPolicy { Dense, Evict, Reuse };
+enum class KvMapping { Interleaved, Token };
+
+struct ClockConfig {
+  uint64_t core_hz = 0;     // PE array, nonlinear units, router, controller
+  uint32_t cdc_sync_cycles = 0;  // synchroniser stages, in cycles of the receiving clock
+  // The HBM AXI clock is the HBM preset's (hbm.axi_mhz): one source for it.
+};
+
+struct PeArrayConfig {
+  uint32_t rows = 0;  // output neurons per cycle (lanes down)
+  uint32_t cols = 0;  // input elements per cycle (lanes across)
+  uint32_t dsps = 0;  // DSP48E2 slices in the array
+  std::string layout_fp16_int4;  // DSP packing layout for activation x weight products
+  std::string layout_fp16_fp16;  // DSP packing layout for attention (Q.K^T, P.V) products
+  uint32_t pipeline_latency = 0;  // cycles from the last operand in to the last result out
+  uint64_t weight_prefetch_bytes = 0;  // weight-buffer window the DMA may run ahead
+};
+
+struct WeightFormat {
+  uint32_t bits = 0;           // weight bits (GPTQ-style fixed point)
+  uint32_t group_size = 0;     // weights per quantisation group
+  uint32_t scale_bits = 0;     // per-group scale
+  uint32_t zero_point_bits = 0;  // per-group zero point (0 = symmetric)
+  uint32_t lm_head_bits = 0;   // LM head weight bits (same group format)
+  uint32_t embedding_bits = 0; // embedding table element bits (one row read per token)
+};
+
+struct UnitTiming {
+  uint32_t elems_per_cycle = 0;  // throughput of the unit for this operation
+  uint32_t latency = 0;          // pipeline latency in cycles
+};
+
+struct NonlinearConfig {
+  UnitTiming rmsnorm_reduce;  // sum of squares (reduction part)
+  UnitTiming rmsnorm_apply;   // x * rsqrt(mean) * gamma (element-wise part)
+  UnitTiming softmax_reduce;  // running max and running sum (reduction part)
+  UnitTiming softmax_apply;   // exp(x - max) / sum (element-wise part)
+  UnitTiming swiglu;          // silu(gate) * up
+  UnitTiming rope;            // rotary position embedding on Q and K
+  UnitTiming residual;        // residual add
+  UnitTiming argmax;          // over the LM head's logits
+};
+
+struct RouterConfig {
+  uint32_t lanes = 0;    // multiply-accumulates per cycle of the d->2 dot product
+  uint32_t latency = 0;  // pipeline latency including the argmax of 2 logits
+  bool weights_on_chip = true;  // router weights held on chip (else read from HBM per use)
+  uint32_t weight_bits = 0;
+};
+
+struct KvConfig {
+  uint32_t element_bits = 0;  // K/V element format (FP16 = 16)
+  KvPolicy policy = KvPolicy::Reuse;
+  KvMapping mapping = KvMapping::Token;
+  uint32_t interleave_bytes = 0;  // granularity of the interleaved mapping across PCs
+};
+
+struct KvBufferConfig {
+  uint32_t urams = 0;       // URAM288 blocks given to the KV history buffer
+  uint32_t uram_bytes = 0;  // bytes per URAM288 (288 Kb = 36864 B)
+  bool prefetch = true;     // prefetch next layer's reused entries in the background
+};
+
+struct HardwareConfig {
+  std::string name;
+  std::string file;  // where it came from (for messages)
+  ClockConfig clocks;
+  PeArrayConfig pe;
+  WeightFormat weights;
+  uint32_t activation_bits = 0;  // FP16 activations = 16
+  NonlinearConfig nl;
+  RouterConfig router;
+  KvConfig kv;
+  KvBufferConfig kv_buffer;
+  hbm::HbmParams hbm;  // the "hbm" section: preset + overrides (docs/hbm.md)
+  bool fusion = true;  // fuse reductions/element-wise ops with the neighbouring matmul/router
+  Json resolved;       // the fully merged document (echoed into reports)
+
+  uint64_t macs_per_cycle() const { return uint64_t(pe.rows) * pe.cols; }
+  double peak_hbm_bytes_per_s() const {
+    return hbm.peak_bytes_per_s();
+  }
+  uint64_t kv_buffer_bytes() const { return uint64_t(kv_buffer.urams) * kv_buffer.uram_bytes; }
+};
+
+// Loads `path` (following "base" links), applies `overrides` ("a.b=value"), validates.
+// `data_dir` is where configs/hbm/ presets are looked up by name.
+HardwareConfig load_hardware_config(const std::string& path, const std::vector<std::string>& overrides,
+                                    const std::string& data_dir);
+
+const char* to_string(KvPolicy p);
+const char* to_string(KvMapping m);
+
+}  // namespace skipopu

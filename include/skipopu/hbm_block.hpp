@@ -1,0 +1,68 @@
+// HbmBlock: the U280's HBM (all pseudo-channels and AXI ports) as one SystemC module.
+//
+// Models: the clock-domain crossing between the core and the AXI clock, and the memory
+// timing through an hbm::Model engine ("burst" or "bank", see include/skipopu/hbm/).
+// Clients hand it an HbmJob (a list of per-pseudo-channel requests built with the
+// MemoryMap); the block submits them at the current cycle and notifies the job's event
+// when the last one completes. Like DRAMSys' controller, its thread sleeps until the
+// engine's next event or a new submission; it never ticks idle cycles.
+// Abstracts away: the AXI handshake signals (a pin-level transactor would sit between
+// this interface and a verilated HBM controller).
+#pragma once
+#include <array>
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "skipopu/hbm/hbm_model.hpp"
+#include "skipopu/memory_map.hpp"
+#include "skipopu/sim_clock.hpp"
+
+namespace skipopu {
+
+// Traffic classes, for the bytes-moved report.
+enum class Traffic : uint8_t { Weights, Embedding, KvRead, KvWrite, KvPrefetch, RouterWeights, Count };
+const char* to_string(Traffic t);
+
+struct HbmJob {
+  HbmJob() = default;
+  HbmJob(const HbmJob&) = delete;
+  HbmJob& operator=(const HbmJob&) = delete;
+  void init(uint32_t pcs, Traffic t) { reqs.reset_pcs(pcs); traffic = t; }
+  RequestList reqs;        // filled by the client, then submitted
+  Traffic traffic = Traffic::Weights;
+  uint32_t outstanding = 0;
+  uint64_t submitted_at = 0;  // core cycle
+  uint64_t first = 0;      // core cycle the first data of every request is visible (max)
+  uint64_t done = 0;       // core cycle the whole job is visible
+  sc_core::sc_event finished;
+  bool busy() const { return outstanding > 0; }
+};
+
+class HbmBlock : public sc_core::sc_module {
+ public:
+  HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
+           ClockCrossing xing);
+
+  // Submits the job's requests at the current core cycle (an empty job completes now).
+  void submit(HbmJob& job);
+  // Blocks the calling thread until the job has completed.
+  void wait_for(HbmJob& job);
+
+  uint64_t bytes(Traffic t) const { return bytes_[static_cast<size_t>(t)]; }
+  uint64_t requests() const { return requests_; }
+  void report(StatGroup& g, uint64_t end_core_cycle) const;
+
+ private:
+  void run();
+  std::unique_ptr<hbm::Model> model_;
+  const CoreClock& clk_;
+  ClockCrossing xing_;
+  sc_core::sc_event submitted_;
+  std::vector<HbmJob*> slots_;  // request id -> job (ids are sequential, slots reused)
+  uint64_t next_id_ = 0;
+  std::array<uint64_t, static_cast<size_t>(Traffic::Count)> bytes_{};
+  uint64_t requests_ = 0;
+};
+
+}  // namespace skipopu

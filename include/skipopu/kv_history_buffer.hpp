@@ -1,0 +1,58 @@
+// KvHistoryBuffer: SkipOPU's proactive on-chip KV history buffer (URAM).
+//
+// Models (policy "reuse" only): a token that skipped attention at layer l attends with
+// its entry from src(t,l) < l (kv_state.hpp). The buffer holds such reused entries, one
+// per token at most, so that layer l reads them on chip instead of with irregular HBM
+// reads. KV_PREFETCH l runs after layer l-1's routing is known: for every context token
+// whose entry at l is reused, the entry is
+//   kept      if already resident (the token keeps skipping: same source layer),
+//   captured  if its source is l-1 and layer l-1's K/V stream runs (no extra HBM read),
+//   fetched   from HBM in the background otherwise (irregular single-entry reads),
+// within the capacity (urams * uram_bytes / entry bytes), in token order; entries that
+// do not fit are misses, read from HBM by layer l's attention itself. Capacity counts
+// the entries live for layer l-1 and layer l together (both are resident during l-1).
+// Abstracts away: URAM banking and the buffer's port bandwidth (assumed to keep up with
+// the PE array).
+#pragma once
+#include <systemc>
+#include <vector>
+
+#include "skipopu/hbm_block.hpp"
+#include "skipopu/kv_state.hpp"
+#include "skipopu/memory_map.hpp"
+
+namespace skipopu {
+
+class KvHistoryBuffer : public sc_core::sc_module {
+ public:
+  KvHistoryBuffer(sc_core::sc_module_name name, const HardwareConfig& cfg, const MemoryMap& map,
+                  const KvState& kv, HbmBlock& hbm, uint32_t max_tokens);
+
+  uint64_t capacity_entries() const { return capacity_; }
+  // Plans layer l for the context tokens [0, context): issues the background fetch.
+  // `stream_prev` = layer l-1's attention read its K/V stream (captures possible).
+  void prefetch(uint32_t layer, uint32_t context, bool stream_prev);
+  // The fetch issued for `layer` (wait on it before that layer's attention), or nullptr.
+  HbmJob* pending(uint32_t layer);
+  // Whether token t's reused entry for `layer` is resident (call after prefetch(layer)).
+  bool resident(uint32_t t, uint32_t layer) const;
+  // Counts a lookup outcome (hit: served on chip; miss: read from HBM by the attention).
+  void count(bool hit) { hit ? ++hits_ : ++misses_; }
+  void report(StatGroup& g) const;
+
+ private:
+  const KvState& kv_;
+  const MemoryMap& map_;
+  HbmBlock& hbm_;
+  bool enabled_;
+  bool prefetch_on_;
+  uint64_t capacity_;
+  std::vector<int16_t> cur_, next_;  // per token: source layer of the resident entry, -1 none
+  uint32_t next_layer_ = 0;
+  bool has_next_ = false;
+  uint32_t cur_layer_ = 0;
+  HbmJob fetch_;
+  uint64_t hits_ = 0, misses_ = 0, kept_ = 0, captured_ = 0, fetched_ = 0, overflow_ = 0, peak_ = 0;
+};
+
+}  // namespace skipopu

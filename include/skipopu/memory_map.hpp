@@ -1,0 +1,79 @@
+// Where everything lives in HBM, as the overlay compiler lays it out.
+//
+// Weights: each matrix is split evenly over all pseudo-channels (PC), each PC holding one
+// contiguous slice (padded to whole AXI beats), matrices packed in program order. A
+// matrix read is therefore one sequential stream per PC.
+// KV cache: one entry = K and V of one token at one layer (2 * kv_dim elements).
+//   token mapping:       entry (t, l) lives whole in PC t mod P, at slot
+//                        (l * slots_per_layer + t / P); a layer's entries are contiguous
+//                        per PC, so reading a layer is one stream per PC.
+//   interleaved mapping: entries are laid out linearly (l * max_tokens + t) in a global
+//                        space striped over the PCs every interleave_bytes.
+// The KV region follows the weights (and the embedding table) in every PC.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "skipopu/config.hpp"
+#include "skipopu/hbm/hbm_model.hpp"
+#include "skipopu/model_card.hpp"
+#include "skipopu/program.hpp"
+
+namespace skipopu {
+
+// A list of per-PC requests being assembled; adjacent pieces in the same PC merge.
+// Storage is reused across jobs (no allocation in steady state).
+class RequestList {
+ public:
+  explicit RequestList(uint32_t pcs = 0) { reset_pcs(pcs); }
+  void reset_pcs(uint32_t pcs) { last_.assign(pcs, -1); }
+  void clear();
+  void add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write);
+  const std::vector<hbm::Request>& requests() const { return reqs_; }
+  std::vector<hbm::Request>& requests() { return reqs_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::vector<hbm::Request> reqs_;
+  std::vector<int64_t> last_;  // index of the last request per PC in reqs_, or -1
+  uint64_t bytes_ = 0;
+};
+
+class MemoryMap {
+ public:
+  MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program& p);
+
+  uint32_t pcs() const { return pcs_; }
+  uint64_t kv_entry_bytes() const { return entry_bytes_; }
+  uint64_t embedding_row_bytes() const { return emb_row_bytes_; }
+
+  // Appends the requests that read bytes [from, from+len) of matrix `m`'s per-PC slices,
+  // i.e. the same fraction of every slice (the weight DMA's prefetch window and rest).
+  void weight_slice(uint32_t m, uint64_t from_per_pc, uint64_t len_per_pc, RequestList& out) const;
+  // The same over matrices m0..m1, whose slices are adjacent in every PC (one stream).
+  void weight_range(uint32_t m0, uint32_t m1, uint64_t from_per_pc, uint64_t len_per_pc,
+                    RequestList& out) const;
+  uint64_t weight_bytes_per_pc(uint32_t m) const { return slice_bytes_[m]; }
+
+  void embedding_row(uint32_t token_id_slot, RequestList& out) const;
+  void kv_entry(uint32_t token, uint32_t layer, bool write, RequestList& out) const;
+  uint64_t bytes_per_pc_used() const { return kv_base_ + kv_bytes_per_pc_; }
+
+ private:
+  uint32_t pcs_;
+  uint32_t beat_;
+  KvMapping mapping_;
+  uint32_t interleave_;
+  uint32_t layers_;
+  uint64_t max_tokens_;
+  uint64_t entry_bytes_;
+  uint64_t emb_row_bytes_;
+  uint64_t emb_base_ = 0;      // embedding table, striped like interleaved KV
+  std::vector<uint64_t> slice_base_, slice_bytes_;
+  uint64_t kv_base_ = 0;
+  uint64_t slots_per_layer_ = 0;
+  uint64_t kv_bytes_per_pc_ = 0;
+  void striped(uint64_t base, uint64_t offset, uint64_t len, bool write, RequestList& out) const;
+};
+
+}  // namespace skipopu

@@ -1,0 +1,33 @@
+// Router: SkipGPT-style linear router in front of every attention and MLP module.
+//
+// Models: a d->2 dot product per token at `lanes` MACs per cycle plus a pipeline latency
+// (which includes the 2-way argmax); with fusion, the RMSNorm sum of squares accumulates
+// in the same pass over x. Router weights live on chip, or are read from HBM per use.
+// Abstracts away: the decision itself, which comes from the trace (the router outcome a
+// trained model would produce).
+#pragma once
+#include <systemc>
+
+#include "skipopu/config.hpp"
+#include "skipopu/hbm_block.hpp"
+#include "skipopu/stats.hpp"
+
+namespace skipopu {
+
+class Router : public sc_core::sc_module {
+ public:
+  Router(sc_core::sc_module_name name, const RouterConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
+         uint32_t pcs);
+  // Routes `tokens` token vectors of `d` elements; blocks the caller until decided.
+  void route(uint64_t tokens, uint64_t d);
+  void report(StatGroup& g, uint64_t total_cycles) const;
+
+ private:
+  const RouterConfig& cfg_;
+  const CoreClock& clk_;
+  HbmBlock& hbm_;
+  HbmJob weights_;
+  uint64_t busy_ = 0, decisions_ = 0;
+};
+
+}  // namespace skipopu

@@ -1,0 +1,96 @@
+// SkipOpuTop: the whole accelerator -- controller, router, PE array (with its DSP
+// datapath), nonlinear unit, weight DMA, KV history buffer and HBM -- replaying a trace.
+//
+// The controller executes the compiled overlay program (program.hpp) once for the
+// prefill step (all prompt tokens as a batch: matrix-matrix) and once per decoded token
+// (batch 1: matrix-vector), resolving each BRANCH from the trace's router outcomes.
+// Compute instructions (ROUTE, GEMM, ATTN, unfused nonlinear passes) run in program
+// order on their blocks; LOADW, KV_STORE and KV_PREFETCH are handed to the DMA engines
+// and overlap with compute, so weight streaming, K/V writes and next-layer K/V prefetch
+// proceed behind the current instruction as they do in hardware.
+// Abstracts away: instruction fetch/decode (one program per step is resident on chip)
+// and the host interface.
+#pragma once
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "skipopu/config.hpp"
+#include "skipopu/kv_history_buffer.hpp"
+#include "skipopu/kv_state.hpp"
+#include "skipopu/model_card.hpp"
+#include "skipopu/pe_array.hpp"
+#include "skipopu/program.hpp"
+#include "skipopu/router.hpp"
+#include "skipopu/trace.hpp"
+
+namespace skipopu {
+
+// Counters the report needs beyond the blocks' own stats.
+struct RunTotals {
+  uint64_t prefill_cycles = 0, decode_cycles = 0, end_cycle = 0;
+  uint64_t decode_tokens = 0, prompt_tokens = 0;
+  uint64_t token_cycles_min = 0, token_cycles_max = 0;
+  std::vector<uint64_t> token_cycles;  // per decoded token (bounded by the trace's decode count)
+  // Modules run / skipped, [phase][module]: phase 0 = prompt, 1 = decode.
+  uint64_t ran[2][2] = {{0, 0}, {0, 0}}, skipped[2][2] = {{0, 0}, {0, 0}};
+  // Bytes the decode workload must move (counting on-chip history hits), and by HBM.
+  uint64_t need_weights = 0, need_embedding = 0, need_router = 0, need_kv_read = 0, need_kv_write = 0;
+  uint64_t need_kv_hit = 0;
+  uint64_t hbm_decode_bytes = 0;  // physical HBM bytes during decode
+  uint64_t kv_entries_stored = 0, kv_entries_dense = 0;
+};
+
+class SkipOpuTop : public sc_core::sc_module {
+ public:
+  SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, const ModelCard& model,
+             TraceReader& trace);
+  ~SkipOpuTop() override;
+
+  const RunTotals& totals() const { return totals_; }
+  const Program& program() const { return program_; }
+  void report(StatGroup& root) const;
+
+ private:
+  struct Step;
+  void controller();
+  void run_step(Step& step);
+  void attention(Step& step, uint32_t layer, uint32_t fused_latency);
+  void kv_store(Step& step, uint32_t layer);
+  void count_modules(const TokenRecord& r, int phase);
+  uint64_t hbm_bytes_total() const;
+
+  const HardwareConfig& cfg_;
+  const ModelCard& model_;
+  TraceReader& trace_;
+  Program program_;
+  CoreClock clk_;
+  MemoryMap map_;
+  KvState kv_;
+  std::unique_ptr<HbmBlock> hbm_;
+  std::unique_ptr<WeightDma> dma_;
+  std::unique_ptr<NonlinearUnit> nl_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<PeArray> pe_;
+  std::unique_ptr<KvHistoryBuffer> kvbuf_;
+  std::array<HbmJob, 8> store_ring_;  // posted K/V writes in flight
+  size_t store_next_ = 0;
+  HbmJob embed_job_, kv_job_;
+  uint64_t load_seq_ = 0, gemm_seq_ = 0;
+  RunTotals totals_;
+  std::vector<TokenRecord> prompt_;
+  TokenRecord decode_rec_;
+  std::vector<uint32_t> active_;
+  std::vector<GemmPart> parts_;
+};
+
+// Elaborates the model, runs the whole trace, and returns the report (JSON document and
+// its text rendering). SystemC allows one simulation per process: call it once.
+struct RunReport {
+  Json json;
+  std::string text;
+};
+RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path);
+
+}  // namespace skipopu

@@ -1,0 +1,89 @@
+#include "skipopu/hbm_block.hpp"
+
+namespace skipopu {
+
+const char* to_string(Traffic t) {
+  switch (t) {
+    case Traffic::Weights: return "weights";
+    case Traffic::Embedding: return "embedding";
+    case Traffic::KvRead: return "kv_read";
+    case Traffic::KvWrite: return "kv_write";
+    case Traffic::KvPrefetch: return "kv_prefetch";
+    case Traffic::RouterWeights: return "router_weights";
+    default: return "?";
+  }
+}
+
+namespace {
+constexpr size_t kSlots = 1u << 16;  // in-flight requests the block can track
+}
+
+HbmBlock::HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
+                   ClockCrossing xing)
+    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(kSlots, nullptr) {
+  SC_HAS_PROCESS(HbmBlock);
+  SC_THREAD(run);
+}
+
+void HbmBlock::submit(HbmJob& job) {
+  sc_assert(!job.busy());
+  const uint64_t now = clk_.now();
+  job.submitted_at = now;
+  job.first = now;
+  job.done = now;
+  auto& reqs = job.reqs.requests();
+  bytes_[static_cast<size_t>(job.traffic)] += job.reqs.bytes();
+  if (reqs.empty()) return;
+  const uint64_t arrival = xing_.to_axi(now);
+  for (auto& r : reqs) {
+    const uint64_t id = next_id_++;
+    HbmJob*& slot = slots_[id % kSlots];
+    sc_assert(slot == nullptr);  // more than kSlots requests in flight
+    slot = &job;
+    r.id = id;
+    r.arrival = arrival;
+    model_->submit(r);
+    ++job.outstanding;
+    ++requests_;
+  }
+  submitted_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HbmBlock::wait_for(HbmJob& job) {
+  while (job.busy()) sc_core::wait(job.finished);
+}
+
+void HbmBlock::run() {
+  hbm::Completion c;
+  while (true) {
+    const hbm::Cycle next = model_->next_event();
+    if (next == hbm::kNever) {
+      sc_core::wait(submitted_);
+    } else {
+      const uint64_t at = xing_.to_core(next);
+      const uint64_t now = clk_.now();
+      if (at > now) sc_core::wait(clk_.cycles(at - now), submitted_);
+    }
+    const uint64_t until = xing_.visible_axi(clk_.now());
+    while (model_->pop_completion(until, c)) {
+      HbmJob*& slot = slots_[c.id % kSlots];
+      HbmJob& job = *slot;
+      slot = nullptr;
+      const uint64_t first = xing_.to_core(c.first_data);
+      const uint64_t done = xing_.to_core(c.done);
+      if (first > job.first) job.first = first;
+      if (done > job.done) job.done = done;
+      if (--job.outstanding == 0) job.finished.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+}
+
+void HbmBlock::report(StatGroup& g, uint64_t end_core_cycle) const {
+  for (size_t t = 0; t < bytes_.size(); ++t)
+    g.add(std::string("bytes_") + to_string(static_cast<Traffic>(t)), bytes_[t], "byte",
+          std::string("bytes moved for ") + to_string(static_cast<Traffic>(t)));
+  g.add("requests", requests_, "count", "per-pseudo-channel requests submitted to the HBM model");
+  model_->report(g, xing_.to_axi(end_core_cycle));
+}
+
+}  // namespace skipopu

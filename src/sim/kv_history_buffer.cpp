@@ -1,0 +1,85 @@
+#include "skipopu/kv_history_buffer.hpp"
+
+namespace skipopu {
+
+KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareConfig& cfg, const MemoryMap& map,
+                                 const KvState& kv, HbmBlock& hbm, uint32_t max_tokens)
+    : sc_module(name),
+      kv_(kv),
+      map_(map),
+      hbm_(hbm),
+      enabled_(cfg.kv.policy == KvPolicy::Reuse),
+      prefetch_on_(cfg.kv_buffer.prefetch),
+      capacity_(cfg.kv_buffer_bytes() / map.kv_entry_bytes()),
+      cur_(max_tokens, -1),
+      next_(max_tokens, -1) {
+  fetch_.init(map.pcs(), Traffic::KvPrefetch);
+}
+
+void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
+  if (!enabled_) return;
+  // The set planned for the previous layer becomes the current one.
+  if (has_next_) {
+    std::swap(cur_, next_);
+    cur_layer_ = next_layer_;
+  }
+  uint64_t live_cur = 0;
+  for (uint32_t t = 0; t < context; ++t) live_cur += cur_[t] >= 0;
+  hbm_.wait_for(fetch_);  // the previous fetch is complete before its buffer is reused
+  fetch_.reqs.clear();
+  uint64_t used = live_cur, resident = 0;
+  for (uint32_t t = 0; t < context; ++t) {
+    next_[t] = -1;
+    const int32_t s = kv_.source(t, l);
+    if (s < 0 || s == static_cast<int32_t>(l)) continue;  // no entry, or a regular one
+    if (cur_[t] == s) {  // already resident: shared between both layers' sets
+      next_[t] = static_cast<int16_t>(s);
+      ++kept_;
+      ++resident;
+      continue;
+    }
+    if (used >= capacity_) { ++overflow_; continue; }
+    if (s == static_cast<int32_t>(l) - 1 && stream_prev) {
+      ++captured_;
+    } else if (prefetch_on_) {
+      map_.kv_entry(t, static_cast<uint32_t>(s), false, fetch_.reqs);
+      ++fetched_;
+    } else {
+      ++overflow_;
+      continue;
+    }
+    next_[t] = static_cast<int16_t>(s);
+    ++used;
+    ++resident;
+  }
+  if (used > peak_) peak_ = used;
+  next_layer_ = l;
+  has_next_ = true;
+  (void)resident;
+  hbm_.submit(fetch_);
+}
+
+HbmJob* KvHistoryBuffer::pending(uint32_t layer) {
+  if (!enabled_ || !has_next_ || next_layer_ != layer) return nullptr;  // older fetches are done
+  return &fetch_;
+}
+
+bool KvHistoryBuffer::resident(uint32_t t, uint32_t layer) const {
+  if (!enabled_ || !has_next_) return false;
+  if (layer == next_layer_) return next_[t] >= 0;
+  if (layer == cur_layer_) return cur_[t] >= 0;
+  return false;
+}
+
+void KvHistoryBuffer::report(StatGroup& g) const {
+  g.add("capacity_entries", capacity_, "count", "K/V entries the buffer's URAMs hold");
+  g.add("hits", hits_, "count", "reused entries served on chip");
+  g.add("misses", misses_, "count", "reused entries read from HBM by the attention (not resident)");
+  g.add("kept", kept_, "count", "entries kept resident from one layer to the next");
+  g.add("captured", captured_, "count", "entries captured from the previous layer's K/V stream");
+  g.add("fetched", fetched_, "count", "entries prefetched from HBM in the background");
+  g.add("overflow", overflow_, "count", "reused entries that did not fit (become misses)");
+  g.add("peak_entries", peak_, "count", "most entries live at once (two layers' sets)");
+}
+
+}  // namespace skipopu

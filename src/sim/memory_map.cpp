@@ -1,0 +1,103 @@
+#include "skipopu/memory_map.hpp"
+
+#include "skipopu/error.hpp"
+#include "skipopu/timing.hpp"
+
+namespace skipopu {
+
+using timing::ceil_div;
+
+void RequestList::clear() {
+  reqs_.clear();
+  for (auto& l : last_) l = -1;
+  bytes_ = 0;
+}
+
+void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
+  if (bytes == 0) return;
+  bytes_ += bytes;
+  const int64_t li = last_[pc];
+  if (li >= 0) {
+    hbm::Request& r = reqs_[static_cast<size_t>(li)];
+    if (r.write == write && r.addr + r.bytes == addr) {
+      r.bytes += bytes;
+      return;
+    }
+  }
+  hbm::Request r;
+  r.pc = pc;
+  r.port = pc;  // one AXI port per PC, the port's own channel (no switch crossing)
+  r.addr = addr;
+  r.bytes = bytes;
+  r.write = write;
+  last_[pc] = static_cast<int64_t>(reqs_.size());
+  reqs_.push_back(r);
+}
+
+MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program& p)
+    : pcs_(c.hbm.pseudo_channels),
+      beat_(c.hbm.beat_bytes),
+      mapping_(c.kv.mapping),
+      interleave_(c.kv.interleave_bytes),
+      layers_(m.layers),
+      max_tokens_(m.max_seq_len) {
+  entry_bytes_ = ceil_div(2ull * m.kv_dim() * c.kv.element_bits, 8);
+  emb_row_bytes_ = ceil_div(uint64_t(m.d_model) * c.weights.embedding_bits, 8);
+  uint64_t at = 0;
+  for (const auto& mat : p.matrices) {
+    const uint64_t per_pc = ceil_div(ceil_div(mat.bytes, pcs_), beat_) * beat_;
+    slice_base_.push_back(at);
+    slice_bytes_.push_back(per_pc);
+    at += per_pc;
+  }
+  emb_base_ = at;
+  const uint64_t emb_total = uint64_t(m.vocab) * emb_row_bytes_;
+  at += ceil_div(ceil_div(emb_total, pcs_), interleave_) * interleave_;
+  kv_base_ = at;
+  slots_per_layer_ = ceil_div(max_tokens_, pcs_);
+  kv_bytes_per_pc_ = slots_per_layer_ * layers_ * entry_bytes_;
+}
+
+void MemoryMap::weight_slice(uint32_t mi, uint64_t from, uint64_t len, RequestList& out) const {
+  const uint64_t size = slice_bytes_[mi];
+  if (from >= size) return;
+  if (from + len > size) len = size - from;
+  for (uint32_t pc = 0; pc < pcs_; ++pc) out.add(pc, slice_base_[mi] + from, len, false);
+}
+
+void MemoryMap::weight_range(uint32_t m0, uint32_t m1, uint64_t from, uint64_t len, RequestList& out) const {
+  const uint64_t size = slice_base_[m1] + slice_bytes_[m1] - slice_base_[m0];
+  if (from >= size || len == 0) return;
+  if (from + len > size) len = size - from;
+  for (uint32_t pc = 0; pc < pcs_; ++pc) out.add(pc, slice_base_[m0] + from, len, false);
+}
+
+// Bytes [offset, offset+len) of a region striped over the PCs every interleave_ bytes,
+// starting at per-PC address `base`.
+void MemoryMap::striped(uint64_t base, uint64_t offset, uint64_t len, bool write, RequestList& out) const {
+  while (len > 0) {
+    const uint64_t chunk = offset / interleave_;
+    const uint64_t in = offset % interleave_;
+    const uint64_t take = std::min<uint64_t>(len, interleave_ - in);
+    const uint32_t pc = static_cast<uint32_t>(chunk % pcs_);
+    out.add(pc, base + (chunk / pcs_) * interleave_ + in, take, write);
+    offset += take;
+    len -= take;
+  }
+}
+
+void MemoryMap::embedding_row(uint32_t row, RequestList& out) const {
+  striped(emb_base_, uint64_t(row) * emb_row_bytes_, emb_row_bytes_, false, out);
+}
+
+void MemoryMap::kv_entry(uint32_t t, uint32_t l, bool write, RequestList& out) const {
+  if (mapping_ == KvMapping::Token) {
+    const uint32_t pc = t % pcs_;
+    const uint64_t slot = uint64_t(l) * slots_per_layer_ + t / pcs_;
+    out.add(pc, kv_base_ + slot * entry_bytes_, entry_bytes_, write);
+  } else {
+    striped(kv_base_, (uint64_t(l) * max_tokens_ + t) * entry_bytes_, entry_bytes_, write, out);
+  }
+}
+
+}  // namespace skipopu

@@ -1,0 +1,298 @@
+#include "skipopu/skipopu_top.hpp"
+
+#include <algorithm>
+
+#include "skipopu/error.hpp"
+#include "skipopu/hbm/hbm_config.hpp"
+
+namespace skipopu {
+
+struct SkipOpuTop::Step {
+  bool prefill = false;
+  uint32_t first = 0;   // first token index of the step
+  uint32_t count = 0;   // tokens in the step
+  const TokenRecord* recs = nullptr;  // count records
+  uint64_t m_path = 0;   // tokens on the current module's path
+  uint64_t m_attn = 0;   // tokens that ran the current layer's attention
+};
+
+SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, const ModelCard& model,
+                       TraceReader& trace)
+    : sc_module(name),
+      cfg_(cfg),
+      model_(model),
+      trace_(trace),
+      program_(compile_program(model, cfg)),
+      clk_(cfg.clocks.core_hz),
+      map_(model, cfg, program_),
+      kv_(cfg.kv.policy, model.layers) {
+  ClockCrossing x;
+  x.core_hz = cfg.clocks.core_hz;
+  x.axi_hz = static_cast<uint64_t>(cfg.hbm.axi_mhz * 1e6 + 0.5);
+  x.sync = cfg.clocks.cdc_sync_cycles;
+  hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, x);
+  dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
+  nl_ = std::make_unique<NonlinearUnit>("nonlinear", clk_);
+  router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, cfg.hbm.pseudo_channels);
+  pe_ = std::make_unique<PeArray>("pe_array", cfg, clk_, *hbm_, *dma_, *nl_);
+  kvbuf_ = std::make_unique<KvHistoryBuffer>("kv_history", cfg, map_, kv_, *hbm_, model.max_seq_len);
+  for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
+  embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
+  kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
+  const uint64_t bytes_needed = map_.bytes_per_pc_used();
+  if (bytes_needed > cfg.hbm.pc_bytes)
+    throw_input_error(cfg.file, "/hbm",
+                      "model " + model.name + " needs " + std::to_string(bytes_needed) +
+                          " bytes per pseudo-channel (weights + KV for max_seq_len), more than the " +
+                          std::to_string(cfg.hbm.pc_bytes) + " each pseudo-channel has");
+  SC_HAS_PROCESS(SkipOpuTop);
+  SC_THREAD(controller);
+}
+
+SkipOpuTop::~SkipOpuTop() = default;
+
+uint64_t SkipOpuTop::hbm_bytes_total() const {
+  uint64_t b = 0;
+  for (size_t t = 0; t < static_cast<size_t>(Traffic::Count); ++t) b += hbm_->bytes(static_cast<Traffic>(t));
+  return b;
+}
+
+void SkipOpuTop::count_modules(const TokenRecord& r, int phase) {
+  for (uint32_t l = 0; l < model_.layers; ++l) {
+    (r.attn_ran(l) ? totals_.ran : totals_.skipped)[phase][0]++;
+    (r.mlp_ran(l) ? totals_.ran : totals_.skipped)[phase][1]++;
+  }
+}
+
+void SkipOpuTop::controller() {
+  const TraceHeader& h = trace_.header();
+  totals_.prompt_tokens = h.prompt;
+  // Prefill: the prompt as one batch.
+  prompt_.resize(h.prompt);
+  for (uint32_t i = 0; i < h.prompt; ++i) {
+    if (!trace_.next(prompt_[i])) throw_input_error(trace_.path(), "", "trace ended inside the prompt");
+    kv_.record(prompt_[i].attn);
+    count_modules(prompt_[i], 0);
+  }
+  active_.reserve(std::max<uint32_t>(h.prompt, 1));
+  if (h.prompt > 0) {
+    Step s;
+    s.prefill = true;
+    s.first = 0;
+    s.count = h.prompt;
+    s.recs = prompt_.data();
+    run_step(s);
+  }
+  const uint64_t prefill_end = clk_.now();
+  totals_.prefill_cycles = prefill_end;
+  const uint64_t hbm_before = hbm_bytes_total();
+  // Decode: one token at a time.
+  uint64_t sum = 0;
+  while (trace_.next(decode_rec_)) {
+    if (decode_rec_.prompt) throw_input_error(trace_.path(), "", "prompt token after decode tokens");
+    kv_.record(decode_rec_.attn);
+    count_modules(decode_rec_, 1);
+    Step s;
+    s.first = decode_rec_.index;
+    s.count = 1;
+    s.recs = &decode_rec_;
+    const uint64_t start = clk_.now();
+    run_step(s);
+    const uint64_t c = clk_.now() - start;
+    if (totals_.decode_tokens == 0 || c < totals_.token_cycles_min) totals_.token_cycles_min = c;
+    totals_.token_cycles_max = std::max(totals_.token_cycles_max, c);
+    totals_.token_cycles.push_back(c);
+    sum += c;
+    ++totals_.decode_tokens;
+  }
+  const uint64_t decode_end = clk_.now();
+  totals_.decode_cycles = decode_end - prefill_end;
+  // Posted writes and prefetches drain before the run ends (they are not on the
+  // decode critical path, but their bytes are counted).
+  for (auto& j : store_ring_) hbm_->wait_for(j);
+  if (HbmJob* f = kvbuf_->pending(model_.layers)) hbm_->wait_for(*f);
+  totals_.hbm_decode_bytes = hbm_bytes_total() - hbm_before;
+  totals_.end_cycle = clk_.now();
+  totals_.kv_entries_stored = kv_.stored_entries();
+  totals_.kv_entries_dense = uint64_t(kv_.tokens()) * model_.layers;
+  (void)sum;
+  sc_core::sc_stop();
+}
+
+void SkipOpuTop::kv_store(Step& step, uint32_t l) {
+  HbmJob& job = store_ring_[store_next_];
+  store_next_ = (store_next_ + 1) % store_ring_.size();
+  hbm_->wait_for(job);  // back-pressure: at most kStoreRing posted writes
+  job.reqs.clear();
+  for (uint32_t i = 0; i < step.count; ++i) {
+    const uint32_t t = step.first + i;
+    if (kv_.stored(t, l)) map_.kv_entry(t, l, true, job.reqs);
+  }
+  if (!step.prefill) totals_.need_kv_write += job.reqs.bytes();
+  hbm_->submit(job);
+}
+
+void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
+  const timing::ArrayShape a = pe_->shape();
+  const uint64_t entry = map_.kv_entry_bytes();
+  kv_job_.reqs.clear();
+  AttentionWork w;
+  // The last query that attends: the step's last token that ran this layer's attention.
+  uint32_t last_query = step.first;
+  for (uint32_t i = 0; i < step.count; ++i)
+    if (step.recs[i].attn_ran(l)) last_query = step.first + i;
+  // Context entries, in token order; for decode the query's own entry is on chip.
+  const uint32_t read_end = step.prefill ? last_query + 1 : step.first;
+  uint64_t hits = 0, reads = 0, n = 0;
+  size_t qi = 0;
+  for (uint32_t c = 0; c < read_end; ++c) {
+    const int32_t s = kv_.source(c, l);
+    if (s >= 0) {
+      ++n;
+      if (s == static_cast<int32_t>(l)) {
+        map_.kv_entry(c, l, false, kv_job_.reqs);
+        ++reads;
+      } else if (kvbuf_->resident(c, l)) {
+        kvbuf_->count(true);
+        ++hits;
+      } else {
+        kvbuf_->count(false);
+        map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
+        ++reads;
+      }
+    }
+    // Prefill queries: token c attends to the n entries up to and including itself.
+    if (step.prefill && qi < active_.size() && active_[qi] == c) {
+      w.qk_cycles += timing::attn_qk_cycles(a, model_.heads, model_.head_dim, n);
+      w.pv_cycles += timing::attn_pv_cycles(a, model_.heads, model_.head_dim, n);
+      w.softmax_elems += uint64_t(model_.heads) * n;
+      ++qi;
+    }
+  }
+  if (!step.prefill) {
+    ++n;  // the query's own, freshly computed entry
+    w.qk_cycles = timing::attn_qk_cycles(a, model_.heads, model_.head_dim, n);
+    w.pv_cycles = timing::attn_pv_cycles(a, model_.heads, model_.head_dim, n);
+    w.softmax_elems = uint64_t(model_.heads) * n;
+    totals_.need_kv_read += (reads + hits) * entry;
+    totals_.need_kv_hit += hits * entry;
+  }
+  // The compute that follows the last entry's arrival: one key tile for one query.
+  w.tail_cycles = timing::attn_qk_cycles(a, model_.heads, model_.head_dim, 1) +
+                  timing::attn_pv_cycles(a, model_.heads, model_.head_dim, 1);
+  w.fused_latency = fused_latency;
+  if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
+  (void)hits;
+  hbm_->submit(kv_job_);
+  pe_->attention(w, kv_job_, cfg_.fusion);
+}
+
+void SkipOpuTop::run_step(Step& step) {
+  const auto& code = program_.code;
+  const uint64_t all = step.count;
+  const bool dense = cfg_.kv.policy == KvPolicy::Dense;
+  size_t pc = 0;
+  while (pc < code.size()) {
+    const Instr& in = code[pc];
+    const bool final_block = in.layer >= model_.layers;
+    const uint64_t m = final_block ? 1 : step.m_path;
+    switch (in.op) {
+      case Op::Embed: {
+        embed_job_.reqs.clear();
+        for (uint32_t i = 0; i < step.count; ++i) {
+          // Token ids are not in the trace; rows are spread deterministically.
+          const uint32_t t = step.first + i;
+          map_.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % model_.vocab), embed_job_.reqs);
+        }
+        if (!step.prefill) totals_.need_embedding += embed_job_.reqs.bytes();
+        hbm_->submit(embed_job_);
+        hbm_->wait_for(embed_job_);
+        break;
+      }
+      case Op::NormReduce:
+        nl_->run(cfg_.nl.rmsnorm_reduce, in.elems * (final_block ? 1 : all));
+        break;
+      case Op::Route: {
+        router_->route(all, in.elems);
+        active_.clear();
+        for (uint32_t i = 0; i < step.count; ++i) {
+          const bool ran = in.module == Module::Attn ? step.recs[i].attn_ran(in.layer) : step.recs[i].mlp_ran(in.layer);
+          if (ran) active_.push_back(step.first + i);
+        }
+        if (in.module == Module::Attn) step.m_attn = active_.size();
+        if (!cfg_.router.weights_on_chip && !step.prefill)
+          totals_.need_router += (2ull * in.elems * cfg_.router.weight_bits + 7) / 8;
+        break;
+      }
+      case Op::Branch:
+        if (active_.empty()) {
+          step.m_path = all;  // the skip path (dense K/V projection) serves every token
+          pc = in.target;
+          continue;
+        }
+        step.m_path = active_.size();
+        break;
+      case Op::NormApply:
+        nl_->run(cfg_.nl.rmsnorm_apply, in.elems * m);
+        break;
+      case Op::Rope:
+        nl_->run(cfg_.nl.rope, in.elems * m);
+        break;
+      case Op::Swiglu:
+        nl_->run(cfg_.nl.swiglu, in.elems * m);
+        break;
+      case Op::Residual:
+        nl_->run(cfg_.nl.residual, in.elems * m);
+        break;
+      case Op::Argmax:
+        nl_->run(cfg_.nl.argmax, in.elems);
+        break;
+      case Op::LoadW:
+        dma_->load(load_seq_++, in.m0, in.m1);
+        if (!step.prefill)
+          for (uint32_t i = in.m0; i <= in.m1; ++i) totals_.need_weights += program_.matrices[i].bytes;
+        break;
+      case Op::Gemm: {
+        parts_.clear();
+        for (uint32_t i = in.m0; i <= in.m1; ++i) {
+          const Matrix& mat = program_.matrices[i];
+          GemmPart p;
+          p.k = mat.k;
+          p.n = mat.n;
+          // Dense policy: K/V projections run for every token of the step.
+          const bool kv_proj = dense && i == in.m0 && mat.name.size() > 7 &&
+                               mat.name.compare(mat.name.size() - 7, 7, "kv_proj") == 0;
+          p.tokens = final_block ? 1 : (kv_proj ? all : m);
+          parts_.push_back(p);
+        }
+        pe_->gemm(gemm_seq_++, parts_.data(), parts_.size(), in.fused_latency);
+        break;
+      }
+      case Op::KvStore:
+        kv_store(step, in.layer);
+        break;
+      case Op::KvPrefetch:
+        // Context for the buffer: tokens before the step (decode), the prompt (prefill).
+        kvbuf_->prefetch(in.layer, step.prefill ? step.first + step.count : step.first, step.m_attn > 0);
+        break;
+      case Op::Attention:
+        attention(step, in.layer, in.fused_latency);
+        break;
+      case Op::Jump:
+        pc = in.target;
+        continue;
+    }
+    ++pc;
+  }
+}
+
+void SkipOpuTop::report(StatGroup& root) const {
+  const uint64_t total = totals_.end_cycle;
+  pe_->report(root.group("pe_array", "float-fixed hybrid PE array"), total);
+  router_->report(root.group("router", "per-module routers"), total);
+  nl_->report(root.group("nonlinear", "nonlinear unit (unfused passes)"), total);
+  kvbuf_->report(root.group("kv_history", "KV history buffer (reuse policy)"));
+  hbm_->report(root.group("hbm", "HBM: bytes by class and the memory model's own stats"), total);
+}
+
+}  // namespace skipopu

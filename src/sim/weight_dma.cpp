@@ -1,0 +1,58 @@
+#include "skipopu/weight_dma.hpp"
+
+#include "skipopu/timing.hpp"
+
+namespace skipopu {
+
+WeightDma::WeightDma(sc_core::sc_module_name name, HbmBlock& hbm, const MemoryMap& map, uint64_t window_bytes)
+    : sc_module(name),
+      hbm_(hbm),
+      map_(map),
+      window_per_pc_(timing::ceil_div(window_bytes, map.pcs())),
+      queue_("queue", 1024) {
+  for (auto& s : ring_) {
+    s.head.init(map.pcs(), Traffic::Weights);
+    s.tail.init(map.pcs(), Traffic::Weights);
+  }
+  SC_HAS_PROCESS(WeightDma);
+  SC_THREAD(run);
+}
+
+void WeightDma::load(uint64_t seq, uint32_t m0, uint32_t m1) {
+  WeightStream& s = stream(seq);
+  // The ring holds at most three live streams (finishing, current, next).
+  sc_assert(!s.head.busy() && !s.tail.busy());
+  s.seq = seq;
+  s.m0 = m0;
+  s.m1 = m1;
+  s.pe_started = false;
+  s.tail_issued = false;
+  queue_.write(seq);
+}
+
+void WeightDma::consumer_started(uint64_t seq) {
+  WeightStream& s = stream(seq);
+  s.pe_started = true;
+  s.pe_start.notify(sc_core::SC_ZERO_TIME);
+}
+
+void WeightDma::run() {
+  while (true) {
+    const uint64_t seq = queue_.read();
+    WeightStream& s = stream(seq);
+    uint64_t per_pc = 0;
+    for (uint32_t m = s.m0; m <= s.m1; ++m) per_pc += map_.weight_bytes_per_pc(m);
+    const uint64_t head = std::min(per_pc, window_per_pc_);
+    s.head.reqs.clear();
+    s.tail.reqs.clear();
+    map_.weight_range(s.m0, s.m1, 0, head, s.head.reqs);
+    hbm_.submit(s.head);
+    if (!s.pe_started) sc_core::wait(s.pe_start);
+    map_.weight_range(s.m0, s.m1, head, per_pc - head, s.tail.reqs);
+    hbm_.submit(s.tail);
+    s.tail_issued = true;
+    s.tail_ev.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+}  // namespace skipopu
