@@ -1,6 +1,104 @@
-// Placeholder: replaced by the owning area.
+// skipopu hbm-bench: HBM microbenchmark (bandwidth, latency, row hits, refresh overhead).
+#include <cstdio>
+#include <fstream>
 #include <iostream>
+
 #include "commands.hpp"
+#include "options.hpp"
+#include "skipopu/error.hpp"
+#include "skipopu/hbm/hbm_bench.hpp"
+
 namespace skipopu::cli {
-int cmd_hbm_bench(const Args&) { std::cerr << "skipopu: 'hbm_bench' is not implemented yet\n"; return kExitInternal; }
+
+int cmd_hbm_bench(const Args& args) {
+  using namespace skipopu::hbm;
+  po::options_description desc("hbm-bench options");
+  std::string preset = "u280", model = "bank", json_out;
+  std::vector<std::string> sets;
+  BenchSpec s;
+  desc.add_options()
+      ("preset", po::value(&preset)->default_value(preset), "HBM preset: name in configs/hbm/ or a JSON path")
+      ("model", po::value(&model)->default_value(model), "burst | bank")
+      ("set", po::value(&sets)->composing(), "override a preset key, e.g. --set timing.tCL=16 (repeatable)")
+      ("detailed", "use the detailed one-command-per-event path (controller.fast_path=false)")
+      ("pattern", po::value(&s.pattern)->default_value(s.pattern), "seq | random | strided")
+      ("size", po::value(&s.size)->default_value(s.size), "bytes per request")
+      ("stride", po::value(&s.stride)->default_value(s.stride), "strided: bytes between request starts")
+      ("range", po::value(&s.range)->default_value(s.range), "address range per pseudo-channel in bytes (0: whole PC)")
+      ("pcs", po::value(&s.pcs)->default_value(s.pcs), "pseudo-channels used (0: all)")
+      ("ports", po::value(&s.ports)->default_value(s.ports), "AXI ports used (0: one per PC)")
+      ("pc-offset", po::value(&s.pc_offset)->default_value(s.pc_offset), "port p targets PC (p + offset) mod pcs")
+      ("outstanding", po::value(&s.outstanding)->default_value(s.outstanding), "outstanding requests per port")
+      ("requests", po::value(&s.requests)->default_value(s.requests), "requests per port")
+      ("write-fraction", po::value(&s.write_fraction)->default_value(s.write_fraction), "fraction of writes, 0..1")
+      ("rate", po::value(&s.rate)->default_value(s.rate), "offered load per port as a fraction of its peak, (0, 1]")
+      ("seed", po::value(&s.seed)->default_value(s.seed), "PRNG seed")
+      ("json", po::value(&json_out), "also write the results as JSON to this file");
+  po::variables_map vm;
+  if (!parse_options("hbm-bench", args, desc, vm, "[options]")) return kExitOk;
+
+  const std::string path = resolve_hbm_preset(preset, SKIPOPU_DATA_DIR);
+  Json doc = load_json_file(path);
+  for (const auto& a : sets) apply_override(doc, a, "--set");
+  if (vm.count("detailed")) doc["controller"]["fast_path"] = false;
+  HbmParams p = parse_hbm_preset(doc, sets.empty() && !vm.count("detailed") ? path : path + " (with --set overrides)");
+  if (model != "burst" && model != "bank") throw InputError("command line: --model: expected burst or bank, got \"" + model + "\"");
+  p.model = model;
+  validate_bench(p, s, "command line");
+
+  StatGroup report("hbm");
+  const BenchResult r = run_bench(p, s, false, &report);
+  const double ns = 1e3 / p.axi_mhz;
+  char buf[2048];
+  std::snprintf(buf, sizeof buf,
+                "hbm-bench: preset %s, model %s (%s path), pattern %s, %llu B requests, %u PCs, %u ports, %u outstanding, "
+                "write fraction %.3g, rate %.3g\n"
+                "  requests         %llu (%llu bytes)\n"
+                "  elapsed          %llu AXI cycles (%.3f us)\n"
+                "  bandwidth        %.2f GB/s of %.2f GB/s peak (%.2f%%)\n"
+                "  latency          mean %.2f, min %llu, max %llu AXI cycles (mean %.1f ns)\n"
+                "  row hit rate     %.4f\n"
+                "  refresh overhead %.4f\n"
+                "  simulator        %.3f s wall, %.3g requests/s, %.3g 32-B units/s\n",
+                p.preset_name.c_str(), p.model.c_str(), p.fast_path ? "fast" : "detailed", s.pattern.c_str(),
+                (unsigned long long)s.size, s.pcs ? s.pcs : p.pseudo_channels,
+                s.ports ? s.ports : (s.pcs ? s.pcs : p.pseudo_channels), s.outstanding, s.write_fraction, s.rate,
+                (unsigned long long)r.requests, (unsigned long long)r.bytes, (unsigned long long)(r.end + 1),
+                double(r.end + 1) * ns * 1e-3, r.bandwidth_gbs, r.peak_gbs, 100.0 * r.bandwidth_gbs / r.peak_gbs,
+                r.lat_mean, (unsigned long long)r.lat_min, (unsigned long long)r.lat_max, r.lat_mean * ns,
+                r.row_hit_rate, r.refresh_overhead, r.wall_s, double(r.requests) / r.wall_s,
+                double(r.bytes) / 32.0 / r.wall_s);
+  std::cout << buf;
+
+  if (!json_out.empty()) {
+    Json j = Json::object();
+    j["preset"] = p.preset_name;
+    j["model"] = p.model;
+    j["path"] = p.fast_path ? "fast" : "detailed";
+    j["spec"] = {{"pattern", s.pattern}, {"size", s.size}, {"stride", s.stride}, {"range", s.range ? s.range : p.pc_bytes},
+                 {"pcs", s.pcs ? s.pcs : p.pseudo_channels}, {"ports", s.ports ? s.ports : (s.pcs ? s.pcs : p.pseudo_channels)},
+                 {"pc_offset", s.pc_offset}, {"outstanding", s.outstanding}, {"requests_per_port", s.requests},
+                 {"write_fraction", s.write_fraction}, {"rate", s.rate}, {"seed", s.seed}};
+    j["results"] = {{"requests", r.requests}, {"bytes", r.bytes}, {"elapsed_cycles", r.end + 1},
+                    {"bandwidth_gbs", std::stod(format_real(r.bandwidth_gbs))},
+                    {"peak_gbs", std::stod(format_real(r.peak_gbs))},
+                    {"latency_cycles", {{"mean", std::stod(format_real(r.lat_mean))}, {"min", r.lat_min}, {"max", r.lat_max}}},
+                    {"row_hit_rate", std::stod(format_real(r.row_hit_rate))},
+                    {"refresh_overhead", std::stod(format_real(r.refresh_overhead))}};
+    j["report"] = report.to_json();
+    const std::string tmp = json_out + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << j.dump(2) << "\n";
+      if (!out.good()) { std::cerr << "skipopu: cannot write " << tmp << "\n"; std::remove(tmp.c_str()); return kExitOutput; }
+    }
+    if (std::rename(tmp.c_str(), json_out.c_str()) != 0) {
+      std::cerr << "skipopu: cannot rename " << tmp << " to " << json_out << "\n";
+      std::remove(tmp.c_str());
+      return kExitOutput;
+    }
+  }
+  return kExitOk;
 }
+
+}  // namespace skipopu::cli

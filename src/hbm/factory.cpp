@@ -1,3 +1,4 @@
+#include "bank_model.hpp"
 #include "burst_model.hpp"
 #include "skipopu/error.hpp"
 
@@ -5,7 +6,8 @@ namespace skipopu::hbm {
 
 std::unique_ptr<Model> make_model(const HbmParams& p) {
   if (p.model == "burst") return std::make_unique<BurstModel>(p);
-  throw InputError("hbm: model \"" + p.model + "\" is not available yet (expected \"burst\")");
+  if (p.model == "bank") return std::make_unique<BankModel>(p);
+  throw InputError("hbm: unknown model \"" + p.model + "\" (expected \"burst\" or \"bank\")");
 }
 
 }  // namespace skipopu::hbm

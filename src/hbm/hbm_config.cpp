@@ -158,6 +158,17 @@ void validate_hbm_params(const HbmParams& p, const std::string& file) {
   if (p.row_bytes % p.beat_bytes) throw_input_error(file, "/organization/row_bytes", "must be a multiple of beat_bytes");
   if (p.pc_bytes % (uint64_t(p.row_bytes) * p.banks()))
     throw_input_error(file, "/organization/pc_bytes", "must be a multiple of row_bytes * banks");
+  // Every beat of one aligned AXI burst must lie in one row of its bank: the row field may
+  // not sit below the lowest log2(max_burst_beats) beat-address bits.
+  uint32_t pos = 0, row_pos = 0;
+  for (const AddrBit& b : p.mapping) {
+    if (b.field == AddrField::Row) { row_pos = pos; pos += log2u(p.rows()); }
+    else if (b.field == AddrField::Column) pos += log2u(p.columns());
+    else ++pos;
+  }
+  if (!p.mapping.empty() && row_pos < log2u(p.max_burst_beats))
+    throw_input_error(file, "/controller/mapping", "the row field must lie above the lowest " +
+                      std::to_string(log2u(p.max_burst_beats)) + " beat-address bits (one AXI burst must stay in one row)");
 }
 
 HbmParams load_hbm_preset(const std::string& path) { return parse_hbm_preset(load_json_file(path), path); }

@@ -1,0 +1,168 @@
+// "bank" model: bank-level HBM2 pseudo-channels behind AXI ports and the switch.
+// See docs/hbm.md for the semantics; summary:
+//  - port stage (AXI cycles, feed-forward): one burst address per cycle per port, FCFS;
+//    a port reaching a PC of another switch pays hop_latency per switch each way and
+//    reserves the lateral links on its path for its beats;
+//  - per pseudo-channel controller (device cycles): in-order ingress into a read and a
+//    write queue of AXI bursts, FR-FCFS (oldest row-hit burst first, write drain by
+//    watermarks), look-ahead ACT/PRE on a separate row-command bus, open or closed page,
+//    all-bank refresh every tREFI; column commands of a burst issue back to back;
+//  - detailed path: one command per event, earliest times from the declarative timing
+//    table; fast path: each burst's column commands in one step from timing registers.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "completion_heap.hpp"
+#include "skipopu/hbm/hbm_config.hpp"
+
+namespace skipopu::hbm {
+
+class BankModel final : public Model {
+ public:
+  explicit BankModel(const HbmParams& p);
+  void submit(const Request& r) override;
+  Cycle next_event() const override;
+  bool pop_completion(Cycle until, Completion& out) override;
+  Cycle now() const override { return now_; }
+  void report(StatGroup& into, Cycle end) const override;
+
+  // Device-cycle <-> AXI-cycle conversions (exact, rounding up).
+  uint64_t to_dev(Cycle axi) const { return (axi * p_.dev_num + p_.dev_den - 1) / p_.dev_den; }
+  Cycle to_axi(uint64_t dev) const { return (dev * p_.dev_den + p_.dev_num - 1) / p_.dev_num; }
+
+  // Command trace for directed tests (device cycles). Off unless enabled; not on hot paths.
+  enum Cmd : uint8_t { ACT = 0, PRE = 1, RD = 2, WR = 3, REF = 4, PREA = 5 };
+  struct TraceCmd {
+    uint64_t t;
+    uint32_t pc;
+    Cmd cmd;
+    uint32_t bank;
+    uint32_t row;
+  };
+  void enable_trace(bool on) { trace_on_ = on; }
+  const std::vector<TraceCmd>& trace() const { return trace_; }
+
+ private:
+  using T = int64_t;  // device cycles; kNeg marks "never issued"
+  static constexpr T kNeg = -(T(1) << 50);
+  static constexpr T kInf = T(1) << 62;
+  static constexpr int kMaxBanks = 64;
+  static constexpr int kMaxBeats = 16;
+
+  struct Slot {  // one submitted request
+    uint64_t id;
+    uint64_t beat0, beats;  // first beat index inside the PC, beat count
+    uint64_t bytes;
+    Cycle arrival;
+    Cycle base;            // AXI cycle of its first burst address
+    uint64_t link_start;   // lateral-link start, units of AXI cycles * lateral_beats
+    uint32_t hops, pc;
+    uint32_t bursts, admitted, done_bursts;
+    uint64_t unissued;     // beats not yet scheduled (for the next_event bound)
+    Cycle first_data, done;
+    bool write;
+    uint64_t seq;
+  };
+  struct Entry {
+    uint64_t seq;
+    uint64_t beat;
+    uint32_t slot;
+    uint16_t n;
+    uint8_t npairs;
+    bool write;
+    std::array<uint8_t, kMaxBeats> bank;
+    std::array<uint32_t, kMaxBeats> row;
+  };
+  struct Bank {
+    int64_t open_row = -1;
+    T next_act = 0, next_pre = 0, next_rd = 0, next_wr = 0;  // fast-path registers
+  };
+  struct Group {
+    T next_act = 0, next_rd = 0, next_wr = 0;
+  };
+  struct Pc {
+    std::vector<Entry> q;  // age order, excludes the burst in progress
+    uint32_t nr = 0, nw = 0;  // queue occupancy incl. the burst in progress
+    std::vector<uint32_t> incoming;  // slots with bursts not yet admitted
+    std::vector<uint32_t> open;      // slots admitted and not complete
+    std::vector<Bank> bank;
+    std::vector<Group> group;
+    // fast-path global registers
+    T g_next_act = 0, g_next_rd = 0, g_next_wr = 0, g_next_ref = 0, row_bus = 0;
+    std::array<T, 4> faw{{kNeg, kNeg, kNeg, kNeg}};
+    uint32_t faw_pos = 0;
+    // detailed-path "last issue" tables: [cmd][bank], [cmd][group], [cmd]
+    std::vector<T> last_bank, last_group;
+    std::array<T, 6> last_all{};
+    T last_row_cmd = kNeg;
+    // burst in progress
+    bool busy = false;
+    Entry cur{};
+    uint32_t cur_i = 0;   // next beat (detailed)
+    T cur_t = 0;          // next beat time (detailed) or last beat time (fast)
+    T cur_first = 0;
+    uint64_t busy_banks = 0;
+    bool write_mode = false;
+    // refresh
+    T ref_due = 0;
+    bool ref_active = false;
+    T ref_start = 0;
+    // time
+    T time = 0;      // last processed event
+    T horizon = 0;   // every event before this has been processed
+    T next = 0;      // time of the next event as of the last advance (valid unless dirty)
+    bool dirty = true;
+    uint64_t min_unissued = UINT64_MAX;  // over open slots, for the next_event bound
+    // stats
+    uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0;
+    uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
+  };
+
+  void advance(Pc& pc, uint32_t pci, T limit);
+  void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
+  T ready_dev(const Slot& s, uint32_t k) const;
+  void burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const;
+  // earliest legal issue times
+  T earliest(const Pc& pc, Cmd c, uint32_t b) const;
+  T earliest_fast(const Pc& pc, Cmd c, uint32_t b) const;
+  T earliest_table(const Pc& pc, Cmd c, uint32_t b) const;
+  void issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t);
+  T prea_earliest(const Pc& pc) const;
+  void finish_burst(Pc& pc, uint32_t pci, const Entry& e, T first, T last);
+  uint32_t group_of(uint32_t b) const { return b / p_.banks_per_group; }
+
+  HbmParams p_;
+  uint32_t nb_ = 0, ng_ = 0;
+  uint32_t tB_ = 0;
+  // address decode: beat-index bit positions
+  uint32_t col_pos_ = 0, row_pos_ = 0;
+  uint64_t row_mask_ = 0;
+  std::vector<uint32_t> bank_bit_pos_;  // bank index bit i comes from beat bit bank_bit_pos_[i]
+  // declarative timing table: rows (from, to, scope, cycles)
+  struct Constraint {
+    uint8_t from, to, scope;  // scope 0 bank, 1 group, 2 all
+    int32_t cycles;
+  };
+  std::vector<Constraint> table_;
+  std::array<std::vector<Constraint>, 6> by_to_;
+  int32_t rd_to_wr_ = 0, wr_to_rd_s_ = 0, wr_to_rd_l_ = 0, wr_to_pre_ = 0, ccd_s_ = 0;
+
+  std::vector<Pc> pcs_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<Cycle> port_free_;
+  std::vector<uint64_t> link_free_;
+  detail::CompletionHeap heap_;
+  Cycle now_ = 0, last_arrival_ = 0;
+  Cycle advanced_ = 0;  // all PCs processed up to to_dev(advanced_)
+  uint64_t seq_ = 0;
+  uint64_t latency_sum_ = 0;
+  bool trace_on_ = false;
+  std::vector<TraceCmd> trace_;
+  std::vector<uint32_t> oldest_hit_;  // scratch
+  std::vector<T> act_memo_, pre_memo_;  // scratch: per-bank earliest ACT/PRE in one scheduling step
+};
+
+}  // namespace skipopu::hbm

@@ -1,0 +1,95 @@
+// The fast path (closed-form bursts from timing registers) and the detailed path (one
+// command per event, earliest times from the declarative table) must give identical
+// completion cycles for every request.
+#include <catch2/catch.hpp>
+
+#include "skipopu/hbm/hbm_bench.hpp"
+
+using namespace skipopu::hbm;
+
+static const std::string kData = SKIPOPU_DATA_DIR;
+
+static HbmParams preset(const std::string& name) {
+  HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + name + ".json");
+  p.model = "bank";
+  return p;
+}
+
+static void check_same(HbmParams p, const BenchSpec& s) {
+  p.fast_path = true;
+  const BenchResult f = run_bench(p, s, true);
+  p.fast_path = false;
+  const BenchResult d = run_bench(p, s, true);
+  REQUIRE(f.completions.size() == d.completions.size());
+  REQUIRE(f.completions.size() == s.requests * (s.ports ? s.ports : s.pcs));
+  for (size_t i = 0; i < f.completions.size(); ++i) {
+    INFO("completion " << i << " seed " << s.seed << " pattern " << s.pattern);
+    REQUIRE(f.completions[i].id == d.completions[i].id);
+    REQUIRE(f.completions[i].first_data == d.completions[i].first_data);
+    REQUIRE(f.completions[i].done == d.completions[i].done);
+  }
+}
+
+static BenchSpec spec(const char* pattern, uint64_t size, uint32_t pcs, uint32_t ports, uint64_t seed) {
+  BenchSpec s;
+  s.pattern = pattern;
+  s.size = size;
+  s.pcs = pcs;
+  s.ports = ports;
+  s.seed = seed;
+  s.requests = 300;
+  s.outstanding = 8;
+  s.range = 1 << 22;
+  return s;
+}
+
+TEST_CASE("fast == detailed: sequential streams, many seeds and sizes") {
+  const uint64_t sizes[] = {32, 64, 96, 512, 4096, 16384};
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    BenchSpec s = spec("seq", sizes[seed - 1], 2, 2, seed);
+    s.outstanding = uint32_t(1 + seed * 3);
+    check_same(preset("u280"), s);
+  }
+}
+
+TEST_CASE("fast == detailed: random reads and writes, mixed, several ports") {
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    BenchSpec s = spec("random", seed % 2 ? 32 : 256, 4, 4, seed);
+    s.write_fraction = double(seed % 4) / 4.0;
+    s.outstanding = uint32_t(4 + seed * 4);
+    check_same(preset("u280"), s);
+  }
+}
+
+TEST_CASE("fast == detailed: strided, closed page, switch crossing and rate") {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    BenchSpec s = spec("strided", 128, 8, 8, seed);
+    s.stride = 128ull << seed;
+    s.pc_offset = uint32_t(seed);  // crosses switches: lateral links and hop latency
+    s.write_fraction = 0.3;
+    s.rate = seed % 2 ? 1.0 : 0.4;
+    HbmParams p = preset("u280");
+    p.open_page = seed % 2 == 0;
+    check_same(p, s);
+  }
+}
+
+TEST_CASE("fast == detailed: generic presets, ports sharing pseudo-channels") {
+  for (const char* name : {"hbm2_1600", "hbm2_2000"}) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      BenchSpec s = spec(seed % 2 ? "random" : "seq", 64 * seed, 4, 2, seed);
+      s.write_fraction = 0.5;
+      s.outstanding = 16;
+      check_same(preset(name), s);
+    }
+  }
+}
+
+TEST_CASE("fast == detailed: long sequential streams cross refreshes") {
+  BenchSpec s = spec("seq", 65536, 2, 2, 7);
+  s.requests = 40;
+  s.range = 1 << 24;
+  s.outstanding = 2;
+  s.write_fraction = 0.25;
+  check_same(preset("u280"), s);
+}
