@@ -91,6 +91,7 @@ struct RunReport {
   Json json;
   std::string text;
 };
-RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path);
+RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
+                   bool verbose = false);
 
 }  // namespace skipopu

@@ -24,22 +24,26 @@ class StatGroup {
  public:
   explicit StatGroup(std::string name = "", std::string desc = "");
   StatGroup& group(const std::string& name, const std::string& desc = "");  // get or add
+  // Detail groups (e.g. one per pseudo-channel) are in the JSON but printed only verbosely.
+  void set_detail(bool d) { detail_ = d; }
   void add(const std::string& name, uint64_t value, const std::string& unit, const std::string& desc);
   void add_real(const std::string& name, double value, const std::string& unit, const std::string& desc);
 
   const std::string& name() const { return name_; }
   const std::vector<Stat>& stats() const { return stats_; }
   const std::vector<StatGroup>& groups() const { return groups_; }
+  std::vector<StatGroup>& mutable_groups() { return groups_; }
   const Stat* find(const std::string& dotted_path) const;  // "hbm.pc0.bytes_read"
 
   // {"desc":..., "stats": {name: {"value","unit","desc"}}, "groups": {...}} -- schema in docs/report.md
   Json to_json() const;
   // Indented tree, one stat per line: name  value unit  # desc
-  void print(std::string& out, int indent = 0) const;
+  void print(std::string& out, int indent = 0, bool verbose = false) const;
 
  private:
   std::string name_;
   std::string desc_;
+  bool detail_ = false;
   std::vector<Stat> stats_;
   std::vector<StatGroup> groups_;
 };

@@ -14,7 +14,7 @@ int cmd_run(const Args& args) {
   po::options_description desc("options");
   std::string config, model, trace, json_out, data_dir = SKIPOPU_DATA_DIR;
   std::vector<std::string> sets;
-  bool quiet = false;
+  bool quiet = false, verbose = false;
   desc.add_options()
       ("config,c", po::value(&config)->default_value(data_dir + "/configs/u280.json"), "hardware config (JSON)")
       ("model,m", po::value(&model), "model card name or path (default: the trace's model)")
@@ -22,6 +22,7 @@ int cmd_run(const Args& args) {
       ("set,s", po::value(&sets)->composing(), "override a config key: key.path=value (repeatable)")
       ("json,j", po::value(&json_out), "also write the report as JSON to this file")
       ("quiet,q", po::bool_switch(&quiet), "do not print the text report")
+      ("verbose,v", po::bool_switch(&verbose), "also print detail groups (per pseudo-channel)")
       ("data-dir", po::value(&data_dir), "where models/ and configs/hbm/ live");
   po::variables_map vm;
   if (!parse_options("run", args, desc, vm, "--trace FILE [--config FILE] [--set k=v ...] [--json OUT]")) return kExitOk;
@@ -32,7 +33,7 @@ int cmd_run(const Args& args) {
     TraceReader peek(trace);
     model = peek.header().model;
   }
-  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace);
+  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace, verbose);
   if (!quiet) std::cout << rep.text;
   if (!json_out.empty()) write_file_atomically(json_out, rep.json.dump(2) + "\n");
   return kExitOk;

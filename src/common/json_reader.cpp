@@ -173,6 +173,7 @@ void apply_override(Json& doc, const std::string& assignment, const std::string&
     const size_t dot = key.find('.', start);
     const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (part.empty()) throw_input_error(origin, key, "empty key path component");
+    if (node->is_null()) *node = Json::object();  // created by this override
     if (!node->is_object())
       throw_input_error(origin, key, "'" + part + "' is below a value that is not an object");
     node = &(*node)[part];

@@ -64,7 +64,7 @@ Json StatGroup::to_json() const {
   return j;
 }
 
-void StatGroup::print(std::string& out, int indent) const {
+void StatGroup::print(std::string& out, int indent, bool verbose) const {
   const std::string pad(indent * 2, ' ');
   if (!name_.empty()) {
     out += pad + name_;
@@ -81,7 +81,12 @@ void StatGroup::print(std::string& out, int indent) const {
     if (line.size() < 68) line.resize(68, ' ');
     out += line + " # " + s.desc + "\n";
   }
-  for (const auto& g : groups_) g.print(out, name_.empty() ? indent : indent + 1);
+  size_t hidden = 0;
+  for (const auto& g : groups_) {
+    if (g.detail_ && !verbose) { ++hidden; continue; }
+    g.print(out, name_.empty() ? indent : indent + 1, verbose);
+  }
+  if (hidden) out += spad + "(" + std::to_string(hidden) + " detail groups in the JSON report; --verbose prints them)\n";
 }
 
 }  // namespace skipopu

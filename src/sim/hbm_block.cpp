@@ -82,8 +82,10 @@ void HbmBlock::report(StatGroup& g, uint64_t end_core_cycle) const {
   for (size_t t = 0; t < bytes_.size(); ++t)
     g.add(std::string("bytes_") + to_string(static_cast<Traffic>(t)), bytes_[t], "byte",
           std::string("bytes moved for ") + to_string(static_cast<Traffic>(t)));
-  g.add("requests", requests_, "count", "per-pseudo-channel requests submitted to the HBM model");
   model_->report(g, xing_.to_axi(end_core_cycle));
+  // Per-pseudo-channel groups are detail: in the JSON, printed with --verbose.
+  for (auto& sub : g.mutable_groups())
+    if (sub.name().size() > 2 && sub.name().compare(0, 2, "pc") == 0) sub.set_detail(true);
 }
 
 }  // namespace skipopu

@@ -135,7 +135,13 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
       b.unfused(Op::Rope, l, m.kv_dim());
       b.emit(Op::KvStore, Module::None, l);
     }
-    b.p.code[jmp].target = static_cast<uint32_t>(b.p.code.size());
+    if (b.p.code.size() == b.p.code[br].target) {
+      // Empty skip path: no JUMP over it.
+      b.p.code.pop_back();
+      b.p.code[br].target = static_cast<uint32_t>(b.p.code.size());
+    } else {
+      b.p.code[jmp].target = static_cast<uint32_t>(b.p.code.size());
+    }
 
     // ---- MLP module
     b.unfused(Op::NormReduce, l, d);

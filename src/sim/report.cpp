@@ -18,9 +18,11 @@ double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 
 }  // namespace
 
-RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path) {
+RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
+                   bool verbose) {
   // No SystemC banner on stdout: the report is the output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
   const ModelCard model = load_model_card(model_path);
   TraceReader trace(trace_path);
   trace.check_model(model);
@@ -110,7 +112,7 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
           basename_of(trace_path) + "\n";
   text += "  kv policy " + std::string(to_string(cfg.kv.policy)) + ", mapping " + to_string(cfg.kv.mapping) +
           ", fusion " + (cfg.fusion ? "on" : "off") + ", hbm model " + cfg.hbm.model + "\n\n";
-  root.print(text);
+  root.print(text, 0, verbose);
   r.text = text;
   return r;
 }

@@ -1,0 +1,127 @@
+// SystemC testbenches of single blocks with hand-derived cycle counts. Each TEST_CASE
+// elaborates its own model: run through CTest (one process per case).
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <systemc>
+
+#include "skipopu/error.hpp"
+#include "skipopu/hbm/hbm_config.hpp"
+#include "skipopu/pe_array.hpp"
+#include "../sim/sim_test_util.hpp"
+
+using namespace skipopu;
+using skipopu::test::data;
+using skipopu::test::default_config;
+
+namespace {
+
+// PE array + weight DMA + HBM (burst model, latency 40 AXI cycles) on the tiny model.
+struct Bench : sc_core::sc_module {
+  HardwareConfig cfg;
+  ModelCard model;
+  Program prog;
+  CoreClock clk;
+  MemoryMap map;
+  HbmBlock hbm;
+  WeightDma dma;
+  NonlinearUnit nl;
+  PeArray pe;
+  std::vector<uint64_t> finish;
+  std::vector<std::vector<GemmPart>> gemms;  // one entry per GEMM, all on matrix `mat`
+  uint32_t mat = 0;
+
+  static ClockCrossing xing(const HardwareConfig& c) {
+    ClockCrossing x;
+    x.core_hz = c.clocks.core_hz;
+    x.axi_hz = static_cast<uint64_t>(c.hbm.axi_mhz * 1e6);
+    x.sync = c.clocks.cdc_sync_cycles;
+    return x;
+  }
+  explicit Bench(const HardwareConfig& c)
+      : sc_module("bench"),
+        cfg(c),
+        model(load_model_card(data("models/tiny.json"))),
+        prog(compile_program(model, cfg)),
+        clk(cfg.clocks.core_hz),
+        map(model, cfg, prog),
+        hbm("hbm", hbm::make_model(cfg.hbm), clk, xing(cfg)),
+        dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes),
+        nl("nl", clk),
+        pe("pe", cfg, clk, hbm, dma, nl) {
+    SC_HAS_PROCESS(Bench);
+    SC_THREAD(run);
+  }
+  void run() {
+    for (size_t i = 0; i < gemms.size(); ++i) dma.load(i, mat, mat);
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      pe.gemm(i, gemms[i].data(), gemms[i].size(), 2);
+      finish.push_back(clk.now());
+    }
+    sc_core::sc_stop();
+  }
+};
+
+HardwareConfig bench_config() {
+  return default_config({"hbm.overrides.burst_model.latency=40"});
+}
+
+}  // namespace
+
+TEST_CASE("memory-bound GEMM: last weight beat + one tile + pipeline, by hand") {
+  Bench b(bench_config());
+  b.mat = 2;  // L0.o_proj: 256 x 256 -> 33792 B, 1056 B = 33 beats per pseudo-channel
+  REQUIRE(b.prog.matrices[2].name == "L0.o_proj");
+  REQUIRE(b.map.weight_bytes_per_pc(2) == 1056);
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  // Request at core 0 -> AXI 0 + 2 sync = 2; first beat 2+40 = 42, last 42+33-1 = 74.
+  // Visible at core ceil(42/2)+2 = 23 and ceil(74/2)+2 = 39. Compute 4x2 tiles = 8 cycles;
+  // finish = max(23+8, 39+1) + pipeline 16 + fused 2 = 58.
+  REQUIRE(b.finish.size() == 1);
+  CHECK(b.finish[0] == 58);
+}
+
+TEST_CASE("compute-bound GEMM (64 tokens): first arrival + all tiles, by hand") {
+  Bench b(bench_config());
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 64}}};
+  sc_core::sc_start();
+  // finish = max(23 + 8*64, 39 + 64) + 18 = 553.
+  CHECK(b.finish.at(0) == 553);
+}
+
+TEST_CASE("the second matrix streams behind the first (prefetch), by hand") {
+  Bench b(bench_config());
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 1}}, {GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  // Stream 1 is issued at core 0 too and queues behind stream 0 in every pseudo-channel:
+  // beats 35..67 -> first beat 75, last 107 -> visible at core 40 and 56. The array starts
+  // it at 58: finish = max(58+8, 56+1) + 18 = 84.
+  CHECK(b.finish.at(0) == 58);
+  CHECK(b.finish.at(1) == 84);
+}
+
+TEST_CASE("a window smaller than the matrix splits the stream at the array's start") {
+  // 512-B window over 32 PCs = 16 B per PC -> head 16 B (1 beat), tail 1040 B (33 beats,
+  // an unaligned start). Head: beat at 2, first/last 42 -> core 23. Tail is issued when the
+  // array starts (core 0, AXI 2): it queues behind the head's beat: start 3, 33 beats,
+  // last beat 3+40+32 = 75 -> core 38+2 = 40. finish = max(23+8, 40+1) + 18 = 59.
+  Bench b(default_config({"hbm.overrides.burst_model.latency=40", "pe_array.weight_prefetch_bytes=512"}));
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  CHECK(b.finish.at(0) == 59);
+}
+
+TEST_CASE("too few DSPs for the array at the layout's products per DSP is rejected") {
+  const HardwareConfig c = default_config({"pe_array.dsps=4095"});
+  try {
+    Bench b(c);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) == data("configs/u280.json") +
+                                       ": /pe_array/dsps: expected at least rows*cols/lanes = 4096 DSPs for 8192 "
+                                       "products per cycle at 2 products per DSP");
+  }
+}
