@@ -107,6 +107,19 @@ std::string error_table_text(const std::vector<LayoutError>& rs) {
       os << line;
     }
   }
+  // DSP savings for SkipOPU's 64 x 128 multiplications per cycle and the per-PE LUT model.
+  os << "\nDSP48E2 for 64x128 = 8192 products/cycle (1 product/DSP: 8192), LUT model per PE\n";
+  std::snprintf(line, sizeof line, "%-24s %5s %6s %8s %9s %8s %7s %6s %6s\n", "layout", "lanes", "DSPs", "saving",
+                "LUTs/PE", "packing", "cancel", "borrow", "gated");
+  os << line << std::string(86, '-') << "\n";
+  for (const auto& r : rs) {
+    const auto& q = r.resources;
+    const unsigned d = (8192 + q.lanes - 1) / q.lanes;
+    std::snprintf(line, sizeof line, "%-24s %5u %6u %7.1f%% %9u %8u %7u %6u %6u\n", r.layout.c_str(), q.lanes, d,
+                  100.0 * (8192.0 - d) / 8192.0, q.luts_total, q.luts_port_packing, q.luts_cancel, q.luts_borrow,
+                  q.luts_gated);
+    os << line;
+  }
   return os.str();
 }
 
@@ -147,6 +160,7 @@ std::string error_table_json(const std::vector<LayoutError>& rs) {
                    {"seed", r.seed},
                    {"claims_exact", r.claims_exact},
                    {"capacity", r.capacity},
+                   {"dsps_for_64x128", (8192 + q.lanes - 1) / q.lanes},
                    {"resources", {{"dsps", q.dsps}, {"lanes", q.lanes}, {"dsp_per_product", q.dsp_per_product},
                                   {"luts_port_packing", q.luts_port_packing}, {"luts_cancel", q.luts_cancel},
                                   {"luts_borrow", q.luts_borrow}, {"luts_gated", q.luts_gated},
