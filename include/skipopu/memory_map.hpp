@@ -9,7 +9,8 @@
 //                        per PC, so reading a layer is one stream per PC.
 //   interleaved mapping: entries are laid out linearly (l * max_tokens + t) in a global
 //                        space striped over the PCs every interleave_bytes.
-// The KV region follows the weights (and the embedding table) in every PC.
+// The KV region follows the weights (and the embedding table) in every PC, sized for the
+// request's context (max_tokens = prompt + decode of the trace).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -41,7 +42,9 @@ class RequestList {
 
 class MemoryMap {
  public:
-  MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program& p);
+  // The KV region is sized for `context_tokens` (the request being replayed: prompt +
+  // decode), as a runtime allocates it per request.
+  MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program& p, uint32_t context_tokens);
 
   uint32_t pcs() const { return pcs_; }
   uint64_t kv_entry_bytes() const { return entry_bytes_; }

@@ -12,6 +12,7 @@
 // and the host interface.
 #pragma once
 #include <array>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,12 +50,14 @@ class SkipOpuTop : public sc_core::sc_module {
   ~SkipOpuTop() override;
 
   const RunTotals& totals() const { return totals_; }
+  std::exception_ptr error() const { return error_; }
   const Program& program() const { return program_; }
   void report(StatGroup& root) const;
 
  private:
   struct Step;
   void controller();
+  void replay();
   void run_step(Step& step);
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);
@@ -79,6 +82,7 @@ class SkipOpuTop : public sc_core::sc_module {
   HbmJob embed_job_, kv_job_;
   uint64_t load_seq_ = 0, gemm_seq_ = 0;
   RunTotals totals_;
+  std::exception_ptr error_;
   std::vector<TokenRecord> prompt_;
   TokenRecord decode_rec_;
   std::vector<uint32_t> active_;

@@ -34,13 +34,13 @@ void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
   reqs_.push_back(r);
 }
 
-MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program& p)
+MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program& p, uint32_t context_tokens)
     : pcs_(c.hbm.pseudo_channels),
       beat_(c.hbm.beat_bytes),
       mapping_(c.kv.mapping),
       interleave_(c.kv.interleave_bytes),
       layers_(m.layers),
-      max_tokens_(m.max_seq_len) {
+      max_tokens_(context_tokens) {
   entry_bytes_ = ceil_div(2ull * m.kv_dim() * c.kv.element_bits, 8);
   emb_row_bytes_ = ceil_div(uint64_t(m.d_model) * c.weights.embedding_bits, 8);
   uint64_t at = 0;

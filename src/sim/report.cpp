@@ -29,6 +29,7 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
 
   SkipOpuTop top("skipopu", cfg, model, trace);
   sc_core::sc_start();
+  if (top.error()) std::rethrow_exception(top.error());
   if (sc_core::sc_get_status() != sc_core::SC_STOPPED)
     throw std::runtime_error("simulation ended without the controller finishing (deadlock)");
   const RunTotals& t = top.totals();

@@ -24,7 +24,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
       trace_(trace),
       program_(compile_program(model, cfg)),
       clk_(cfg.clocks.core_hz),
-      map_(model, cfg, program_),
+      map_(model, cfg, program_, static_cast<uint32_t>(trace.header().tokens())),
       kv_(cfg.kv.policy, model.layers) {
   ClockCrossing x;
   x.core_hz = cfg.clocks.core_hz;
@@ -35,7 +35,8 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   nl_ = std::make_unique<NonlinearUnit>("nonlinear", clk_);
   router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, cfg.hbm.pseudo_channels);
   pe_ = std::make_unique<PeArray>("pe_array", cfg, clk_, *hbm_, *dma_, *nl_);
-  kvbuf_ = std::make_unique<KvHistoryBuffer>("kv_history", cfg, map_, kv_, *hbm_, model.max_seq_len);
+  kvbuf_ = std::make_unique<KvHistoryBuffer>("kv_history", cfg, map_, kv_, *hbm_,
+                                              static_cast<uint32_t>(trace.header().tokens()));
   for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
   kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
@@ -43,7 +44,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   if (bytes_needed > cfg.hbm.pc_bytes)
     throw_input_error(cfg.file, "/hbm",
                       "model " + model.name + " needs " + std::to_string(bytes_needed) +
-                          " bytes per pseudo-channel (weights + KV for max_seq_len), more than the " +
+                          " bytes per pseudo-channel (weights + KV for this trace's tokens), more than the " +
                           std::to_string(cfg.hbm.pc_bytes) + " each pseudo-channel has");
   SC_HAS_PROCESS(SkipOpuTop);
   SC_THREAD(controller);
@@ -65,6 +66,17 @@ void SkipOpuTop::count_modules(const TokenRecord& r, int phase) {
 }
 
 void SkipOpuTop::controller() {
+  // Errors (a bad trace line met mid-run) end the simulation and are rethrown by
+  // simulate() as they are, instead of becoming a SystemC report.
+  try {
+    replay();
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+  sc_core::sc_stop();
+}
+
+void SkipOpuTop::replay() {
   const TraceHeader& h = trace_.header();
   totals_.prompt_tokens = h.prompt;
   // Prefill: the prompt as one batch.
@@ -87,7 +99,7 @@ void SkipOpuTop::controller() {
   totals_.prefill_cycles = prefill_end;
   const uint64_t hbm_before = hbm_bytes_total();
   // Decode: one token at a time.
-  uint64_t sum = 0;
+
   while (trace_.next(decode_rec_)) {
     if (decode_rec_.prompt) throw_input_error(trace_.path(), "", "prompt token after decode tokens");
     kv_.record(decode_rec_.attn);
@@ -102,7 +114,7 @@ void SkipOpuTop::controller() {
     if (totals_.decode_tokens == 0 || c < totals_.token_cycles_min) totals_.token_cycles_min = c;
     totals_.token_cycles_max = std::max(totals_.token_cycles_max, c);
     totals_.token_cycles.push_back(c);
-    sum += c;
+
     ++totals_.decode_tokens;
   }
   const uint64_t decode_end = clk_.now();
@@ -115,8 +127,7 @@ void SkipOpuTop::controller() {
   totals_.end_cycle = clk_.now();
   totals_.kv_entries_stored = kv_.stored_entries();
   totals_.kv_entries_dense = uint64_t(kv_.tokens()) * model_.layers;
-  (void)sum;
-  sc_core::sc_stop();
+
 }
 
 void SkipOpuTop::kv_store(Step& step, uint32_t l) {

@@ -117,7 +117,7 @@ TEST_CASE("memory map: token mapping keeps an entry in one pseudo-channel") {
   const ModelCard m = load_model_card(data("models/tiny.json"));
   const HardwareConfig c = default_config();
   const Program p = compile_program(m, c);
-  const MemoryMap map(m, c, p);
+  const MemoryMap map(m, c, p, 64);
   CHECK(map.kv_entry_bytes() == 2 * 256 * 2);
   RequestList r(32);
   map.kv_entry(37, 1, false, r);
@@ -132,7 +132,7 @@ TEST_CASE("memory map: token mapping keeps an entry in one pseudo-channel") {
   CHECK(r.requests()[0].bytes == 2048);
   // Interleaved: a 1 KiB entry at 512 B granularity spans two PCs.
   const HardwareConfig ci = default_config({"kv.mapping=interleaved"});
-  const MemoryMap mi(m, ci, p);
+  const MemoryMap mi(m, ci, p, 64);
   r.clear();
   mi.kv_entry(0, 0, false, r);
   REQUIRE(r.requests().size() == 2);

@@ -43,7 +43,7 @@ struct Bench : sc_core::sc_module {
         model(load_model_card(data("models/tiny.json"))),
         prog(compile_program(model, cfg)),
         clk(cfg.clocks.core_hz),
-        map(model, cfg, prog),
+        map(model, cfg, prog, 64),
         hbm("hbm", hbm::make_model(cfg.hbm), clk, xing(cfg)),
         dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes),
         nl("nl", clk),

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""End-to-end checks of the skipopu CLI: e2e.py SKIPOPU REPO CHECK.
+
+Each CHECK is one CTest test. Exact expectations throughout; a failed expectation exits 1.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SKIPOPU, REPO, CHECK = sys.argv[1], sys.argv[2], sys.argv[3]
+GT = os.path.join(REPO, "tests", "golden", "traces")
+
+
+def run(*args, expect_rc=0):
+    p = subprocess.run([SKIPOPU, *args], capture_output=True, text=True, timeout=600)
+    if p.returncode != expect_rc:
+        sys.exit(f"skipopu {' '.join(args)}: exit {p.returncode}, expected {expect_rc}\n{p.stderr}")
+    return p
+
+
+def report(trace, *sets):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r.json")
+        extra = [x for s in sets for x in ("--set", s)]
+        run("run", "-q", "--data-dir", REPO, "--trace", trace, "--json", out, *extra)
+        with open(out) as f:
+            return json.load(f)
+
+
+def stat(rep, path):
+    node = rep["stats"]
+    parts = path.split(".")
+    for g in parts[:-1]:
+        node = node["groups"][g]
+    return node["stats"][parts[-1]]["value"]
+
+
+def expect(what, got, want):
+    if got != want:
+        sys.exit(f"{what}: got {got!r}, expected {want!r}")
+    print(f"ok: {what} = {got!r}")
+
+
+def check_determinism():
+    trace = os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")
+    outs = []
+    with tempfile.TemporaryDirectory() as d:
+        for i in range(2):
+            out = os.path.join(d, f"r{i}.json")
+            p = run("run", "--data-dir", REPO, "--trace", trace, "--json", out)
+            with open(out, "rb") as f:
+                outs.append((p.stdout, f.read()))
+    expect("text reports identical", outs[0][0] == outs[1][0], True)
+    expect("JSON reports identical", outs[0][1] == outs[1][1], True)
+
+
+# Weight bytes of the tiny model's matrices (4-bit, FP16 scale per 128 weights):
+# kv_proj 256x512 = 67584, q_proj and o_proj 256x256 = 33792, gate_up 256x1024 = 135168,
+# down 512x256 = 67584 (see tests/sim/test_program.cpp).
+KV, Q, O, GU, DN = 67584, 33792, 33792, 135168, 67584
+
+
+def weight_delta(trace, *sets):
+    dense = report(os.path.join(GT, "tiny-dense-p2-d2.trace"), *sets)
+    skip = report(os.path.join(GT, trace), *sets)
+    need = stat(dense, "summary.decode_bytes.weights") - stat(skip, "summary.decode_bytes.weights")
+    hbm = stat(dense, "blocks.hbm.bytes_weights") - stat(skip, "blocks.hbm.bytes_weights")
+    return need, hbm
+
+
+def check_skip_bytes():
+    expect("MLP skip removes gate_up+down (workload)", weight_delta("tiny-skip-mlp1.trace")[0], GU + DN)
+    expect("MLP skip removes gate_up+down (HBM)", weight_delta("tiny-skip-mlp1.trace")[1], GU + DN)
+    expect("attention skip, reuse: removes kv+q+o", weight_delta("tiny-skip-attn1.trace"), (KV + Q + O,) * 2)
+    expect("attention skip, evict: removes kv+q+o", weight_delta("tiny-skip-attn1.trace", "kv.policy=evict"),
+           (KV + Q + O,) * 2)
+    expect("attention skip, dense K/V: removes q+o only", weight_delta("tiny-skip-attn1.trace", "kv.policy=dense"),
+           (Q + O,) * 2)
+
+
+def check_kv_policies():
+    # tiny: 2 layers, entry = 2 * 256 * 2 B = 1024 B; 4 tokens.
+    t = os.path.join(GT, "tiny-skip-attn1.trace")
+    r = report(t, "kv.policy=reuse")
+    expect("reuse: entries stored", stat(r, "summary.kv_storage.entries_stored"), 7)
+    expect("reuse: entries dense", stat(r, "summary.kv_storage.entries_dense"), 8)
+    # Decode token 3 skips layer-1 attention: it attends nothing at layer 1; token 2 read
+    # 2 prompt entries per layer, token 3 read 3 entries at layer 0 -> 7 entries.
+    expect("reuse: decode K/V bytes read", stat(r, "summary.decode_bytes.kv_read"), 7 * 1024)
+    expect("reuse: decode K/V bytes written", stat(r, "summary.decode_bytes.kv_write"), 3 * 1024)
+    d = report(t, "kv.policy=dense")
+    expect("dense: entries stored", stat(d, "summary.kv_storage.entries_stored"), 8)
+    expect("dense: decode K/V bytes written", stat(d, "summary.decode_bytes.kv_write"), 4 * 1024)
+
+
+def check_cli_errors():
+    bad = os.path.join(GT, "..", "bad")
+    with tempfile.TemporaryDirectory() as d:
+        trunc = os.path.join(d, "trunc.trace")
+        with open(os.path.join(GT, "tiny-dense-p2-d2.trace")) as f:
+            lines = f.read().splitlines(True)
+        with open(trunc, "w") as f:
+            f.writelines(lines[:-2])  # drop the last token and the trailer
+        p = run("run", "--data-dir", REPO, "--trace", trunc, expect_rc=2)
+        expect("truncated trace: one line", p.stderr.count("\n"), 1)
+        expect("truncated trace: names file and line", p.stderr.startswith(f"skipopu run: error: {trunc}: line "), True)
+        p = run("run", "--data-dir", REPO, "--trace", os.path.join(GT, "tiny-dense-p2-d2.trace"),
+                "--model", "llama2-7b", expect_rc=2)
+        expect("model mismatch: one line", p.stderr.count("\n"), 1)
+        p = run("run", "--data-dir", REPO, "--trace", os.path.join(GT, "tiny-dense-p2-d2.trace"),
+                "--set", "pe_array.colz=3", expect_rc=2)
+        expect("unknown key", p.stderr.strip(),
+               f"skipopu run: error: {REPO}/configs/u280.json: /pe_array/colz: unknown key (not part of this schema)")
+        out = os.path.join(d, "missing-dir", "r.json")
+        p = run("run", "-q", "--data-dir", REPO, "--trace", os.path.join(GT, "tiny-dense-p2-d2.trace"),
+                "--json", out, expect_rc=3)
+        expect("unwritable output: nothing left behind", os.path.exists(os.path.dirname(out)), False)
+        p = run("frobnicate", expect_rc=2)
+        expect("unknown command", p.stderr.strip(), "skipopu: error: unknown command 'frobnicate' (see skipopu --help)")
+        run("run", "--nonsense", expect_rc=2)
+        expect("--help", run("--help").stdout.startswith("usage: skipopu"), True)
+        expect("run --help", "--trace" in run("run", "--help").stdout, True)
+        expect("--version", run("--version").stdout.startswith("skipopu "), True)
+    del bad
+
+
+CHECKS = {
+    "determinism": check_determinism,
+    "skip_bytes": check_skip_bytes,
+    "kv_policies": check_kv_policies,
+    "cli_errors": check_cli_errors,
+}
+
+if __name__ == "__main__":
+    CHECKS[CHECK]()
