@@ -1,0 +1,82 @@
+// Resource model: calibration to the paper's U280 utilisation, fit checks, input errors.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+
+#include "skipopu/baselines/resources.hpp"
+#include "skipopu/error.hpp"
+
+using namespace skipopu;
+using namespace skipopu::baselines;
+
+namespace {
+const std::string D = SKIPOPU_DATA_DIR;
+ResourceEstimate est(const std::vector<std::string>& sets) {
+  const HardwareConfig c = load_hardware_config(D + "/configs/u280.json", sets, D);
+  return estimate_resources(c, load_resource_coefficients(D + "/models/fpga/resource-model.json"),
+                            load_device_card(D + "/models/fpga/u280-device.json"));
+}
+double pct2(double u) { return std::round(u * 10000.0) / 100.0; }  // percent, 2 decimals
+}  // namespace
+
+TEST_CASE("default config reproduces the paper's U280 utilisation") {
+  const ResourceEstimate e = est({});
+  CHECK(e.total[kDsp] == 4618);
+  CHECK(e.total[kLut] == 1288687);
+  CHECK(e.total[kFf] == 1668450);
+  CHECK(e.total[kUram] == 512);
+  CHECK(e.total[kBram] == 796);  // uncalibrated (the paper gives no BRAM figure)
+  CHECK(pct2(e.utilisation[kLut]) == 98.85);
+  CHECK(pct2(e.utilisation[kFf]) == 63.99);
+  CHECK(pct2(e.utilisation[kDsp]) == 51.17);
+  CHECK(pct2(e.utilisation[kUram]) == 53.33);
+  CHECK(e.fits);
+  CHECK(e.notes.empty());
+  // The PE array's DSPs come from the packing layout: 64*128 products / 2 lanes.
+  CHECK(e.lines[0].component == "pe_array");
+  CHECK(std::llround(e.lines[0].v[kDsp]) == 4096 + 2 * 64);
+}
+
+TEST_CASE("a bigger PE array does not fit and is reported, not dropped") {
+  const ResourceEstimate e = est({"pe_array.rows=128", "pe_array.dsps=8192"});
+  CHECK(e.total[kDsp] == 8192 + 256 + 128 + 256 + 10);
+  CHECK(e.total[kDsp] < 9024);        // DSPs still fit ...
+  CHECK(e.total[kLut] > 1303680);     // ... LUTs do not
+  CHECK_FALSE(e.fits);
+  CHECK(e.to_json()["fits"] == false);
+  CHECK(e.text().find("DOES NOT FIT") != std::string::npos);
+}
+
+TEST_CASE("URAM over the device and a dsps/layout mismatch") {
+  const ResourceEstimate e = est({"kv_buffer.urams=1024"});
+  CHECK(e.total[kUram] == 1024);
+  CHECK_FALSE(e.fits);
+  const ResourceEstimate m = est({"pe_array.dsps=4000"});
+  REQUIRE(m.notes.size() == 1);
+  CHECK(m.notes[0].find("needs 4096") != std::string::npos);
+  CHECK(m.total[kDsp] == 4618);  // the estimate uses what the layout needs
+}
+
+TEST_CASE("smaller arrays free LUTs, and a 4-lane layout halves the PE DSPs") {
+  const ResourceEstimate e = est({"pe_array.rows=32", "pe_array.dsps=2048"});
+  CHECK(e.total[kDsp] == 2048 + 64 + 128 + 256 + 10);
+  CHECK(e.fits);
+  const ResourceEstimate q = est({"pe_array.layout_fp16_int4=int4x4_wp521", "pe_array.dsps=2048"});
+  CHECK(std::llround(q.lines[0].v[kDsp]) == 2048 + 128);
+}
+
+TEST_CASE("bad coefficient files name the file and the field") {
+  const std::string p = std::string(SKIPOPU_BINARY_DIR) + "/bad-resource-model.json";
+  {
+    std::ofstream o(p);
+    o << R"({"name":"x","description":"x","calibration":{},"pe_array":{"per_product":{"lutt":1},"per_row":{},"weight_buffers":2}})";
+  }
+  try {
+    load_resource_coefficients(p);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find("bad-resource-model.json") != std::string::npos);
+    CHECK(m.find("lutt") != std::string::npos);
+  }
+}
