@@ -1,5 +1,6 @@
 #include "skipopu/baselines/resources.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -87,10 +88,12 @@ ResourceEstimate estimate_resources(const HardwareConfig& c, const ResourceCoeff
   const unsigned lanes = dsp::builtin_layout(c.pe.layout_fp16_int4).lanes;
   const unsigned attn_lanes = dsp::builtin_layout(c.pe.layout_fp16_fp16).lanes;
   const uint64_t pe_dsps = (products + lanes - 1) / lanes;
+  // The array instantiates pe_array.dsps slices (the simulator rejects fewer than needed).
+  const uint64_t used_dsps = std::max<uint64_t>(pe_dsps, c.pe.dsps);
   if (pe_dsps != c.pe.dsps)
     e.notes.push_back("pe_array.dsps is " + std::to_string(c.pe.dsps) + " but rows*cols / lanes(" +
                       c.pe.layout_fp16_int4 + ") needs " + std::to_string(pe_dsps) + "; the estimate uses " +
-                      std::to_string(pe_dsps));
+                      std::to_string(used_dsps));
   if (attn_lanes < lanes)
     e.notes.push_back("layout_fp16_fp16 packs " + std::to_string(attn_lanes) + " products per DSP, fewer than " +
                       std::to_string(lanes) + ": attention runs below the array's peak");
@@ -98,7 +101,7 @@ ResourceEstimate estimate_resources(const HardwareConfig& c, const ResourceCoeff
   ResourceLine& pe = line("pe_array");
   for (int r = 0; r < kResCount; ++r)
     pe.v[r] = k.pe_per_product[r] * double(products) + k.pe_per_row[r] * c.pe.rows;
-  pe.v[kDsp] += double(pe_dsps);
+  pe.v[kDsp] += double(used_dsps);
 
   ResourceLine& wb = line("weight_buffer");
   wb.v[kBram] = std::ceil(double(c.pe.weight_prefetch_bytes) * k.weight_buffers / k.bram36_bytes);

@@ -63,6 +63,10 @@ TEST_CASE("smaller arrays free LUTs, and a 4-lane layout halves the PE DSPs") {
   CHECK(e.fits);
   const ResourceEstimate q = est({"pe_array.layout_fp16_int4=int4x4_wp521", "pe_array.dsps=2048"});
   CHECK(std::llround(q.lines[0].v[kDsp]) == 2048 + 128);
+  // More slices than the layout needs are instantiated (and noted).
+  const ResourceEstimate o = est({"pe_array.rows=32"});
+  CHECK(std::llround(o.lines[0].v[kDsp]) == 4096 + 64);
+  CHECK(o.notes.size() == 1);
 }
 
 TEST_CASE("bad coefficient files name the file and the field") {
