@@ -59,7 +59,10 @@ class HbmBlock : public sc_core::sc_module {
   const CoreClock& clk_;
   ClockCrossing xing_;
   sc_core::sc_event submitted_;
-  std::vector<HbmJob*> slots_;  // request id -> job (ids are sequential, slots reused)
+  // Request id -> job. Ids are sequential; the table is a power of two and doubles when an
+  // id would land on a slot still in flight.
+  std::vector<std::pair<uint64_t, HbmJob*>> slots_;
+  void grow();
   uint64_t next_id_ = 0;
   std::array<uint64_t, static_cast<size_t>(Traffic::Count)> bytes_{};
   uint64_t requests_ = 0;

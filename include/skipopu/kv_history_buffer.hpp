@@ -32,7 +32,7 @@ class KvHistoryBuffer : public sc_core::sc_module {
   // Plans layer l for the context tokens [0, context): issues the background fetch.
   // `stream_prev` = layer l-1's attention read its K/V stream (captures possible).
   void prefetch(uint32_t layer, uint32_t context, bool stream_prev);
-  // The fetch issued for `layer` (wait on it before that layer's attention), or nullptr.
+  // The fetch issued for `layer` (its attention waits on it), or nullptr.
   HbmJob* pending(uint32_t layer);
   // Whether token t's reused entry for `layer` is resident (call after prefetch(layer)).
   bool resident(uint32_t t, uint32_t layer) const;
@@ -51,7 +51,8 @@ class KvHistoryBuffer : public sc_core::sc_module {
   uint32_t next_layer_ = 0;
   bool has_next_ = false;
   uint32_t cur_layer_ = 0;
-  HbmJob fetch_;
+  HbmJob fetch_[2];            // double-buffered by layer parity
+  uint32_t fetch_layer_[2] = {0, 0};
   uint64_t hits_ = 0, misses_ = 0, kept_ = 0, captured_ = 0, fetched_ = 0, overflow_ = 0, peak_ = 0;
 };
 

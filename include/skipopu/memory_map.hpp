@@ -59,6 +59,8 @@ class MemoryMap {
   uint64_t weight_bytes_per_pc(uint32_t m) const { return slice_bytes_[m]; }
 
   void embedding_row(uint32_t token_id_slot, RequestList& out) const;
+  // Router weights of one module (d x 2), striped like the embedding table.
+  void router_weights(uint32_t layer, uint32_t module, uint64_t bytes, RequestList& out) const;
   void kv_entry(uint32_t token, uint32_t layer, bool write, RequestList& out) const;
   uint64_t bytes_per_pc_used() const { return kv_base_ + kv_bytes_per_pc_; }
 
@@ -72,6 +74,8 @@ class MemoryMap {
   uint64_t entry_bytes_;
   uint64_t emb_row_bytes_;
   uint64_t emb_base_ = 0;      // embedding table, striped like interleaved KV
+  uint64_t router_base_ = 0;   // router weights (used when not on chip), striped
+  uint64_t router_bytes_ = 0;  // per module
   std::vector<uint64_t> slice_base_, slice_bytes_;
   uint64_t kv_base_ = 0;
   uint64_t slots_per_layer_ = 0;

@@ -17,15 +17,16 @@ namespace skipopu {
 class Router : public sc_core::sc_module {
  public:
   Router(sc_core::sc_module_name name, const RouterConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
-         uint32_t pcs);
+         const MemoryMap& map);
   // Routes `tokens` token vectors of `d` elements; blocks the caller until decided.
-  void route(uint64_t tokens, uint64_t d);
+  void route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d);
   void report(StatGroup& g, uint64_t total_cycles) const;
 
  private:
   const RouterConfig& cfg_;
   const CoreClock& clk_;
   HbmBlock& hbm_;
+  const MemoryMap& map_;
   HbmJob weights_;
   uint64_t busy_ = 0, decisions_ = 0;
 };

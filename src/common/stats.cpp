@@ -40,7 +40,7 @@ const Stat* StatGroup::find(const std::string& path) const {
 
 std::string format_real(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
+  std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
 }
 

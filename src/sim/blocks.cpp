@@ -24,20 +24,18 @@ void NonlinearUnit::report(StatGroup& g, uint64_t total) const {
 
 // ---------------------------------------------------------------- router
 Router::Router(sc_core::sc_module_name name, const RouterConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
-               uint32_t pcs)
-    : sc_module(name), cfg_(cfg), clk_(clk), hbm_(hbm) {
-  weights_.init(pcs, Traffic::RouterWeights);
+               const MemoryMap& map)
+    : sc_module(name), cfg_(cfg), clk_(clk), hbm_(hbm), map_(map) {
+  weights_.init(map.pcs(), Traffic::RouterWeights);
 }
 
-void Router::route(uint64_t tokens, uint64_t d) {
+void Router::route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d) {
   const uint64_t start = clk_.now();
   const uint64_t compute = tokens * timing::ceil_div(d, cfg_.lanes);
   uint64_t finish = start + compute;
   if (!cfg_.weights_on_chip) {
-    // d x 2 weights, striped over the pseudo-channels like any small table.
     weights_.reqs.clear();
-    const uint64_t bytes = timing::ceil_div(2 * d * cfg_.weight_bits, 8);
-    weights_.reqs.add(0, 0, bytes, false);
+    map_.router_weights(layer, module, timing::ceil_div(2 * d * cfg_.weight_bits, 8), weights_.reqs);
     hbm_.submit(weights_);
     hbm_.wait_for(weights_);
     finish = timing::overlap_finish(start, weights_.first, weights_.done, 1, compute);
@@ -76,11 +74,10 @@ void PeArray::gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t 
   const uint64_t start = clk_.now();
   dma_.consumer_started(seq);
   WeightStream& s = dma_.stream(seq);
-  uint64_t compute = 0, tiles = 0, tail = 0;
+  uint64_t compute = 0, tail = 0;
   for (size_t i = 0; i < nparts; ++i) {
     const uint64_t t = timing::gemm_tiles(shape_, parts[i].k, parts[i].n);
     compute += t * parts[i].tokens;
-    tiles += t;
     tail = parts[i].tokens;
     macs_ += parts[i].k * parts[i].n * parts[i].tokens;
   }
@@ -98,7 +95,6 @@ void PeArray::gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t 
   stall_ += finish - start - compute - lat;
   latency_ += lat;
   ++gemms_;
-  (void)tiles;
   clk_.wait_until(finish);
 }
 

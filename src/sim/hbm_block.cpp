@@ -14,13 +14,9 @@ const char* to_string(Traffic t) {
   }
 }
 
-namespace {
-constexpr size_t kSlots = 1u << 16;  // in-flight requests the block can track
-}
-
 HbmBlock::HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
                    ClockCrossing xing)
-    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(kSlots, nullptr) {
+    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(1024, {0, nullptr}) {
   SC_HAS_PROCESS(HbmBlock);
   SC_THREAD(run);
 }
@@ -37,9 +33,8 @@ void HbmBlock::submit(HbmJob& job) {
   const uint64_t arrival = xing_.to_axi(now);
   for (auto& r : reqs) {
     const uint64_t id = next_id_++;
-    HbmJob*& slot = slots_[id % kSlots];
-    sc_assert(slot == nullptr);  // more than kSlots requests in flight
-    slot = &job;
+    while (slots_[id & (slots_.size() - 1)].second != nullptr) grow();
+    slots_[id & (slots_.size() - 1)] = {id, &job};
     r.id = id;
     r.arrival = arrival;
     model_->submit(r);
@@ -47,6 +42,13 @@ void HbmBlock::submit(HbmJob& job) {
     ++requests_;
   }
   submitted_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HbmBlock::grow() {
+  std::vector<std::pair<uint64_t, HbmJob*>> bigger(slots_.size() * 2, {0, nullptr});
+  for (const auto& s : slots_)
+    if (s.second) bigger[s.first & (bigger.size() - 1)] = s;
+  slots_.swap(bigger);
 }
 
 void HbmBlock::wait_for(HbmJob& job) {
@@ -66,9 +68,10 @@ void HbmBlock::run() {
     }
     const uint64_t until = xing_.visible_axi(clk_.now());
     while (model_->pop_completion(until, c)) {
-      HbmJob*& slot = slots_[c.id % kSlots];
-      HbmJob& job = *slot;
-      slot = nullptr;
+      auto& slot = slots_[c.id & (slots_.size() - 1)];
+      sc_assert(slot.first == c.id && slot.second != nullptr);
+      HbmJob& job = *slot.second;
+      slot.second = nullptr;
       const uint64_t first = xing_.to_core(c.first_data);
       const uint64_t done = xing_.to_core(c.done);
       if (first > job.first) job.first = first;

@@ -13,7 +13,7 @@ KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareCon
       capacity_(cfg.kv_buffer_bytes() / map.kv_entry_bytes()),
       cur_(max_tokens, -1),
       next_(max_tokens, -1) {
-  fetch_.init(map.pcs(), Traffic::KvPrefetch);
+  for (auto& f : fetch_) f.init(map.pcs(), Traffic::KvPrefetch);
 }
 
 void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
@@ -25,9 +25,11 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
   }
   uint64_t live_cur = 0;
   for (uint32_t t = 0; t < context; ++t) live_cur += cur_[t] >= 0;
-  hbm_.wait_for(fetch_);  // the previous fetch is complete before its buffer is reused
-  fetch_.reqs.clear();
-  uint64_t used = live_cur, resident = 0;
+  HbmJob& fetch = fetch_[l & 1];
+  hbm_.wait_for(fetch);  // the fetch for layer l-2 (long done) frees this job
+  fetch.reqs.clear();
+  fetch_layer_[l & 1] = l;
+  uint64_t used = live_cur;
   for (uint32_t t = 0; t < context; ++t) {
     next_[t] = -1;
     const int32_t s = kv_.source(t, l);
@@ -35,14 +37,13 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
     if (cur_[t] == s) {  // already resident: shared between both layers' sets
       next_[t] = static_cast<int16_t>(s);
       ++kept_;
-      ++resident;
       continue;
     }
     if (used >= capacity_) { ++overflow_; continue; }
     if (s == static_cast<int32_t>(l) - 1 && stream_prev) {
       ++captured_;
     } else if (prefetch_on_) {
-      map_.kv_entry(t, static_cast<uint32_t>(s), false, fetch_.reqs);
+      map_.kv_entry(t, static_cast<uint32_t>(s), false, fetch.reqs);
       ++fetched_;
     } else {
       ++overflow_;
@@ -50,18 +51,17 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
     }
     next_[t] = static_cast<int16_t>(s);
     ++used;
-    ++resident;
   }
   if (used > peak_) peak_ = used;
   next_layer_ = l;
   has_next_ = true;
-  (void)resident;
-  hbm_.submit(fetch_);
+  hbm_.submit(fetch);
 }
 
 HbmJob* KvHistoryBuffer::pending(uint32_t layer) {
-  if (!enabled_ || !has_next_ || next_layer_ != layer) return nullptr;  // older fetches are done
-  return &fetch_;
+  if (!enabled_ || !has_next_) return nullptr;
+  HbmJob& f = fetch_[layer & 1];
+  return fetch_layer_[layer & 1] == layer ? &f : nullptr;
 }
 
 bool KvHistoryBuffer::resident(uint32_t t, uint32_t layer) const {

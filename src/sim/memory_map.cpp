@@ -53,6 +53,9 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
   emb_base_ = at;
   const uint64_t emb_total = uint64_t(m.vocab) * emb_row_bytes_;
   at += ceil_div(ceil_div(emb_total, pcs_), interleave_) * interleave_;
+  router_base_ = at;
+  router_bytes_ = ceil_div(2ull * m.d_model * c.router.weight_bits, 8);
+  at += ceil_div(ceil_div(router_bytes_ * 2 * layers_, pcs_), interleave_) * interleave_;
   kv_base_ = at;
   slots_per_layer_ = ceil_div(max_tokens_, pcs_);
   kv_bytes_per_pc_ = slots_per_layer_ * layers_ * entry_bytes_;
@@ -88,6 +91,10 @@ void MemoryMap::striped(uint64_t base, uint64_t offset, uint64_t len, bool write
 
 void MemoryMap::embedding_row(uint32_t row, RequestList& out) const {
   striped(emb_base_, uint64_t(row) * emb_row_bytes_, emb_row_bytes_, false, out);
+}
+
+void MemoryMap::router_weights(uint32_t layer, uint32_t module, uint64_t bytes, RequestList& out) const {
+  striped(router_base_, (uint64_t(layer) * 2 + module) * router_bytes_, std::min(bytes, router_bytes_), false, out);
 }
 
 void MemoryMap::kv_entry(uint32_t t, uint32_t l, bool write, RequestList& out) const {

@@ -33,7 +33,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, x);
   dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
   nl_ = std::make_unique<NonlinearUnit>("nonlinear", clk_);
-  router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, cfg.hbm.pseudo_channels);
+  router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, map_);
   pe_ = std::make_unique<PeArray>("pe_array", cfg, clk_, *hbm_, *dma_, *nl_);
   kvbuf_ = std::make_unique<KvHistoryBuffer>("kv_history", cfg, map_, kv_, *hbm_,
                                               static_cast<uint32_t>(trace.header().tokens()));
@@ -224,7 +224,7 @@ void SkipOpuTop::run_step(Step& step) {
         nl_->run(cfg_.nl.rmsnorm_reduce, in.elems * (final_block ? 1 : all));
         break;
       case Op::Route: {
-        router_->route(all, in.elems);
+        router_->route(in.layer, static_cast<uint32_t>(in.module), all, in.elems);
         active_.clear();
         for (uint32_t i = 0; i < step.count; ++i) {
           const bool ran = in.module == Module::Attn ? step.recs[i].attn_ran(in.layer) : step.recs[i].mlp_ran(in.layer);
