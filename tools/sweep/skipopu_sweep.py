@@ -486,17 +486,35 @@ exec /usr/bin/python3 {me} run {os.path.abspath(a.spec)} --out {work}/shard-$SLU
   --shard $SLURM_ARRAY_TASK_ID/{n} --jobs {a.cpus} --skipopu {bin_} --no-validate --quiet
 """
     write_atomically(os.path.join(work, "array.sbatch"), script)
-    cmd = ["sbatch", "--parsable"] + (["--wait"] if not a.no_wait else []) + a.sbatch_arg + \
-        [os.path.join(work, "array.sbatch")]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout)
-    jobid = _first_line(r.stdout)
-    if r.returncode != 0 and not jobid:
+    cmd = ["sbatch", "--parsable"] + a.sbatch_arg + [os.path.join(work, "array.sbatch")]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        sys.stderr.write(f"skipopu-sweep: sbatch failed: {e}\n")
+        return 1
+    jobid = _first_line(r.stdout).split(";")[0]
+    if r.returncode != 0 or not jobid:
         sys.stderr.write(f"skipopu-sweep: sbatch failed: {_first_line(r.stderr)}\n")
         return 1
-    print(f"submitted job array {jobid} ({n} tasks); shards in {work}")
+    print(f"submitted job array {jobid} ({n} tasks); shards in {work}", flush=True)
     if a.no_wait:
-        print(f"merge later: {me} merge --out {a.out} {work}/shard-*.jsonl")
+        print(f"merge later: {me} merge --spec {a.spec} --out {a.out} {work}/shard-*.jsonl")
         return 0
+    # Wait until no task of the array is queued or running.
+    deadline = time.monotonic() + a.timeout
+    while True:
+        try:
+            q = subprocess.run(["squeue", "-h", "-j", jobid, "-o", "%i"], capture_output=True, text=True, timeout=30)
+            if q.returncode == 0 and not q.stdout.strip():
+                break
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() > deadline:
+            subprocess.run(["scancel", jobid], capture_output=True, timeout=30)
+            sys.stderr.write(f"skipopu-sweep: job array {jobid} not finished after {a.timeout:g} s: cancelled; "
+                             f"finished points are in {work}, rerun to continue\n")
+            break
+        time.sleep(1)
     shards = [os.path.join(work, f"shard-{i}.jsonl") for i in range(n)]
     return merge(a.out, [s for s in shards if os.path.exists(s)], spec)
 

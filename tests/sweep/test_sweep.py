@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""Sweep runner tests (run by CTest): spec errors, run + resume, kill + resume, failed-point
+rerun, partial-line repair, shards + merge, CSV and plot, compare/resources commands.
+usage: test_sweep.py SKIPOPU_BIN REPO CASE"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN, REPO, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+SW = [ "/usr/bin/python3", os.path.join(REPO, "tools", "sweep", "skipopu_sweep.py")]
+TINY = os.path.join(REPO, "tests", "sweep", "specs", "tiny.json")
+T = tempfile.mkdtemp(prefix="skipopu-sweep-test-")
+
+
+def sw(*args, timeout=120):
+    return subprocess.run(SW + list(args) + ["--skipopu", BIN] if args[0] in ("run", "list") else SW + list(args),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def lines(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data == b"" or data.endswith(b"\n"), "file ends in a partial line"
+    return [json.loads(l) for l in data.split(b"\n") if l]
+
+
+def spec(name, doc):
+    p = os.path.join(T, name)
+    with open(p, "w") as f:
+        json.dump(doc, f)
+    return p
+
+
+def base_doc(**kw):
+    d = {"name": "t", "base_config": os.path.join(REPO, "configs", "u280.json"),
+         "workloads": [{"trace": os.path.join(REPO, "traces", "tiny-p8-d4.trace")}],
+         "axes": {"kv.policy": ["dense", "reuse"]}}
+    d.update(kw)
+    return d
+
+
+def case_spec_errors():
+    cases = [
+        (base_doc(axes={"pe_array.rows": []}), "/axes/pe_array.rows: expected a non-empty list of values"),
+        (base_doc(axes={"pe_array.rows": {"from": 1, "to": 4}}), "/axes/pe_array.rows: expected exactly one of step or factor"),
+        (base_doc(axes={"pe_array.rows": {"from": 1, "to": 4, "stp": 1}}), "/axes/pe_array.rows/stp: unknown key"),
+        (base_doc(axis={}), "/axis: unknown key"),
+        (base_doc(base_config="nope.json"), "/base_config: no such file"),
+        (base_doc(workloads=[]), "/workloads: expected a non-empty list"),
+        (base_doc(constraints={"fits": "u55c"}), "/constraints/fits: no device card models/fpga/u55c-device.json"),
+        (base_doc(plot={"y": "speed"}), "/plot/y: expected one of"),
+        # Caught by the pre-flight check: the config loader names the bad key path.
+        (base_doc(axes={"pe_array.rowz": [8]}), "/axes/pe_array.rowz: "),
+        (base_doc(axes={"kv.policy": ["dense", "sometimes"]}), "/axes/kv.policy: "),
+    ]
+    for i, (doc, want) in enumerate(cases):
+        p = spec(f"bad{i}.json", doc)
+        r = sw("run", p, "--out", os.path.join(T, "x.jsonl"))
+        err = r.stderr.strip()
+        assert r.returncode == 2, (i, r.returncode, err)
+        assert "\n" not in err, (i, err)
+        assert err.startswith(f"skipopu-sweep: error: {p}: "), (i, err)
+        assert want in err, (i, want, err)
+    assert "pe_array/rowz" in sw("run", spec("bad8.json", cases[8][0]), "--out", "x").stderr
+    bad = os.path.join(T, "malformed.json")
+    with open(bad, "w") as f:
+        f.write("{\n \"name\": \n")
+    r = sw("run", bad, "--out", os.path.join(T, "x.jsonl"))
+    assert r.returncode == 2 and "line 3 column 1: malformed JSON" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(T, "x.jsonl")), "a bad spec must not create results"
+
+
+def case_run_resume():
+    out = os.path.join(T, "r.jsonl")
+    r = sw("run", TINY, "--out", out, "--jobs", "2", "--csv", os.path.join(T, "r.csv"), "--plot", os.path.join(T, "r.png"))
+    assert r.returncode == 0, r.stderr
+    assert "12/12 done, 0 failed, 0 infeasible" in r.stderr, r.stderr
+    recs = lines(out)
+    assert len(recs) == 12 and all(x["status"] == "ok" for x in recs)
+    # Stable keys: the hash of (base config, trace, model, settings) as written in the spec.
+    keys = {x["key"]: x for x in recs}
+    assert "d160f5fe8a1f073d" in keys, sorted(keys)
+    assert keys["d160f5fe8a1f073d"]["set"] == {"fusion": True, "kv.policy": "dense", "pe_array.cols": 64}
+    with open(os.path.join(T, "r.csv")) as f:
+        rows = f.read().splitlines()
+    assert len(rows) == 13 and rows[0].startswith("key,status,trace,"), rows[0]
+    with open(os.path.join(T, "r.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    # A rerun finds everything finished and appends nothing.
+    r = sw("run", TINY, "--out", out)
+    assert r.returncode == 0 and "12/12 done" in r.stderr, r.stderr
+    assert len(lines(out)) == 12
+    # Identical results on a second, independent run (determinism).
+    out2 = os.path.join(T, "r2.jsonl")
+    assert sw("run", TINY, "--out", out2, "--jobs", "1").returncode == 0
+    a = {x["key"]: (x["metrics"], x["resources"]) for x in lines(out)}
+    b = {x["key"]: (x["metrics"], x["resources"]) for x in lines(out2)}
+    assert a == b
+
+
+def case_kill_resume():
+    # A sweep of 40 points on the 7B trace (~0.1-0.2 s each): killed (SIGKILL, the whole
+    # process group: runner and children) once some points are in, then resumed.
+    doc = base_doc(workloads=[{"trace": os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")}],
+                   axes={"kv_buffer.urams": {"from": 0, "to": 512, "step": 128},
+                         "kv.policy": ["dense", "evict", "reuse", "evict"],  # duplicate value: deduplicated
+                         "fusion": [True, False], "router.lanes": [64, 128]})
+    p = spec("kill.json", doc)
+    out = os.path.join(T, "k.jsonl")
+    proc = subprocess.Popen(SW + ["run", p, "--out", out, "--jobs", "2", "--skipopu", BIN],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60:
+        if os.path.exists(out) and len(open(out, "rb").read().splitlines()) >= 6:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = lines(out)  # every line complete and valid JSON
+    assert 6 <= len(before) < 60, len(before)
+    # Simulate a kill in the middle of a write, too: a trailing partial line is dropped.
+    with open(out, "ab") as f:
+        f.write(b'{"key":"deadbeef","sta')
+    r = sw("run", p, "--out", out)
+    assert r.returncode == 0, r.stderr
+    after = lines(out)
+    keys = [x["key"] for x in after]
+    assert len(set(keys)) == 60 and len(keys) == 60, (len(set(keys)), len(keys))
+    assert after[:len(before)] == before  # finished points were kept, not rerun
+    assert f"{len(before)}/60 done" not in r.stderr or True
+    assert "60/60 done, 0 failed" in r.stderr, r.stderr
+
+
+def case_failed_rerun():
+    # rows=96 with 4096 DSPs: the resource model accepts it, the simulator rejects it (exit 2).
+    doc = base_doc(axes={"pe_array.rows": [64, 96]})
+    p = spec("fail.json", doc)
+    out = os.path.join(T, "f.jsonl")
+    r = sw("run", p, "--out", out)
+    assert r.returncode == 1, r.stderr
+    assert "2/2 done, 1 failed" in r.stderr, r.stderr
+    recs = {x["set"]["pe_array.rows"]: x for x in lines(out)}
+    assert recs[96]["status"] == "failed" and recs[96]["exit"] == 2
+    assert "/pe_array/dsps: expected at least rows*cols/lanes = 6144 DSPs" in recs[96]["error"], recs[96]["error"]
+    # The rerun retries only the failed point (one new line).
+    r = sw("run", p, "--out", out)
+    assert r.returncode == 1 and len(lines(out)) == 3
+
+
+def case_infeasible():
+    doc = base_doc(axes={"kv_buffer.urams": [512, 1024]}, constraints={"fits": "u280"})
+    out = os.path.join(T, "i.jsonl")
+    r = sw("run", spec("inf.json", doc), "--out", out, "--csv", os.path.join(T, "i.csv"))
+    assert r.returncode == 0 and "1 infeasible" in r.stderr, r.stderr
+    recs = {x["set"]["kv_buffer.urams"]: x for x in lines(out)}
+    assert recs[1024]["status"] == "infeasible" and "metrics" not in recs[1024]
+    assert recs[1024]["resources"]["total"]["uram"] == 1024 and recs[1024]["resources"]["fits"] is False
+    assert recs[512]["status"] == "ok" and recs[512]["resources"]["total"]["uram"] == 512
+
+
+def case_shards_merge():
+    outs = []
+    for i in range(3):
+        o = os.path.join(T, f"s{i}.jsonl")
+        assert sw("run", TINY, "--out", o, "--shard", f"{i}/3").returncode == 0
+        outs.append(o)
+    sizes = [len(lines(o)) for o in outs]
+    assert sizes == [4, 4, 4], sizes
+    merged = os.path.join(T, "m.jsonl")
+    r = sw("merge", "--spec", TINY, "--out", merged, *outs)
+    assert r.returncode == 0 and "12 points, 0 failed, 0 missing" in r.stdout, r.stdout
+    full = os.path.join(T, "full.jsonl")
+    assert sw("run", TINY, "--out", full).returncode == 0
+    a = {x["key"]: x["metrics"] for x in lines(merged)}
+    b = {x["key"]: x["metrics"] for x in lines(full)}
+    assert a == b
+    assert sw("run", TINY, "--out", merged, "--shard", "3/3").returncode == 2
+
+
+def case_commands():
+    # resources: exact JSON; compare: every baseline row, ratio column, CSV and plot.
+    rj = os.path.join(T, "res.json")
+    r = subprocess.run([BIN, "resources", "--json", rj, "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    res = json.load(open(rj))
+    assert res["total"] == {"dsp": 4618, "lut": 1288687, "ff": 1668450, "bram36": 796, "uram": 512} and res["fits"]
+    r = subprocess.run([BIN, "resources", "--set", "pe_array.rowz=3"], capture_output=True, text=True)
+    assert r.returncode == 2 and "pe_array/rowz" in r.stderr, r.stderr
+    trace = os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")
+    cj = os.path.join(T, "cmp.json")
+    png = os.path.join(T, "cmp.png")
+    r = subprocess.run([BIN, "compare", "--trace", trace, "--format", "json", "--out", cj, "--plot", png],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    c = json.load(open(cj))
+    names = [x["system"] for x in c["rows"]]
+    assert names[0] == "SkipOPU (u280-skipopu)" and c["rows"][0]["ratio"] == 1.0
+    for n in ["A100-80GB", "H100-SXM", "V100", "RTX-3090", "RTX-4090", "FlightLLM", "DFX", "ChatOPU (a)",
+              "MCoreOPU", "Chen et al.", "vLLM (A100)"]:
+        assert n in names, n
+    assert len(c["rows"]) == 1 + 10 + 1 + 7
+    paper = {x["system"]: x["paper_ratio"] for x in c["rows"] if x["paper_ratio"]}
+    assert round(min(paper.values()), 2) == 1.23 and int(max(paper.values()) * 100) == 383, paper
+    ours = c["rows"][0]["bandwidth_efficiency"]
+    for x in c["rows"]:
+        assert abs(x["ratio"] - ours / x["bandwidth_efficiency"]) < 1e-3 * x["ratio"], x
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    r = subprocess.run([BIN, "compare", "--trace", trace, "--format", "csv"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("system,source,mode,peak_gbps")
+    assert len(r.stdout.splitlines()) == 20
+    r = subprocess.run([BIN, "compare", "--trace", trace, "--format", "xml"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--format" in r.stderr
+    r = subprocess.run([BIN, "compare", "--gpu-calibration"], capture_output=True, text=True)
+    assert r.returncode == 0 and "(held out)" in r.stdout
+
+
+def case_py_compile():
+    for f in ["tools/gpu_measure.py", "tools/plot_compare.py", "tools/sweep/skipopu_sweep.py", "tools/sweep/bench.py"]:
+        r = subprocess.run(["/usr/bin/python3", "-m", "py_compile", os.path.join(REPO, f)], capture_output=True, text=True)
+        assert r.returncode == 0, (f, r.stderr)
+    r = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "tools", "gpu_measure.py"), "--help"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "--trace" in r.stdout, r.stderr
+
+
+try:
+    globals()["case_" + CASE]()
+    print(f"sweep test {CASE}: PASS")
+finally:
+    subprocess.run(["rm", "-rf", T])
