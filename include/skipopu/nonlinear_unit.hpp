@@ -10,18 +10,19 @@
 #pragma once
 #include <systemc>
 
+#include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/sim_clock.hpp"
 #include "skipopu/stats.hpp"
 
 namespace skipopu {
 
-class NonlinearUnit : public sc_core::sc_module {
+class NonlinearUnit : public sc_core::sc_module, public NonlinearIf {
  public:
   NonlinearUnit(sc_core::sc_module_name name, const CoreClock& clk);
   // One pass over `elems` elements; blocks the caller for its duration.
-  void run(const UnitTiming& t, uint64_t elems);
-  void report(StatGroup& g, uint64_t total_cycles) const;
+  void run(const UnitTiming& t, uint64_t elems) override;
+  void report(StatGroup& g, uint64_t total_cycles) const override;
 
  private:
   const CoreClock& clk_;

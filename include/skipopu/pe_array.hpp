@@ -11,6 +11,7 @@
 #pragma once
 #include <systemc>
 
+#include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/nonlinear_unit.hpp"
 #include "skipopu/timing.hpp"
@@ -18,40 +19,28 @@
 
 namespace skipopu {
 
-// One matrix of a fused GEMM and the tokens that multiply it.
-struct GemmPart {
-  uint64_t k = 0, n = 0, tokens = 0;
-};
-
-struct AttentionWork {
-  uint64_t qk_cycles = 0, pv_cycles = 0;  // compute, summed over queries
-  uint64_t tail_cycles = 0;     // compute that must follow the last K/V entry
-  uint64_t softmax_elems = 0;   // scores (heads x context, summed over queries)
-  uint32_t fused_latency = 0;   // online softmax pipeline (fusion on)
-};
-
-class PeArray : public sc_core::sc_module {
+class PeArray : public sc_core::sc_module, public PeArrayIf {
  public:
   PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
-          WeightDma& dma, NonlinearUnit& nl);
+          WeightDma& dma, sc_core::sc_port<NonlinearIf>& nl);
 
   timing::ArrayShape shape() const { return shape_; }
   uint32_t lanes_fp16_int4() const { return lanes_w_; }
   uint32_t lanes_fp16_fp16() const { return lanes_a_; }
 
   // GEMM over weight stream `seq` (parts in stream order); blocks the caller until done.
-  void gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t fused_latency);
+  void gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t fused_latency) override;
   // Attention over K/V arriving with `kv` (already submitted); blocks until done.
-  void attention(const AttentionWork& w, HbmJob& kv, bool fusion);
+  void attention(const AttentionWork& w, HbmJob& kv, bool fusion) override;
 
-  void report(StatGroup& g, uint64_t total_cycles) const;
+  void report(StatGroup& g, uint64_t total_cycles) const override;
 
  private:
   const HardwareConfig& cfg_;
   const CoreClock& clk_;
   HbmBlock& hbm_;
   WeightDma& dma_;
-  NonlinearUnit& nl_;
+  sc_core::sc_port<NonlinearIf>& nl_;  // the controller's port: the same unit it uses
   timing::ArrayShape shape_;
   uint32_t lanes_w_ = 0, lanes_a_ = 0;
   uint64_t busy_ = 0, stall_ = 0, gemms_ = 0, attns_ = 0, macs_ = 0, latency_ = 0;

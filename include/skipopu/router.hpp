@@ -8,19 +8,20 @@
 #pragma once
 #include <systemc>
 
+#include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/hbm_block.hpp"
 #include "skipopu/stats.hpp"
 
 namespace skipopu {
 
-class Router : public sc_core::sc_module {
+class Router : public sc_core::sc_module, public RouterIf {
  public:
   Router(sc_core::sc_module_name name, const RouterConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
          const MemoryMap& map);
   // Routes `tokens` token vectors of `d` elements; blocks the caller until decided.
-  void route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d);
-  void report(StatGroup& g, uint64_t total_cycles) const;
+  void route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d) override;
+  void report(StatGroup& g, uint64_t total_cycles) const override;
 
  private:
   const RouterConfig& cfg_;

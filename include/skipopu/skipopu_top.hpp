@@ -76,6 +76,11 @@ class SkipOpuTop : public sc_core::sc_module {
   std::unique_ptr<NonlinearUnit> nl_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<PeArray> pe_;
+  // The controller talks to the compute blocks only through these ports (see
+  // block_interfaces.hpp); the instances above are bound to them at construction.
+  sc_core::sc_port<PeArrayIf> pe_port_;
+  sc_core::sc_port<RouterIf> router_port_;
+  sc_core::sc_port<NonlinearIf> nl_port_;
   std::unique_ptr<KvHistoryBuffer> kvbuf_;
   std::array<HbmJob, 8> store_ring_;  // posted K/V writes in flight
   size_t store_next_ = 0;
@@ -86,6 +91,7 @@ class SkipOpuTop : public sc_core::sc_module {
   std::vector<TokenRecord> prompt_;
   TokenRecord decode_rec_;
   std::vector<uint32_t> active_;
+  std::vector<uint64_t> context_;  // per query of the current attention: entries attended
   std::vector<GemmPart> parts_;
 };
 

@@ -54,7 +54,7 @@ void Router::report(StatGroup& g, uint64_t total) const {
 
 // ---------------------------------------------------------------- PE array
 PeArray::PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
-                 WeightDma& dma, NonlinearUnit& nl)
+                 WeightDma& dma, sc_core::sc_port<NonlinearIf>& nl)
     : sc_module(name), cfg_(cfg), clk_(clk), hbm_(hbm), dma_(dma), nl_(nl) {
   shape_.rows = cfg.pe.rows;
   shape_.cols = cfg.pe.cols;
@@ -98,8 +98,21 @@ void PeArray::gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t 
   clk_.wait_until(finish);
 }
 
-void PeArray::attention(const AttentionWork& w, HbmJob& kv, bool fusion) {
+void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
   const uint64_t start = clk_.now();
+  struct {
+    uint64_t qk_cycles = 0, pv_cycles = 0, tail_cycles = 0, softmax_elems = 0;
+    uint32_t fused_latency = 0;
+  } w;
+  for (size_t q = 0; q < a.queries; ++q) {
+    w.qk_cycles += timing::attn_qk_cycles(shape_, a.heads, a.head_dim, a.context[q]);
+    w.pv_cycles += timing::attn_pv_cycles(shape_, a.heads, a.head_dim, a.context[q]);
+    w.softmax_elems += uint64_t(a.heads) * a.context[q];
+  }
+  // The compute that must follow the last entry's arrival: one key for one query.
+  w.tail_cycles = timing::attn_qk_cycles(shape_, a.heads, a.head_dim, 1) +
+                  timing::attn_pv_cycles(shape_, a.heads, a.head_dim, 1);
+  w.fused_latency = a.fused_latency;
   hbm_.wait_for(kv);
   const uint64_t begin = std::max(start, kv.first);
   const uint64_t lat = cfg_.pe.pipeline_latency;
@@ -115,8 +128,8 @@ void PeArray::attention(const AttentionWork& w, HbmJob& kv, bool fusion) {
     const uint64_t qk_end = std::max(begin + w.qk_cycles, kv.done + w.tail_cycles) + lat;
     stall_ += qk_end - start - w.qk_cycles - lat;
     clk_.wait_until(qk_end);
-    nl_.run(cfg_.nl.softmax_reduce, w.softmax_elems);
-    nl_.run(cfg_.nl.softmax_apply, w.softmax_elems);
+    nl_->run(cfg_.nl.softmax_reduce, w.softmax_elems);
+    nl_->run(cfg_.nl.softmax_apply, w.softmax_elems);
     sc_core::wait(clk_.cycles(w.pv_cycles + lat));
     busy_ += w.qk_cycles + w.pv_cycles;
     latency_ += 2 * lat;

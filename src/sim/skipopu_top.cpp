@@ -34,7 +34,10 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
   nl_ = std::make_unique<NonlinearUnit>("nonlinear", clk_);
   router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, map_);
-  pe_ = std::make_unique<PeArray>("pe_array", cfg, clk_, *hbm_, *dma_, *nl_);
+  pe_ = std::make_unique<PeArray>("pe_array", cfg, clk_, *hbm_, *dma_, nl_port_);
+  pe_port_.bind(*pe_);
+  router_port_.bind(*router_);
+  nl_port_.bind(*nl_);
   kvbuf_ = std::make_unique<KvHistoryBuffer>("kv_history", cfg, map_, kv_, *hbm_,
                                               static_cast<uint32_t>(trace.header().tokens()));
   for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
@@ -87,6 +90,7 @@ void SkipOpuTop::replay() {
     count_modules(prompt_[i], 0);
   }
   active_.reserve(std::max<uint32_t>(h.prompt, 1));
+  context_.reserve(std::max<uint32_t>(h.prompt, 1));
   if (h.prompt > 0) {
     Step s;
     s.prefill = true;
@@ -144,10 +148,9 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
 }
 
 void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
-  const timing::ArrayShape a = pe_->shape();
   const uint64_t entry = map_.kv_entry_bytes();
   kv_job_.reqs.clear();
-  AttentionWork w;
+  context_.clear();
   // The last query that attends: the step's last token that ran this layer's attention.
   uint32_t last_query = step.first;
   for (uint32_t i = 0; i < step.count; ++i)
@@ -174,28 +177,24 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
     }
     // Prefill queries: token c attends to the n entries up to and including itself.
     if (step.prefill && qi < active_.size() && active_[qi] == c) {
-      w.qk_cycles += timing::attn_qk_cycles(a, model_.heads, model_.head_dim, n);
-      w.pv_cycles += timing::attn_pv_cycles(a, model_.heads, model_.head_dim, n);
-      w.softmax_elems += uint64_t(model_.heads) * n;
+      context_.push_back(n);
       ++qi;
     }
   }
   if (!step.prefill) {
-    ++n;  // the query's own, freshly computed entry
-    w.qk_cycles = timing::attn_qk_cycles(a, model_.heads, model_.head_dim, n);
-    w.pv_cycles = timing::attn_pv_cycles(a, model_.heads, model_.head_dim, n);
-    w.softmax_elems = uint64_t(model_.heads) * n;
+    context_.push_back(n + 1);  // plus the query's own, freshly computed entry
     totals_.need_kv_read += (reads + hits) * entry;
     totals_.need_kv_hit += hits * entry;
   }
-  // The compute that follows the last entry's arrival: one key tile for one query.
-  w.tail_cycles = timing::attn_qk_cycles(a, model_.heads, model_.head_dim, 1) +
-                  timing::attn_pv_cycles(a, model_.heads, model_.head_dim, 1);
+  AttentionWork w;
+  w.heads = model_.heads;
+  w.head_dim = model_.head_dim;
+  w.context = context_.data();
+  w.queries = context_.size();
   w.fused_latency = fused_latency;
   if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
-  (void)hits;
   hbm_->submit(kv_job_);
-  pe_->attention(w, kv_job_, cfg_.fusion);
+  pe_port_->attention(w, kv_job_, cfg_.fusion);
 }
 
 void SkipOpuTop::run_step(Step& step) {
@@ -221,10 +220,10 @@ void SkipOpuTop::run_step(Step& step) {
         break;
       }
       case Op::NormReduce:
-        nl_->run(cfg_.nl.rmsnorm_reduce, in.elems * (final_block ? 1 : all));
+        nl_port_->run(cfg_.nl.rmsnorm_reduce, in.elems * (final_block ? 1 : all));
         break;
       case Op::Route: {
-        router_->route(in.layer, static_cast<uint32_t>(in.module), all, in.elems);
+        router_port_->route(in.layer, static_cast<uint32_t>(in.module), all, in.elems);
         active_.clear();
         for (uint32_t i = 0; i < step.count; ++i) {
           const bool ran = in.module == Module::Attn ? step.recs[i].attn_ran(in.layer) : step.recs[i].mlp_ran(in.layer);
@@ -244,19 +243,19 @@ void SkipOpuTop::run_step(Step& step) {
         step.m_path = active_.size();
         break;
       case Op::NormApply:
-        nl_->run(cfg_.nl.rmsnorm_apply, in.elems * m);
+        nl_port_->run(cfg_.nl.rmsnorm_apply, in.elems * m);
         break;
       case Op::Rope:
-        nl_->run(cfg_.nl.rope, in.elems * m);
+        nl_port_->run(cfg_.nl.rope, in.elems * m);
         break;
       case Op::Swiglu:
-        nl_->run(cfg_.nl.swiglu, in.elems * m);
+        nl_port_->run(cfg_.nl.swiglu, in.elems * m);
         break;
       case Op::Residual:
-        nl_->run(cfg_.nl.residual, in.elems * m);
+        nl_port_->run(cfg_.nl.residual, in.elems * m);
         break;
       case Op::Argmax:
-        nl_->run(cfg_.nl.argmax, in.elems);
+        nl_port_->run(cfg_.nl.argmax, in.elems);
         break;
       case Op::LoadW:
         dma_->load(load_seq_++, in.m0, in.m1);
@@ -276,7 +275,7 @@ void SkipOpuTop::run_step(Step& step) {
           p.tokens = final_block ? 1 : (kv_proj ? all : m);
           parts_.push_back(p);
         }
-        pe_->gemm(gemm_seq_++, parts_.data(), parts_.size(), in.fused_latency);
+        pe_port_->gemm(gemm_seq_++, parts_.data(), parts_.size(), in.fused_latency);
         break;
       }
       case Op::KvStore:
@@ -299,9 +298,9 @@ void SkipOpuTop::run_step(Step& step) {
 
 void SkipOpuTop::report(StatGroup& root) const {
   const uint64_t total = totals_.end_cycle;
-  pe_->report(root.group("pe_array", "float-fixed hybrid PE array"), total);
-  router_->report(root.group("router", "per-module routers"), total);
-  nl_->report(root.group("nonlinear", "nonlinear unit (unfused passes)"), total);
+  pe_port_->report(root.group("pe_array", "float-fixed hybrid PE array"), total);
+  router_port_->report(root.group("router", "per-module routers"), total);
+  nl_port_->report(root.group("nonlinear", "nonlinear unit (unfused passes)"), total);
   kvbuf_->report(root.group("kv_history", "KV history buffer (reuse policy)"));
   hbm_->report(root.group("hbm", "HBM: bytes by class and the memory model's own stats"), total);
 }

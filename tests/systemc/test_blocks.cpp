@@ -25,6 +25,7 @@ struct Bench : sc_core::sc_module {
   HbmBlock hbm;
   WeightDma dma;
   NonlinearUnit nl;
+  sc_core::sc_port<NonlinearIf> nl_port;
   PeArray pe;
   std::vector<uint64_t> finish;
   std::vector<std::vector<GemmPart>> gemms;  // one entry per GEMM, all on matrix `mat`
@@ -47,7 +48,8 @@ struct Bench : sc_core::sc_module {
         hbm("hbm", hbm::make_model(cfg.hbm), clk, xing(cfg)),
         dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes),
         nl("nl", clk),
-        pe("pe", cfg, clk, hbm, dma, nl) {
+        pe("pe", cfg, clk, hbm, dma, nl_port) {
+    nl_port.bind(nl);
     SC_HAS_PROCESS(Bench);
     SC_THREAD(run);
   }
