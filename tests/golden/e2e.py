@@ -126,7 +126,29 @@ def check_cli_errors():
     del bad
 
 
+def check_trace_cli():
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "t.trace")
+        run("gen-trace", "--data-dir", REPO, "--model", "llama2-7b", "--prompt", "256", "--decode", "64",
+            "--seed", "1", "--out", out)
+        with open(out, "rb") as a, open(os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace"), "rb") as b:
+            expect("gen-trace reproduces the bundled default trace", a.read() == b.read(), True)
+        p = run("check-trace", "--data-dir", REPO, "--trace", out)
+        expect("check-trace names the model", "llama2-7b" in p.stdout, True)
+        bad = os.path.join(d, "bad.trace")
+        with open(out) as f:
+            text = f.read().replace("\nD ", "\nD 2", 1)  # a mask character that is not 0/1
+        with open(bad, "w") as f:
+            f.write(text)
+        p = run("check-trace", "--data-dir", REPO, "--trace", bad, expect_rc=2)
+        expect("bad mask: one line naming the file", p.stderr.count("\n") == 1 and bad in p.stderr, True)
+        run("gen-trace", "--data-dir", REPO, "--model", "nosuchmodel", "--prompt", "1", "--decode", "1",
+            "--out", os.path.join(d, "x.trace"), expect_rc=2)
+        expect("no output for a failed gen-trace", os.path.exists(os.path.join(d, "x.trace")), False)
+
+
 CHECKS = {
+    "trace_cli": check_trace_cli,
     "determinism": check_determinism,
     "skip_bytes": check_skip_bytes,
     "kv_policies": check_kv_policies,
