@@ -59,15 +59,15 @@ int cmd_hbm_bench(const Args& args) {
                 "  latency          mean %.2f, min %llu, max %llu AXI cycles (mean %.1f ns)\n"
                 "  row hit rate     %.4f\n"
                 "  refresh overhead %.4f\n"
-                "  simulator        %.3f s wall, %.3g requests/s, %.3g 32-B units/s\n",
+                "  simulator        %.3f s CPU (%.3f s wall), %.3g requests/s, %.3g 32-B units/s (per CPU second)\n",
                 p.preset_name.c_str(), p.model.c_str(), p.fast_path ? "fast" : "detailed", s.pattern.c_str(),
                 (unsigned long long)s.size, s.pcs ? s.pcs : p.pseudo_channels,
                 s.ports ? s.ports : (s.pcs ? s.pcs : p.pseudo_channels), s.outstanding, s.write_fraction, s.rate,
                 (unsigned long long)r.requests, (unsigned long long)r.bytes, (unsigned long long)(r.end + 1),
                 double(r.end + 1) * ns * 1e-3, r.bandwidth_gbs, r.peak_gbs, 100.0 * r.bandwidth_gbs / r.peak_gbs,
                 r.lat_mean, (unsigned long long)r.lat_min, (unsigned long long)r.lat_max, r.lat_mean * ns,
-                r.row_hit_rate, r.refresh_overhead, r.wall_s, double(r.requests) / r.wall_s,
-                double(r.bytes) / 32.0 / r.wall_s);
+                r.row_hit_rate, r.refresh_overhead, r.cpu_s, r.wall_s, double(r.requests) / r.cpu_s,
+                double(r.bytes) / 32.0 / r.cpu_s);
   std::cout << buf;
 
   if (!json_out.empty()) {

@@ -21,6 +21,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   if (nb_ > kMaxBanks) throw std::logic_error("hbm bank model: at most 64 banks per pseudo-channel");
   const Timing& t = p_.timing;
   tB_ = t.burst_cycles();
+  if ((p_.dev_num & (p_.dev_num - 1)) == 0) num_shift_ = int(log2u(p_.dev_num));
   // Address decode over the beat index, LSB first.
   const uint32_t ba_bits = log2u(p_.banks_per_group);
   bank_bit_pos_.assign(log2u(nb_), 0);
@@ -54,7 +55,14 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
 
   pcs_.resize(p_.pseudo_channels);
   for (Pc& pc : pcs_) {
-    pc.q.reserve(p_.read_queue + p_.write_queue);
+    const uint32_t cap = p_.read_queue + p_.write_queue;
+    pc.pool.resize(cap);
+    for (uint32_t i = cap; i-- > 0;) pc.free_e.push_back(int32_t(i));
+    pc.nnext.assign(size_t(cap) * kMaxBeats, -1);
+    pc.nprev.assign(size_t(cap) * kMaxBeats, -1);
+    pc.bhead.assign(2 * nb_, -1);
+    pc.btail.assign(2 * nb_, -1);
+    pc.bhits.assign(2 * nb_, 0);
     pc.bank.assign(nb_, Bank{});
     pc.group.assign(ng_, Group{});
     pc.last_bank.assign(6 * nb_, kNeg);
@@ -66,9 +74,6 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   const uint32_t nsw = std::max((p_.ports + p_.ports_per_switch - 1) / p_.ports_per_switch,
                                 (p_.pseudo_channels + p_.pcs_per_switch - 1) / p_.pcs_per_switch);
   link_free_.assign(nsw, 0);
-  oldest_hit_.assign(nb_, 0);
-  act_memo_.assign(nb_, 0);
-  pre_memo_.assign(nb_, 0);
 }
 
 void BankModel::decode(uint64_t beat, uint32_t& bank, uint32_t& row) const {
@@ -140,10 +145,25 @@ void BankModel::submit(const Request& r) {
     s.link_start = start;
   }
   Pc& pc = pcs_[r.pc];
-  pc.incoming.push_back(si);
+  if (p_.fast_path) {
+    Lane* lane = nullptr;
+    for (Lane& l : pc.lanes)
+      if (l.port == r.port) lane = &l;
+    if (!lane) {
+      pc.lanes.push_back(Lane{r.port, {}, 0});
+      lane = &pc.lanes.back();
+    }
+    if (lane->head == lane->fifo.size()) {
+      lane->fifo.clear();
+      lane->head = 0;
+    }
+    lane->fifo.push_back(si);
+  } else {
+    pc.incoming.push_back(si);
+  }
   pc.open.push_back(si);
   pc.dirty = true;
-  pc.min_unissued = std::min(pc.min_unissued, s.beats);
+  pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
 }
 
 BankModel::T BankModel::earliest_fast(const Pc& pc, Cmd c, uint32_t b) const {
@@ -202,6 +222,7 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
     case ACT: {
       Bank& bk = pc.bank[b];
       bk.open_row = row;
+      bank_opened(pc, b);
       if (fast) {
         Group& g = pc.group[group_of(b)];
         mx(bk.next_act, t + tm.tRC);
@@ -217,6 +238,11 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
       }
       pc.faw[pc.faw_pos] = t;
       pc.faw_pos = (pc.faw_pos + 1) & 3;
+      pc.sel_valid = false;  // tRRD_S / tFAW / row bus moved every candidate
+      if (pc.bc_valid) {  // bank b changed state; its group's banks got a new tRRD_L bound
+        const uint32_t g0 = group_of(b) * p_.banks_per_group;
+        for (uint32_t k = g0; k < g0 + p_.banks_per_group; ++k) touch_fast(pc, k);
+      }
       ++pc.n_act;
       break;
     }
@@ -224,6 +250,7 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
     case PREA: {
       for (uint32_t k = 0; k < nb_; ++k) {
         if (c == PRE ? k != b : pc.bank[k].open_row < 0) continue;
+        bank_closing(pc, k);
         pc.bank[k].open_row = -1;
         if (fast) {
           mx(pc.bank[k].next_act, t + tm.tRP);
@@ -233,6 +260,8 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
         }
       }
       if (fast) pc.row_bus = t + 1; else pc.last_row_cmd = t;
+      pc.sel_valid = false;  // the row bus moved every candidate
+      if (c == PRE) touch_fast(pc, b); else pc.bc_valid = false;
       ++pc.n_pre;
       break;
     }
@@ -271,13 +300,15 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
         pc.last_all[REF] = t;
         pc.last_row_cmd = t;
       }
+      pc.bc_valid = false;
       ++pc.n_ref;
       break;
     }
   }
 }
 
-void BankModel::finish_burst(Pc& pc, uint32_t pci, const Entry& e, T first, T last) {
+void BankModel::finish_burst(Pc& pc, int32_t ei, T first, T last) {
+  const Entry& e = pc.pool[ei];
   Slot& s = slots_[e.slot];
   const Timing& tm = p_.timing;
   const T lat = e.write ? tm.tCWL : tm.tCL;
@@ -305,28 +336,274 @@ void BankModel::finish_burst(Pc& pc, uint32_t pci, const Entry& e, T first, T la
       }
     free_slots_.push_back(e.slot);
   }
+  pc.free_e.push_back(ei);
+}
+
+// ---- queue bookkeeping (shared by both paths) ----
+
+int32_t BankModel::admit(Pc& pc, uint32_t si) {
+  Slot& s = slots_[si];
+  const int32_t ei = pc.free_e.back();
+  pc.free_e.pop_back();
+  Entry& e = pc.pool[ei];
+  e.seq = s.seq;
+  e.slot = si;
+  e.write = s.write;
+  uint32_t n;
+  burst_range(s, s.admitted, e.beat, n);
+  e.n = uint16_t(n);
+  e.npairs = 0;
+  e.missing = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t b, row;
+    decode(e.beat + i, b, row);
+    bool dup = false;
+    for (uint32_t j = 0; j < e.npairs; ++j) dup |= e.bank[j] == b;
+    if (!dup) {
+      e.bank[e.npairs] = uint8_t(b);
+      e.row[e.npairs] = row;
+      ++e.npairs;
+    }
+  }
+  const int m = e.write;
+  // mode list
+  e.prev = pc.tail[m];
+  e.next = -1;
+  if (pc.tail[m] >= 0) pc.pool[pc.tail[m]].next = ei; else pc.head[m] = ei;
+  pc.tail[m] = ei;
+  ++pc.count[m];
+  // bank lists
+  for (uint32_t j = 0; j < e.npairs; ++j) {
+    const uint32_t b = e.bank[j];
+    const int32_t node = ei * kMaxBeats + int32_t(j);
+    const uint32_t li = m * nb_ + b;
+    pc.nprev[node] = pc.btail[li];
+    pc.nnext[node] = -1;
+    if (pc.btail[li] >= 0) pc.nnext[pc.btail[li]] = node; else pc.bhead[li] = node;
+    pc.btail[li] = node;
+    if (pc.bank[b].open_row == int64_t(e.row[j])) ++pc.bhits[li]; else ++e.missing;
+  }
+  if (e.missing == 0) ++pc.ready[m];
+  if (e.write) ++pc.nw; else ++pc.nr;
+  return ei;
+}
+
+void BankModel::take(Pc& pc, int32_t ei) {
+  Entry& e = pc.pool[ei];
+  const int m = e.write;
+  if (e.prev >= 0) pc.pool[e.prev].next = e.next; else pc.head[m] = e.next;
+  if (e.next >= 0) pc.pool[e.next].prev = e.prev; else pc.tail[m] = e.prev;
+  --pc.count[m];
+  if (e.missing == 0) --pc.ready[m];
+  for (uint32_t j = 0; j < e.npairs; ++j) {
+    const uint32_t b = e.bank[j];
+    const int32_t node = ei * kMaxBeats + int32_t(j);
+    const uint32_t li = m * nb_ + b;
+    if (pc.nprev[node] >= 0) pc.nnext[pc.nprev[node]] = pc.nnext[node]; else pc.bhead[li] = pc.nnext[node];
+    if (pc.nnext[node] >= 0) pc.nprev[pc.nnext[node]] = pc.nprev[node]; else pc.btail[li] = pc.nprev[node];
+    if (pc.bank[b].open_row == int64_t(e.row[j])) --pc.bhits[li];
+  }
+}
+
+void BankModel::bank_opened(Pc& pc, uint32_t b) {
+  const int64_t r = pc.bank[b].open_row;
+  for (int m = 0; m < 2; ++m) {
+    const uint32_t li = m * nb_ + b;
+    for (int32_t node = pc.bhead[li]; node >= 0; node = pc.nnext[node]) {
+      Entry& e = pc.pool[node / kMaxBeats];
+      if (int64_t(e.row[node % kMaxBeats]) != r) continue;
+      ++pc.bhits[li];
+      if (--e.missing == 0) ++pc.ready[m];
+    }
+  }
+}
+
+void BankModel::bank_closing(Pc& pc, uint32_t b) {
+  const int64_t r = pc.bank[b].open_row;
+  for (int m = 0; m < 2; ++m) {
+    const uint32_t li = m * nb_ + b;
+    for (int32_t node = pc.bhead[li]; node >= 0; node = pc.nnext[node]) {
+      Entry& e = pc.pool[node / kMaxBeats];
+      if (int64_t(e.row[node % kMaxBeats]) != r) continue;
+      if (e.missing++ == 0) --pc.ready[m];
+    }
+    pc.bhits[li] = 0;
+  }
+}
+
+// ---- scheduling policy (one definition, two implementations) ----
+// For bank b and the current mode's queue, with `front` its oldest entry touching b:
+//   bank closed:                      ACT front's row            (age: front)
+//   bank open at R, not in a burst:   PRE if front's row != R and either no queued entry
+//                                     hits R or front is the oldest entry of the mode
+//                                     (hits first; the oldest entry cannot starve);
+//                                     closed page: PRE if no queued entry touches b (age: last)
+// The row bus takes the candidate with the earliest legal time, then the oldest, then the
+// lowest bank. The column side takes the oldest entry whose pairs all hit.
+
+bool BankModel::bank_cand(const Pc& pc, uint32_t b, bool front, uint64_t front_seq, uint32_t front_row,
+                          uint32_t hits, uint64_t oldest, RowCand& out) const {
+  const int64_t open = pc.bank[b].open_row;
+  out.bank = b;
+  out.some = true;
+  if (open < 0) {
+    if (!front) return false;
+    out.cmd = ACT;
+    out.raw = earliest(pc, ACT, b);
+    out.age = front_seq;
+    out.row = front_row;
+    return true;
+  }
+  if ((pc.busy_banks >> b) & 1) return false;
+  if (front) {
+    if (int64_t(front_row) == open) return false;
+    if (hits > 0 && front_seq != oldest) return false;
+    out.age = front_seq;
+  } else {
+    if (p_.open_page) return false;
+    out.age = UINT64_MAX;
+  }
+  out.cmd = PRE;
+  out.raw = earliest(pc, PRE, b);
+  out.row = 0;
+  return true;
+}
+
+bool BankModel::better(const RowCand& a, const RowCand& b, T now) {
+  if (!b.some) return a.some;
+  if (!a.some) return false;
+  const T ta = std::max(a.raw, now), tb = std::max(b.raw, now);
+  if (ta != tb) return ta < tb;
+  if (a.age != b.age) return a.age < b.age;
+  return a.bank < b.bank;
+}
+
+BankModel::RowCand BankModel::row_scan(const Pc& pc, bool wm) const {
+  bool front[kMaxBanks] = {};
+  uint64_t fseq[kMaxBanks];
+  uint32_t frow[kMaxBanks], hits[kMaxBanks] = {};
+  uint64_t oldest = UINT64_MAX;
+  // Walk the whole queue in age order (the reference ignores the incremental lists).
+  for (int32_t ei = pc.head[wm]; ei >= 0; ei = pc.pool[ei].next) {
+    const Entry* e = &pc.pool[ei];
+    if (oldest == UINT64_MAX) oldest = e->seq;
+    for (uint32_t j = 0; j < e->npairs; ++j) {
+      const uint32_t b = e->bank[j];
+      if (!front[b]) { front[b] = true; fseq[b] = e->seq; frow[b] = e->row[j]; }
+      if (pc.bank[b].open_row == int64_t(e->row[j])) ++hits[b];
+    }
+  }
+  RowCand best;
+  for (uint32_t b = 0; b < nb_; ++b) {
+    RowCand c;
+    if (bank_cand(pc, b, front[b], front[b] ? fseq[b] : 0, front[b] ? frow[b] : 0, hits[b], oldest, c) &&
+        better(c, best, pc.time))
+      best = c;
+  }
+  return best;
+}
+
+void BankModel::bank_cand_fast(Pc& pc, uint32_t b, bool wm) const {
+  pc.bc_raw[b] = kInf;
+  const int64_t open = pc.bank[b].open_row;
+  const uint32_t li = wm * nb_ + b;
+  const int32_t node = pc.bhead[li];
+  if (open < 0) {
+    if (node < 0) return;
+    const Entry& e = pc.pool[node / kMaxBeats];
+    pc.bc_act[b] = 1;
+    pc.bc_raw[b] = std::max(pc.bank[b].next_act, pc.group[group_of(b)].next_act);
+    pc.bc_age[b] = e.seq;
+    pc.bc_row[b] = e.row[node % kMaxBeats];
+    return;
+  }
+  if ((pc.busy_banks >> b) & 1) return;
+  if (node >= 0) {
+    const Entry& e = pc.pool[node / kMaxBeats];
+    if (int64_t(e.row[node % kMaxBeats]) == open) return;
+    if (pc.bhits[li] > 0 && e.seq != pc.pool[pc.head[wm]].seq) return;
+    pc.bc_age[b] = e.seq;
+  } else {
+    if (p_.open_page) return;
+    pc.bc_age[b] = UINT64_MAX;
+  }
+  pc.bc_act[b] = 0;
+  pc.bc_raw[b] = pc.bank[b].next_pre;
+  pc.bc_row[b] = 0;
+}
+
+// Bank b's inputs changed: bring its candidate up to date (when the set is being kept).
+void BankModel::touch_fast(Pc& pc, uint32_t b) {
+  if (!pc.bc_valid) return;
+  bank_cand_fast(pc, b, pc.bc_wm);
+  if (!pc.sel_valid) return;
+  if (pc.sel_key != kInf && pc.sel_bank == b) {
+    pc.sel_valid = false;
+    return;
+  }
+  // Fold bank b into the cached selection (global parts are unchanged since it was made).
+  const T g_act = std::max({pc.g_next_act, pc.row_bus, pc.faw[pc.faw_pos] + T(p_.timing.tFAW)});
+  const T key = std::max(pc.bc_raw[b], pc.bc_act[b] ? g_act : pc.row_bus);
+  if (key == kInf) return;
+  const T now = pc.time;
+  const T kb = std::max(key, now), ks = std::max(pc.sel_key, now);
+  if (pc.sel_key == kInf || kb < ks ||
+      (kb == ks && (pc.bc_age[b] < pc.sel_age || (pc.bc_age[b] == pc.sel_age && b < pc.sel_bank)))) {
+    pc.sel_valid = false;  // b may win: recompute
+  } else if (key > pc.sel_c) {
+    pc.sel_k2 = std::min(pc.sel_k2, key);
+  }
+}
+
+int32_t BankModel::pick_scan(const Pc& pc, bool wm) const {
+  for (int32_t ei = pc.head[wm]; ei >= 0; ei = pc.pool[ei].next) {
+    const Entry& e = pc.pool[ei];
+    bool hit = true;
+    for (uint32_t j = 0; j < e.npairs && hit; ++j) hit = pc.bank[e.bank[j]].open_row == int64_t(e.row[j]);
+    if (hit) return ei;
+  }
+  return -1;
+}
+
+int32_t BankModel::pick_fast(const Pc& pc, bool wm) const {
+  if (pc.ready[wm] == 0) return -1;
+  for (int32_t ei = pc.head[wm]; ei >= 0; ei = pc.pool[ei].next)
+    if (pc.pool[ei].missing == 0) return ei;
+  return -1;
 }
 
 void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
   const bool fast = p_.fast_path;
   const Timing& tm = p_.timing;
+  ++pc.advances;
   for (;;) {
     T best = kInf;
     int kind = -1;
     // 0: beat (detailed) or end of the burst in progress (fast)
     if (pc.busy) { best = pc.cur_t; kind = 0; }
     // 1: ingress of the earliest-ready burst (in order; waits for queue room)
-    size_t in_i = SIZE_MAX;
+    uint32_t in_slot = UINT32_MAX;
+    size_t in_i = 0;
     {
       T rbest = kInf;
       uint64_t sbest = UINT64_MAX;
-      for (size_t i = 0; i < pc.incoming.size(); ++i) {
-        const Slot& s = slots_[pc.incoming[i]];
-        const T r = ready_dev(s, s.admitted);
-        if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; in_i = i; }
+      if (fast) {
+        for (size_t i = 0; i < pc.lanes.size(); ++i) {
+          const Lane& l = pc.lanes[i];
+          if (l.head == l.fifo.size()) continue;
+          const Slot& s = slots_[l.fifo[l.head]];
+          const T r = ready_dev(s, s.admitted);
+          if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; in_i = i; in_slot = l.fifo[l.head]; }
+        }
+      } else {
+        for (size_t i = 0; i < pc.incoming.size(); ++i) {
+          const Slot& s = slots_[pc.incoming[i]];
+          const T r = ready_dev(s, s.admitted);
+          if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; in_i = i; in_slot = pc.incoming[i]; }
+        }
       }
-      if (in_i != SIZE_MAX) {
-        const bool w = slots_[pc.incoming[in_i]].write;
+      if (in_slot != UINT32_MAX) {
+        const bool w = slots_[in_slot].write;
         const bool room = w ? pc.nw < p_.write_queue : pc.nr < p_.read_queue;
         const T t = std::max(rbest, pc.time);
         if (room && t < best) { best = t; kind = 1; }
@@ -345,90 +622,100 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       if (t < best) { best = t; kind = 2; }
     }
     // Desired mode (write drain by watermarks).
-    const uint32_t qr = pc.nr - (pc.busy && !pc.cur.write ? 1 : 0);
-    const uint32_t qw = pc.nw - (pc.busy && pc.cur.write ? 1 : 0);
+    const uint32_t qr = pc.count[0], qw = pc.count[1];
     bool wm = pc.write_mode;
     if (!wm) { if (qw >= p_.write_high || (qr == 0 && qw > 0)) wm = true; }
     else if ((qw <= p_.write_low && qr > 0) || qw == 0) wm = false;
-    // 3: row commands (look-ahead ACT / PRE, closed-page PRE), oldest first on ties
-    Cmd row_cmd = ACT;
-    uint32_t row_bank = 0, row_row = 0;
-    size_t pick_i = SIZE_MAX;
+    // 3: row command; 4: column pick
+    RowCand rc;
+    int32_t pick = -1;
     if (!pc.ref_active) {
-      const uint32_t none = UINT32_MAX;
-      std::fill(oldest_hit_.begin(), oldest_hit_.end(), none);
-      for (size_t i = 0; i < pc.q.size(); ++i) {
-        const Entry& e = pc.q[i];
-        if (e.write != wm) continue;
-        bool hit = true;
-        for (uint32_t j = 0; j < e.npairs; ++j) {
-          const uint32_t b = e.bank[j];
-          if (pc.bank[b].open_row == int64_t(e.row[j])) {
-            if (oldest_hit_[b] == none) oldest_hit_[b] = uint32_t(i);
-          } else {
-            hit = false;
+      if (fast) {
+        if (!pc.bc_valid || pc.bc_wm != wm) {
+          pc.bc_valid = true;
+          pc.bc_wm = wm;
+          pc.sel_valid = false;
+          for (uint32_t b = 0; b < nb_; ++b) bank_cand_fast(pc, b, wm);
+        }
+        if (!pc.sel_valid || (pc.sel_key != kInf && pc.time >= pc.sel_k2)) {
+          const T g_act = std::max({pc.g_next_act, pc.row_bus, pc.faw[pc.faw_pos] + T(tm.tFAW)});
+          const T g_pre = pc.row_bus;
+          const T now = pc.time;
+          // Branch-free: (clamped time, age) as one 128-bit key, lowest bank on ties.
+          using U = unsigned __int128;
+          T key[kMaxBanks];
+          U best = U(uint64_t(kInf)) << 64;
+          uint32_t sel = 0;
+          const T dg = g_act - g_pre;
+          for (uint32_t b = 0; b < nb_; ++b) {
+            const T g = g_pre + (dg & -T(pc.bc_act[b]));
+            key[b] = std::max(pc.bc_raw[b], g);
+            const U c = (U(uint64_t(std::max(key[b], now))) << 64) | pc.bc_age[b];
+            const bool win = c < best;
+            best = win ? c : best;
+            sel = win ? b : sel;
           }
-        }
-        if (hit && pick_i == SIZE_MAX) pick_i = i;
-      }
-      T rbest = kInf;
-      std::fill(act_memo_.begin(), act_memo_.end(), kNeg);
-      std::fill(pre_memo_.begin(), pre_memo_.end(), kNeg);
-      for (size_t i = 0; i < pc.q.size(); ++i) {
-        const Entry& e = pc.q[i];
-        if (e.write != wm) continue;
-        for (uint32_t j = 0; j < e.npairs; ++j) {
-          const uint32_t b = e.bank[j];
-          const int64_t open = pc.bank[b].open_row;
-          if (open == int64_t(e.row[j])) continue;
-          T t;
-          Cmd c;
-          if (open < 0) {
-            c = ACT;
-            if (act_memo_[b] == kNeg) act_memo_[b] = std::max(earliest(pc, ACT, b), pc.time);
-            t = act_memo_[b];
-          } else {
-            if ((pc.busy_banks >> b) & 1) continue;
-            if (oldest_hit_[b] < i) continue;
-            c = PRE;
-            if (pre_memo_[b] == kNeg) pre_memo_[b] = std::max(earliest(pc, PRE, b), pc.time);
-            t = pre_memo_[b];
+          const T bt = T(uint64_t(best >> 64));
+          const T bk = bt == kInf ? kInf : key[sel];
+          const uint64_t ba = uint64_t(best);
+          T k2 = kInf;
+          for (uint32_t b = 0; b < nb_; ++b) {
+            const T v = key[b] > bt ? key[b] : kInf;
+            k2 = v < k2 ? v : k2;
           }
-          if (t < rbest) { rbest = t; row_cmd = c; row_bank = b; row_row = e.row[j]; }
+          pc.sel_valid = true;
+          pc.sel_key = bk;
+          pc.sel_age = ba;
+          pc.sel_bank = sel;
+          pc.sel_c = bt;
+          pc.sel_k2 = k2;
         }
-      }
-      if (!p_.open_page) {
-        for (uint32_t b = 0; b < nb_; ++b) {
-          if (pc.bank[b].open_row < 0 || oldest_hit_[b] != none || ((pc.busy_banks >> b) & 1)) continue;
-          const T t = std::max(earliest(pc, PRE, b), pc.time);
-          if (t < rbest) { rbest = t; row_cmd = PRE; row_bank = b; }
+        if (pc.sel_key != kInf) {
+          const uint32_t sel = pc.sel_bank;
+          rc.some = true;
+          rc.raw = std::max(pc.sel_key, pc.time);
+          rc.bank = sel;
+          rc.cmd = pc.bc_act[sel] ? ACT : PRE;
+          rc.row = pc.bc_row[sel];
         }
+        if (!pc.busy) pick = pick_fast(pc, wm);
+      } else {
+        rc = row_scan(pc, wm);
+        if (!pc.busy) pick = pick_scan(pc, wm);
       }
-      if (rbest < best) { best = rbest; kind = 3; }
-      // 4: column pick: oldest row-hit burst of the current mode
-      if (!pc.busy && pick_i != SIZE_MAX && pc.time < best) { best = pc.time; kind = 4; }
+      if (rc.some) {
+        const T t = std::max(rc.raw, pc.time);
+        if (t < best) { best = t; kind = 3; }
+      }
+      if (pick >= 0 && pc.time < best) { best = pc.time; kind = 4; }
     }
     if (kind < 0 || best >= limit) {
       pc.next = best;
       break;
     }
     pc.time = best;
+    ++pc.events;
     switch (kind) {
       case 0: {
+        const int32_t ei = pc.cur;
         if (fast) {
-          finish_burst(pc, pci, pc.cur, pc.cur_first, pc.cur_t);
+          const Entry& e = pc.pool[ei];
+          const uint64_t banks = pc.busy_banks;
           pc.busy = false;
           pc.busy_banks = 0;
+          finish_burst(pc, ei, pc.cur_first, pc.cur_t);
+          for (uint32_t b = 0; b < nb_; ++b)
+            if ((banks >> b) & 1) touch_fast(pc, b);
         } else {
-          Entry& e = pc.cur;
+          const Entry& e = pc.pool[ei];
           uint32_t b, row;
           decode(e.beat + pc.cur_i, b, row);
           issue(pc, pci, e.write ? WR : RD, b, row, best);
           if (pc.cur_i == 0) pc.cur_first = best;
           if (++pc.cur_i == e.n) {
-            finish_burst(pc, pci, e, pc.cur_first, best);
             pc.busy = false;
             pc.busy_banks = 0;
+            finish_burst(pc, ei, pc.cur_first, best);
           } else {
             decode(e.beat + pc.cur_i, b, row);
             pc.cur_t = std::max(earliest_table(pc, e.write ? WR : RD, b), best);
@@ -437,31 +724,20 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
         break;
       }
       case 1: {
-        const uint32_t si = pc.incoming[in_i];
-        Slot& s = slots_[si];
-        Entry e;
-        e.seq = s.seq;
-        e.slot = si;
-        e.write = s.write;
-        uint32_t n;
-        burst_range(s, s.admitted, e.beat, n);
-        e.n = uint16_t(n);
-        e.npairs = 0;
-        for (uint32_t i = 0; i < n; ++i) {
-          uint32_t b, row;
-          decode(e.beat + i, b, row);
-          bool dup = false;
-          for (uint32_t j = 0; j < e.npairs; ++j) dup |= e.bank[j] == b;
-          if (!dup) { e.bank[e.npairs] = uint8_t(b); e.row[e.npairs] = row; ++e.npairs; }
-        }
-        pc.q.push_back(e);
-        if (e.write) ++pc.nw; else ++pc.nr;
+        Slot& s = slots_[in_slot];
+        const int32_t ei = admit(pc, in_slot);
         if (++s.admitted == s.bursts) {
-          pc.incoming.erase(pc.incoming.begin() + in_i);
+          if (fast) ++pc.lanes[in_i].head;
+          else pc.incoming.erase(pc.incoming.begin() + in_i);
+        }
+        if (fast && pc.bc_valid && pc.pool[ei].write == pc.bc_wm) {
+          const Entry& e = pc.pool[ei];
+          for (uint32_t j = 0; j < e.npairs; ++j) touch_fast(pc, e.bank[j]);
         }
         break;
       }
       case 2: {
+        pc.bc_valid = false;
         if (!pc.ref_active) {
           pc.ref_active = true;
           pc.ref_start = best;
@@ -480,13 +756,14 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
         break;
       }
       case 3:
-        issue(pc, pci, row_cmd, row_bank, row_row, best);
+        issue(pc, pci, rc.cmd, rc.bank, rc.row, best);
         break;
       case 4: {
         pc.write_mode = wm;
-        pc.cur = pc.q[pick_i];
-        pc.q.erase(pc.q.begin() + pick_i);
-        Entry& e = pc.cur;
+        const int32_t old_head = pc.head[wm];
+        take(pc, pick);
+        pc.cur = pick;
+        const Entry& e = pc.pool[pick];
         pc.busy = true;
         pc.busy_banks = 0;
         for (uint32_t j = 0; j < e.npairs; ++j) pc.busy_banks |= uint64_t(1) << e.bank[j];
@@ -503,6 +780,13 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
             last = t;
           }
           pc.cur_t = last;
+          // The picked entry's banks are busy now; if it was the oldest, the new oldest
+          // may unlock a PRE on its banks.
+          for (uint32_t j = 0; j < e.npairs; ++j) touch_fast(pc, e.bank[j]);
+          if (old_head == pick && pc.head[wm] >= 0) {
+            const Entry& h = pc.pool[pc.head[wm]];
+            for (uint32_t j = 0; j < h.npairs; ++j) touch_fast(pc, h.bank[j]);
+          }
         } else {
           uint32_t b, row;
           decode(e.beat, b, row);
@@ -515,8 +799,12 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
   }
   pc.horizon = std::max(pc.horizon, limit);
   pc.dirty = false;
-  pc.min_unissued = UINT64_MAX;
-  for (uint32_t si : pc.open) pc.min_unissued = std::min(pc.min_unissued, slots_[si].unissued);
+  if (pc.open.size() <= 4) {
+    pc.min_unissued = UINT64_MAX;
+    for (uint32_t si : pc.open) pc.min_unissued = std::min(pc.min_unissued, slots_[si].unissued);
+  } else {
+    pc.min_unissued = 1;
+  }
 }
 
 Cycle BankModel::next_event() const {
@@ -528,7 +816,7 @@ Cycle BankModel::next_event() const {
     if (pc.open.empty()) continue;
     // No state changes before the PC's next event; a request's unscheduled beats need at
     // least one data-bus slot each after that.
-    const uint64_t rem = pc.min_unissued;
+    const uint64_t rem = pc.min_unissued;  // 1 when many requests are open (cheap, still a bound)
     const T base = std::max(pc.horizon, pc.dirty ? pc.time : pc.next);
     const T t = base + (rem > 1 ? T(rem - 1) * tB_ : 0) + data;
     Cycle c = to_axi(uint64_t(t)) + min_lat;
@@ -558,7 +846,7 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
 }
 
 void BankModel::report(StatGroup& into, Cycle end) const {
-  uint64_t br = 0, bw = 0, acts = 0, cols = 0, refs = 0, refc = 0, reqs = 0, busy = 0;
+  uint64_t br = 0, bw = 0, acts = 0, cols = 0, refs = 0, refc = 0, reqs = 0, busy = 0, ev = 0, adv = 0;
   const uint64_t end_dev = to_dev(end);
   for (uint32_t i = 0; i < pcs_.size(); ++i) {
     const Pc& pc = pcs_[i];
@@ -586,7 +874,11 @@ void BankModel::report(StatGroup& into, Cycle end) const {
     refc += pc.ref_cycles;
     reqs += pc.requests;
     busy += bus;
+    ev += pc.events;
+    adv += pc.advances;
   }
+  into.add("sim_events", ev, "count", "simulator work: scheduler events processed (ingress, commands, burst ends)");
+  into.add("sim_advances", adv, "count", "simulator work: per-PC advance calls");
   into.add("bytes_read", br, "byte", "bytes read, all pseudo-channels");
   into.add("bytes_written", bw, "byte", "bytes written, all pseudo-channels");
   into.add("requests", reqs, "count", "requests completed");

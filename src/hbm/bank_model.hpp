@@ -29,8 +29,13 @@ class BankModel final : public Model {
   void report(StatGroup& into, Cycle end) const override;
 
   // Device-cycle <-> AXI-cycle conversions (exact, rounding up).
-  uint64_t to_dev(Cycle axi) const { return (axi * p_.dev_num + p_.dev_den - 1) / p_.dev_den; }
-  Cycle to_axi(uint64_t dev) const { return (dev * p_.dev_den + p_.dev_num - 1) / p_.dev_num; }
+  uint64_t to_dev(Cycle axi) const {
+    return p_.dev_den == 1 ? axi * p_.dev_num : (axi * p_.dev_num + p_.dev_den - 1) / p_.dev_den;
+  }
+  Cycle to_axi(uint64_t dev) const {
+    return num_shift_ >= 0 ? (dev * p_.dev_den + p_.dev_num - 1) >> num_shift_
+                           : (dev * p_.dev_den + p_.dev_num - 1) / p_.dev_num;
+  }
 
   // Command trace for directed tests (device cycles). Off unless enabled; not on hot paths.
   enum Cmd : uint8_t { ACT = 0, PRE = 1, RD = 2, WR = 3, REF = 4, PREA = 5 };
@@ -65,13 +70,15 @@ class BankModel final : public Model {
     bool write;
     uint64_t seq;
   };
-  struct Entry {
+  struct Entry {  // one AXI burst in a controller queue
     uint64_t seq;
     uint64_t beat;
     uint32_t slot;
     uint16_t n;
     uint8_t npairs;
+    uint8_t missing;  // pairs whose bank is not open at the pair's row
     bool write;
+    int32_t prev, next;  // age-ordered list of its mode (read / write)
     std::array<uint8_t, kMaxBeats> bank;
     std::array<uint32_t, kMaxBeats> row;
   };
@@ -82,11 +89,33 @@ class BankModel final : public Model {
   struct Group {
     T next_act = 0, next_rd = 0, next_wr = 0;
   };
+  struct RowCand {  // one row command candidate
+    T raw = 0;       // earliest legal time (before clamping to the present)
+    uint64_t age = 0;
+    uint32_t bank = 0, row = 0;
+    Cmd cmd = ACT;
+    bool some = false;
+  };
+  struct Lane {  // requests of one port to this PC, in order (their bursts become ready in order)
+    uint32_t port;
+    std::vector<uint32_t> fifo;
+    size_t head = 0;
+  };
   struct Pc {
-    std::vector<Entry> q;  // age order, excludes the burst in progress
-    uint32_t nr = 0, nw = 0;  // queue occupancy incl. the burst in progress
-    std::vector<uint32_t> incoming;  // slots with bursts not yet admitted
-    std::vector<uint32_t> open;      // slots admitted and not complete
+    // queue storage: pool of entries with stable indices, two age-ordered mode lists
+    std::vector<Entry> pool;
+    std::vector<int32_t> free_e;
+    int32_t head[2] = {-1, -1}, tail[2] = {-1, -1};
+    uint32_t count[2] = {0, 0};  // entries in the lists (not the burst in progress)
+    uint32_t ready[2] = {0, 0};  // entries with missing == 0
+    uint32_t nr = 0, nw = 0;     // queue occupancy incl. the burst in progress
+    // per (mode, bank) age-ordered lists of (entry, pair) nodes: node = entry * kMaxBeats + pair
+    std::vector<int32_t> nnext, nprev, bhead, btail;
+    std::vector<uint32_t> bhits;  // nodes of (mode, bank) whose row is the open row
+    // ingress
+    std::vector<uint32_t> incoming;  // detailed path: slots with bursts not yet admitted
+    std::vector<Lane> lanes;         // fast path: the same, per port
+    std::vector<uint32_t> open;      // slots submitted and not complete
     std::vector<Bank> bank;
     std::vector<Group> group;
     // fast-path global registers
@@ -97,9 +126,23 @@ class BankModel final : public Model {
     std::vector<T> last_bank, last_group;
     std::array<T, 6> last_all{};
     T last_row_cmd = kNeg;
+    // fast path: per-bank row-command candidate, kept current incrementally; `own` is the
+    // bank and bank-group part of its earliest time (the global part is added at selection)
+    std::array<T, kMaxBanks> bc_raw{};       // kInf: no candidate
+    std::array<uint64_t, kMaxBanks> bc_age{};
+    std::array<uint32_t, kMaxBanks> bc_row{};
+    std::array<uint8_t, kMaxBanks> bc_act{};  // 1: ACT, 0: PRE
+    bool bc_valid = false, bc_wm = false;
+    // cached selection over bc_* (valid until a row command, refresh or a change to its bank)
+    bool sel_valid = false;
+    T sel_key = kInf;  // unclamped key of the selected bank (kInf: none)
+    uint64_t sel_age = 0;
+    uint32_t sel_bank = 0;
+    T sel_c = 0;       // max(sel_key, time it was made): every losing candidate with key <= sel_c tied there
+    T sel_k2 = kInf;   // smallest key above sel_c; the selection holds while time < sel_k2
     // burst in progress
     bool busy = false;
-    Entry cur{};
+    int32_t cur = -1;
     uint32_t cur_i = 0;   // next beat (detailed)
     T cur_t = 0;          // next beat time (detailed) or last beat time (fast)
     T cur_first = 0;
@@ -114,12 +157,27 @@ class BankModel final : public Model {
     T horizon = 0;   // every event before this has been processed
     T next = 0;      // time of the next event as of the last advance (valid unless dirty)
     bool dirty = true;
-    uint64_t min_unissued = UINT64_MAX;  // over open slots, for the next_event bound
+    uint64_t min_unissued = 1;  // lower bound over open slots, for the next_event bound
     // stats
     uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0;
     uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
+    uint64_t events = 0, advances = 0;  // simulator work: events processed, advance calls
   };
 
+  // queue bookkeeping (both paths)
+  int32_t admit(Pc& pc, uint32_t si);
+  void take(Pc& pc, int32_t e);  // remove a picked entry from the lists
+  void bank_opened(Pc& pc, uint32_t b);
+  void bank_closing(Pc& pc, uint32_t b);
+  // scheduling
+  bool bank_cand(const Pc& pc, uint32_t b, bool front, uint64_t front_seq, uint32_t front_row, uint32_t hits,
+                 uint64_t oldest, RowCand& out) const;
+  static bool better(const RowCand& a, const RowCand& b, T now);
+  RowCand row_scan(const Pc& pc, bool wm) const;                  // detailed: from a full queue scan
+  void bank_cand_fast(Pc& pc, uint32_t b, bool wm) const;  // fast: from the incremental lists
+  void touch_fast(Pc& pc, uint32_t b);
+  int32_t pick_scan(const Pc& pc, bool wm) const;
+  int32_t pick_fast(const Pc& pc, bool wm) const;
   void advance(Pc& pc, uint32_t pci, T limit);
   void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
   T ready_dev(const Slot& s, uint32_t k) const;
@@ -130,12 +188,13 @@ class BankModel final : public Model {
   T earliest_table(const Pc& pc, Cmd c, uint32_t b) const;
   void issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t);
   T prea_earliest(const Pc& pc) const;
-  void finish_burst(Pc& pc, uint32_t pci, const Entry& e, T first, T last);
+  void finish_burst(Pc& pc, int32_t ei, T first, T last);
   uint32_t group_of(uint32_t b) const { return b / p_.banks_per_group; }
 
   HbmParams p_;
   uint32_t nb_ = 0, ng_ = 0;
   uint32_t tB_ = 0;
+  int num_shift_ = -1;  // log2(dev_num) when a power of two
   // address decode: beat-index bit positions
   uint32_t col_pos_ = 0, row_pos_ = 0;
   uint64_t row_mask_ = 0;
@@ -161,8 +220,6 @@ class BankModel final : public Model {
   uint64_t latency_sum_ = 0;
   bool trace_on_ = false;
   std::vector<TraceCmd> trace_;
-  std::vector<uint32_t> oldest_hit_;  // scratch
-  std::vector<T> act_memo_, pre_memo_;  // scratch: per-bank earliest ACT/PRE in one scheduling step
 };
 
 }  // namespace skipopu::hbm

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 #include "skipopu/error.hpp"
 
@@ -61,6 +62,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   const uint64_t total = s.requests * ports;
   uint64_t done = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();
   Completion c;
   while (done < total) {
     Cycle ts = kNever;
@@ -108,6 +110,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
     now = ts;
   }
   res.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.cpu_s = double(std::clock() - c0) / CLOCKS_PER_SEC;
   res.requests = total;
   res.bytes = total * s.size;
   res.bandwidth_gbs = double(res.bytes) / double(res.end + 1) * p.axi_mhz * 1e-3;

@@ -46,7 +46,8 @@ struct BenchResult {
   double lat_mean = 0;           // AXI cycles, done - arrival
   Cycle lat_min = 0, lat_max = 0;
   double row_hit_rate = 0, refresh_overhead = 0;
-  double wall_s = 0;
+  double wall_s = 0;              // simulator wall time
+  double cpu_s = 0;               // simulator CPU time of this process (speed figures use it)
   std::vector<Completion> completions;  // filled when record = true, in pop order
 };
 
