@@ -1,0 +1,274 @@
+// Directed tests: every timing constraint, refresh, page policy, mapping and the switch,
+// each with cycles computed by hand (device cycles, tCK; AXI = ceil(device / 2)).
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "../../src/hbm/bank_model.hpp"
+#include "skipopu/error.hpp"
+#include "skipopu/hbm/hbm_bench.hpp"
+
+using namespace skipopu;
+using namespace skipopu::hbm;
+
+static const std::string kData = SKIPOPU_DATA_DIR;
+using Trace = std::vector<BankModel::TraceCmd>;
+
+// U280 timing (tRCDRD 13, tRCDWR 9, tRP 13, tRAS 30, tRC 43, tCL 14, tCWL 7, tCCD_S 2,
+// tCCD_L 3, tRRD_S/L 4/4, tFAW 15, tWR 15, tWTR_S/L 4/8, tRTP 4, tRTW 3, BL 4), no refresh,
+// no fixed pipeline latency, one port per PC on the same switch.
+static HbmParams base(bool fast = true) {
+  HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
+  p.model = "bank";
+  p.refresh = false;
+  p.read_latency = p.write_latency = 0;
+  p.fast_path = fast;
+  return p;
+}
+
+// Byte address for the Vivado order (LSB first: BG0, column[5], BA0, BA1, BG1, row).
+static uint64_t va(uint32_t bg, uint32_t ba, uint32_t row, uint32_t col = 0) {
+  const uint64_t beat = (bg & 1) | (uint64_t(col) << 1) | (uint64_t(ba & 1) << 6) | (uint64_t(ba >> 1) << 7) |
+                        (uint64_t(bg >> 1) << 8) | (uint64_t(row) << 9);
+  return beat * 32;
+}
+
+struct Run {
+  std::map<uint64_t, Completion> done;
+  Trace trace;
+  StatGroup stats{"hbm"};
+};
+
+// Submits `reqs` (sorted by arrival), drains everything, for both paths; checks they agree.
+static Run run(const HbmParams& p0, const std::vector<Request>& reqs, Cycle until = 0) {
+  Run out[2];
+  for (int f = 0; f < 2; ++f) {
+    HbmParams p = p0;
+    p.fast_path = f == 1;
+    BankModel m(p);
+    m.enable_trace(true);
+    Completion c;
+    for (const Request& r : reqs) {
+      while (m.next_event() <= r.arrival && m.pop_completion(m.next_event(), c)) out[f].done[c.id] = c;
+      while (m.pop_completion(r.arrival, c)) out[f].done[c.id] = c;
+      m.submit(r);
+    }
+    for (Cycle t; (t = m.next_event()) != kNever;)
+      while (m.pop_completion(t, c)) out[f].done[c.id] = c;
+    if (until) m.pop_completion(until, c);
+    m.report(out[f].stats, until ? until : m.now());
+    out[f].trace = m.trace();
+    std::stable_sort(out[f].trace.begin(), out[f].trace.end(),
+                     [](const BankModel::TraceCmd& a, const BankModel::TraceCmd& b) { return a.t < b.t; });
+  }
+  REQUIRE(out[0].done.size() == out[1].done.size());
+  for (auto& [id, c] : out[0].done) {
+    CHECK(out[1].done[id].done == c.done);
+    CHECK(out[1].done[id].first_data == c.first_data);
+  }
+  REQUIRE(out[0].trace.size() == out[1].trace.size());
+  for (size_t i = 0; i < out[0].trace.size(); ++i) {
+    CHECK(out[0].trace[i].t == out[1].trace[i].t);
+    CHECK(out[0].trace[i].cmd == out[1].trace[i].cmd);
+  }
+  return std::move(out[1]);
+}
+
+static Request rd(uint64_t id, uint64_t addr, uint64_t bytes, Cycle at, uint32_t pc = 0, uint32_t port = 0) {
+  return Request{id, port, pc, addr, bytes, false, at};
+}
+static Request wr(uint64_t id, uint64_t addr, uint64_t bytes, Cycle at, uint32_t pc = 0, uint32_t port = 0) {
+  return Request{id, port, pc, addr, bytes, true, at};
+}
+
+// Time of the n-th command of kind `c` (0-based) on pseudo-channel 0.
+static uint64_t at(const Trace& t, BankModel::Cmd c, int n = 0) {
+  for (const auto& e : t)
+    if (e.pc == 0 && e.cmd == c && n-- == 0) return e.t;
+  FAIL("command not in trace");
+  return 0;
+}
+
+TEST_CASE("timing: tRCDRD + tCL + burst for a page-closed read") {
+  Run r = run(base(), {rd(1, 0, 32, 0)});
+  CHECK(at(r.trace, BankModel::ACT) == 0);
+  CHECK(at(r.trace, BankModel::RD) == 13);          // tRCDRD
+  CHECK(r.done[1].done == 15);                      // ceil((13 + 14 + 2) / 2)
+}
+
+TEST_CASE("timing: tRCDWR + tCWL for a write") {
+  Run r = run(base(), {wr(1, 0, 32, 0)});
+  CHECK(at(r.trace, BankModel::WR) == 9);           // tRCDWR
+  CHECK(r.done[1].done == 9);                       // ceil((9 + 7 + 2) / 2)
+}
+
+TEST_CASE("timing: U280 page-hit / closed / miss latency 48 / 55 / 61 AXI cycles") {
+  HbmParams p = base();
+  p.read_latency = 40;
+  // closed: bank idle; hit: same row later; miss: other row of the same bank later
+  Run r = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 0, 1), 32, 200), rd(3, va(0, 0, 5), 32, 400)});
+  CHECK(r.done[1].done - 0 == 55);
+  CHECK(r.done[2].done - 200 == 48);
+  CHECK(r.done[3].done - 400 == 61);   // PRE 800, ACT 813 (tRP), RD 826 (tRCDRD): ceil(842 / 2) + 40
+}
+
+TEST_CASE("timing: tCCD_S across bank groups, tCCD_L inside one") {
+  // Vivado order: consecutive beats alternate BG0. The first 64-B read opens both banks
+  // (bank 4's ACT waits tRRD_S, so its RD is at 4 + 13 = 17); the second, at AXI 100
+  // (device 200), hits both rows: tCCD_S = max(2, BL/2) = 2.
+  Run s = run(base(), {rd(1, 0, 64, 0), rd(2, 64, 64, 100)});
+  CHECK(at(s.trace, BankModel::RD, 0) == 13);
+  CHECK(at(s.trace, BankModel::RD, 1) == 17);
+  CHECK(at(s.trace, BankModel::RD, 2) == 200);
+  CHECK(at(s.trace, BankModel::RD, 3) == 202);
+  // Column bits lowest: both beats in one bank -> tCCD_L = 3.
+  HbmParams p = base();
+  p.mapping = {{AddrField::Column, 0}, {AddrField::BA, 0}, {AddrField::BA, 1}, {AddrField::BG, 0},
+               {AddrField::BG, 1}, {AddrField::Row, 0}};
+  Run l = run(p, {rd(1, 0, 64, 0)});
+  CHECK(at(l.trace, BankModel::RD, 0) == 13);
+  CHECK(at(l.trace, BankModel::RD, 1) == 16);
+}
+
+TEST_CASE("timing: tRRD_S, tRRD_L and tFAW between activates") {
+  HbmParams p = base();
+  p.timing.tRRD_S = 3;
+  p.timing.tRRD_L = 7;
+  p.timing.tFAW = 20;
+  // Ports 0-3 (same switch) so all arrive at cycle 0; the fifth comes from port 0 again and
+  // its address goes out one AXI cycle later (device 2). Banks (bg, ba): (0,0), (0,1) share a
+  // group; (1,0), (2,0), (3,0) are in other groups.
+  Run r = run(p, {rd(1, va(0, 0, 0), 32, 0, 0, 0), rd(2, va(0, 1, 0), 32, 0, 0, 1), rd(3, va(1, 0, 0), 32, 0, 0, 2),
+                  rd(4, va(2, 0, 0), 32, 0, 0, 3), rd(5, va(3, 0, 0), 32, 0, 0, 0)});
+  CHECK(at(r.trace, BankModel::ACT, 0) == 0);    // (0,0)
+  CHECK(at(r.trace, BankModel::ACT, 1) == 3);    // (1,0) after tRRD_S; (0,1) waits tRRD_L = 7
+  CHECK(at(r.trace, BankModel::ACT, 2) == 6);    // (2,0) after tRRD_S
+  CHECK(at(r.trace, BankModel::ACT, 3) == 9);    // (0,1) wins the tie at 9 with (3,0): older
+  CHECK(at(r.trace, BankModel::ACT, 4) == 20);   // (3,0): fifth ACT, tFAW after the ACT at 0
+  std::vector<uint32_t> banks;
+  for (const auto& e : r.trace)
+    if (e.cmd == BankModel::ACT) banks.push_back(e.bank);
+  CHECK(banks == std::vector<uint32_t>{0, 4, 8, 1, 12});
+}
+
+TEST_CASE("timing: tRAS, tRP and tRC on a row conflict") {
+  HbmParams p = base();
+  Run r = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 1), 32, 0)});
+  CHECK(at(r.trace, BankModel::PRE) == 30);      // tRAS after ACT 0 (RD 13 + tRTP 4 = 17 earlier)
+  CHECK(at(r.trace, BankModel::ACT, 1) == 43);   // PRE + tRP = ACT + tRC = 43
+  p.timing.tRC = 50;
+  Run c = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 1), 32, 0)});
+  CHECK(at(c.trace, BankModel::ACT, 1) == 50);   // tRC binds
+}
+
+TEST_CASE("timing: tRTP and tWR before a precharge") {
+  HbmParams p = base();
+  p.timing.tRAS = 5;
+  p.timing.tRC = 10;
+  Run r = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 1), 32, 0)});
+  CHECK(at(r.trace, BankModel::PRE) == 17);      // RD 13 + tRTP 4
+  CHECK(at(r.trace, BankModel::ACT, 1) == 30);   // + tRP
+  Run w = run(p, {wr(1, va(0, 0, 0), 32, 0), wr(2, va(0, 0, 1), 32, 0)});
+  CHECK(at(w.trace, BankModel::PRE) == 33);      // WR 9 + tCWL 7 + BL/2 2 + tWR 15
+}
+
+TEST_CASE("timing: tWTR_L / tWTR_S write-to-read and tRTW read-to-write turnaround") {
+  HbmParams p = base();
+  p.timing.tWTR_L = 20;
+  p.timing.tWTR_S = 12;
+  // write at 0 (WR at 9), then a read arriving at AXI 5 (device 10): ACT 10, RD >= 23
+  Run l = run(p, {wr(1, va(0, 0, 0), 32, 0), rd(2, va(0, 1, 0), 32, 5)});
+  CHECK(at(l.trace, BankModel::RD) == 38);       // same BG: 9 + 7 + 2 + 20
+  Run s = run(p, {wr(1, va(0, 0, 0), 32, 0), rd(2, va(1, 0, 0), 32, 5)});
+  CHECK(at(s.trace, BankModel::RD) == 30);       // other BG: 9 + 7 + 2 + 12
+  Run t = run(base(), {rd(1, va(0, 0, 0), 32, 0), wr(2, va(1, 0, 0), 32, 5)});
+  CHECK(at(t.trace, BankModel::WR) == 25);       // RD 13 + tCL 14 + 2 + tRTW 3 - tCWL 7
+}
+
+TEST_CASE("refresh: REF every tREFI, tRFC before the next ACT, PREA first when rows are open") {
+  HbmParams p = base();
+  p.refresh = true;
+  // idle at 3510: REF at once; the read arriving at AXI 1800 (device 3600) waits tRFC
+  Run a = run(p, {rd(1, 0, 32, 1800)});
+  CHECK(at(a.trace, BankModel::REF) == 3510);
+  CHECK(at(a.trace, BankModel::ACT) == 3744);    // 3510 + 234
+  CHECK(a.done[1].done == 1887);                 // ceil((3744 + 13 + 14 + 2) / 2)
+  // a row left open at 3510: PREA, then REF tRP later
+  Run b = run(p, {rd(1, 0, 32, 0), rd(2, 0, 32, 1800)});
+  CHECK(at(b.trace, BankModel::PREA) == 3510);
+  CHECK(at(b.trace, BankModel::REF) == 3523);
+  CHECK(at(b.trace, BankModel::ACT, 1) == 3757);
+  // an idle pseudo-channel refreshes without ticking: 56 REFs in 200000 device cycles
+  Run c = run(p, {rd(1, 0, 32, 0)}, 100000);
+  CHECK(c.stats.find("pc0.refreshes")->ivalue == 56);
+  CHECK(c.stats.find("pc0.refresh_cycles")->ivalue == 56 * 234 + 13);  // one PREA wait (tRP)
+  // 32 PCs x 56 refreshes x 2 events (start, REF) plus a handful for the read: no idle ticking
+  CHECK(c.stats.find("sim_events")->ivalue >= 32 * 56 * 2);
+  CHECK(c.stats.find("sim_events")->ivalue <= 32 * 56 * 2 + 10);
+}
+
+TEST_CASE("page policy: open keeps the row, closed precharges at once") {
+  HbmParams p = base();
+  Run o = run(p, {rd(1, 0, 32, 0), rd(2, 32 * 2, 32, 100)});
+  CHECK(o.stats.find("activates")->ivalue == 1);
+  CHECK(o.done[2].done == 108);                  // hit: RD at 200, ceil(216 / 2)
+  p.open_page = false;
+  Run c = run(p, {rd(1, 0, 32, 0), rd(2, 32 * 2, 32, 100)});
+  CHECK(at(c.trace, BankModel::PRE) == 30);      // as soon as tRAS allows
+  CHECK(c.stats.find("activates")->ivalue == 2);
+  CHECK(c.done[2].done == 115);                  // ACT 200, RD 213, ceil(229 / 2)
+}
+
+TEST_CASE("mapping: Vivado default order and a custom order decode to the right banks") {
+  Run v = run(base(), {rd(1, 32, 32, 0), rd(2, 2048, 32, 10), rd(3, 8192, 32, 20), rd(4, 16384, 32, 30)});
+  CHECK(v.trace[0].bank == 4);    // byte 32: BG0 -> group 1, bank 4
+  CHECK(v.trace[2].bank == 1);    // byte 2048: BA0
+  CHECK(v.trace[4].bank == 8);    // byte 8192: BG1 -> group 2
+  CHECK(v.trace[6].bank == 0);    // byte 16384: row 1 of bank 0
+  CHECK(v.trace[6].row == 1);
+  Json doc = load_json_file(kData + "/configs/hbm/u280.json");
+  doc["controller"]["mapping"] = Json::parse(R"(["row", "column", "ba1", "ba0", "bg1", "bg0"])");
+  HbmParams p = parse_hbm_preset(doc, "custom");
+  p.model = "bank";
+  p.refresh = false;
+  Run c = run(p, {rd(1, 32, 32, 0), rd(2, 64, 32, 10), rd(3, 128, 32, 20), rd(4, 32 * 16 * 32, 32, 30)});
+  CHECK(c.trace[0].bank == 4);    // bg0
+  CHECK(c.trace[2].bank == 8);    // bg1
+  CHECK(c.trace[4].bank == 1);    // ba0
+  CHECK(c.trace[6].bank == 0);    // first row bit above 16 banks x 32 columns
+  CHECK(c.trace[6].row == 1);
+}
+
+TEST_CASE("switch: crossing switches adds hop latency both ways and shares the lateral link") {
+  HbmParams p = base();   // hop_latency 2 per switch, lateral link 1 beat per cycle
+  // port 0 (switch 0) to PC 8 (switch 2): 2 hops, +4 AXI cycles each way, and the beat
+  // crosses the lateral link (1 cycle)
+  Run near = run(p, {rd(1, 0, 32, 0, 8, 8)});
+  Run far = run(p, {rd(1, 0, 32, 0, 8, 0)});
+  CHECK(far.done[1].done - near.done[1].done == 9);
+  // ports 0 and 1 read 64 KB each from PCs 4 and 5 (one hop): the link moves one beat a
+  // cycle, so the second stream is exactly 2048 cycles (its predecessor's beats) late.
+  Run two = run(p, {rd(1, 0, 65536, 0, 4, 0), rd(2, 0, 65536, 0, 5, 1)});
+  Run alone = run(p, {rd(2, 0, 65536, 0, 5, 1)});
+  CHECK(alone.done[2].done >= 2048 + 2 + 25);   // last beat over the link at 2048, +hop, +RD pipeline
+  CHECK(two.done[2].done == alone.done[2].done + 2048);
+  CHECK(two.done[2].first_data == alone.done[2].first_data + 2048);
+  CHECK(two.done[1].done == alone.done[2].done);
+}
+
+TEST_CASE("bandwidth: sequential reads over 32 PCs land at 420-426 GB/s (refresh is the gap)") {
+  HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
+  p.model = "bank";
+  BenchSpec s;
+  s.size = 65536;
+  s.requests = 48;
+  s.outstanding = 2;
+  const BenchResult r = run_bench(p, s);
+  CHECK(r.bandwidth_gbs > 420.0);
+  CHECK(r.bandwidth_gbs < 426.0);
+  CHECK(r.row_hit_rate > 0.95);
+  CHECK(r.refresh_overhead > 0.066);   // >= tRFC / tREFI = 6.67 %
+  p.refresh = false;
+  const BenchResult n = run_bench(p, s);
+  CHECK(n.bandwidth_gbs > 455.0);      // without refresh the data bus is nearly always busy
+}
