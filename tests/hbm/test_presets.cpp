@@ -1,0 +1,110 @@
+// Presets: every shipped preset loads and runs; bad presets are one-line errors naming the
+// file, the JSON path and what was expected.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "skipopu/error.hpp"
+#include "skipopu/hbm/hbm_bench.hpp"
+
+using namespace skipopu;
+using namespace skipopu::hbm;
+
+static const std::string kData = SKIPOPU_DATA_DIR;
+
+static Json u280() { return load_json_file(kData + "/configs/hbm/u280.json"); }
+
+static std::string error_of(const Json& doc) {
+  try {
+    parse_hbm_preset(doc, "bad.json");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find('\n') == std::string::npos);
+    return m;
+  }
+  return "no error";
+}
+
+TEST_CASE("presets: every shipped preset loads and streams at its peak minus refresh") {
+  struct P { const char* name; double peak_gbs; double tck_ratio; };
+  // peak = 32 PCs x 32 B x AXI clock; refresh costs about tRFC / tREFI
+  const P presets[] = {{"u280", 460.8, 234.0 / 3510}, {"hbm2_2000", 512.0, 260.0 / 3900},
+                       {"hbm2_1600", 409.6, 208.0 / 3120}, {"ramulator2_hbm2_2000", 512.0, 160.0 / 3900}};
+  for (const P& pr : presets) {
+    INFO(pr.name);
+    HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + pr.name + ".json");
+    CHECK(p.preset_name == pr.name);
+    p.model = "bank";
+    BenchSpec s;
+    s.size = 65536;
+    s.requests = 24;
+    s.outstanding = 2;
+    s.pcs = 4;
+    const BenchResult r = run_bench(p, s);
+    CHECK(r.peak_gbs == Approx(pr.peak_gbs / 8));
+    CHECK(r.bandwidth_gbs < r.peak_gbs * (1 - pr.tck_ratio));
+    CHECK(r.bandwidth_gbs > r.peak_gbs * (1 - pr.tck_ratio) * 0.97);
+  }
+}
+
+TEST_CASE("presets: bad timing values are rejected with the JSON path") {
+  Json d = u280();
+  d["timing"]["tRC"] = 20;
+  CHECK(error_of(d) == "bad.json: /timing/tRC: must be >= tRAS");
+  d = u280();
+  d["timing"]["BL"] = 5;
+  CHECK(error_of(d) == "bad.json: /timing/BL: burst length must be even (DDR: BL/2 clock cycles per burst)");
+  d = u280();
+  d["timing"].erase("tCL");
+  CHECK(error_of(d) == "bad.json: /timing/tCL: missing key (expected an integer in [1, 100000])");
+  d = u280();
+  d["timing"]["tCL"] = -3;
+  CHECK(error_of(d) == "bad.json: /timing/tCL: expected an integer in [1, 100000], got -3");
+  d = u280();
+  d["timing"]["tCAS"] = 14;
+  CHECK(error_of(d) == "bad.json: /timing/tCAS: unknown key (not part of this schema)");
+  d = u280();
+  d["timing"]["tREFI"] = 200;
+  CHECK(error_of(d) == "bad.json: /timing/tREFI: must exceed tRFC + tRP");
+}
+
+TEST_CASE("presets: bad organisation, clock, queues and mapping are rejected") {
+  Json d = u280();
+  d["clock"]["device_cycles_per_axi"] = Json::parse("[3, 1]");
+  CHECK(error_of(d) ==
+        "bad.json: /clock/device_cycles_per_axi: inconsistent with axi_mhz and device_mhz (axi_mhz*num/den must equal device_mhz)");
+  d = u280();
+  d["organization"]["banks_per_group"] = 3;
+  CHECK(error_of(d) == "bad.json: /organization/banks_per_group: must be a power of two");
+  d = u280();
+  d["controller"]["write_low"] = 30;
+  CHECK(error_of(d) == "bad.json: /controller/write_low: must be < write_high");
+  d = u280();
+  d["controller"]["page_policy"] = "adaptive";
+  CHECK(error_of(d) == "bad.json: /controller/page_policy: expected one of \"open\", \"closed\", got \"adaptive\"");
+  d = u280();
+  d["controller"]["mapping"] = Json::parse(R"(["row", "bg1", "ba1", "ba0", "column", "bg1"])");
+  CHECK(error_of(d) == "bad.json: /controller/mapping/5: field \"bg1\" appears twice");
+  d["controller"]["mapping"] = Json::parse(R"(["row", "bg1", "ba1", "column", "bg0"])");
+  CHECK(error_of(d) == "bad.json: /controller/mapping: mapping lacks ba0");
+  d["controller"]["mapping"] = Json::parse(R"(["row", "bg1", "ba1", "ba0", "col", "bg0"])");
+  CHECK(error_of(d) == "bad.json: /controller/mapping/4: unknown field \"col\" (expected row, column, bgN or baN)");
+  d["controller"]["mapping"] = Json::parse(R"(["row", "bg2", "ba1", "ba0", "column", "bg0"])");
+  CHECK(error_of(d) == "bad.json: /controller/mapping/1: \"bg2\" out of range: 2 bank-group address bits");
+  d["controller"]["mapping"] = Json::parse(R"(["column", "bg1", "ba1", "ba0", "bg0", "row"])");
+  CHECK(error_of(d) ==
+        "bad.json: /controller/mapping: the row field must lie above the lowest 4 beat-address bits (one AXI burst must stay in one row)");
+}
+
+TEST_CASE("presets: malformed JSON names line and column; preset path resolution") {
+  const std::string path = std::string(SKIPOPU_BINARY_DIR) + "/hbm_bad_preset.json";
+  {
+    std::ofstream out(path);
+    out << "{\n  \"name\": \"x\",\n  \"timing\": {\n";
+  }
+  CHECK_THROWS_WITH(load_hbm_preset(path), path + ": line 4 column 1: malformed JSON (expected a valid JSON document)");
+  CHECK(resolve_hbm_preset("u280", "/d") == "/d/configs/hbm/u280.json");
+  CHECK(resolve_hbm_preset("my/x.json", "/d") == "my/x.json");
+  CHECK_THROWS_WITH(load_hbm_preset(kData + "/configs/hbm/nope.json"),
+                    kData + "/configs/hbm/nope.json: cannot open file");
+}
