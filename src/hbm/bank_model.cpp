@@ -35,6 +35,18 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
     }
   }
   row_mask_ = p_.rows() - 1;
+  // Bank bits are disjoint single bits, so the bank index of a beat is the OR of the bank
+  // indices of its low and high address parts: two table lookups.
+  for (size_t i = 0; i < bank_bit_pos_.size(); ++i)
+    if (bank_bit_pos_[i] >= 24) throw std::logic_error("hbm bank model: bank bits must lie in the low 24 beat-address bits");
+  auto slow = [&](uint64_t beat) {
+    uint32_t b = 0;
+    for (size_t i = 0; i < bank_bit_pos_.size(); ++i) b |= uint32_t((beat >> bank_bit_pos_[i]) & 1) << i;
+    return b;
+  };
+  for (uint32_t v = 0; v < 256; ++v) bank_lo_[v] = uint8_t(slow(v));
+  bank_hi_.resize(1 << 16);
+  for (uint32_t v = 0; v < (1u << 16); ++v) bank_hi_[v] = uint8_t(slow(uint64_t(v) << 8));
 
   // The declarative timing table. Scope 0: same bank, 1: same bank group, 2: any bank.
   ccd_s_ = int32_t(std::max(t.tCCD_S, tB_));
@@ -77,9 +89,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
 }
 
 void BankModel::decode(uint64_t beat, uint32_t& bank, uint32_t& row) const {
-  uint32_t b = 0;
-  for (size_t i = 0; i < bank_bit_pos_.size(); ++i) b |= uint32_t((beat >> bank_bit_pos_[i]) & 1) << i;
-  bank = b;
+  bank = uint32_t(bank_lo_[beat & 255]) | bank_hi_[(beat >> 8) & 0xffff];
   row = uint32_t((beat >> row_pos_) & row_mask_);
 }
 
@@ -770,14 +780,44 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
         slots_[e.slot].unissued -= e.n;
         const Cmd c = e.write ? WR : RD;
         if (fast) {
+          // Closed-form burst: each column command at the max of its registers; the register
+          // updates are those of issue(), specialised (no trace: it is off on hot paths).
           T last = best;
-          for (uint32_t i = 0; i < e.n; ++i) {
-            uint32_t b, row;
-            decode(e.beat + i, b, row);
-            const T t = std::max(earliest_fast(pc, c, b), best);
-            issue(pc, pci, c, b, row, t);
-            if (i == 0) pc.cur_first = t;
-            last = t;
+          if (!trace_on_) {
+            const T ccd_l = T(std::max(tm.tCCD_L, tB_));
+            for (uint32_t i = 0; i < e.n; ++i) {
+              const uint64_t beat = e.beat + i;
+              const uint32_t b = uint32_t(bank_lo_[beat & 255]) | bank_hi_[(beat >> 8) & 0xffff];
+              Bank& bk = pc.bank[b];
+              Group& g = pc.group[group_of(b)];
+              T t;
+              if (c == RD) {
+                t = std::max({bk.next_rd, g.next_rd, pc.g_next_rd, best});
+                g.next_rd = std::max(g.next_rd, t + ccd_l);
+                pc.g_next_rd = std::max(pc.g_next_rd, t + ccd_s_);
+                pc.g_next_wr = std::max(pc.g_next_wr, t + rd_to_wr_);
+                bk.next_pre = std::max(bk.next_pre, t + T(tm.tRTP));
+              } else {
+                t = std::max({bk.next_wr, g.next_wr, pc.g_next_wr, best});
+                g.next_wr = std::max(g.next_wr, t + ccd_l);
+                pc.g_next_wr = std::max(pc.g_next_wr, t + ccd_s_);
+                g.next_rd = std::max(g.next_rd, t + wr_to_rd_l_);
+                pc.g_next_rd = std::max(pc.g_next_rd, t + wr_to_rd_s_);
+                bk.next_pre = std::max(bk.next_pre, t + wr_to_pre_);
+              }
+              if (i == 0) pc.cur_first = t;
+              last = t;
+            }
+            (c == RD ? pc.n_rd : pc.n_wr) += e.n;
+          } else {
+            for (uint32_t i = 0; i < e.n; ++i) {
+              uint32_t b, row;
+              decode(e.beat + i, b, row);
+              const T t = std::max(earliest_fast(pc, c, b), best);
+              issue(pc, pci, c, b, row, t);
+              if (i == 0) pc.cur_first = t;
+              last = t;
+            }
           }
           pc.cur_t = last;
           // The picked entry's banks are busy now; if it was the oldest, the new oldest

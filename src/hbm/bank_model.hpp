@@ -199,6 +199,10 @@ class BankModel final : public Model {
   uint32_t col_pos_ = 0, row_pos_ = 0;
   uint64_t row_mask_ = 0;
   std::vector<uint32_t> bank_bit_pos_;  // bank index bit i comes from beat bit bank_bit_pos_[i]
+  // bank index as OR of two table lookups: low 8 beat-address bits, and bits 8..23
+  std::array<uint8_t, 256> bank_lo_{};
+  std::vector<uint8_t> bank_hi_;
+  uint32_t bank_hi_shift_ = 8;
   // declarative timing table: rows (from, to, scope, cycles)
   struct Constraint {
     uint8_t from, to, scope;  // scope 0 bank, 1 group, 2 all
