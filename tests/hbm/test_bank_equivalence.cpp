@@ -53,7 +53,7 @@ TEST_CASE("fast == detailed: sequential streams, many seeds and sizes") {
 }
 
 TEST_CASE("fast == detailed: random reads and writes, mixed, several ports") {
-  for (uint64_t seed = 1; seed <= 8; ++seed) {
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
     BenchSpec s = spec("random", seed % 2 ? 32 : 256, 4, 4, seed);
     s.write_fraction = double(seed % 4) / 4.0;
     s.outstanding = uint32_t(4 + seed * 4);
@@ -62,9 +62,9 @@ TEST_CASE("fast == detailed: random reads and writes, mixed, several ports") {
 }
 
 TEST_CASE("fast == detailed: strided, closed page, switch crossing and rate") {
-  for (uint64_t seed = 1; seed <= 6; ++seed) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
     BenchSpec s = spec("strided", 128, 8, 8, seed);
-    s.stride = 128ull << seed;
+    s.stride = 128ull << (seed % 8);
     s.pc_offset = uint32_t(seed);  // crosses switches: lateral links and hop latency
     s.write_fraction = 0.3;
     s.rate = seed % 2 ? 1.0 : 0.4;
@@ -92,4 +92,35 @@ TEST_CASE("fast == detailed: long sequential streams cross refreshes") {
   s.outstanding = 2;
   s.write_fraction = 0.25;
   check_same(preset("u280"), s);
+}
+
+TEST_CASE("fast == detailed: tiny queues, write drain, closed page, many ports per PC") {
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    HbmParams p = preset("u280");
+    p.read_queue = 1 + uint32_t(seed % 4);
+    p.write_queue = 2 + uint32_t(seed % 3);
+    p.write_high = p.write_queue;
+    p.write_low = uint32_t(seed % 2);
+    p.open_page = seed % 3 != 0;
+    BenchSpec s = spec(seed % 2 ? "random" : "seq", 32 << (seed % 5), 2, 8, seed);  // 4 ports per PC
+    s.pc_offset = uint32_t(seed % 3);
+    s.write_fraction = double(seed % 5) / 4.0 > 1 ? 1.0 : double(seed % 5) / 4.0;
+    s.outstanding = uint32_t(1 + seed % 7);
+    s.range = 1 << 20;
+    check_same(p, s);
+  }
+}
+
+TEST_CASE("fast == detailed: rational clock ratio and another mapping") {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    HbmParams p = preset("hbm2_2000");
+    p.dev_num = 5;  // 5 device cycles per 2 AXI cycles
+    p.dev_den = 2;
+    p.read_latency = p.write_latency = 7;
+    BenchSpec s = spec(seed % 2 ? "random" : "strided", 96, 4, 4, seed);
+    s.stride = 96 * 43;
+    s.write_fraction = 0.4;
+    s.outstanding = 12;
+    check_same(p, s);
+  }
 }
