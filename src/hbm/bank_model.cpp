@@ -50,7 +50,8 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
 
   // The declarative timing table. Scope 0: same bank, 1: same bank group, 2: any bank.
   ccd_s_ = int32_t(std::max(t.tCCD_S, tB_));
-  const int32_t ccd_l = int32_t(std::max(t.tCCD_L, tB_));
+  ccd_l_ = int32_t(std::max(t.tCCD_L, tB_));
+  const int32_t ccd_l = ccd_l_;
   rd_to_wr_ = std::max(ccd_s_, int32_t(t.tCL + tB_ + t.tRTW) - int32_t(t.tCWL));
   wr_to_rd_s_ = int32_t(t.tCWL + tB_ + t.tWTR_S);
   wr_to_rd_l_ = int32_t(t.tCWL + tB_ + t.tWTR_L);
@@ -275,31 +276,10 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
       ++pc.n_pre;
       break;
     }
-    case RD: {
-      if (fast) {
-        Group& g = pc.group[group_of(b)];
-        mx(g.next_rd, t + int32_t(std::max(tm.tCCD_L, tB_)));
-        mx(pc.g_next_rd, t + ccd_s_);
-        mx(pc.g_next_wr, t + rd_to_wr_);
-        mx(pc.bank[b].next_pre, t + tm.tRTP);
-      } else {
-        table_note(RD, b);
-      }
-      ++pc.n_rd;
-      break;
-    }
+    case RD:
     case WR: {
-      if (fast) {
-        Group& g = pc.group[group_of(b)];
-        mx(g.next_wr, t + int32_t(std::max(tm.tCCD_L, tB_)));
-        mx(pc.g_next_wr, t + ccd_s_);
-        mx(g.next_rd, t + wr_to_rd_l_);
-        mx(pc.g_next_rd, t + wr_to_rd_s_);
-        mx(pc.bank[b].next_pre, t + wr_to_pre_);
-      } else {
-        table_note(WR, b);
-      }
-      ++pc.n_wr;
+      if (fast) column_registers(pc, c, b, t); else table_note(c, b);
+      if (c == RD) ++pc.n_rd; else ++pc.n_wr;
       break;
     }
     case REF: {
@@ -314,6 +294,23 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
       ++pc.n_ref;
       break;
     }
+  }
+}
+
+void BankModel::column_registers(Pc& pc, Cmd c, uint32_t b, T t) const {
+  Bank& bk = pc.bank[b];
+  Group& g = pc.group[group_of(b)];
+  if (c == RD) {
+    g.next_rd = std::max(g.next_rd, t + ccd_l_);
+    pc.g_next_rd = std::max(pc.g_next_rd, t + ccd_s_);
+    pc.g_next_wr = std::max(pc.g_next_wr, t + rd_to_wr_);
+    bk.next_pre = std::max(bk.next_pre, t + T(p_.timing.tRTP));
+  } else {
+    g.next_wr = std::max(g.next_wr, t + ccd_l_);
+    pc.g_next_wr = std::max(pc.g_next_wr, t + ccd_s_);
+    g.next_rd = std::max(g.next_rd, t + wr_to_rd_l_);
+    pc.g_next_rd = std::max(pc.g_next_rd, t + wr_to_rd_s_);
+    bk.next_pre = std::max(bk.next_pre, t + wr_to_pre_);
   }
 }
 
@@ -709,7 +706,6 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       case 0: {
         const int32_t ei = pc.cur;
         if (fast) {
-          const Entry& e = pc.pool[ei];
           const uint64_t banks = pc.busy_banks;
           pc.busy = false;
           pc.busy_banks = 0;
@@ -784,27 +780,14 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
           // updates are those of issue(), specialised (no trace: it is off on hot paths).
           T last = best;
           if (!trace_on_) {
-            const T ccd_l = T(std::max(tm.tCCD_L, tB_));
             for (uint32_t i = 0; i < e.n; ++i) {
               const uint64_t beat = e.beat + i;
               const uint32_t b = uint32_t(bank_lo_[beat & 255]) | bank_hi_[(beat >> 8) & 0xffff];
-              Bank& bk = pc.bank[b];
-              Group& g = pc.group[group_of(b)];
-              T t;
-              if (c == RD) {
-                t = std::max({bk.next_rd, g.next_rd, pc.g_next_rd, best});
-                g.next_rd = std::max(g.next_rd, t + ccd_l);
-                pc.g_next_rd = std::max(pc.g_next_rd, t + ccd_s_);
-                pc.g_next_wr = std::max(pc.g_next_wr, t + rd_to_wr_);
-                bk.next_pre = std::max(bk.next_pre, t + T(tm.tRTP));
-              } else {
-                t = std::max({bk.next_wr, g.next_wr, pc.g_next_wr, best});
-                g.next_wr = std::max(g.next_wr, t + ccd_l);
-                pc.g_next_wr = std::max(pc.g_next_wr, t + ccd_s_);
-                g.next_rd = std::max(g.next_rd, t + wr_to_rd_l_);
-                pc.g_next_rd = std::max(pc.g_next_rd, t + wr_to_rd_s_);
-                bk.next_pre = std::max(bk.next_pre, t + wr_to_pre_);
-              }
+              const Bank& bk = pc.bank[b];
+              const Group& g = pc.group[group_of(b)];
+              const T t = c == RD ? std::max({bk.next_rd, g.next_rd, pc.g_next_rd, best})
+                                  : std::max({bk.next_wr, g.next_wr, pc.g_next_wr, best});
+              column_registers(pc, c, b, t);
               if (i == 0) pc.cur_first = t;
               last = t;
             }

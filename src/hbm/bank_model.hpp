@@ -187,6 +187,7 @@ class BankModel final : public Model {
   T earliest_fast(const Pc& pc, Cmd c, uint32_t b) const;
   T earliest_table(const Pc& pc, Cmd c, uint32_t b) const;
   void issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t);
+  void column_registers(Pc& pc, Cmd c, uint32_t b, T t) const;  // fast path: RD/WR at t
   T prea_earliest(const Pc& pc) const;
   void finish_burst(Pc& pc, int32_t ei, T first, T last);
   uint32_t group_of(uint32_t b) const { return b / p_.banks_per_group; }
@@ -210,7 +211,7 @@ class BankModel final : public Model {
   };
   std::vector<Constraint> table_;
   std::array<std::vector<Constraint>, 6> by_to_;
-  int32_t rd_to_wr_ = 0, wr_to_rd_s_ = 0, wr_to_rd_l_ = 0, wr_to_pre_ = 0, ccd_s_ = 0;
+  int32_t rd_to_wr_ = 0, wr_to_rd_s_ = 0, wr_to_rd_l_ = 0, wr_to_pre_ = 0, ccd_s_ = 0, ccd_l_ = 0;
 
   std::vector<Pc> pcs_;
   std::vector<Slot> slots_;
