@@ -174,6 +174,7 @@ void BankModel::submit(const Request& r) {
   }
   pc.open.push_back(si);
   pc.dirty = true;
+  pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
 }
 
@@ -233,7 +234,7 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
     case ACT: {
       Bank& bk = pc.bank[b];
       bk.open_row = row;
-      bank_opened(pc, b);
+      row_change(pc, b, +1);
       if (fast) {
         Group& g = pc.group[group_of(b)];
         mx(bk.next_act, t + tm.tRC);
@@ -261,7 +262,7 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
     case PREA: {
       for (uint32_t k = 0; k < nb_; ++k) {
         if (c == PRE ? k != b : pc.bank[k].open_row < 0) continue;
-        bank_closing(pc, k);
+        row_change(pc, k, -1);
         pc.bank[k].open_row = -1;
         if (fast) {
           mx(pc.bank[k].next_act, t + tm.tRP);
@@ -412,29 +413,22 @@ void BankModel::take(Pc& pc, int32_t ei) {
   }
 }
 
-void BankModel::bank_opened(Pc& pc, uint32_t b) {
+// The open row of bank b starts (+1) or stops (-1) serving the queued entries that want it.
+void BankModel::row_change(Pc& pc, uint32_t b, int dir) {
   const int64_t r = pc.bank[b].open_row;
   for (int m = 0; m < 2; ++m) {
     const uint32_t li = m * nb_ + b;
     for (int32_t node = pc.bhead[li]; node >= 0; node = pc.nnext[node]) {
       Entry& e = pc.pool[node / kMaxBeats];
       if (int64_t(e.row[node % kMaxBeats]) != r) continue;
-      ++pc.bhits[li];
-      if (--e.missing == 0) ++pc.ready[m];
+      if (dir > 0) {
+        ++pc.bhits[li];
+        if (--e.missing == 0) ++pc.ready[m];
+      } else if (e.missing++ == 0) {
+        --pc.ready[m];
+      }
     }
-  }
-}
-
-void BankModel::bank_closing(Pc& pc, uint32_t b) {
-  const int64_t r = pc.bank[b].open_row;
-  for (int m = 0; m < 2; ++m) {
-    const uint32_t li = m * nb_ + b;
-    for (int32_t node = pc.bhead[li]; node >= 0; node = pc.nnext[node]) {
-      Entry& e = pc.pool[node / kMaxBeats];
-      if (int64_t(e.row[node % kMaxBeats]) != r) continue;
-      if (e.missing++ == 0) --pc.ready[m];
-    }
-    pc.bhits[li] = 0;
+    if (dir < 0) pc.bhits[li] = 0;
   }
 }
 
@@ -595,13 +589,21 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       T rbest = kInf;
       uint64_t sbest = UINT64_MAX;
       if (fast) {
-        for (size_t i = 0; i < pc.lanes.size(); ++i) {
-          const Lane& l = pc.lanes[i];
-          if (l.head == l.fifo.size()) continue;
-          const Slot& s = slots_[l.fifo[l.head]];
-          const T r = ready_dev(s, s.admitted);
-          if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; in_i = i; in_slot = l.fifo[l.head]; }
+        if (!pc.in_valid) {  // changes only with a submit or an admission
+          pc.in_slot = UINT32_MAX;
+          for (size_t i = 0; i < pc.lanes.size(); ++i) {
+            const Lane& l = pc.lanes[i];
+            if (l.head == l.fifo.size()) continue;
+            const Slot& s = slots_[l.fifo[l.head]];
+            const T r = ready_dev(s, s.admitted);
+            if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; pc.in_lane = i; pc.in_slot = l.fifo[l.head]; }
+          }
+          pc.in_ready = rbest;
+          pc.in_valid = true;
         }
+        in_slot = pc.in_slot;
+        in_i = pc.in_lane;
+        rbest = pc.in_ready;
       } else {
         for (size_t i = 0; i < pc.incoming.size(); ++i) {
           const Slot& s = slots_[pc.incoming[i]];
@@ -732,6 +734,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       case 1: {
         Slot& s = slots_[in_slot];
         const int32_t ei = admit(pc, in_slot);
+        pc.in_valid = false;
         if (++s.admitted == s.bursts) {
           if (fast) ++pc.lanes[in_i].head;
           else pc.incoming.erase(pc.incoming.begin() + in_i);

@@ -116,6 +116,10 @@ class BankModel final : public Model {
     std::vector<uint32_t> incoming;  // detailed path: slots with bursts not yet admitted
     std::vector<Lane> lanes;         // fast path: the same, per port
     std::vector<uint32_t> open;      // slots submitted and not complete
+    bool in_valid = false;           // fast path: cached next ingress (slot, lane, ready time)
+    uint32_t in_slot = UINT32_MAX;
+    size_t in_lane = 0;
+    T in_ready = 0;
     std::vector<Bank> bank;
     std::vector<Group> group;
     // fast-path global registers
@@ -167,8 +171,7 @@ class BankModel final : public Model {
   // queue bookkeeping (both paths)
   int32_t admit(Pc& pc, uint32_t si);
   void take(Pc& pc, int32_t e);  // remove a picked entry from the lists
-  void bank_opened(Pc& pc, uint32_t b);
-  void bank_closing(Pc& pc, uint32_t b);
+  void row_change(Pc& pc, uint32_t b, int dir);  // after ACT (+1) / before PRE (-1)
   // scheduling
   bool bank_cand(const Pc& pc, uint32_t b, bool front, uint64_t front_seq, uint32_t front_row, uint32_t hits,
                  uint64_t oldest, RowCand& out) const;
