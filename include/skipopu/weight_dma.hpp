@@ -40,7 +40,10 @@ class WeightDma : public sc_core::sc_module {
   const MemoryMap& map_;
   uint64_t window_per_pc_;
   std::array<WeightStream, kRing> ring_;
-  sc_core::sc_fifo<uint64_t> queue_;
+  // LOADW commands not yet started (sequence numbers; at most kRing are live).
+  std::array<uint64_t, kRing> queue_{};
+  uint64_t queued_ = 0, started_ = 0;
+  sc_core::sc_event loaded_;
 };
 
 }  // namespace skipopu

@@ -8,8 +8,7 @@ WeightDma::WeightDma(sc_core::sc_module_name name, HbmBlock& hbm, const MemoryMa
     : sc_module(name),
       hbm_(hbm),
       map_(map),
-      window_per_pc_(timing::ceil_div(window_bytes, map.pcs())),
-      queue_("queue", 1024) {
+      window_per_pc_(timing::ceil_div(window_bytes, map.pcs())) {
   for (auto& s : ring_) {
     s.head.init(map.pcs(), Traffic::Weights);
     s.tail.init(map.pcs(), Traffic::Weights);
@@ -27,7 +26,9 @@ void WeightDma::load(uint64_t seq, uint32_t m0, uint32_t m1) {
   s.m1 = m1;
   s.pe_started = false;
   s.tail_issued = false;
-  queue_.write(seq);
+  sc_assert(queued_ - started_ < kRing);
+  queue_[queued_++ % kRing] = seq;
+  loaded_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void WeightDma::consumer_started(uint64_t seq) {
@@ -38,7 +39,8 @@ void WeightDma::consumer_started(uint64_t seq) {
 
 void WeightDma::run() {
   while (true) {
-    const uint64_t seq = queue_.read();
+    while (started_ == queued_) sc_core::wait(loaded_);
+    const uint64_t seq = queue_[started_++ % kRing];
     WeightStream& s = stream(seq);
     uint64_t per_pc = 0;
     for (uint32_t m = s.m0; m <= s.m1; ++m) per_pc += map_.weight_bytes_per_pc(m);
