@@ -83,6 +83,11 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
     pc.last_all.fill(kNeg);
     pc.ref_due = p_.refresh ? T(t.tREFI) : kInf;
   }
+  // Stream extrapolation needs the row field on top of the address: then one address
+  // period (2^row_pos beats) later every beat maps to the same bank, one row up.
+  x_on_ = p_.fast_path && p_.stream_extrapolation && !p_.mapping.empty() &&
+          p_.mapping.back().field == AddrField::Row;
+  x_period_ = uint64_t(1) << row_pos_;
   port_free_.assign(p_.ports, 0);
   const uint32_t nsw = std::max((p_.ports + p_.ports_per_switch - 1) / p_.ports_per_switch,
                                 (p_.pseudo_channels + p_.pcs_per_switch - 1) / p_.pcs_per_switch);
@@ -173,6 +178,7 @@ void BankModel::submit(const Request& r) {
     pc.incoming.push_back(si);
   }
   pc.open.push_back(si);
+  pc.x_prev = -1;
   pc.dirty = true;
   pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
@@ -350,6 +356,13 @@ void BankModel::finish_burst(Pc& pc, int32_t ei, T first, T last) {
 // ---- queue bookkeeping (shared by both paths) ----
 
 int32_t BankModel::admit(Pc& pc, uint32_t si) {
+  uint64_t beat;
+  uint32_t n;
+  burst_range(slots_[si], slots_[si].admitted, beat, n);
+  return admit_range(pc, si, beat, n);
+}
+
+int32_t BankModel::admit_range(Pc& pc, uint32_t si, uint64_t beat, uint32_t n) {
   Slot& s = slots_[si];
   const int32_t ei = pc.free_e.back();
   pc.free_e.pop_back();
@@ -357,8 +370,7 @@ int32_t BankModel::admit(Pc& pc, uint32_t si) {
   e.seq = s.seq;
   e.slot = si;
   e.write = s.write;
-  uint32_t n;
-  burst_range(s, s.admitted, e.beat, n);
+  e.beat = beat;
   e.n = uint16_t(n);
   e.npairs = 0;
   e.missing = 0;
@@ -702,6 +714,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       pc.next = best;
       break;
     }
+    if (kind == 4 && x_on_ && x_visit(pc, limit)) continue;  // replayed a memoised stretch
     pc.time = best;
     ++pc.events;
     switch (kind) {
@@ -747,6 +760,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       }
       case 2: {
         pc.bc_valid = false;
+        pc.x_prev = -1;
         if (!pc.ref_active) {
           pc.ref_active = true;
           pc.ref_start = best;
@@ -831,6 +845,235 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
   } else {
     pc.min_unissued = 1;
   }
+}
+
+// ---- stream extrapolation (fast path) ----
+// While a PC serves one long request alone (every other open request of the PC waits
+// behind it in the same port lane, all its bursts are ready at the port, no refresh in
+// progress), its state just before each burst pick is written in canonical form: times
+// relative to the present (a register at or below the present acts as the present, so it
+// is written as 0), rows relative to the row of the next burst to admit, queued bursts by
+// beat offset, and the address phase inside one address period. The evolution from such a
+// state is a function of it alone until a refresh starts, the engine's limit is reached or
+// the request's last burst would be admitted. Every state met is a memo node; the simulated
+// step to the next state is its edge (time, counters). A state met again follows the known
+// edges as far as those three bounds allow and restores the state where it lands: exact,
+// nothing to undo, because the engine never runs past `limit` and a new request's arrival
+// is never before it.
+
+uint32_t BankModel::x_stream_slot(const Pc& pc) const {
+  if (pc.busy || pc.ref_active || trace_on_) return UINT32_MAX;
+  const Lane* ln = nullptr;
+  for (const Lane& l : pc.lanes) {
+    if (l.head == l.fifo.size()) continue;
+    if (ln) return UINT32_MAX;
+    ln = &l;
+  }
+  if (!ln || pc.open.size() != ln->fifo.size() - ln->head) return UINT32_MAX;
+  const uint32_t si = ln->fifo[ln->head];
+  const Slot& s = slots_[si];
+  if (s.done_bursts == 0 || s.admitted + 2 > s.bursts) return UINT32_MAX;
+  if (ready_dev(s, s.bursts - 1) > pc.time) return UINT32_MAX;
+  return si;
+}
+
+void BankModel::x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const {
+  const T t = pc.time;
+  out.clear();
+  auto put = [&out](int64_t v) {
+    const int32_t w = int32_t(v);
+    out.append(reinterpret_cast<const char*>(&w), sizeof w);
+  };
+  auto rel = [t](T v) { return v > t ? v - t : T(0); };
+  const int64_t arow = int64_t(anchor >> row_pos_);
+  put(int64_t(anchor & (x_period_ - 1)));
+  put(pc.write_mode);
+  put(s.write);
+  for (uint32_t b = 0; b < nb_; ++b) {
+    const Bank& bk = pc.bank[b];
+    put(bk.open_row < 0 ? int64_t(INT32_MIN) : bk.open_row - arow);
+    put(rel(bk.next_act));
+    put(rel(bk.next_pre));
+    put(rel(bk.next_rd));
+    put(rel(bk.next_wr));
+  }
+  for (uint32_t g = 0; g < ng_; ++g) {
+    put(rel(pc.group[g].next_act));
+    put(rel(pc.group[g].next_rd));
+    put(rel(pc.group[g].next_wr));
+  }
+  put(rel(pc.g_next_act));
+  put(rel(pc.g_next_rd));
+  put(rel(pc.g_next_wr));
+  put(rel(pc.g_next_ref));
+  put(rel(pc.row_bus));
+  for (uint32_t i = 0; i < 4; ++i) put(rel(pc.faw[(pc.faw_pos + i) & 3] + T(p_.timing.tFAW)));
+  for (int m = 0; m < 2; ++m) {
+    put(pc.count[m]);
+    for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) {
+      put(int64_t(pc.pool[ei].beat) - int64_t(anchor));
+      put(pc.pool[ei].n);
+    }
+  }
+}
+
+void BankModel::x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint64_t anchor) {
+  const int32_t* k = reinterpret_cast<const int32_t*>(key.data());
+  size_t i = 1;
+  // drop the queue (the slot's entries are re-admitted below, in age order)
+  for (int m = 0; m < 2; ++m) {
+    for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) pc.free_e.push_back(ei);
+    pc.head[m] = pc.tail[m] = -1;
+    pc.count[m] = pc.ready[m] = 0;
+  }
+  pc.nr = pc.nw = 0;
+  std::fill(pc.bhead.begin(), pc.bhead.end(), -1);
+  std::fill(pc.btail.begin(), pc.btail.end(), -1);
+  std::fill(pc.bhits.begin(), pc.bhits.end(), 0);
+  pc.write_mode = k[i++] != 0;
+  ++i;  // the request's direction
+  const int64_t arow = int64_t(anchor >> row_pos_);
+  for (uint32_t b = 0; b < nb_; ++b) {
+    Bank& bk = pc.bank[b];
+    const int32_t o = k[i++];
+    bk.open_row = o == INT32_MIN ? -1 : arow + o;
+    bk.next_act = t + k[i++];
+    bk.next_pre = t + k[i++];
+    bk.next_rd = t + k[i++];
+    bk.next_wr = t + k[i++];
+  }
+  for (uint32_t g = 0; g < ng_; ++g) {
+    pc.group[g].next_act = t + k[i++];
+    pc.group[g].next_rd = t + k[i++];
+    pc.group[g].next_wr = t + k[i++];
+  }
+  pc.g_next_act = t + k[i++];
+  pc.g_next_rd = t + k[i++];
+  pc.g_next_wr = t + k[i++];
+  pc.g_next_ref = t + k[i++];
+  pc.row_bus = t + k[i++];
+  for (uint32_t j = 0; j < 4; ++j) pc.faw[j] = t + k[i++] - T(p_.timing.tFAW);
+  pc.faw_pos = 0;
+  for (int m = 0; m < 2; ++m) {
+    const int32_t cnt = k[i++];
+    for (int32_t j = 0; j < cnt; ++j, i += 2) admit_range(pc, si, uint64_t(int64_t(anchor) + k[i]), uint32_t(k[i + 1]));
+  }
+  pc.time = t;
+  pc.busy = false;
+  pc.busy_banks = 0;
+  pc.bc_valid = pc.sel_valid = pc.in_valid = false;
+}
+
+bool BankModel::x_visit(Pc& pc, T limit) {
+  if (pc.x_landed) {  // the pick of the node just restored: already visited
+    pc.x_landed = false;
+    return false;
+  }
+  const uint32_t si = x_stream_slot(pc);
+  if (si == UINT32_MAX) {
+    pc.x_prev = -1;
+    return false;
+  }
+  Slot& s = slots_[si];
+  uint64_t anchor;
+  uint32_t n0;
+  burst_range(s, s.admitted, anchor, n0);
+  x_encode(pc, s, anchor, x_buf_);
+  int32_t id;
+  auto it = x_map_.find(x_buf_);
+  if (it != x_map_.end()) {
+    id = it->second;
+  } else {
+    if (x_nodes_.size() >= (1u << 16)) {  // bound the memory: start over
+      x_map_.clear();
+      x_nodes_.clear();
+      ++x_gen_;
+    }
+    id = int32_t(x_nodes_.size());
+    auto ins = x_map_.emplace(x_buf_, id);
+    x_nodes_.emplace_back();
+    x_nodes_.back().key = &ins.first->first;
+  }
+  // the simulated step from the previous node is the edge to this one
+  if (pc.x_prev >= 0 && pc.x_gen == x_gen_ && pc.x_slot == si && x_nodes_[pc.x_prev].succ < 0) {
+    XNode& e = x_nodes_[pc.x_prev];
+    e.succ = id;
+    e.dt = pc.time - pc.x_t;
+    e.d_adm = s.admitted - pc.x_adm;
+    e.d_fin = s.done_bursts - pc.x_fin;
+    e.fin = e.d_fin > 0;
+    e.lastfin = pc.cur_t - pc.time;
+    e.d_events = pc.events - pc.x_events;
+    e.d_act = pc.n_act - pc.x_act;
+    e.d_pre = pc.n_pre - pc.x_pre;
+    e.d_rd = pc.n_rd - pc.x_rd;
+    e.d_wr = pc.n_wr - pc.x_wr;
+    e.d_bursts = pc.bursts - pc.x_bursts;
+    e.d_unissued = pc.x_unissued - s.unissued;
+    e.d_anchor = anchor - pc.x_anchor;
+  }
+  // follow known edges while no refresh can start, the limit is not reached and the
+  // request's last burst stays unadmitted
+  const T ref = p_.refresh ? pc.ref_due : kInf;
+  T tt = pc.time, lastfin = 0;
+  bool fin = false;
+  int32_t cur = id;
+  uint32_t adm = s.admitted, dfin = 0;
+  uint64_t dev = 0, dact = 0, dpre = 0, drd = 0, dwr = 0, dbur = 0, duni = 0, danc = 0, steps = 0;
+  for (;;) {
+    const XNode& e = x_nodes_[cur];
+    if (e.succ < 0) break;
+    const T t2 = tt + e.dt;
+    if (t2 >= limit || t2 >= ref || adm + e.d_adm + 2 > s.bursts) break;
+    tt = t2;
+    adm += e.d_adm;
+    dfin += e.d_fin;
+    if (e.fin) { fin = true; lastfin = t2 + e.lastfin; }
+    dev += e.d_events; dact += e.d_act; dpre += e.d_pre; drd += e.d_rd; dwr += e.d_wr;
+    dbur += e.d_bursts; duni += e.d_unissued; danc += e.d_anchor;
+    cur = e.succ;
+    ++steps;
+  }
+  if (steps > 0) {
+    const uint64_t anchor2 = anchor + danc;
+    const int32_t phase = *reinterpret_cast<const int32_t*>(x_nodes_[cur].key->data());
+    uint64_t chk;
+    burst_range(s, adm, chk, n0);
+    if (chk != anchor2 || int64_t(anchor2 & (x_period_ - 1)) != phase) steps = 0;  // never expected
+    else {
+      s.admitted = adm;
+      s.done_bursts += dfin;
+      s.unissued -= duni;
+      pc.events += dev; pc.n_act += dact; pc.n_pre += dpre; pc.n_rd += drd; pc.n_wr += dwr; pc.bursts += dbur;
+      if (fin) {
+        pc.cur_t = lastfin;
+        const T lat = s.write ? p_.timing.tCWL : p_.timing.tCL;
+        const Cycle extra = (s.write ? p_.write_latency : p_.read_latency) + Cycle(s.hops) * p_.hop_latency;
+        s.done = std::max(s.done, to_axi(uint64_t(lastfin + lat + tB_)) + extra);
+      }
+      x_restore(pc, si, *x_nodes_[cur].key, tt, anchor2);
+      pc.x_landed = true;
+      ++x_jumps_;
+      x_bursts_ += dfin;
+      id = cur;
+      anchor = anchor2;
+    }
+  }
+  pc.x_prev = id;
+  pc.x_gen = x_gen_;
+  pc.x_slot = si;
+  pc.x_t = pc.time;
+  pc.x_adm = s.admitted;
+  pc.x_fin = s.done_bursts;
+  pc.x_events = pc.events;
+  pc.x_act = pc.n_act;
+  pc.x_pre = pc.n_pre;
+  pc.x_rd = pc.n_rd;
+  pc.x_wr = pc.n_wr;
+  pc.x_bursts = pc.bursts;
+  pc.x_unissued = s.unissued;
+  pc.x_anchor = anchor;
+  return steps > 0;
 }
 
 Cycle BankModel::next_event() const {

@@ -12,6 +12,8 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "completion_heap.hpp"
@@ -48,6 +50,13 @@ class BankModel final : public Model {
   };
   void enable_trace(bool on) { trace_on_ = on; }
   const std::vector<TraceCmd>& trace() const { return trace_; }
+
+  // Stream extrapolation (fast path, controller.stream_extrapolation): how much work was
+  // replayed from the memo instead of simulated. Not part of report() (the report is the
+  // same with and without extrapolation).
+  uint64_t extrapolated_jumps() const { return x_jumps_; }
+  uint64_t extrapolated_bursts() const { return x_bursts_; }
+  size_t extrapolation_states() const { return x_nodes_.size(); }
 
  private:
   using T = int64_t;  // device cycles; kNeg marks "never issued"
@@ -166,10 +175,29 @@ class BankModel final : public Model {
     uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0;
     uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
     uint64_t events = 0, advances = 0;  // simulator work: events processed, advance calls
+    // stream extrapolation: the memo node last visited (x_gen_ generation) and the counters there
+    int32_t x_prev = -1;
+    uint32_t x_gen = 0;
+    bool x_landed = false;  // just restored a node: its pick comes next, do not revisit it
+    T x_t = 0;
+    uint32_t x_slot = 0, x_adm = 0, x_fin = 0;
+    uint64_t x_events = 0, x_act = 0, x_pre = 0, x_rd = 0, x_wr = 0, x_bursts = 0, x_unissued = 0, x_anchor = 0;
+  };
+  // Stream extrapolation memo: one node per canonical PC state met just before a burst pick
+  // while the PC serves one long request alone; an edge leads to the next such state, with
+  // the time and counters it took (see docs/hbm.md, "Stream extrapolation").
+  struct XNode {
+    const std::string* key = nullptr;
+    int32_t succ = -1;
+    bool fin = false;     // some burst finished on the edge; lastfin is its last column command
+    T dt = 0, lastfin = 0;  // edge time; lastfin relative to the successor's time
+    uint32_t d_adm = 0, d_fin = 0;
+    uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_bursts = 0, d_unissued = 0, d_anchor = 0;
   };
 
   // queue bookkeeping (both paths)
   int32_t admit(Pc& pc, uint32_t si);
+  int32_t admit_range(Pc& pc, uint32_t si, uint64_t beat, uint32_t n);
   void take(Pc& pc, int32_t e);  // remove a picked entry from the lists
   void row_change(Pc& pc, uint32_t b, int dir);  // after ACT (+1) / before PRE (-1)
   // scheduling
@@ -194,6 +222,11 @@ class BankModel final : public Model {
   T prea_earliest(const Pc& pc) const;
   void finish_burst(Pc& pc, int32_t ei, T first, T last);
   uint32_t group_of(uint32_t b) const { return b / p_.banks_per_group; }
+  // stream extrapolation
+  uint32_t x_stream_slot(const Pc& pc) const;
+  void x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const;
+  bool x_visit(Pc& pc, T limit);
+  void x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint64_t anchor);
 
   HbmParams p_;
   uint32_t nb_ = 0, ng_ = 0;
@@ -228,6 +261,14 @@ class BankModel final : public Model {
   uint64_t latency_sum_ = 0;
   bool trace_on_ = false;
   std::vector<TraceCmd> trace_;
+  // stream extrapolation
+  bool x_on_ = false;          // enabled and applicable (fast path, row field topmost)
+  uint64_t x_period_ = 0;      // beats per address period (bank pattern repeats, row + 1)
+  std::unordered_map<std::string, int32_t> x_map_;
+  std::vector<XNode> x_nodes_;
+  uint32_t x_gen_ = 1;
+  std::string x_buf_;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0;
 };
 
 }  // namespace skipopu::hbm

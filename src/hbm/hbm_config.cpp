@@ -140,6 +140,7 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     if (p.write_low >= p.write_high) c.fail("write_low", "must be < write_high");
     p.refresh = c.boolean("refresh");
     p.fast_path = c.boolean("fast_path");
+    p.stream_extrapolation = c.has("stream_extrapolation") ? c.boolean("stream_extrapolation") : true;  // optional
     parse_mapping(c, p);
     c.finish();
   }

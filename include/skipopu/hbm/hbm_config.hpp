@@ -64,6 +64,7 @@ struct HbmParams {
   uint32_t write_low = 4;     // back to reads at this many
   bool refresh = true;
   bool fast_path = true;      // closed-form bursts (false: one command per event, table-driven)
+  bool stream_extrapolation = true;  // fast path: replay memoised steady-state stream segments
   std::vector<AddrBit> mapping;      // LSB first; row/column appear once as whole fields
   std::vector<std::string> mapping_names;  // as written (MSB first), for reports
 
