@@ -374,12 +374,12 @@ int32_t BankModel::admit_range(Pc& pc, uint32_t si, uint64_t beat, uint32_t n) {
   e.n = uint16_t(n);
   e.npairs = 0;
   e.missing = 0;
+  uint64_t seen = 0;  // banks already paired (first occurrence order kept)
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t b, row;
     decode(e.beat + i, b, row);
-    bool dup = false;
-    for (uint32_t j = 0; j < e.npairs; ++j) dup |= e.bank[j] == b;
-    if (!dup) {
+    if (!((seen >> b) & 1)) {
+      seen |= uint64_t(1) << b;
       e.bank[e.npairs] = uint8_t(b);
       e.row[e.npairs] = row;
       ++e.npairs;
@@ -872,18 +872,17 @@ uint32_t BankModel::x_stream_slot(const Pc& pc) const {
   if (!ln || pc.open.size() != ln->fifo.size() - ln->head) return UINT32_MAX;
   const uint32_t si = ln->fifo[ln->head];
   const Slot& s = slots_[si];
-  if (s.done_bursts == 0 || s.admitted + 2 > s.bursts) return UINT32_MAX;
+  if (s.bursts < 64 || s.done_bursts == 0 || s.admitted + 2 > s.bursts) return UINT32_MAX;  // long requests only
   if (ready_dev(s, s.bursts - 1) > pc.time) return UINT32_MAX;
   return si;
 }
 
 void BankModel::x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const {
   const T t = pc.time;
-  out.clear();
-  auto put = [&out](int64_t v) {
-    const int32_t w = int32_t(v);
-    out.append(reinterpret_cast<const char*>(&w), sizeof w);
-  };
+  const size_t words = 3 + 5 * size_t(nb_) + 3 * size_t(ng_) + 9 + 2 + 2 * size_t(pc.count[0] + pc.count[1]);
+  out.resize(words * sizeof(int32_t));
+  int32_t* w = reinterpret_cast<int32_t*>(&out[0]);
+  auto put = [&w](int64_t v) { *w++ = int32_t(v); };
   auto rel = [t](T v) { return v > t ? v - t : T(0); };
   const int64_t arow = int64_t(anchor >> row_pos_);
   put(int64_t(anchor & (x_period_ - 1)));
