@@ -64,7 +64,8 @@ struct Bench : sc_core::sc_module {
 };
 
 HardwareConfig bench_config() {
-  return default_config({"hbm.overrides.burst_model.latency=40"});
+  // The hand-derived counts below use the burst HBM model (one beat per AXI cycle).
+  return default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40"});
 }
 
 }  // namespace
@@ -109,7 +110,7 @@ TEST_CASE("a window smaller than the matrix splits the stream at the array's sta
   // an unaligned start). Head: beat at 2, first/last 42 -> core 23. Tail is issued when the
   // array starts (core 0, AXI 2): it queues behind the head's beat: start 3, 33 beats,
   // last beat 3+40+32 = 75 -> core 38+2 = 40. finish = max(23+8, 40+1) + 18 = 59.
-  Bench b(default_config({"hbm.overrides.burst_model.latency=40", "pe_array.weight_prefetch_bytes=512"}));
+  Bench b(default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40", "pe_array.weight_prefetch_bytes=512"}));
   b.mat = 2;
   b.gemms = {{GemmPart{256, 256, 1}}};
   sc_core::sc_start();

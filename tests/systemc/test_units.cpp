@@ -58,7 +58,7 @@ std::vector<uint64_t> mask(std::initializer_list<int> layers) {
 }  // namespace
 
 TEST_CASE("router: tokens x ceil(d/lanes) + latency, by hand") {
-  Rig rig(default_config());
+  Rig rig(default_config({"hbm.model=burst"}));
   Router router("router", rig.cfg.router, rig.clk, rig.hbm, rig.map);
   std::vector<uint64_t> at;
   rig.body = [&](Rig& r) {
@@ -72,7 +72,7 @@ TEST_CASE("router: tokens x ceil(d/lanes) + latency, by hand") {
 }
 
 TEST_CASE("nonlinear unit: ceil(elements / per cycle) + latency, by hand") {
-  Rig rig(default_config());
+  Rig rig(default_config({"hbm.model=burst"}));
   NonlinearUnit nl("nl", rig.clk);
   std::vector<uint64_t> at;
   rig.body = [&](Rig& r) {
@@ -86,7 +86,7 @@ TEST_CASE("nonlinear unit: ceil(elements / per cycle) + latency, by hand") {
 }
 
 TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
-  Rig rig(default_config());
+  Rig rig(default_config({"hbm.model=burst"}));
   // 4 layers. t0 runs attention everywhere; t1 only at layer 0; t2 at layers 0 and 2.
   rig.kv.record(mask({0, 1, 2, 3}));
   rig.kv.record(mask({0}));
@@ -122,7 +122,7 @@ TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
 
 TEST_CASE("KV history buffer: entries beyond capacity overflow") {
   // One 1024-B entry of capacity (tiny model: 2 x 256 x FP16).
-  Rig rig(default_config({"kv_buffer.urams=1", "kv_buffer.uram_bytes=1024"}));
+  Rig rig(default_config({"hbm.model=burst", "kv_buffer.urams=1", "kv_buffer.uram_bytes=1024"}));
   rig.kv.record(mask({0, 1, 2, 3}));
   rig.kv.record(mask({0}));
   rig.kv.record(mask({0, 2}));
