@@ -36,6 +36,8 @@ class KvHistoryBuffer : public sc_core::sc_module {
   HbmJob* pending(uint32_t layer);
   // Whether token t's reused entry for `layer` is resident (call after prefetch(layer)).
   bool resident(uint32_t t, uint32_t layer) const;
+  // Waits until every background fetch has completed (end of the run).
+  void drain();
   // Counts a lookup outcome (hit: served on chip; miss: read from HBM by the attention).
   void count(bool hit) { hit ? ++hits_ : ++misses_; }
   void report(StatGroup& g) const;

@@ -33,7 +33,6 @@ struct RunTotals {
   uint64_t prefill_cycles = 0, decode_cycles = 0, end_cycle = 0;
   uint64_t decode_tokens = 0, prompt_tokens = 0;
   uint64_t token_cycles_min = 0, token_cycles_max = 0;
-  std::vector<uint64_t> token_cycles;  // per decoded token (bounded by the trace's decode count)
   // Modules run / skipped, [phase][module]: phase 0 = prompt, 1 = decode.
   uint64_t ran[2][2] = {{0, 0}, {0, 0}}, skipped[2][2] = {{0, 0}, {0, 0}};
   // Bytes the decode workload must move (counting on-chip history hits), and by HBM.

@@ -64,6 +64,10 @@ HbmJob* KvHistoryBuffer::pending(uint32_t layer) {
   return fetch_layer_[layer & 1] == layer ? &f : nullptr;
 }
 
+void KvHistoryBuffer::drain() {
+  for (auto& f : fetch_) hbm_.wait_for(f);
+}
+
 bool KvHistoryBuffer::resident(uint32_t t, uint32_t layer) const {
   if (!enabled_ || !has_next_) return false;
   if (layer == next_layer_) return next_[t] >= 0;

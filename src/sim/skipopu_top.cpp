@@ -103,7 +103,6 @@ void SkipOpuTop::replay() {
   totals_.prefill_cycles = prefill_end;
   const uint64_t hbm_before = hbm_bytes_total();
   // Decode: one token at a time.
-
   while (trace_.next(decode_rec_)) {
     if (decode_rec_.prompt) throw_input_error(trace_.path(), "", "prompt token after decode tokens");
     kv_.record(decode_rec_.attn);
@@ -117,8 +116,6 @@ void SkipOpuTop::replay() {
     const uint64_t c = clk_.now() - start;
     if (totals_.decode_tokens == 0 || c < totals_.token_cycles_min) totals_.token_cycles_min = c;
     totals_.token_cycles_max = std::max(totals_.token_cycles_max, c);
-    totals_.token_cycles.push_back(c);
-
     ++totals_.decode_tokens;
   }
   const uint64_t decode_end = clk_.now();
@@ -126,18 +123,17 @@ void SkipOpuTop::replay() {
   // Posted writes and prefetches drain before the run ends (they are not on the
   // decode critical path, but their bytes are counted).
   for (auto& j : store_ring_) hbm_->wait_for(j);
-  if (HbmJob* f = kvbuf_->pending(model_.layers)) hbm_->wait_for(*f);
+  kvbuf_->drain();
   totals_.hbm_decode_bytes = hbm_bytes_total() - hbm_before;
   totals_.end_cycle = clk_.now();
   totals_.kv_entries_stored = kv_.stored_entries();
   totals_.kv_entries_dense = uint64_t(kv_.tokens()) * model_.layers;
-
 }
 
 void SkipOpuTop::kv_store(Step& step, uint32_t l) {
   HbmJob& job = store_ring_[store_next_];
   store_next_ = (store_next_ + 1) % store_ring_.size();
-  hbm_->wait_for(job);  // back-pressure: at most kStoreRing posted writes
+  hbm_->wait_for(job);  // back-pressure: at most store_ring_.size() posted writes
   job.reqs.clear();
   for (uint32_t i = 0; i < step.count; ++i) {
     const uint32_t t = step.first + i;
