@@ -39,6 +39,9 @@ struct HbmJob {
   bool busy() const { return outstanding > 0; }
 };
 
+// The crossing between the config's core clock and its HBM preset's AXI clock.
+ClockCrossing core_axi_crossing(const HardwareConfig& c);
+
 class HbmBlock : public sc_core::sc_module {
  public:
   HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,

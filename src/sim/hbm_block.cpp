@@ -14,6 +14,14 @@ const char* to_string(Traffic t) {
   }
 }
 
+ClockCrossing core_axi_crossing(const HardwareConfig& c) {
+  ClockCrossing x;
+  x.core_hz = c.clocks.core_hz;
+  x.axi_hz = static_cast<uint64_t>(c.hbm.axi_mhz * 1e6 + 0.5);
+  x.sync = c.clocks.cdc_sync_cycles;
+  return x;
+}
+
 HbmBlock::HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
                    ClockCrossing xing)
     : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(1024, {0, nullptr}) {

@@ -26,11 +26,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
       clk_(cfg.clocks.core_hz),
       map_(model, cfg, program_, static_cast<uint32_t>(trace.header().tokens())),
       kv_(cfg.kv.policy, model.layers) {
-  ClockCrossing x;
-  x.core_hz = cfg.clocks.core_hz;
-  x.axi_hz = static_cast<uint64_t>(cfg.hbm.axi_mhz * 1e6 + 0.5);
-  x.sync = cfg.clocks.cdc_sync_cycles;
-  hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, x);
+  hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, core_axi_crossing(cfg));
   dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
   nl_ = std::make_unique<NonlinearUnit>("nonlinear", clk_);
   router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, map_);

@@ -31,13 +31,6 @@ struct Bench : sc_core::sc_module {
   std::vector<std::vector<GemmPart>> gemms;  // one entry per GEMM, all on matrix `mat`
   uint32_t mat = 0;
 
-  static ClockCrossing xing(const HardwareConfig& c) {
-    ClockCrossing x;
-    x.core_hz = c.clocks.core_hz;
-    x.axi_hz = static_cast<uint64_t>(c.hbm.axi_mhz * 1e6);
-    x.sync = c.clocks.cdc_sync_cycles;
-    return x;
-  }
   explicit Bench(const HardwareConfig& c)
       : sc_module("bench"),
         cfg(c),
@@ -45,7 +38,7 @@ struct Bench : sc_core::sc_module {
         prog(compile_program(model, cfg)),
         clk(cfg.clocks.core_hz),
         map(model, cfg, prog, 64),
-        hbm("hbm", hbm::make_model(cfg.hbm), clk, xing(cfg)),
+        hbm("hbm", hbm::make_model(cfg.hbm), clk, core_axi_crossing(cfg)),
         dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes),
         nl("nl", clk),
         pe("pe", cfg, clk, hbm, dma, nl_port) {

@@ -24,13 +24,6 @@ struct Rig : sc_core::sc_module {
   KvState kv;
   HbmBlock hbm;
   std::function<void(Rig&)> body;
-  static ClockCrossing xing(const HardwareConfig& c) {
-    ClockCrossing x;
-    x.core_hz = c.clocks.core_hz;
-    x.axi_hz = static_cast<uint64_t>(c.hbm.axi_mhz * 1e6);
-    x.sync = c.clocks.cdc_sync_cycles;
-    return x;
-  }
   explicit Rig(const HardwareConfig& c, KvPolicy policy = KvPolicy::Reuse)
       : sc_module("rig"),
         cfg(c),
@@ -39,7 +32,7 @@ struct Rig : sc_core::sc_module {
         clk(cfg.clocks.core_hz),
         map(model, cfg, prog, 16),
         kv(policy, 4),
-        hbm("hbm", hbm::make_model(cfg.hbm), clk, xing(cfg)) {
+        hbm("hbm", hbm::make_model(cfg.hbm), clk, core_axi_crossing(cfg)) {
     SC_HAS_PROCESS(Rig);
     SC_THREAD(run);
   }
