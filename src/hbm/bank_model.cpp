@@ -89,6 +89,9 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
           p_.mapping.back().field == AddrField::Row;
   x_period_ = uint64_t(1) << row_pos_;
   port_free_.assign(p_.ports, 0);
+  due_.assign(p_.pseudo_channels, kNeg);
+  nb_base_.assign(p_.pseudo_channels, 0);
+  nb_add_.assign(p_.pseudo_channels, -1);
   const uint32_t nsw = std::max((p_.ports + p_.ports_per_switch - 1) / p_.ports_per_switch,
                                 (p_.pseudo_channels + p_.pcs_per_switch - 1) / p_.pcs_per_switch);
   link_free_.assign(nsw, 0);
@@ -182,6 +185,21 @@ void BankModel::submit(const Request& r) {
   pc.dirty = true;
   pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
+  sync_pc(r.pc);
+}
+
+// The per-PC scheduling summary that pop_completion and next_event scan, kept compact.
+void BankModel::sync_pc(uint32_t i) {
+  const Pc& pc = pcs_[i];
+  due_[i] = pc.dirty ? kNeg : pc.next;
+  if (pc.open.empty()) {
+    nb_base_[i] = 0;
+    nb_add_[i] = -1;  // nothing open
+  } else {
+    const uint64_t rem = pc.min_unissued;  // 1 when many requests are open (cheap, still a bound)
+    nb_base_[i] = pc.dirty ? pc.time : pc.next;
+    nb_add_[i] = (rem > 1 ? T(rem - 1) * tB_ : 0) + T(std::min(p_.timing.tCL, p_.timing.tCWL) + tB_);
+  }
 }
 
 BankModel::T BankModel::earliest_fast(const Pc& pc, Cmd c, uint32_t b) const {
@@ -258,8 +276,15 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
       pc.faw_pos = (pc.faw_pos + 1) & 3;
       pc.sel_valid = false;  // tRRD_S / tFAW / row bus moved every candidate
       if (pc.bc_valid) {  // bank b changed state; its group's banks got a new tRRD_L bound
+        // For the other banks of the group only the group's ACT register moved (up): an ACT
+        // candidate's time max(bank, group) becomes max(old, group); nothing else changes.
+        // The selection was dropped above, so there is nothing to fold.
         const uint32_t g0 = group_of(b) * p_.banks_per_group;
-        for (uint32_t k = g0; k < g0 + p_.banks_per_group; ++k) touch_fast(pc, k);
+        const T gact = pc.group[group_of(b)].next_act;
+        for (uint32_t k = g0; k < g0 + p_.banks_per_group; ++k) {
+          if (k == b) touch_fast(pc, k);
+          else if (pc.bc_act[k] && pc.bc_raw[k] != kInf && pc.bc_raw[k] < gact) pc.bc_raw[k] = gact;
+        }
       }
       ++pc.n_act;
       break;
@@ -368,6 +393,7 @@ int32_t BankModel::admit_range(Pc& pc, uint32_t si, uint64_t beat, uint32_t n) {
   pc.free_e.pop_back();
   Entry& e = pc.pool[ei];
   e.seq = s.seq;
+  e.ord = pc.admissions++;
   e.slot = si;
   e.write = s.write;
   e.beat = beat;
@@ -403,7 +429,10 @@ int32_t BankModel::admit_range(Pc& pc, uint32_t si, uint64_t beat, uint32_t n) {
     pc.btail[li] = node;
     if (pc.bank[b].open_row == int64_t(e.row[j])) ++pc.bhits[li]; else ++e.missing;
   }
-  if (e.missing == 0) ++pc.ready[m];
+  if (e.missing == 0) {
+    ++pc.ready[m];
+    if (pc.rdy_e[m] < 0) pc.rdy_e[m] = ei;  // the youngest: oldest ready only if none was
+  }
   if (e.write) ++pc.nw; else ++pc.nr;
   return ei;
 }
@@ -415,6 +444,7 @@ void BankModel::take(Pc& pc, int32_t ei) {
   if (e.next >= 0) pc.pool[e.next].prev = e.prev; else pc.tail[m] = e.prev;
   --pc.count[m];
   if (e.missing == 0) --pc.ready[m];
+  if (pc.rdy_e[m] == ei) pc.rdy_ok[m] = false;
   for (uint32_t j = 0; j < e.npairs; ++j) {
     const uint32_t b = e.bank[j];
     const int32_t node = ei * kMaxBeats + int32_t(j);
@@ -435,9 +465,14 @@ void BankModel::row_change(Pc& pc, uint32_t b, int dir) {
       if (int64_t(e.row[node % kMaxBeats]) != r) continue;
       if (dir > 0) {
         ++pc.bhits[li];
-        if (--e.missing == 0) ++pc.ready[m];
+        if (--e.missing == 0) {
+          ++pc.ready[m];
+          const int32_t ei = node / kMaxBeats, cr = pc.rdy_e[m];
+          if (cr < 0 || e.ord < pc.pool[cr].ord) pc.rdy_e[m] = ei;  // list order = admission order
+        }
       } else if (e.missing++ == 0) {
         --pc.ready[m];
+        if (pc.rdy_e[m] == node / kMaxBeats) pc.rdy_ok[m] = false;
       }
     }
     if (dir < 0) pc.bhits[li] = 0;
@@ -578,11 +613,15 @@ int32_t BankModel::pick_scan(const Pc& pc, bool wm) const {
   return -1;
 }
 
-int32_t BankModel::pick_fast(const Pc& pc, bool wm) const {
+int32_t BankModel::pick_fast(Pc& pc, bool wm) const {
   if (pc.ready[wm] == 0) return -1;
+  if (pc.rdy_ok[wm]) return pc.rdy_e[wm];
+  int32_t r = -1;
   for (int32_t ei = pc.head[wm]; ei >= 0; ei = pc.pool[ei].next)
-    if (pc.pool[ei].missing == 0) return ei;
-  return -1;
+    if (pc.pool[ei].missing == 0) { r = ei; break; }
+  pc.rdy_e[wm] = r;
+  pc.rdy_ok[wm] = true;
+  return r;
 }
 
 void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
@@ -662,28 +701,39 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
           const T g_act = std::max({pc.g_next_act, pc.row_bus, pc.faw[pc.faw_pos] + T(tm.tFAW)});
           const T g_pre = pc.row_bus;
           const T now = pc.time;
-          // Branch-free: (clamped time, age) as one 128-bit key, lowest bank on ties.
-          using U = unsigned __int128;
+          // (clamped time, age, bank) minimum in two light passes: the earliest clamped time,
+          // then the oldest (lowest bank on ties) among the banks at that time, and the
+          // smallest key above it.
           T key[kMaxBanks];
-          U best = U(uint64_t(kInf)) << 64;
-          uint32_t sel = 0;
+          T bt = kInf;
           const T dg = g_act - g_pre;
-          for (uint32_t b = 0; b < nb_; ++b) {
+          const uint32_t n = nb_;
+          for (uint32_t b = 0; b < n; ++b) {
             const T g = g_pre + (dg & -T(pc.bc_act[b]));
-            key[b] = std::max(pc.bc_raw[b], g);
-            const U c = (U(uint64_t(std::max(key[b], now))) << 64) | pc.bc_age[b];
-            const bool win = c < best;
-            best = win ? c : best;
-            sel = win ? b : sel;
+            const T k = std::max(pc.bc_raw[b], g);
+            key[b] = k;
+            const T kc = std::max(k, now);
+            bt = kc < bt ? kc : bt;
           }
-          const T bt = T(uint64_t(best >> 64));
-          const T bk = bt == kInf ? kInf : key[sel];
-          const uint64_t ba = uint64_t(best);
+          uint32_t sel = 0;
+          uint64_t ba = 0;
           T k2 = kInf;
-          for (uint32_t b = 0; b < nb_; ++b) {
-            const T v = key[b] > bt ? key[b] : kInf;
-            k2 = v < k2 ? v : k2;
+          if (bt != kInf) {
+            uint64_t tied = 0;  // banks at the earliest time (branch-free pass, then its bits)
+            for (uint32_t b = 0; b < n; ++b) {
+              const T k = key[b];
+              tied |= uint64_t(std::max(k, now) == bt) << b;
+              const T v = k > bt ? k : kInf;
+              k2 = v < k2 ? v : k2;
+            }
+            sel = uint32_t(__builtin_ctzll(tied));
+            ba = pc.bc_age[sel];
+            for (tied &= tied - 1; tied; tied &= tied - 1) {
+              const uint32_t b = uint32_t(__builtin_ctzll(tied));
+              if (pc.bc_age[b] < ba) { ba = pc.bc_age[b]; sel = b; }
+            }
           }
+          const T bk = bt == kInf ? kInf : key[sel];
           pc.sel_valid = true;
           pc.sel_key = bk;
           pc.sel_age = ba;
@@ -837,7 +887,6 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       }
     }
   }
-  pc.horizon = std::max(pc.horizon, limit);
   pc.dirty = false;
   if (pc.open.size() <= 4) {
     pc.min_unissued = UINT64_MAX;
@@ -845,6 +894,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
   } else {
     pc.min_unissued = 1;
   }
+  sync_pc(pci);
 }
 
 // ---- stream extrapolation (fast path) ----
@@ -924,6 +974,8 @@ void BankModel::x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) pc.free_e.push_back(ei);
     pc.head[m] = pc.tail[m] = -1;
     pc.count[m] = pc.ready[m] = 0;
+    pc.rdy_e[m] = -1;
+    pc.rdy_ok[m] = false;
   }
   pc.nr = pc.nw = 0;
   std::fill(pc.bhead.begin(), pc.bhead.end(), -1);
@@ -1077,17 +1129,19 @@ bool BankModel::x_visit(Pc& pc, T limit) {
 
 Cycle BankModel::next_event() const {
   Cycle best = heap_.empty() ? kNever : heap_.top().done;
-  const Timing& tm = p_.timing;
-  const Cycle min_lat = std::min(p_.read_latency, p_.write_latency);
-  const T data = T(std::min(tm.tCL, tm.tCWL) + tB_);
-  for (const Pc& pc : pcs_) {
-    if (pc.open.empty()) continue;
-    // No state changes before the PC's next event; a request's unscheduled beats need at
-    // least one data-bus slot each after that.
-    const uint64_t rem = pc.min_unissued;  // 1 when many requests are open (cheap, still a bound)
-    const T base = std::max(pc.horizon, pc.dirty ? pc.time : pc.next);
-    const T t = base + (rem > 1 ? T(rem - 1) * tB_ : 0) + data;
-    Cycle c = to_axi(uint64_t(t)) + min_lat;
+  // Per PC: no state changes before its next event; a request's unscheduled beats need at
+  // least one data-bus slot each after that. The conversion to AXI cycles, the latency and
+  // the clamp to now_ + 1 are monotone, so they apply once, to the smallest device time.
+  T tmin = kInf;
+  bool any = false;
+  for (size_t i = 0; i < nb_base_.size(); ++i) {
+    if (nb_add_[i] < 0) continue;
+    any = true;
+    const T t = std::max(horizon_, nb_base_[i]) + nb_add_[i];
+    tmin = t < tmin ? t : tmin;
+  }
+  if (any) {
+    Cycle c = to_axi(uint64_t(tmin)) + std::min(p_.read_latency, p_.write_latency);
     if (c <= now_) c = now_ + 1;
     best = std::min(best, c);
   }
@@ -1098,14 +1152,9 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
   if (until > now_) now_ = until;
   if (until > advanced_ || advanced_ == 0) {
     const T limit = T(to_dev(until));
-    for (uint32_t i = 0; i < pcs_.size(); ++i) {
-      Pc& pc = pcs_[i];
-      if (!pc.dirty && limit <= pc.next) {  // nothing changed and nothing due before limit
-        pc.horizon = std::max(pc.horizon, limit);
-        continue;
-      }
-      advance(pc, i, limit);
-    }
+    horizon_ = std::max(horizon_, limit);  // every PC has been processed up to here
+    for (uint32_t i = 0; i < pcs_.size(); ++i)
+      if (limit > due_[i]) advance(pcs_[i], i, limit);  // changed, or something due before limit
     advanced_ = until;
   }
   if (heap_.empty() || heap_.top().done > until) return false;

@@ -81,6 +81,7 @@ class BankModel final : public Model {
   };
   struct Entry {  // one AXI burst in a controller queue
     uint64_t seq;
+    uint64_t ord;   // admission order in its PC (the order of the mode lists)
     uint64_t beat;
     uint32_t slot;
     uint16_t n;
@@ -118,6 +119,10 @@ class BankModel final : public Model {
     uint32_t count[2] = {0, 0};  // entries in the lists (not the burst in progress)
     uint32_t ready[2] = {0, 0};  // entries with missing == 0
     uint32_t nr = 0, nw = 0;     // queue occupancy incl. the burst in progress
+    // fast path: oldest entry of each mode list with missing == 0 (-1: none), valid while rdy_ok
+    int32_t rdy_e[2] = {-1, -1};
+    uint64_t admissions = 0;
+    bool rdy_ok[2] = {false, false};
     // per (mode, bank) age-ordered lists of (entry, pair) nodes: node = entry * kMaxBeats + pair
     std::vector<int32_t> nnext, nprev, bhead, btail;
     std::vector<uint32_t> bhits;  // nodes of (mode, bank) whose row is the open row
@@ -167,7 +172,6 @@ class BankModel final : public Model {
     T ref_start = 0;
     // time
     T time = 0;      // last processed event
-    T horizon = 0;   // every event before this has been processed
     T next = 0;      // time of the next event as of the last advance (valid unless dirty)
     bool dirty = true;
     uint64_t min_unissued = 1;  // lower bound over open slots, for the next_event bound
@@ -208,7 +212,7 @@ class BankModel final : public Model {
   void bank_cand_fast(Pc& pc, uint32_t b, bool wm) const;  // fast: from the incremental lists
   void touch_fast(Pc& pc, uint32_t b);
   int32_t pick_scan(const Pc& pc, bool wm) const;
-  int32_t pick_fast(const Pc& pc, bool wm) const;
+  int32_t pick_fast(Pc& pc, bool wm) const;
   void advance(Pc& pc, uint32_t pci, T limit);
   void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
   T ready_dev(const Slot& s, uint32_t k) const;
@@ -255,6 +259,11 @@ class BankModel final : public Model {
   std::vector<Cycle> port_free_;
   std::vector<uint64_t> link_free_;
   detail::CompletionHeap heap_;
+  // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
+  // next_event bound max(horizon_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
+  std::vector<T> due_, nb_base_, nb_add_;
+  T horizon_ = 0;  // every PC has processed every event before this
+  void sync_pc(uint32_t i);
   Cycle now_ = 0, last_arrival_ = 0;
   Cycle advanced_ = 0;  // all PCs processed up to to_dev(advanced_)
   uint64_t seq_ = 0;
