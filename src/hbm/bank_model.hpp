@@ -213,6 +213,8 @@ class BankModel final : public Model {
   void touch_fast(Pc& pc, uint32_t b);
   int32_t pick_scan(const Pc& pc, bool wm) const;
   int32_t pick_fast(Pc& pc, bool wm) const;
+  static T sel_scan(const T* raw, const uint8_t* act, T g_pre, T g_act, T now, uint32_t n, T* key, uint64_t& tied,
+                    T& k2);
   void advance(Pc& pc, uint32_t pci, T limit);
   void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
   T ready_dev(const Slot& s, uint32_t k) const;

@@ -41,6 +41,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
 
   struct Port {
     uint64_t next = 0, inflight = 0, addr = 0;
+    Cycle nom = 0;  // nominal(next), kept with next
     SplitMix64 rng{0};
     std::vector<Cycle> arrival;
   };
@@ -52,6 +53,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   const uint32_t per = pcs > ports ? pcs / ports : 1;
   const double interval = double(beats) / s.rate;
   auto nominal = [&](uint64_t j) { return Cycle(std::floor(double(j) * interval)); };
+  for (Port& pt : port) pt.nom = nominal(0);
 
   BenchResult res;
   res.peak_gbs = double(pcs) * p.beat_bytes * p.axi_mhz * 1e-3;
@@ -67,7 +69,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   while (done < total) {
     Cycle ts = kNever;
     for (const Port& pt : port)
-      if (pt.next < s.requests && pt.inflight < s.outstanding) ts = std::min(ts, std::max(nominal(pt.next), now));
+      if (pt.next < s.requests && pt.inflight < s.outstanding) ts = std::min(ts, std::max(pt.nom, now));
     const Cycle te = model->next_event();
     if (te <= ts) {
       while (model->pop_completion(te, c)) {
@@ -87,8 +89,9 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
     }
     for (uint32_t i = 0; i < ports; ++i) {
       Port& pt = port[i];
-      while (pt.next < s.requests && pt.inflight < s.outstanding && std::max(nominal(pt.next), now) == ts) {
+      while (pt.next < s.requests && pt.inflight < s.outstanding && std::max(pt.nom, now) == ts) {
         const uint64_t j = pt.next++;
+        pt.nom = nominal(pt.next);
         Request r;
         r.id = (uint64_t(i) << 40) | j;
         r.port = i;

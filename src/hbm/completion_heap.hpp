@@ -12,12 +12,12 @@ class CompletionHeap {
  public:
   void push(const Completion& c) {
     v_.push_back(c);
-    std::push_heap(v_.begin(), v_.end(), later);
+    std::push_heap(v_.begin(), v_.end(), Later{});
   }
   bool empty() const { return v_.empty(); }
   const Completion& top() const { return v_.front(); }
   Completion pop() {
-    std::pop_heap(v_.begin(), v_.end(), later);
+    std::pop_heap(v_.begin(), v_.end(), Later{});
     Completion c = v_.back();
     v_.pop_back();
     return c;
@@ -25,9 +25,11 @@ class CompletionHeap {
   size_t size() const { return v_.size(); }
 
  private:
-  static bool later(const Completion& a, const Completion& b) {
-    return a.done != b.done ? a.done > b.done : a.id > b.id;
-  }
+  struct Later {  // a function object, so that the heap operations inline the comparison
+    bool operator()(const Completion& a, const Completion& b) const {
+      return a.done != b.done ? a.done > b.done : a.id > b.id;
+    }
+  };
   std::vector<Completion> v_;
 };
 
