@@ -184,6 +184,7 @@ void BankModel::submit(const Request& r) {
   } else {
     pc.incoming.push_back(si);
   }
+  s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
   pc.x_prev = -1;
   pc.dirty = true;
@@ -371,12 +372,12 @@ void BankModel::finish_burst(Pc& pc, int32_t ei, T first, T last) {
     latency_sum_ += s.done - s.arrival;
     ++pc.requests;
     (s.write ? pc.bytes_written : pc.bytes_read) += s.bytes;
-    for (size_t i = 0; i < pc.open.size(); ++i)
-      if (pc.open[i] == e.slot) {
-        pc.open[i] = pc.open.back();
-        pc.open.pop_back();
-        break;
-      }
+    {  // swap-remove by the slot's index (the same order as a search for it would give)
+      const uint32_t i = s.open_idx, last = pc.open.back();
+      pc.open[i] = last;
+      slots_[last].open_idx = i;
+      pc.open.pop_back();
+    }
     free_slots_.push_back(e.slot);
   }
   pc.free_e.push_back(ei);

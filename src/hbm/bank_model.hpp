@@ -73,6 +73,7 @@ class BankModel final : public Model {
     Cycle base;            // AXI cycle of its first burst address
     uint64_t link_start;   // lateral-link start, units of AXI cycles * lateral_beats
     uint32_t hops, pc;
+    uint32_t open_idx;     // its index in its PC's `open` list
     uint32_t bursts, admitted, done_bursts;
     uint64_t unissued;     // beats not yet scheduled (for the next_event bound)
     Cycle first_data, done;
