@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "skipopu/dsp/prng.hpp"
+#include "skipopu/prng.hpp"
 
 namespace skipopu::dsp {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "skipopu/dsp/fp16.hpp"
-#include "skipopu/dsp/prng.hpp"
+#include "skipopu/prng.hpp"
 #include "skipopu/error.hpp"
 
 namespace skipopu::dsp {

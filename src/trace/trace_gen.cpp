@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "skipopu/error.hpp"
+#include "skipopu/prng.hpp"
 #include "skipopu/trace.hpp"
 
 namespace skipopu {
@@ -20,13 +21,8 @@ constexpr const char* kGeneratorVersion = "gen-trace/1";
 struct Rng {  // xoshiro256** (Blackman & Vigna), state from splitmix64(seed)
   uint64_t s[4];
   explicit Rng(uint64_t seed) {
-    for (uint64_t& w : s) {
-      seed += 0x9e3779b97f4a7c15ull;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      w = z ^ (z >> 31);
-    }
+    SplitMix64 init(seed);  // the recommended seeding of xoshiro256**
+    for (uint64_t& w : s) w = init.next();
   }
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t next() {

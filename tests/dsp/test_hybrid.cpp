@@ -4,7 +4,7 @@
 
 #include "skipopu/dsp/fp16.hpp"
 #include "skipopu/dsp/hybrid_mac.hpp"
-#include "skipopu/dsp/prng.hpp"
+#include "skipopu/prng.hpp"
 #include "skipopu/error.hpp"
 
 using namespace skipopu::dsp;
@@ -32,7 +32,7 @@ TEST_CASE("hybrid: alignment to the shared exponent truncates toward -inf", "[hy
 }
 
 TEST_CASE("hybrid: exact layouts give identical matvec results, close to double", "[hybrid]") {
-  SplitMix64 rng(3);
+  skipopu::SplitMix64 rng(3);
   const size_t rows = 7, n = 300, g = 64, groups = 5;
   std::vector<uint16_t> act(n);
   std::vector<int8_t> w(rows * n);

@@ -2,7 +2,7 @@
 
 #include "skipopu/dsp/error_analysis.hpp"
 #include "skipopu/dsp/packing.hpp"
-#include "skipopu/dsp/prng.hpp"
+#include "skipopu/prng.hpp"
 #include "skipopu/error.hpp"
 
 using namespace skipopu::dsp;
@@ -95,7 +95,7 @@ TEST_CASE("packing: capacity is tight, verified on the accumulating DSP", "[pack
 }
 
 TEST_CASE("packing: random accumulation at capacity is exact", "[packing]") {
-  SplitMix64 rng(7);
+  skipopu::SplitMix64 rng(7);
   for (const char* name : {"int8x2_wp486", "int4x4_wp521", "int4x4_cport", "int4_fp16m_x2"}) {
     const PackingLayout& l = builtin_layout(name);
     unsigned bad = 0;

@@ -126,6 +126,7 @@ TEST_CASE("too few DSPs for the array at the layout's products per DSP is reject
 
 #include "skipopu/dsp/fp16.hpp"
 #include "skipopu/dsp/hybrid_mac.hpp"
+#include "skipopu/prng.hpp"
 
 TEST_CASE("PE array matvec: packed-DSP numerics against double, cycles by hand") {
   // The o_proj shape of the tiny model, 256 x 256, on the configured FP16 x INT4 layout.
@@ -136,13 +137,8 @@ TEST_CASE("PE array matvec: packed-DSP numerics against double, cycles by hand")
   std::vector<uint16_t> act(n);
   std::vector<int8_t> w(rows * n);
   std::vector<float> scales(rows * (n / group)), out(rows);
-  uint64_t s = 12345;
-  auto next = [&s] {  // splitmix64
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  };
+  SplitMix64 rng(12345);
+  auto next = [&rng] { return rng.next(); };
   for (auto& a : act) a = dsp::fp16_from_float(float(int64_t(next() % 2001) - 1000) / 256.0f);
   for (auto& x : w) x = static_cast<int8_t>(int64_t(next() % 16) - 8);
   for (auto& x : scales) x = float(1 + next() % 64) / 1024.0f;

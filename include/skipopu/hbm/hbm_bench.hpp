@@ -7,22 +7,11 @@
 #include <vector>
 
 #include "skipopu/hbm/hbm_config.hpp"
+#include "skipopu/prng.hpp"
 
 namespace skipopu::hbm {
 
 // Deterministic PRNG (splitmix64); no std:: distributions anywhere.
-struct SplitMix64 {
-  uint64_t s;
-  explicit SplitMix64(uint64_t seed) : s(seed) {}
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return next() % n; }  // n > 0; bias negligible for bench use
-};
-
 struct BenchSpec {
   std::string pattern = "seq";   // seq | random | strided
   uint64_t size = 512;           // bytes per request
