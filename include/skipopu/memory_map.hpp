@@ -50,10 +50,9 @@ class MemoryMap {
   uint64_t kv_entry_bytes() const { return entry_bytes_; }
   uint64_t embedding_row_bytes() const { return emb_row_bytes_; }
 
-  // Appends the requests that read bytes [from, from+len) of matrix `m`'s per-PC slices,
-  // i.e. the same fraction of every slice (the weight DMA's prefetch window and rest).
-  void weight_slice(uint32_t m, uint64_t from_per_pc, uint64_t len_per_pc, RequestList& out) const;
-  // The same over matrices m0..m1, whose slices are adjacent in every PC (one stream).
+  // Appends the requests that read bytes [from, from+len) of every PC's slice of matrices
+  // m0..m1 (adjacent in every PC: one stream), i.e. the same fraction of every slice (the
+  // weight DMA's prefetch window and the rest).
   void weight_range(uint32_t m0, uint32_t m1, uint64_t from_per_pc, uint64_t len_per_pc,
                     RequestList& out) const;
   uint64_t weight_bytes_per_pc(uint32_t m) const { return slice_bytes_[m]; }

@@ -61,13 +61,6 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
   kv_bytes_per_pc_ = slots_per_layer_ * layers_ * entry_bytes_;
 }
 
-void MemoryMap::weight_slice(uint32_t mi, uint64_t from, uint64_t len, RequestList& out) const {
-  const uint64_t size = slice_bytes_[mi];
-  if (from >= size) return;
-  if (from + len > size) len = size - from;
-  for (uint32_t pc = 0; pc < pcs_; ++pc) out.add(pc, slice_base_[mi] + from, len, false);
-}
-
 void MemoryMap::weight_range(uint32_t m0, uint32_t m1, uint64_t from, uint64_t len, RequestList& out) const {
   const uint64_t size = slice_base_[m1] + slice_bytes_[m1] - slice_base_[m0];
   if (from >= size || len == 0) return;
