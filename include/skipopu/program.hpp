@@ -42,6 +42,7 @@ struct Matrix {
   uint32_t layer = 0;
   uint64_t k = 0, n = 0;
   uint64_t bytes = 0;
+  bool kv_proj = false;  // K/V projection: runs for every token under the dense policy
 };
 
 struct Instr {

@@ -104,6 +104,7 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
     const std::string L = "L" + std::to_string(l) + ".";
     // Weights are stored K/V projection first, so the dense policy can stream K/V alone.
     const uint32_t kv = b.matrix(L + "kv_proj", l, d, 2ull * m.kv_dim(), wb);
+    b.p.matrices[kv].kv_proj = true;
     const uint32_t q = b.matrix(L + "q_proj", l, d, m.q_dim(), wb);
     const uint32_t o = b.matrix(L + "o_proj", l, m.q_dim(), d, wb);
     const uint32_t gu = b.matrix(L + "gate_up", l, d, 2ull * m.d_ff, wb);

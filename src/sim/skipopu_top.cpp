@@ -262,9 +262,7 @@ void SkipOpuTop::run_step(Step& step) {
           p.k = mat.k;
           p.n = mat.n;
           // Dense policy: K/V projections run for every token of the step.
-          const bool kv_proj = dense && i == in.m0 && mat.name.size() > 7 &&
-                               mat.name.compare(mat.name.size() - 7, 7, "kv_proj") == 0;
-          p.tokens = final_block ? 1 : (kv_proj ? all : m);
+          p.tokens = final_block ? 1 : (dense && mat.kv_proj ? all : m);
           parts_.push_back(p);
         }
         pe_port_->gemm(gemm_seq_++, parts_.data(), parts_.size(), in.fused_latency);
