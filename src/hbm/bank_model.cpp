@@ -186,6 +186,7 @@ void BankModel::submit(const Request& r) {
   }
   s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
+  if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
   pc.x_prev = -1;
   pc.dirty = true;
   pc.in_valid = false;
@@ -296,8 +297,8 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
     }
     case PRE:
     case PREA: {
-      for (uint32_t k = 0; k < nb_; ++k) {
-        if (c == PRE ? k != b : pc.bank[k].open_row < 0) continue;
+      for (uint32_t k = c == PRE ? b : 0; k < (c == PRE ? b + 1 : nb_); ++k) {
+        if (c == PREA && pc.bank[k].open_row < 0) continue;
         row_change(pc, k, -1);
         pc.bank[k].open_row = -1;
         if (fast) {
@@ -379,6 +380,7 @@ void BankModel::finish_burst(Pc& pc, int32_t ei, T first, T last) {
       pc.open.pop_back();
     }
     free_slots_.push_back(e.slot);
+    if (x_on_ && s.bursts >= kXMinBursts) --pc.n_long;
   }
   pc.free_e.push_back(ei);
 }
@@ -830,7 +832,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
       pc.next = best;
       break;
     }
-    if (kind == 4 && x_on_ && x_visit(pc, limit)) continue;  // replayed a memoised stretch
+    if (kind == 4 && pc.n_long && x_visit(pc, limit)) continue;  // replayed a memoised stretch
     pc.time = best;
     ++pc.events;
     switch (kind) {
@@ -841,8 +843,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
           pc.busy = false;
           pc.busy_banks = 0;
           finish_burst(pc, ei, pc.cur_first, pc.cur_t);
-          for (uint32_t b = 0; b < nb_; ++b)
-            if ((banks >> b) & 1) touch_fast(pc, b);
+          for (uint64_t m = banks; m; m &= m - 1) touch_fast(pc, uint32_t(__builtin_ctzll(m)));
         } else {
           const Entry& e = pc.pool[ei];
           uint32_t b, row;
@@ -988,7 +989,7 @@ uint32_t BankModel::x_stream_slot(const Pc& pc) const {
   if (!ln || pc.open.size() != ln->fifo.size() - ln->head) return UINT32_MAX;
   const uint32_t si = ln->fifo[ln->head];
   const Slot& s = slots_[si];
-  if (s.bursts < 64 || s.done_bursts == 0 || s.admitted + 2 > s.bursts) return UINT32_MAX;  // long requests only
+  if (s.bursts < kXMinBursts || s.done_bursts == 0 || s.admitted + 2 > s.bursts) return UINT32_MAX;  // long requests only
   if (ready_dev(s, s.bursts - 1) > pc.time) return UINT32_MAX;
   return si;
 }

@@ -64,6 +64,7 @@ class BankModel final : public Model {
   static constexpr T kInf = T(1) << 62;
   static constexpr int kMaxBanks = 64;
   static constexpr int kMaxBeats = 16;
+  static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: requests of at least this many bursts
 
   struct Slot {  // one submitted request
     uint64_t id;
@@ -181,6 +182,7 @@ class BankModel final : public Model {
     uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
     uint64_t events = 0, advances = 0;  // simulator work: events processed, advance calls
     // stream extrapolation: the memo node last visited (x_gen_ generation) and the counters there
+    uint32_t n_long = 0;  // open slots that stream extrapolation may follow (bursts >= kXMinBursts)
     int32_t x_prev = -1;
     uint32_t x_gen = 0;
     bool x_landed = false;  // just restored a node: its pick comes next, do not revisit it

@@ -51,6 +51,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
     port[i].arrival.assign(s.requests, 0);
   }
   const uint32_t per = pcs > ports ? pcs / ports : 1;
+  const int pattern = s.pattern == "seq" ? 0 : s.pattern == "random" ? 1 : 2;  // no string work per request
   const double interval = double(beats) / s.rate;
   auto nominal = [&](uint64_t j) { return Cycle(std::floor(double(j) * interval)); };
   for (Port& pt : port) pt.nom = nominal(0);
@@ -98,8 +99,8 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
         const uint32_t base = ports > pcs ? i % pcs : i;
         r.pc = (base + s.pc_offset + uint32_t(j % per) * ports) % pcs;
         uint64_t slot;
-        if (s.pattern == "seq") slot = j % slots;
-        else if (s.pattern == "random") slot = pt.rng.below(slots);
+        if (pattern == 0) slot = j % slots;
+        else if (pattern == 1) slot = pt.rng.below(slots);
         else slot = (j * (s.stride / s.size)) % slots;
         r.addr = slot * s.size;
         r.bytes = s.size;
