@@ -1,10 +1,10 @@
 #include "bank_model.hpp"
+#include "sel_scan.hpp"
+
+static_assert(skipopu::hbm::detail::kSelInf == (int64_t(1) << 62), "the selection kernel and the bank model share kInf");
 
 #include <algorithm>
 #include <cstring>
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 #include <stdexcept>
 #include <string>
 
@@ -289,7 +289,7 @@ void BankModel::issue(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t
         const T gact = pc.group[group_of(b)].next_act;
         for (uint32_t k = g0; k < g0 + p_.banks_per_group; ++k) {
           if (k == b) touch_fast(pc, k);
-          else if (pc.bc_act[k] && pc.bc_raw[k] != kInf && pc.bc_raw[k] < gact) pc.bc_raw[k] = gact;
+          else if (((pc.bc_actm >> k) & 1) && pc.bc_raw[k] != kInf && pc.bc_raw[k] < gact) pc.bc_raw[k] = gact;
         }
       }
       ++pc.n_act;
@@ -566,7 +566,7 @@ void BankModel::bank_cand_fast(Pc& pc, uint32_t b, bool wm) const {
   if (open < 0) {
     if (node < 0) return;
     const Entry& e = pc.pool[node / kMaxBeats];
-    pc.bc_act[b] = 1;
+    pc.bc_actm |= uint64_t(1) << b;
     pc.bc_raw[b] = std::max(pc.bank[b].next_act, pc.group[group_of(b)].next_act);
     pc.bc_age[b] = e.seq;
     pc.bc_row[b] = e.row[node % kMaxBeats];
@@ -582,7 +582,7 @@ void BankModel::bank_cand_fast(Pc& pc, uint32_t b, bool wm) const {
     if (p_.open_page) return;
     pc.bc_age[b] = UINT64_MAX;
   }
-  pc.bc_act[b] = 0;
+  pc.bc_actm &= ~(uint64_t(1) << b);
   pc.bc_raw[b] = pc.bank[b].next_pre;
   pc.bc_row[b] = 0;
 }
@@ -598,7 +598,7 @@ void BankModel::touch_fast(Pc& pc, uint32_t b) {
   }
   // Fold bank b into the cached selection (global parts are unchanged since it was made).
   const T g_act = std::max({pc.g_next_act, pc.row_bus, pc.faw[pc.faw_pos] + T(p_.timing.tFAW)});
-  const T key = std::max(pc.bc_raw[b], pc.bc_act[b] ? g_act : pc.row_bus);
+  const T key = std::max(pc.bc_raw[b], ((pc.bc_actm >> b) & 1) ? g_act : pc.row_bus);
   if (key == kInf) return;
   const T now = pc.time;
   const T kb = std::max(key, now), ks = std::max(pc.sel_key, now);
@@ -629,82 +629,6 @@ int32_t BankModel::pick_fast(Pc& pc, bool wm) const {
   pc.rdy_e[wm] = r;
   pc.rdy_ok[wm] = true;
   return r;
-}
-
-// Row-command selection scan (fast path): key[b] = max(raw[b], act[b] ? g_act : g_pre);
-// returns bt = min over b of max(key[b], now); `tied` gets the banks with max(key, now) == bt
-// and k2 the smallest key above bt (kInf if none; both only when bt != kInf).
-namespace {
-using T64 = int64_t;
-constexpr T64 kInf64 = T64(1) << 62;
-
-T64 sel_scan_scalar(const T64* raw, const uint8_t* act, T64 g_pre, T64 g_act, T64 now, uint32_t n, T64* key,
-                    uint64_t& tied, T64& k2) {
-  T64 bt = kInf64;
-  const T64 dg = g_act - g_pre;
-  for (uint32_t b = 0; b < n; ++b) {
-    const T64 g = g_pre + (dg & -T64(act[b]));
-    const T64 k = std::max(raw[b], g);
-    key[b] = k;
-    const T64 kc = std::max(k, now);
-    bt = kc < bt ? kc : bt;
-  }
-  if (bt == kInf64) return bt;
-  for (uint32_t b = 0; b < n; ++b) {
-    const T64 k = key[b];
-    tied |= uint64_t(std::max(k, now) == bt) << b;
-    const T64 v = k > bt ? k : kInf64;
-    k2 = v < k2 ? v : k2;
-  }
-  return bt;
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) T64 sel_scan_avx2(const T64* raw, const uint8_t* act, T64 g_pre, T64 g_act, T64 now,
-                                                  uint32_t n, T64* key, uint64_t& tied, T64& k2) {
-  const __m256i vpre = _mm256_set1_epi64x(g_pre), vact = _mm256_set1_epi64x(g_act), vnow = _mm256_set1_epi64x(now);
-  const __m256i zero = _mm256_setzero_si256();
-  __m256i mn = _mm256_set1_epi64x(kInf64);
-  for (uint32_t b = 0; b < n; b += 4) {
-    int32_t a4;
-    std::memcpy(&a4, act + b, 4);
-    const __m256i a = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(a4));
-    const __m256i g = _mm256_blendv_epi8(vpre, vact, _mm256_cmpgt_epi64(a, zero));
-    const __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(raw + b));
-    const __m256i k = _mm256_blendv_epi8(r, g, _mm256_cmpgt_epi64(g, r));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(key + b), k);
-    const __m256i kc = _mm256_blendv_epi8(k, vnow, _mm256_cmpgt_epi64(vnow, k));
-    mn = _mm256_blendv_epi8(mn, kc, _mm256_cmpgt_epi64(mn, kc));
-  }
-  alignas(32) T64 m4[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(m4), mn);
-  const T64 bt = std::min(std::min(m4[0], m4[1]), std::min(m4[2], m4[3]));
-  if (bt == kInf64) return bt;
-  const __m256i vbt = _mm256_set1_epi64x(bt), vinf = _mm256_set1_epi64x(kInf64);
-  __m256i m2 = vinf;
-  uint64_t t = 0;
-  for (uint32_t b = 0; b < n; b += 4) {
-    const __m256i k = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(key + b));
-    const __m256i kc = _mm256_blendv_epi8(k, vnow, _mm256_cmpgt_epi64(vnow, k));
-    t |= uint64_t(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(kc, vbt)))) << b;
-    const __m256i v = _mm256_blendv_epi8(vinf, k, _mm256_cmpgt_epi64(k, vbt));
-    m2 = _mm256_blendv_epi8(m2, v, _mm256_cmpgt_epi64(m2, v));
-  }
-  _mm256_store_si256(reinterpret_cast<__m256i*>(m4), m2);
-  tied |= t;
-  k2 = std::min(k2, std::min(std::min(m4[0], m4[1]), std::min(m4[2], m4[3])));
-  return bt;
-}
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-#endif
-}  // namespace
-
-BankModel::T BankModel::sel_scan(const T* raw, const uint8_t* act, T g_pre, T g_act, T now, uint32_t n, T* key,
-                                 uint64_t& tied, T& k2) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (kHaveAvx2 && n % 4 == 0) return sel_scan_avx2(raw, act, g_pre, g_act, now, n, key, tied, k2);
-#endif
-  return sel_scan_scalar(raw, act, g_pre, g_act, now, n, key, tied, k2);
 }
 
 void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
@@ -781,16 +705,15 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
           for (uint32_t b = 0; b < nb_; ++b) bank_cand_fast(pc, b, wm);
         }
         if (!pc.sel_valid || (pc.sel_key != kInf && pc.time >= pc.sel_k2)) {
-          const T g_act = std::max({pc.g_next_act, pc.row_bus, pc.faw[pc.faw_pos] + T(tm.tFAW)});
-          const T g_pre = pc.row_bus;
           const T now = pc.time;
+          const T g_act = std::max({pc.g_next_act, pc.row_bus, pc.faw[pc.faw_pos] + T(tm.tFAW), now});
+          const T g_pre = std::max(pc.row_bus, now);
           // (clamped time, age, bank) minimum in two light passes: the earliest clamped time,
           // then the oldest (lowest bank on ties) among the banks at that time, and the
           // smallest key above it.
-          T key[kMaxBanks];
           uint64_t tied = 0;  // banks at the earliest time
           T k2 = kInf;
-          const T bt = sel_scan(pc.bc_raw.data(), pc.bc_act.data(), g_pre, g_act, now, nb_, key, tied, k2);
+          const T bt = detail::sel_scan(pc.bc_raw.data(), pc.bc_actm, g_pre, g_act, nb_, tied, k2);
           uint32_t sel = 0;
           uint64_t ba = 0;
           if (bt != kInf) {
@@ -801,9 +724,8 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
               if (pc.bc_age[b] < ba) { ba = pc.bc_age[b]; sel = b; }
             }
           }
-          const T bk = bt == kInf ? kInf : key[sel];
           pc.sel_valid = true;
-          pc.sel_key = bk;
+          pc.sel_key = bt;
           pc.sel_age = ba;
           pc.sel_bank = sel;
           pc.sel_c = bt;
@@ -814,7 +736,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
           rc.some = true;
           rc.raw = std::max(pc.sel_key, pc.time);
           rc.bank = sel;
-          rc.cmd = pc.bc_act[sel] ? ACT : PRE;
+          rc.cmd = ((pc.bc_actm >> sel) & 1) ? ACT : PRE;
           rc.row = pc.bc_row[sel];
         }
         if (!pc.busy) pick = pick_fast(pc, wm);

@@ -151,11 +151,12 @@ class BankModel final : public Model {
     std::array<T, kMaxBanks> bc_raw{};       // kInf: no candidate
     std::array<uint64_t, kMaxBanks> bc_age{};
     std::array<uint32_t, kMaxBanks> bc_row{};
-    std::array<uint8_t, kMaxBanks> bc_act{};  // 1: ACT, 0: PRE
+    uint64_t bc_actm = 0;                      // bit b: bank b's candidate is an ACT (else a PRE)
     bool bc_valid = false, bc_wm = false;
     // cached selection over bc_* (valid until a row command, refresh or a change to its bank)
     bool sel_valid = false;
-    T sel_key = kInf;  // unclamped key of the selected bank (kInf: none)
+    T sel_key = kInf;  // the selected bank's key clamped to the time it was made (kInf: none);
+                       // for any later time t, max(sel_key, t) is its issue time
     uint64_t sel_age = 0;
     uint32_t sel_bank = 0;
     T sel_c = 0;       // max(sel_key, time it was made): every losing candidate with key <= sel_c tied there
@@ -216,8 +217,6 @@ class BankModel final : public Model {
   void touch_fast(Pc& pc, uint32_t b);
   int32_t pick_scan(const Pc& pc, bool wm) const;
   int32_t pick_fast(Pc& pc, bool wm) const;
-  static T sel_scan(const T* raw, const uint8_t* act, T g_pre, T g_act, T now, uint32_t n, T* key, uint64_t& tied,
-                    T& k2);
   void advance(Pc& pc, uint32_t pci, T limit);
   void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
   T ready_dev(const Slot& s, uint32_t k) const;
