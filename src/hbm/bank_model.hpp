@@ -262,7 +262,7 @@ class BankModel final : public Model {
   std::vector<uint32_t> free_slots_;
   std::vector<Cycle> port_free_;
   std::vector<uint64_t> link_free_;
-  detail::CompletionHeap heap_;
+  detail::CompletionQueue heap_;
   // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
   // next_event bound max(horizon_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
   std::vector<T> due_, nb_base_, nb_add_;

@@ -67,10 +67,15 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   const auto t0 = std::chrono::steady_clock::now();
   const std::clock_t c0 = std::clock();
   Completion c;
+  // Earliest nominal arrival over the ports that may issue (requests left, below the
+  // outstanding limit); the next submit time is max(that, now). Kept current by the submit
+  // pass (which visits every port) and by each completion (which may free a port).
+  auto may_issue = [&](const Port& pt) { return pt.next < s.requests && pt.inflight < s.outstanding; };
+  Cycle nom_min = kNever;
+  for (const Port& pt : port)
+    if (may_issue(pt)) nom_min = std::min(nom_min, pt.nom);
   while (done < total) {
-    Cycle ts = kNever;
-    for (const Port& pt : port)
-      if (pt.next < s.requests && pt.inflight < s.outstanding) ts = std::min(ts, std::max(pt.nom, now));
+    const Cycle ts = nom_min == kNever ? kNever : std::max(nom_min, now);
     const Cycle te = model->next_event();
     if (te <= ts) {
       while (model->pop_completion(te, c)) {
@@ -82,12 +87,14 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
         res.lat_max = std::max(res.lat_max, lat);
         res.end = std::max(res.end, c.done);
         --port[pi].inflight;
+        if (may_issue(port[pi])) nom_min = std::min(nom_min, port[pi].nom);
         ++done;
         if (record) res.completions.push_back(c);
       }
       now = std::max(now, te);
       continue;
     }
+    nom_min = kNever;
     for (uint32_t i = 0; i < ports; ++i) {
       Port& pt = port[i];
       while (pt.next < s.requests && pt.inflight < s.outstanding && std::max(pt.nom, now) == ts) {
@@ -110,6 +117,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
         ++pt.inflight;
         model->submit(r);
       }
+      if (may_issue(pt)) nom_min = std::min(nom_min, pt.nom);
     }
     now = ts;
   }

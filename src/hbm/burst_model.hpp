@@ -22,7 +22,7 @@ class BurstModel final : public Model {
   };
   HbmParams p_;
   std::vector<Pc> pcs_;
-  detail::CompletionHeap heap_;
+  detail::CompletionQueue heap_;
   Cycle now_ = 0;
   Cycle last_arrival_ = 0;
 };

@@ -1,23 +1,36 @@
-// Min-heap of completions ordered by (done, id); storage is reused (no per-request allocation
-// once warmed up).
+// Completion queues: completions popped in order of (done, id).
+//  - CompletionHeap: a binary min-heap (reference; any done times).
+//  - CompletionQueue: a calendar queue for the common case where completions fall a bounded
+//    distance ahead of the last one popped: a ring of kWindow one-cycle buckets (each kept
+//    sorted by id) plus a bitmap of the non-empty ones, and a CompletionHeap for anything
+//    outside the window. It is an exact priority queue: for every sequence of pushes and pops
+//    it returns what CompletionHeap returns (tests/hbm/test_completion_queue.cpp).
+// Storage is reused (no per-request allocation once warmed up).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "skipopu/hbm/hbm_model.hpp"
 
 namespace skipopu::hbm::detail {
 
+struct CompletionLater {  // a function object, so that the heap operations inline the comparison
+  bool operator()(const Completion& a, const Completion& b) const {
+    return a.done != b.done ? a.done > b.done : a.id > b.id;
+  }
+};
+
 class CompletionHeap {
  public:
   void push(const Completion& c) {
     v_.push_back(c);
-    std::push_heap(v_.begin(), v_.end(), Later{});
+    std::push_heap(v_.begin(), v_.end(), CompletionLater{});
   }
   bool empty() const { return v_.empty(); }
   const Completion& top() const { return v_.front(); }
   Completion pop() {
-    std::pop_heap(v_.begin(), v_.end(), Later{});
+    std::pop_heap(v_.begin(), v_.end(), CompletionLater{});
     Completion c = v_.back();
     v_.pop_back();
     return c;
@@ -25,12 +38,81 @@ class CompletionHeap {
   size_t size() const { return v_.size(); }
 
  private:
-  struct Later {  // a function object, so that the heap operations inline the comparison
-    bool operator()(const Completion& a, const Completion& b) const {
-      return a.done != b.done ? a.done > b.done : a.id > b.id;
-    }
-  };
   std::vector<Completion> v_;
+};
+
+class CompletionQueue {
+ public:
+  static constexpr uint64_t kWindow = 1024;  // cycles covered by the ring (a power of two)
+
+  CompletionQueue() : ring_(kWindow) {}
+  void push(const Completion& c) {
+    if (in_ring_ == 0 && c.done >= lo_ + kWindow) lo_ = c.done - kWindow / 2;  // re-centre an idle ring
+    if (c.done < lo_ || c.done - lo_ >= kWindow) {
+      far_.push(c);
+      return;
+    }
+    const size_t i = size_t(c.done & (kWindow - 1));
+    std::vector<Completion>& v = ring_[i];
+    v.push_back(c);  // kept in decreasing id: the next to pop is at the back
+    for (size_t k = v.size() - 1; k > 0 && v[k - 1].id < v[k].id; --k) std::swap(v[k - 1], v[k]);
+    bits_[i / 64] |= uint64_t(1) << (i % 64);
+    ++in_ring_;
+    if (c.done <= top_done_) top_ok_ = false;
+  }
+  bool empty() const { return in_ring_ == 0 && far_.empty(); }
+  const Completion& top() const {
+    const Completion* r = ring_top();
+    if (!r) return far_.top();
+    if (far_.empty() || !CompletionLater{}(*r, far_.top())) return *r;
+    return far_.top();
+  }
+  Completion pop() {
+    const Completion* r = ring_top();
+    if (!r || (!far_.empty() && CompletionLater{}(*r, far_.top()))) return far_.pop();
+    const Completion c = *r;
+    const size_t i = size_t(c.done & (kWindow - 1));
+    ring_[i].pop_back();
+    if (ring_[i].empty()) {
+      bits_[i / 64] &= ~(uint64_t(1) << (i % 64));
+      top_ok_ = false;
+    }
+    --in_ring_;
+    lo_ = c.done;  // every entry left in the ring is at or after it
+    return c;
+  }
+  size_t size() const { return in_ring_ + far_.size(); }
+
+ private:
+  static constexpr size_t kWords = kWindow / 64;
+  // The ring's smallest (done, id), or null: the first non-empty bucket from lo_ on.
+  const Completion* ring_top() const {
+    if (in_ring_ == 0) return nullptr;
+    if (!top_ok_) {
+      const size_t s = size_t(lo_ & (kWindow - 1));
+      size_t found = kWindow;
+      for (size_t k = 0; k <= kWords && found == kWindow; ++k) {
+        const size_t w = (s / 64 + k) % kWords;
+        uint64_t m = bits_[w];
+        if (k == 0) m &= ~uint64_t(0) << (s % 64);                      // from lo_ on
+        else if (k == kWords) m &= (uint64_t(1) << (s % 64)) - 1;      // wrapped: before lo_
+        if (m) found = w * 64 + size_t(__builtin_ctzll(m));
+      }
+      top_i_ = found;
+      top_done_ = ring_[found].back().done;
+      top_ok_ = true;
+    }
+    return &ring_[top_i_].back();
+  }
+
+  std::vector<std::vector<Completion>> ring_;
+  std::array<uint64_t, kWords> bits_{};
+  size_t in_ring_ = 0;
+  Cycle lo_ = 0;  // ring entries have done in [lo_, lo_ + kWindow)
+  CompletionHeap far_;
+  mutable bool top_ok_ = false;
+  mutable size_t top_i_ = 0;
+  mutable Cycle top_done_ = 0;  // done of the cached top (valid while top_ok_)
 };
 
 // Beats an access of `bytes` at `addr` occupies (partial beats waste a whole beat).

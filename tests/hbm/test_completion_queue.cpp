@@ -1,0 +1,60 @@
+// The calendar completion queue (src/hbm/completion_heap.hpp) must be an exact priority
+// queue: for random interleavings of pushes and pops, with many equal done times, done times
+// behind the last pop, far beyond the ring window and after idle gaps, it returns the same
+// completions in the same order as the binary heap it replaces.
+#include <catch2/catch.hpp>
+
+#include "../../src/hbm/completion_heap.hpp"
+#include "skipopu/prng.hpp"
+
+using namespace skipopu;
+using namespace skipopu::hbm;
+using namespace skipopu::hbm::detail;
+
+TEST_CASE("completion queue: same order as the binary heap", "[hbm][completion_queue]") {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    SplitMix64 rng(seed);
+    CompletionHeap ref;
+    CompletionQueue q;
+    Cycle now = 0;
+    uint64_t id = 0, popped = 0;
+    for (int step = 0; step < 20000; ++step) {
+      const uint64_t r = rng.below(100);
+      if (r < 55) {
+        Completion c;
+        // unique ids (as the models' callers give), half of them out of push order
+        c.id = rng.below(2) ? id : (id * 0x9E3779B1ull) & 0xffffffffull | (uint64_t(1) << 40);
+        ++id;
+        const uint64_t k = rng.below(100);
+        if (k < 70) c.done = now + rng.below(64);                               // near: the common case
+        else if (k < 80) c.done = now + rng.below(8);                           // many equal done
+        else if (k < 90) c.done = now + CompletionQueue::kWindow + rng.below(5000);  // beyond the window
+        else c.done = now > 50 ? now - rng.below(50) : now;                     // behind the last pop
+        c.first_data = c.done - rng.below(4);
+        ref.push(c);
+        q.push(c);
+      } else if (r < 97) {
+        REQUIRE(ref.empty() == q.empty());
+        if (ref.empty()) continue;
+        REQUIRE(q.top().done == ref.top().done);
+        REQUIRE(q.top().id == ref.top().id);
+        const Completion a = ref.pop(), b = q.pop();
+        REQUIRE(a.done == b.done);
+        REQUIRE(a.id == b.id);
+        REQUIRE(a.first_data == b.first_data);
+        now = std::max(now, a.done);
+        ++popped;
+      } else {
+        now += rng.below(2) ? 3 * CompletionQueue::kWindow : rng.below(200);  // idle gaps
+      }
+      REQUIRE(ref.size() == q.size());
+    }
+    while (!ref.empty()) {
+      const Completion a = ref.pop(), b = q.pop();
+      REQUIRE(a.done == b.done);
+      REQUIRE(a.id == b.id);
+    }
+    REQUIRE(q.empty());
+    CHECK(popped > 1000);
+  }
+}
