@@ -367,6 +367,7 @@ void BankModel::finish_burst(Pc& pc, int32_t ei, T first, T last) {
   if (++s.done_bursts == s.bursts) {
     Completion c;
     c.id = s.id;
+    c.arrival = s.arrival;
     c.first_data = s.first_data;
     c.done = s.done;
     heap_.push(c);

@@ -114,17 +114,63 @@ class BankModel final : public Model {
     size_t head = 0;
   };
   struct Pc {
+    // Hot scalars first (read by every scheduler step), so that one PC's step touches few cache
+    // lines: time, the burst in progress, ingress cache, refresh, selection and global registers.
+    T time = 0;      // last processed event
+    T next = 0;      // time of the next event as of the last advance (valid unless dirty)
+    bool dirty = true;
+    bool busy = false;
+    bool write_mode = false;
+    bool ref_active = false;
+    bool in_valid = false;           // fast path: cached next ingress (slot, lane, ready time)
+    bool bc_valid = false, bc_wm = false;
+    bool sel_valid = false;
+    // burst in progress
+    int32_t cur = -1;
+    uint32_t cur_i = 0;   // next beat (detailed)
+    T cur_t = 0;          // next beat time (detailed) or last beat time (fast)
+    T cur_first = 0;
+    uint64_t busy_banks = 0;
+    uint32_t in_slot = UINT32_MAX;
+    size_t in_lane = 0;
+    T in_ready = 0;
+    // refresh
+    T ref_due = 0;
+    T ref_start = 0;
+    // cached selection over bc_* (valid until a row command, refresh or a change to its bank)
+    T sel_key = kInf;  // the selected bank's key clamped to the time it was made (kInf: none);
+                       // for any later time t, max(sel_key, t) is its issue time
+    uint64_t sel_age = 0;
+    uint32_t sel_bank = 0;
+    T sel_c = 0;       // max(sel_key, time it was made): every losing candidate with key <= sel_c tied there
+    T sel_k2 = kInf;   // smallest key above sel_c; the selection holds while time < sel_k2
+    // fast-path global registers
+    T g_next_act = 0, g_next_rd = 0, g_next_wr = 0, g_next_ref = 0, row_bus = 0;
+    std::array<T, 4> faw{{kNeg, kNeg, kNeg, kNeg}};
+    uint32_t faw_pos = 0;
+    uint64_t bc_actm = 0;                      // bit b: bank b's candidate is an ACT (else a PRE)
     // queue storage: pool of entries with stable indices, two age-ordered mode lists
-    std::vector<Entry> pool;
-    std::vector<int32_t> free_e;
     int32_t head[2] = {-1, -1}, tail[2] = {-1, -1};
     uint32_t count[2] = {0, 0};  // entries in the lists (not the burst in progress)
     uint32_t ready[2] = {0, 0};  // entries with missing == 0
     uint32_t nr = 0, nw = 0;     // queue occupancy incl. the burst in progress
     // fast path: oldest entry of each mode list with missing == 0 (-1: none), valid while rdy_ok
     int32_t rdy_e[2] = {-1, -1};
-    uint64_t admissions = 0;
     bool rdy_ok[2] = {false, false};
+    uint32_t n_long = 0;  // open slots that stream extrapolation may follow (bursts >= kXMinBursts)
+    uint64_t admissions = 0;
+    uint64_t min_unissued = 1;  // lower bound over open slots, for the next_event bound
+    // stats
+    uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0;
+    uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
+    uint64_t events = 0, advances = 0;  // simulator work: events processed, advance calls
+    // fast path: per-bank row-command candidate, kept current incrementally; `own` is the
+    // bank and bank-group part of its earliest time (the global part is added at selection)
+    std::array<T, kMaxBanks> bc_raw{};       // kInf: no candidate
+    std::array<uint64_t, kMaxBanks> bc_age{};
+    std::array<uint32_t, kMaxBanks> bc_row{};
+    std::vector<Entry> pool;
+    std::vector<int32_t> free_e;
     // per (mode, bank) age-ordered lists of (entry, pair) nodes: node = entry * kMaxBeats + pair
     std::vector<int32_t> nnext, nprev, bhead, btail;
     std::vector<uint32_t> bhits;  // nodes of (mode, bank) whose row is the open row
@@ -132,58 +178,13 @@ class BankModel final : public Model {
     std::vector<uint32_t> incoming;  // detailed path: slots with bursts not yet admitted
     std::vector<Lane> lanes;         // fast path: the same, per port
     std::vector<uint32_t> open;      // slots submitted and not complete
-    bool in_valid = false;           // fast path: cached next ingress (slot, lane, ready time)
-    uint32_t in_slot = UINT32_MAX;
-    size_t in_lane = 0;
-    T in_ready = 0;
     std::vector<Bank> bank;
     std::vector<Group> group;
-    // fast-path global registers
-    T g_next_act = 0, g_next_rd = 0, g_next_wr = 0, g_next_ref = 0, row_bus = 0;
-    std::array<T, 4> faw{{kNeg, kNeg, kNeg, kNeg}};
-    uint32_t faw_pos = 0;
     // detailed-path "last issue" tables: [cmd][bank], [cmd][group], [cmd]
     std::vector<T> last_bank, last_group;
     std::array<T, 6> last_all{};
     T last_row_cmd = kNeg;
-    // fast path: per-bank row-command candidate, kept current incrementally; `own` is the
-    // bank and bank-group part of its earliest time (the global part is added at selection)
-    std::array<T, kMaxBanks> bc_raw{};       // kInf: no candidate
-    std::array<uint64_t, kMaxBanks> bc_age{};
-    std::array<uint32_t, kMaxBanks> bc_row{};
-    uint64_t bc_actm = 0;                      // bit b: bank b's candidate is an ACT (else a PRE)
-    bool bc_valid = false, bc_wm = false;
-    // cached selection over bc_* (valid until a row command, refresh or a change to its bank)
-    bool sel_valid = false;
-    T sel_key = kInf;  // the selected bank's key clamped to the time it was made (kInf: none);
-                       // for any later time t, max(sel_key, t) is its issue time
-    uint64_t sel_age = 0;
-    uint32_t sel_bank = 0;
-    T sel_c = 0;       // max(sel_key, time it was made): every losing candidate with key <= sel_c tied there
-    T sel_k2 = kInf;   // smallest key above sel_c; the selection holds while time < sel_k2
-    // burst in progress
-    bool busy = false;
-    int32_t cur = -1;
-    uint32_t cur_i = 0;   // next beat (detailed)
-    T cur_t = 0;          // next beat time (detailed) or last beat time (fast)
-    T cur_first = 0;
-    uint64_t busy_banks = 0;
-    bool write_mode = false;
-    // refresh
-    T ref_due = 0;
-    bool ref_active = false;
-    T ref_start = 0;
-    // time
-    T time = 0;      // last processed event
-    T next = 0;      // time of the next event as of the last advance (valid unless dirty)
-    bool dirty = true;
-    uint64_t min_unissued = 1;  // lower bound over open slots, for the next_event bound
-    // stats
-    uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0;
-    uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
-    uint64_t events = 0, advances = 0;  // simulator work: events processed, advance calls
     // stream extrapolation: the memo node last visited (x_gen_ generation) and the counters there
-    uint32_t n_long = 0;  // open slots that stream extrapolation may follow (bursts >= kXMinBursts)
     int32_t x_prev = -1;
     uint32_t x_gen = 0;
     bool x_landed = false;  // just restored a node: its pick comes next, do not revisit it

@@ -43,12 +43,10 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
     uint64_t next = 0, inflight = 0, addr = 0;
     Cycle nom = 0;  // nominal(next), kept with next
     SplitMix64 rng{0};
-    std::vector<Cycle> arrival;
   };
   std::vector<Port> port(ports);
   for (uint32_t i = 0; i < ports; ++i) {
     port[i].rng = SplitMix64(s.seed * 0x100000001b3ull + i);
-    port[i].arrival.assign(s.requests, 0);
   }
   const uint32_t per = pcs > ports ? pcs / ports : 1;
   const int pattern = s.pattern == "seq" ? 0 : s.pattern == "random" ? 1 : 2;  // no string work per request
@@ -80,8 +78,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
     if (te <= ts) {
       while (model->pop_completion(te, c)) {
         const uint32_t pi = uint32_t(c.id >> 40);
-        const uint64_t j = c.id & ((uint64_t(1) << 40) - 1);
-        const Cycle lat = c.done - port[pi].arrival[j];
+        const Cycle lat = c.done - c.arrival;
         lat_sum += double(lat);
         res.lat_min = std::min(res.lat_min, lat);
         res.lat_max = std::max(res.lat_max, lat);
@@ -113,7 +110,6 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
         r.bytes = s.size;
         r.write = s.write_fraction > 0 && double(pt.rng.next() >> 11) * 0x1.0p-53 < s.write_fraction;
         r.arrival = ts;
-        pt.arrival[j] = ts;
         ++pt.inflight;
         model->submit(r);
       }

@@ -24,6 +24,7 @@ void BurstModel::submit(const Request& r) {
   ++pc.requests;
   Completion c;
   c.id = r.id;
+  c.arrival = r.arrival;
   c.first_data = start + p_.burst_latency;
   c.done = c.first_data + beats - 1;
   pc.latency_sum += c.done - r.arrival;

@@ -53,9 +53,10 @@ class CompletionQueue {
       return;
     }
     const size_t i = size_t(c.done & (kWindow - 1));
-    std::vector<Completion>& v = ring_[i];
-    v.push_back(c);  // kept in decreasing id: the next to pop is at the back
-    for (size_t k = v.size() - 1; k > 0 && v[k - 1].id < v[k].id; --k) std::swap(v[k - 1], v[k]);
+    Bucket& bk = ring_[i];
+    std::vector<Completion>& v = bk.v;
+    v.push_back(c);  // kept in increasing id from bk.head (ids mostly arrive in order: no move)
+    for (size_t k = v.size() - 1; k > bk.head && v[k - 1].id > v[k].id; --k) std::swap(v[k - 1], v[k]);
     bits_[i / 64] |= uint64_t(1) << (i % 64);
     ++in_ring_;
     if (c.done <= top_done_) top_ok_ = false;
@@ -72,8 +73,10 @@ class CompletionQueue {
     if (!r || (!far_.empty() && CompletionLater{}(*r, far_.top()))) return far_.pop();
     const Completion c = *r;
     const size_t i = size_t(c.done & (kWindow - 1));
-    ring_[i].pop_back();
-    if (ring_[i].empty()) {
+    Bucket& bk = ring_[i];
+    if (++bk.head == bk.v.size()) {
+      bk.v.clear();
+      bk.head = 0;
       bits_[i / 64] &= ~(uint64_t(1) << (i % 64));
       top_ok_ = false;
     }
@@ -99,13 +102,18 @@ class CompletionQueue {
         if (m) found = w * 64 + size_t(__builtin_ctzll(m));
       }
       top_i_ = found;
-      top_done_ = ring_[found].back().done;
+      top_done_ = ring_[found].v[ring_[found].head].done;
       top_ok_ = true;
     }
-    return &ring_[top_i_].back();
+    const Bucket& bk = ring_[top_i_];
+    return &bk.v[bk.head];
   }
 
-  std::vector<std::vector<Completion>> ring_;
+  struct Bucket {
+    std::vector<Completion> v;
+    size_t head = 0;  // v[head..] are queued, in increasing id
+  };
+  std::vector<Bucket> ring_;
   std::array<uint64_t, kWords> bits_{};
   size_t in_ring_ = 0;
   Cycle lo_ = 0;  // ring entries have done in [lo_, lo_ + kWindow)

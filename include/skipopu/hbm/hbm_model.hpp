@@ -40,6 +40,7 @@ struct Request {
 
 struct Completion {
   uint64_t id = 0;
+  Cycle arrival = 0;     // the request's arrival, echoed (callers need no lookup for latency)
   Cycle first_data = 0;  // cycle the first data beat transfers
   Cycle done = 0;        // cycle the last beat transfers (read) or the write is acknowledged
 };
