@@ -75,8 +75,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
     const uint32_t cap = p_.read_queue + p_.write_queue;
     pc.pool.resize(cap);
     for (uint32_t i = cap; i-- > 0;) pc.free_e.push_back(int32_t(i));
-    pc.nnext.assign(size_t(cap) * kMaxBeats, -1);
-    pc.nprev.assign(size_t(cap) * kMaxBeats, -1);
+    pc.nlink.assign(size_t(cap) * kMaxBeats, Link{-1, -1});
     pc.bhead.assign(2 * nb_, -1);
     pc.btail.assign(2 * nb_, -1);
     pc.bhits.assign(2 * nb_, 0);
@@ -178,6 +177,9 @@ void BankModel::submit(const Request& r) {
     }
     if (lane->head == lane->fifo.size()) {
       lane->fifo.clear();
+      lane->head = 0;
+    } else if (lane->head >= 1024 && 2 * lane->head >= lane->fifo.size()) {  // a lane that never drains:
+      lane->fifo.erase(lane->fifo.begin(), lane->fifo.begin() + std::ptrdiff_t(lane->head));  // keep it bounded
       lane->head = 0;
     }
     lane->fifo.push_back(si);
@@ -431,9 +433,9 @@ int32_t BankModel::admit_range(Pc& pc, uint32_t si, uint64_t beat, uint32_t n) {
     const uint32_t b = e.bank[j];
     const int32_t node = ei * kMaxBeats + int32_t(j);
     const uint32_t li = m * nb_ + b;
-    pc.nprev[node] = pc.btail[li];
-    pc.nnext[node] = -1;
-    if (pc.btail[li] >= 0) pc.nnext[pc.btail[li]] = node; else pc.bhead[li] = node;
+    pc.nlink[node].prev = pc.btail[li];
+    pc.nlink[node].next = -1;
+    if (pc.btail[li] >= 0) pc.nlink[pc.btail[li]].next = node; else pc.bhead[li] = node;
     pc.btail[li] = node;
     if (pc.bank[b].open_row == int64_t(e.row[j])) ++pc.bhits[li]; else ++e.missing;
   }
@@ -457,8 +459,8 @@ void BankModel::take(Pc& pc, int32_t ei) {
     const uint32_t b = e.bank[j];
     const int32_t node = ei * kMaxBeats + int32_t(j);
     const uint32_t li = m * nb_ + b;
-    if (pc.nprev[node] >= 0) pc.nnext[pc.nprev[node]] = pc.nnext[node]; else pc.bhead[li] = pc.nnext[node];
-    if (pc.nnext[node] >= 0) pc.nprev[pc.nnext[node]] = pc.nprev[node]; else pc.btail[li] = pc.nprev[node];
+    if (pc.nlink[node].prev >= 0) pc.nlink[pc.nlink[node].prev].next = pc.nlink[node].next; else pc.bhead[li] = pc.nlink[node].next;
+    if (pc.nlink[node].next >= 0) pc.nlink[pc.nlink[node].next].prev = pc.nlink[node].prev; else pc.btail[li] = pc.nlink[node].prev;
     if (pc.bank[b].open_row == int64_t(e.row[j])) --pc.bhits[li];
   }
 }
@@ -468,7 +470,7 @@ void BankModel::row_change(Pc& pc, uint32_t b, int dir) {
   const int64_t r = pc.bank[b].open_row;
   for (int m = 0; m < 2; ++m) {
     const uint32_t li = m * nb_ + b;
-    for (int32_t node = pc.bhead[li]; node >= 0; node = pc.nnext[node]) {
+    for (int32_t node = pc.bhead[li]; node >= 0; node = pc.nlink[node].next) {
       Entry& e = pc.pool[node / kMaxBeats];
       if (int64_t(e.row[node % kMaxBeats]) != r) continue;
       if (dir > 0) {

@@ -66,22 +66,26 @@ class BankModel final : public Model {
   static constexpr int kMaxBeats = 16;
   static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: requests of at least this many bursts
 
-  struct Slot {  // one submitted request
+  // Slots and entries are cache-line aligned, with the fields a burst's ingress, pick and end
+  // read in their first line.
+  struct alignas(64) Slot {  // one submitted request
     uint64_t id;
-    uint64_t beat0, beats;  // first beat index inside the PC, beat count
-    uint64_t bytes;
     Cycle arrival;
+    Cycle first_data, done;
+    uint64_t bytes;
+    uint32_t hops;
+    uint32_t open_idx;     // its index in its PC's `open` list
+    uint32_t bursts, done_bursts;
+    uint32_t admitted;
+    bool write;
+    uint64_t beat0, beats;  // first beat index inside the PC, beat count
     Cycle base;            // AXI cycle of its first burst address
     uint64_t link_start;   // lateral-link start, units of AXI cycles * lateral_beats
-    uint32_t hops, pc;
-    uint32_t open_idx;     // its index in its PC's `open` list
-    uint32_t bursts, admitted, done_bursts;
     uint64_t unissued;     // beats not yet scheduled (for the next_event bound)
-    Cycle first_data, done;
-    bool write;
     uint64_t seq;
+    uint32_t pc;
   };
-  struct Entry {  // one AXI burst in a controller queue
+  struct alignas(64) Entry {  // one AXI burst in a controller queue
     uint64_t seq;
     uint64_t ord;   // admission order in its PC (the order of the mode lists)
     uint64_t beat;
@@ -93,6 +97,9 @@ class BankModel final : public Model {
     int32_t prev, next;  // age-ordered list of its mode (read / write)
     std::array<uint8_t, kMaxBeats> bank;
     std::array<uint32_t, kMaxBeats> row;
+  };
+  struct Link {
+    int32_t next, prev;
   };
   struct Bank {
     int64_t open_row = -1;
@@ -172,7 +179,8 @@ class BankModel final : public Model {
     std::vector<Entry> pool;
     std::vector<int32_t> free_e;
     // per (mode, bank) age-ordered lists of (entry, pair) nodes: node = entry * kMaxBeats + pair
-    std::vector<int32_t> nnext, nprev, bhead, btail;
+    std::vector<Link> nlink;  // per node: next / previous node in its list
+    std::vector<int32_t> bhead, btail;
     std::vector<uint32_t> bhits;  // nodes of (mode, bank) whose row is the open row
     // ingress
     std::vector<uint32_t> incoming;  // detailed path: slots with bursts not yet admitted
