@@ -28,7 +28,7 @@ class BankModel final : public Model {
   Cycle next_event() const override;
   bool pop_completion(Cycle until, Completion& out) override;
   Cycle now() const override { return now_; }
-  void report(StatGroup& into, Cycle end) const override;
+  void report(StatGroup& into, Cycle end) override;
 
   // Device-cycle <-> AXI-cycle conversions (exact, rounding up).
   uint64_t to_dev(Cycle axi) const {
@@ -273,12 +273,13 @@ class BankModel final : public Model {
   std::vector<uint64_t> link_free_;
   detail::CompletionQueue heap_;
   // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
-  // next_event bound max(horizon_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
+  // completion bound max(lim_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
   std::vector<T> due_, nb_base_, nb_add_;
-  T horizon_ = 0;  // every PC has processed every event before this
+  std::vector<T> lim_;  // per PC: the limit it was last advanced to (every event before it processed)
+  void settle();        // advance every PC to to_dev(advanced_) (report() does it first)
   void sync_pc(uint32_t i);
   Cycle now_ = 0, last_arrival_ = 0;
-  Cycle advanced_ = 0;  // all PCs processed up to to_dev(advanced_)
+  Cycle advanced_ = 0;  // the last time popped; PCs that cannot complete by then may lag (lim_)
   uint64_t seq_ = 0;
   uint64_t latency_sum_ = 0;
   bool trace_on_ = false;

@@ -40,7 +40,7 @@ bool BurstModel::pop_completion(Cycle until, Completion& out) {
   return true;
 }
 
-void BurstModel::report(StatGroup& into, Cycle end) const {
+void BurstModel::report(StatGroup& into, Cycle end) {
   uint64_t br = 0, bw = 0, busy = 0, reqs = 0;
   for (uint32_t i = 0; i < pcs_.size(); ++i) {
     const Pc& pc = pcs_[i];

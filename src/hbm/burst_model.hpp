@@ -13,7 +13,7 @@ class BurstModel final : public Model {
   Cycle next_event() const override;
   bool pop_completion(Cycle until, Completion& out) override;
   Cycle now() const override { return now_; }
-  void report(StatGroup& into, Cycle end) const override;
+  void report(StatGroup& into, Cycle end) override;
 
  private:
   struct Pc {

@@ -52,8 +52,10 @@ class Model {
   virtual Cycle next_event() const = 0;
   virtual bool pop_completion(Cycle until, Completion& out) = 0;
   virtual Cycle now() const = 0;
-  // Per-pseudo-channel and total statistics (bytes, busy cycles, row hits, refreshes...).
-  virtual void report(StatGroup& into, Cycle end) const = 0;
+  // Per-pseudo-channel and total statistics (bytes, busy cycles, row hits, refreshes...),
+  // with every channel processed up to the last pop_completion time (not const: a model may
+  // defer work on channels that cannot complete anything yet, and finishes it here).
+  virtual void report(StatGroup& into, Cycle end) = 0;
 };
 
 }  // namespace skipopu::hbm
