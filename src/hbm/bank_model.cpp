@@ -1156,8 +1156,10 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
         lim_[i] = std::max(lim_[i], limit);
         continue;
       }
-      if (nb_add_[i] < 0) continue;  // nothing open: nothing to complete (refreshes may lag)
-      if (to_axi(uint64_t(std::max(lim_[i], nb_base_[i]) + nb_add_[i])) + lat > until) continue;
+      if (lazy_) {
+        if (nb_add_[i] < 0) continue;  // nothing open: nothing to complete (refreshes may lag)
+        if (to_axi(uint64_t(std::max(lim_[i], nb_base_[i]) + nb_add_[i])) + lat > until) continue;
+      }
       advance(pcs_[i], i, limit);
       lim_[i] = limit;
     }

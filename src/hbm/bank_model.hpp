@@ -49,6 +49,9 @@ class BankModel final : public Model {
     uint32_t row;
   };
   void enable_trace(bool on) { trace_on_ = on; }
+  // Lazy pseudo-channels (default): pop_completion advances only the PCs that may complete a
+  // request by the time popped. Off: every PC with an event before it (for tests: same results).
+  void set_lazy(bool on) { lazy_ = on; }
   const std::vector<TraceCmd>& trace() const { return trace_; }
 
   // Stream extrapolation (fast path, controller.stream_extrapolation): how much work was
@@ -283,6 +286,7 @@ class BankModel final : public Model {
   uint64_t seq_ = 0;
   uint64_t latency_sum_ = 0;
   bool trace_on_ = false;
+  bool lazy_ = true;
   std::vector<TraceCmd> trace_;
   // stream extrapolation
   bool x_on_ = false;          // enabled and applicable (fast path, row field topmost)
