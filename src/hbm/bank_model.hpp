@@ -8,7 +8,8 @@
 //    watermarks), look-ahead ACT/PRE on a separate row-command bus, open or closed page,
 //    all-bank refresh every tREFI; column commands of a burst issue back to back;
 //  - detailed path: one command per event, earliest times from the declarative timing
-//    table; fast path: each burst's column commands in one step from timing registers.
+//    table; fast path: each burst's column commands in one step from timing registers;
+//  - lazy channels: a PC is advanced only when it may complete something by the time popped.
 #pragma once
 #include <array>
 #include <cstdint>

@@ -12,7 +12,8 @@
 //                        given what was submitted so far (kNever if nothing pending).
 //   pop_completion(t,c)  advances the engine to cycle t (t <= the next submit's arrival)
 //                        and returns completed requests with done <= t, one per call,
-//                        in order of done (ties by id).
+//                        in order of done (ties by id). A model may leave channels that
+//                        cannot complete anything by t behind and catch them up later.
 // A request may span many bursts and many rows inside one pseudo-channel; models are
 // free to compute such streams in closed form when that is exact.
 #pragma once
