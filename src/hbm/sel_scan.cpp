@@ -100,6 +100,22 @@ __attribute__((target("avx512f"))) int64_t avx512_kernel(const int64_t* raw, uin
   k2 = std::min(k2, hmin512(m2));
   return bt;
 }
+// The common 16-bank case (4 bank groups x 4 banks), unrolled: both halves stay in registers.
+__attribute__((target("avx512f"))) int64_t avx512_kernel16(const int64_t* raw, uint64_t act, int64_t g_pre,
+                                                           int64_t g_act, uint64_t& tied, int64_t& k2) {
+  const __m512i vpre = _mm512_set1_epi64(g_pre), vact = _mm512_set1_epi64(g_act);
+  const __m512i k0 = _mm512_max_epi64(_mm512_loadu_si512(raw), _mm512_mask_blend_epi64(__mmask8(act), vpre, vact));
+  const __m512i k1 =
+      _mm512_max_epi64(_mm512_loadu_si512(raw + 8), _mm512_mask_blend_epi64(__mmask8(act >> 8), vpre, vact));
+  const int64_t bt = hmin512(_mm512_min_epi64(k0, k1));
+  if (bt == kSelInf) return bt;
+  const __m512i vbt = _mm512_set1_epi64(bt), vinf = _mm512_set1_epi64(kSelInf);
+  tied |= uint64_t(_mm512_cmpeq_epi64_mask(k0, vbt)) | uint64_t(_mm512_cmpeq_epi64_mask(k1, vbt)) << 8;
+  const __m512i m0 = _mm512_mask_blend_epi64(_mm512_cmpgt_epi64_mask(k0, vbt), vinf, k0);
+  const __m512i m1 = _mm512_mask_blend_epi64(_mm512_cmpgt_epi64_mask(k1, vbt), vinf, k1);
+  k2 = std::min(k2, hmin512(_mm512_min_epi64(m0, m1)));
+  return bt;
+}
 }  // namespace
 #endif
 
@@ -130,6 +146,7 @@ bool sel_scan_avx512(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_
 int64_t sel_scan(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act, uint32_t n, uint64_t& tied,
                  int64_t& k2) {
 #ifdef SKIPOPU_X86_SIMD
+  if (kAvx512 && n == 16) return avx512_kernel16(raw, act, g_pre, g_act, tied, k2);
   if (kAvx512 && n % 8 == 0) return avx512_kernel(raw, act, g_pre, g_act, n, tied, k2);
   if (kAvx2 && n % 4 == 0) return avx2_kernel(raw, act, g_pre, g_act, n, tied, k2);
 #endif
