@@ -99,6 +99,11 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   const uint32_t nsw = std::max((p_.ports + p_.ports_per_switch - 1) / p_.ports_per_switch,
                                 (p_.pseudo_channels + p_.pcs_per_switch - 1) / p_.pcs_per_switch);
   link_free_.assign(nsw, 0);
+  // Divisions off the request path: switch of each port and PC, beat and burst shifts.
+  for (uint32_t i = 0; i < p_.ports; ++i) switch_of_port_.push_back(i / p_.ports_per_switch);
+  for (uint32_t i = 0; i < p_.pseudo_channels; ++i) switch_of_pc_.push_back(i / p_.pcs_per_switch);
+  beat_shift_ = log2u(p_.beat_bytes);
+  if ((p_.max_burst_beats & (p_.max_burst_beats - 1)) == 0) burst_shift_ = int(log2u(p_.max_burst_beats));
 }
 
 void BankModel::decode(uint64_t beat, uint32_t& bank, uint32_t& row) const {
@@ -108,8 +113,8 @@ void BankModel::decode(uint64_t beat, uint32_t& bank, uint32_t& row) const {
 
 void BankModel::burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const {
   const uint64_t M = p_.max_burst_beats;
-  const uint64_t start = k == 0 ? s.beat0 : (s.beat0 / M + k) * M;
-  const uint64_t end = std::min((start / M + 1) * M, s.beat0 + s.beats);
+  const uint64_t start = k == 0 ? s.beat0 : (burst_of(s.beat0) + k) * M;
+  const uint64_t end = std::min((burst_of(start) + 1) * M, s.beat0 + s.beats);
   beat = start;
   n = uint32_t(end - start);
 }
@@ -142,22 +147,21 @@ void BankModel::submit(const Request& r) {
   }
   Slot& s = slots_[si];
   s.id = r.id;
-  s.beat0 = r.addr / p_.beat_bytes;
-  s.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
+  s.beat0 = r.addr >> beat_shift_;  // beat_bytes is a power of two (validated)
+  s.beats = ((r.addr + r.bytes - 1) >> beat_shift_) - s.beat0 + 1;
   s.bytes = r.bytes;
   s.arrival = r.arrival;
   s.pc = r.pc;
   s.write = r.write;
   s.seq = seq_++;
-  const uint64_t M = p_.max_burst_beats;
-  s.bursts = uint32_t((s.beat0 + s.beats - 1) / M - s.beat0 / M + 1);
+  s.bursts = uint32_t(burst_of(s.beat0 + s.beats - 1) - burst_of(s.beat0) + 1);
   s.admitted = s.done_bursts = 0;
   s.unissued = s.beats;
   s.first_data = kNever;
   s.done = 0;
   s.base = std::max(r.arrival, port_free_[r.port]);
   port_free_[r.port] = s.base + s.bursts;
-  const uint32_t sp = r.port / p_.ports_per_switch, sc = r.pc / p_.pcs_per_switch;
+  const uint32_t sp = switch_of_port_[r.port], sc = switch_of_pc_[r.pc];
   s.hops = sp > sc ? sp - sc : sc - sp;
   s.link_start = 0;
   if (s.hops) {

@@ -232,6 +232,9 @@ class BankModel final : public Model {
   int32_t pick_fast(Pc& pc, bool wm) const;
   void advance(Pc& pc, uint32_t pci, T limit);
   void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
+  uint64_t burst_of(uint64_t beat) const {  // index of the aligned max_burst_beats block
+    return burst_shift_ >= 0 ? beat >> burst_shift_ : beat / p_.max_burst_beats;
+  }
   T ready_dev(const Slot& s, uint32_t k) const;
   void burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const;
   // earliest legal issue times
@@ -253,6 +256,9 @@ class BankModel final : public Model {
   uint32_t nb_ = 0, ng_ = 0;
   uint32_t tB_ = 0;
   int num_shift_ = -1;  // log2(dev_num) when a power of two
+  int burst_shift_ = -1;  // log2(max_burst_beats) when a power of two
+  uint32_t beat_shift_ = 0;  // log2(beat_bytes)
+  std::vector<uint32_t> switch_of_port_, switch_of_pc_;
   // address decode: beat-index bit positions
   uint32_t col_pos_ = 0, row_pos_ = 0;
   uint64_t row_mask_ = 0;

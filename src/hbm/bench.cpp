@@ -34,6 +34,7 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   const uint32_t ports = s.ports ? s.ports : pcs;
   const uint64_t range = s.range ? s.range : p.pc_bytes;
   const uint64_t slots = range / s.size;
+  const bool slots_pow2 = (slots & (slots - 1)) == 0;
   const uint64_t beats = (s.size + p.beat_bytes - 1) / p.beat_bytes;
   HbmParams q = p;
   q.pseudo_channels = pcs;  // unused PCs would only refresh
@@ -101,10 +102,10 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
         r.id = (uint64_t(i) << 40) | j;
         r.port = i;
         const uint32_t base = ports > pcs ? i % pcs : i;
-        r.pc = (base + s.pc_offset + uint32_t(j % per) * ports) % pcs;
+        r.pc = per == 1 ? (base + s.pc_offset) % pcs : (base + s.pc_offset + uint32_t(j % per) * ports) % pcs;
         uint64_t slot;
         if (pattern == 0) slot = j % slots;
-        else if (pattern == 1) slot = pt.rng.below(slots);
+        else if (pattern == 1) slot = slots_pow2 ? pt.rng.next() & (slots - 1) : pt.rng.below(slots);  // same value
         else slot = (j * (s.stride / s.size)) % slots;
         r.addr = slot * s.size;
         r.bytes = s.size;
