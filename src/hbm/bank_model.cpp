@@ -103,6 +103,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   for (uint32_t i = 0; i < p_.ports; ++i) switch_of_port_.push_back(i / p_.ports_per_switch);
   for (uint32_t i = 0; i < p_.pseudo_channels; ++i) switch_of_pc_.push_back(i / p_.pcs_per_switch);
   beat_shift_ = log2u(p_.beat_bytes);
+  if ((p_.banks_per_group & (p_.banks_per_group - 1)) == 0) group_shift_ = int(log2u(p_.banks_per_group));
   if ((p_.max_burst_beats & (p_.max_burst_beats - 1)) == 0) burst_shift_ = int(log2u(p_.max_burst_beats));
 }
 
