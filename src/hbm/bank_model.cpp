@@ -614,7 +614,7 @@ void BankModel::touch_fast(Pc& pc, uint32_t b) {
   if (pc.sel_key == kInf || kb < ks ||
       (kb == ks && (pc.bc_age[b] < pc.sel_age || (pc.bc_age[b] == pc.sel_age && b < pc.sel_bank)))) {
     pc.sel_valid = false;  // b may win: recompute
-  } else if (key > pc.sel_c) {
+  } else if (key > pc.sel_key) {
     pc.sel_k2 = std::min(pc.sel_k2, key);
   }
 }
@@ -737,7 +737,6 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
           pc.sel_key = bt;
           pc.sel_age = ba;
           pc.sel_bank = sel;
-          pc.sel_c = bt;
           pc.sel_k2 = k2;
         }
         if (pc.sel_key != kInf) {

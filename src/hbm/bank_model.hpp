@@ -150,11 +150,11 @@ class BankModel final : public Model {
     T ref_start = 0;
     // cached selection over bc_* (valid until a row command, refresh or a change to its bank)
     T sel_key = kInf;  // the selected bank's key clamped to the time it was made (kInf: none);
-                       // for any later time t, max(sel_key, t) is its issue time
+                       // for any later time t, max(sel_key, t) is its issue time; every
+                       // losing candidate with a key at or below it tied there
     uint64_t sel_age = 0;
     uint32_t sel_bank = 0;
-    T sel_c = 0;       // max(sel_key, time it was made): every losing candidate with key <= sel_c tied there
-    T sel_k2 = kInf;   // smallest key above sel_c; the selection holds while time < sel_k2
+    T sel_k2 = kInf;   // smallest key above sel_key; the selection holds while time < sel_k2
     // fast-path global registers
     T g_next_act = 0, g_next_rd = 0, g_next_wr = 0, g_next_ref = 0, row_bus = 0;
     std::array<T, 4> faw{{kNeg, kNeg, kNeg, kNeg}};
