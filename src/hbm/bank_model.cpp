@@ -640,8 +640,15 @@ int32_t BankModel::pick_fast(Pc& pc, bool wm) const {
   return r;
 }
 
+// One loop for both paths; each is compiled on its own (no per-step test of the path).
 void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
-  const bool fast = p_.fast_path;
+  if (p_.fast_path) advance_impl<true>(pc, pci, limit);
+  else advance_impl<false>(pc, pci, limit);
+}
+
+template <bool kFast>
+void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
+  constexpr bool fast = kFast;
   const Timing& tm = p_.timing;
   ++pc.advances;
   for (;;) {
@@ -655,7 +662,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
     {
       T rbest = kInf;
       uint64_t sbest = UINT64_MAX;
-      if (fast) {
+      if constexpr (fast) {
         if (!pc.in_valid) {  // changes only with a submit or an admission
           pc.in_slot = UINT32_MAX;
           for (size_t i = 0; i < pc.lanes.size(); ++i) {
@@ -706,7 +713,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
     RowCand rc;
     int32_t pick = -1;
     if (!pc.ref_active) {
-      if (fast) {
+      if constexpr (fast) {
         if (!pc.bc_valid || pc.bc_wm != wm) {
           pc.bc_valid = true;
           pc.bc_wm = wm;
@@ -768,7 +775,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
     switch (kind) {
       case 0: {
         const int32_t ei = pc.cur;
-        if (fast) {
+        if constexpr (fast) {
           const uint64_t banks = pc.busy_banks;
           pc.busy = false;
           pc.busy_banks = 0;
@@ -796,7 +803,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
         const int32_t ei = admit(pc, in_slot);
         pc.in_valid = false;
         if (++s.admitted == s.bursts) {
-          if (fast) ++pc.lanes[in_i].head;
+          if constexpr (fast) ++pc.lanes[in_i].head;
           else pc.incoming.erase(pc.incoming.begin() + in_i);
         }
         if (fast && pc.bc_valid && pc.pool[ei].write == pc.bc_wm) {
@@ -839,7 +846,7 @@ void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
         for (uint32_t j = 0; j < e.npairs; ++j) pc.busy_banks |= uint64_t(1) << e.bank[j];
         slots_[e.slot].unissued -= e.n;
         const Cmd c = e.write ? WR : RD;
-        if (fast) {
+        if constexpr (fast) {
           // Closed-form burst: each column command at the max of its registers; the register
           // updates are those of issue(), specialised (no trace: it is off on hot paths).
           T last = best;

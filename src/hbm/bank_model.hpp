@@ -231,6 +231,8 @@ class BankModel final : public Model {
   int32_t pick_scan(const Pc& pc, bool wm) const;
   int32_t pick_fast(Pc& pc, bool wm) const;
   void advance(Pc& pc, uint32_t pci, T limit);
+  template <bool kFast>
+  void advance_impl(Pc& pc, uint32_t pci, T limit);
   void decode(uint64_t beat, uint32_t& bank, uint32_t& row) const;
   uint64_t burst_of(uint64_t beat) const {  // index of the aligned max_burst_beats block
     return burst_shift_ >= 0 ? beat >> burst_shift_ : beat / p_.max_burst_beats;
