@@ -1,12 +1,12 @@
 #include "bank_model.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
 #include "sel_scan.hpp"
 
 static_assert(skipopu::hbm::detail::kSelInf == (int64_t(1) << 62), "the selection kernel and the bank model share kInf");
-
-#include <algorithm>
-#include <cstring>
-#include <stdexcept>
-#include <string>
 
 namespace skipopu::hbm {
 
@@ -103,7 +103,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   for (uint32_t i = 0; i < p_.ports; ++i) switch_of_port_.push_back(i / p_.ports_per_switch);
   for (uint32_t i = 0; i < p_.pseudo_channels; ++i) switch_of_pc_.push_back(i / p_.pcs_per_switch);
   beat_shift_ = log2u(p_.beat_bytes);
-  if ((p_.banks_per_group & (p_.banks_per_group - 1)) == 0) group_shift_ = int(log2u(p_.banks_per_group));
+  group_shift_ = log2u(p_.banks_per_group);
   if ((p_.max_burst_beats & (p_.max_burst_beats - 1)) == 0) burst_shift_ = int(log2u(p_.max_burst_beats));
 }
 
@@ -149,7 +149,7 @@ void BankModel::submit(const Request& r) {
   Slot& s = slots_[si];
   s.id = r.id;
   s.beat0 = r.addr >> beat_shift_;  // beat_bytes is a power of two (validated)
-  s.beats = ((r.addr + r.bytes - 1) >> beat_shift_) - s.beat0 + 1;
+  s.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
   s.bytes = r.bytes;
   s.arrival = r.arrival;
   s.pc = r.pc;

@@ -247,7 +247,7 @@ class BankModel final : public Model {
   void column_registers(Pc& pc, Cmd c, uint32_t b, T t) const;  // fast path: RD/WR at t
   T prea_earliest(const Pc& pc) const;
   void finish_burst(Pc& pc, int32_t ei, T first, T last);
-  uint32_t group_of(uint32_t b) const { return group_shift_ >= 0 ? b >> group_shift_ : b / p_.banks_per_group; }
+  uint32_t group_of(uint32_t b) const { return b >> group_shift_; }
   // stream extrapolation
   uint32_t x_stream_slot(const Pc& pc) const;
   void x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const;
@@ -259,7 +259,7 @@ class BankModel final : public Model {
   uint32_t tB_ = 0;
   int num_shift_ = -1;  // log2(dev_num) when a power of two
   int burst_shift_ = -1;  // log2(max_burst_beats) when a power of two
-  int group_shift_ = -1;  // log2(banks_per_group) when a power of two (presets: always)
+  uint32_t group_shift_ = 0;  // log2(banks_per_group) (a power of two, validated)
   uint32_t beat_shift_ = 0;  // log2(beat_bytes)
   std::vector<uint32_t> switch_of_port_, switch_of_pc_;
   // address decode: beat-index bit positions

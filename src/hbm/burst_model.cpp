@@ -7,7 +7,7 @@
 
 namespace skipopu::hbm {
 
-BurstModel::BurstModel(const HbmParams& p) : p_(p), pcs_(p.pseudo_channels) {}
+BurstModel::BurstModel(const HbmParams& p) : p_(p), pcs_(p.pseudo_channels) { validate_hbm_params(p_, "hbm params"); }
 
 void BurstModel::submit(const Request& r) {
   if (r.pc >= p_.pseudo_channels || r.port >= p_.ports || r.bytes == 0 || r.arrival < now_ ||

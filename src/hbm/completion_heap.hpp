@@ -124,9 +124,10 @@ class CompletionQueue {
 };
 
 // Beats an access of `bytes` at `addr` occupies (partial beats waste a whole beat).
+// beat_bytes is a power of two (validate_hbm_params): shifts, no division per request.
 inline uint64_t beats_of(uint64_t addr, uint64_t bytes, uint32_t beat_bytes) {
-  const uint64_t first = addr / beat_bytes, last = (addr + bytes - 1) / beat_bytes;
-  return last - first + 1;
+  const int sh = __builtin_ctz(beat_bytes);
+  return ((addr + bytes - 1) >> sh) - (addr >> sh) + 1;
 }
 
 }  // namespace skipopu::hbm::detail

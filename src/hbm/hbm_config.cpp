@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <utility>
 
 #include "skipopu/error.hpp"
 
@@ -156,6 +157,13 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
 
 void validate_hbm_params(const HbmParams& p, const std::string& file) {
   if (p.ports == 0 || p.pseudo_channels == 0) throw_input_error(file, "/organization", "need at least one port and one pseudo-channel");
+  // The parser checks these field by field; params built in code get the same guarantee here
+  // (the models index banks, groups and beats by shifts).
+  const std::pair<const char*, uint64_t> pow2[] = {{"bank_groups", p.bank_groups}, {"banks_per_group", p.banks_per_group},
+                                                   {"row_bytes", p.row_bytes}, {"beat_bytes", p.beat_bytes},
+                                                   {"pc_bytes", p.pc_bytes}};
+  for (const auto& [name, v] : pow2)
+    if (!is_pow2(v)) throw_input_error(file, std::string("/organization/") + name, "must be a power of two");
   if (p.row_bytes % p.beat_bytes) throw_input_error(file, "/organization/row_bytes", "must be a multiple of beat_bytes");
   if (p.pc_bytes % (uint64_t(p.row_bytes) * p.banks()))
     throw_input_error(file, "/organization/pc_bytes", "must be a multiple of row_bytes * banks");

@@ -108,3 +108,24 @@ TEST_CASE("presets: malformed JSON names line and column; preset path resolution
   CHECK_THROWS_WITH(load_hbm_preset(kData + "/configs/hbm/nope.json"),
                     kData + "/configs/hbm/nope.json: cannot open file");
 }
+
+TEST_CASE("presets: params built in code get the same power-of-two checks from the models") {
+  // The models index banks, groups and beats by shifts; validate_hbm_params (run by every
+  // model constructor) rejects what the parser would have rejected field by field.
+  HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
+  for (const char* model : {"bank", "burst"}) {
+    HbmParams q = p;
+    q.model = model;
+    q.banks_per_group = 3;
+    try {
+      make_model(q);
+      FAIL("accepted banks_per_group = 3");
+    } catch (const InputError& e) {
+      CHECK(std::string(e.what()) == "hbm params: /organization/banks_per_group: must be a power of two");
+    }
+    q = p;
+    q.model = model;
+    q.beat_bytes = 24;
+    CHECK_THROWS_AS(make_model(q), InputError);
+  }
+}
