@@ -32,12 +32,12 @@ constexpr Cycle kNever = std::numeric_limits<Cycle>::max();
 struct Request {
   uint64_t id = 0;       // caller's tag, returned in the completion
   uint32_t port = 0;     // AXI port that issues it
-  uint32_t axi_id = 0;   // AXI transaction ID on that port: responses of one ID return in order
   uint32_t pc = 0;       // target pseudo-channel
   uint64_t addr = 0;     // byte address inside the pseudo-channel
   uint64_t bytes = 0;    // > 0; split by the model into AXI bursts
   bool write = false;
   Cycle arrival = 0;     // cycle the request is presented at the port
+  uint32_t axi_id = 0;   // AXI transaction ID on that port: responses of one ID return in order
 };
 
 struct Completion {
