@@ -20,7 +20,7 @@ int cmd_hbm_bench(const Args& args) {
       ("preset", po::value(&preset)->default_value(preset), "HBM preset: name in configs/hbm/ or a JSON path")
       ("model", po::value(&model)->default_value(model), "burst | bank")
       ("set", po::value(&sets)->composing(), "override a preset key, e.g. --set timing.tCL=16 (repeatable)")
-      ("detailed", "use the detailed one-command-per-event path (controller.fast_path=false)")
+      ("detailed", "use the detailed one-command-per-event path (simulator.fast_path=false)")
       ("pattern", po::value(&s.pattern)->default_value(s.pattern), "seq | random | strided")
       ("size", po::value(&s.size)->default_value(s.size), "bytes per request")
       ("stride", po::value(&s.stride)->default_value(s.stride), "strided: bytes between request starts")
@@ -40,7 +40,7 @@ int cmd_hbm_bench(const Args& args) {
   const std::string path = resolve_hbm_preset(preset, SKIPOPU_DATA_DIR);
   Json doc = load_json_file(path);
   for (const auto& a : sets) apply_override(doc, a, "--set");
-  if (vm.count("detailed")) doc["controller"]["fast_path"] = false;
+  if (vm.count("detailed")) doc["simulator"]["fast_path"] = false;
   HbmParams p = parse_hbm_preset(doc, sets.empty() && !vm.count("detailed") ? path : path + " (with --set overrides)");
   if (model != "burst" && model != "bank") throw InputError("command line: --model: expected burst or bank, got \"" + model + "\"");
   p.model = model;

@@ -88,7 +88,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   }
   // Stream extrapolation needs the row field on top of the address: then one address
   // period (2^row_pos beats) later every beat maps to the same bank, one row up.
-  x_on_ = p_.fast_path && p_.stream_extrapolation && !p_.mapping.empty() &&
+  x_on_ = p_.fast_path && !p_.mapping.empty() &&
           p_.mapping.back().field == AddrField::Row;
   x_period_ = uint64_t(1) << row_pos_;
   port_free_.assign(p_.ports, 0);

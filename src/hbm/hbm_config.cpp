@@ -120,7 +120,8 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
         {"tRC", &T.tRC, 1}, {"tCL", &T.tCL, 1}, {"tCWL", &T.tCWL, 0}, {"tCCD_S", &T.tCCD_S, 1},
         {"tCCD_L", &T.tCCD_L, 1}, {"tRRD_S", &T.tRRD_S, 1}, {"tRRD_L", &T.tRRD_L, 1}, {"tFAW", &T.tFAW, 0},
         {"tWR", &T.tWR, 0}, {"tWTR_S", &T.tWTR_S, 0}, {"tWTR_L", &T.tWTR_L, 0}, {"tRTP", &T.tRTP, 1},
-        {"tRTW", &T.tRTW, 0}, {"tRFC", &T.tRFC, 1}, {"tREFI", &T.tREFI, 1}, {"BL", &T.BL, 2}};
+        {"tRTW", &T.tRTW, 0}, {"tRFC", &T.tRFC, 1}, {"tREFI", &T.tREFI, 1}, {"BL", &T.BL, 2},
+        {"tRFCsb", &T.tRFCsb, 1}, {"tRREFD", &T.tRREFD, 1}};
     for (const F& f : fields) *f.v = uint32_t(t.u64(f.k, f.lo, 100000));
     if (T.BL % 2) t.fail("BL", "burst length must be even (DDR: BL/2 clock cycles per burst)");
     if (T.tCCD_L < T.tCCD_S) t.fail("tCCD_L", "must be >= tCCD_S");
@@ -128,10 +129,20 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     if (T.tWTR_L < T.tWTR_S) t.fail("tWTR_L", "must be >= tWTR_S");
     if (T.tRC < T.tRAS) t.fail("tRC", "must be >= tRAS");
     if (T.tREFI <= T.tRFC + T.tRP) t.fail("tREFI", "must exceed tRFC + tRP");
+    if (T.tRFCsb > T.tRFC) t.fail("tRFCsb", "must be <= tRFC");
+    if (T.tRREFD > T.tRFCsb) t.fail("tRREFD", "must be <= tRFCsb");
     t.finish();
   }
   {
     JsonReader c = r.object("controller");
+    const std::string sched = c.choice("scheduler", {"fcfs", "frfcfs", "frfcfs_cap"});
+    p.scheduler = sched == "fcfs" ? HbmParams::Scheduler::Fcfs
+                  : sched == "frfcfs" ? HbmParams::Scheduler::FrFcfs : HbmParams::Scheduler::FrFcfsCap;
+    if (p.scheduler == HbmParams::Scheduler::FrFcfsCap) {
+      p.row_hit_cap = uint32_t(c.u64("row_hit_cap", 1, 1 << 20));
+    } else if (c.has("row_hit_cap")) {
+      c.fail("row_hit_cap", "only with \"scheduler\": \"frfcfs_cap\"");
+    }
     p.open_page = c.choice("page_policy", {"open", "closed"}) == "open";
     p.read_queue = uint32_t(c.u64("read_queue", 1, 1024));
     p.write_queue = uint32_t(c.u64("write_queue", 1, 1024));
@@ -140,10 +151,15 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     if (p.write_high > p.write_queue) c.fail("write_high", "must be <= write_queue");
     if (p.write_low >= p.write_high) c.fail("write_low", "must be < write_high");
     p.refresh = c.boolean("refresh");
-    p.fast_path = c.boolean("fast_path");
-    p.stream_extrapolation = c.has("stream_extrapolation") ? c.boolean("stream_extrapolation") : true;  // optional
+    p.refresh_mode = c.choice("refresh_mode", {"all_bank", "per_bank"}) == "all_bank" ? HbmParams::RefreshMode::AllBank
+                                                                                      : HbmParams::RefreshMode::PerBank;
     parse_mapping(c, p);
     c.finish();
+  }
+  {
+    JsonReader sim = r.object("simulator");
+    p.fast_path = sim.boolean("fast_path");
+    sim.finish();
   }
   {
     JsonReader b = r.object("burst_model");
@@ -165,6 +181,10 @@ void validate_hbm_params(const HbmParams& p, const std::string& file) {
   for (const auto& [name, v] : pow2)
     if (!is_pow2(v)) throw_input_error(file, std::string("/organization/") + name, "must be a power of two");
   if (p.row_bytes % p.beat_bytes) throw_input_error(file, "/organization/row_bytes", "must be a multiple of beat_bytes");
+  if (p.refresh_mode == HbmParams::RefreshMode::PerBank && p.timing.tREFI / p.banks() <= p.timing.tRREFD)
+    throw_input_error(file, "/timing/tREFI", "per-bank refresh needs tREFI / banks > tRREFD");
+  if (p.scheduler == HbmParams::Scheduler::FrFcfsCap && p.row_hit_cap == 0)
+    throw_input_error(file, "/controller/row_hit_cap", "must be >= 1");
   if (p.pc_bytes % (uint64_t(p.row_bytes) * p.banks()))
     throw_input_error(file, "/organization/pc_bytes", "must be a multiple of row_bytes * banks");
   // Every beat of one aligned AXI burst must lie in one row of its bank: the row field may

@@ -17,6 +17,8 @@ struct Timing {
   uint32_t tRCDRD = 0, tRCDWR = 0, tRP = 0, tRAS = 0, tRC = 0;
   uint32_t tCL = 0, tCWL = 0, tCCD_S = 0, tCCD_L = 0, tRRD_S = 0, tRRD_L = 0, tFAW = 0;
   uint32_t tWR = 0, tWTR_S = 0, tWTR_L = 0, tRTP = 0, tRTW = 0, tRFC = 0, tREFI = 0;
+  uint32_t tRFCsb = 0;  // per-bank refresh (REFsb) to ACT of the same bank
+  uint32_t tRREFD = 0;  // REFsb to REFsb or ACT of another bank
   uint32_t BL = 4;  // burst length in data beats (DDR: BL/2 tCK on the data bus)
   uint32_t burst_cycles() const { return BL / 2; }
 };
@@ -57,18 +59,24 @@ struct HbmParams {
   uint32_t write_latency = 0;      // same, for the write response
 
   // controller
+  enum class Scheduler : uint8_t { Fcfs, FrFcfs, FrFcfsCap };
+  Scheduler scheduler = Scheduler::FrFcfs;
+  uint32_t row_hit_cap = 0;   // frfcfs_cap: row hits that may bypass an older miss to the same bank
+  enum class RefreshMode : uint8_t { AllBank, PerBank };
+  RefreshMode refresh_mode = RefreshMode::AllBank;
   bool open_page = true;
   uint32_t read_queue = 16;   // entries (AXI bursts)
   uint32_t write_queue = 16;
   uint32_t write_high = 12;   // switch to writes at this many queued writes
   uint32_t write_low = 4;     // back to reads at this many
   bool refresh = true;
-  bool fast_path = true;      // closed-form bursts (false: one command per event, table-driven)
-  bool stream_extrapolation = true;  // fast path: replay memoised steady-state stream segments
   std::vector<AddrBit> mapping;      // LSB first; row/column appear once as whole fields
   std::vector<std::string> mapping_names;  // as written (MSB first), for reports
 
   Timing timing;
+
+  // simulator switches (preset section "simulator"; not hardware facts)
+  bool fast_path = true;  // incremental scheduler and timing registers (false: full scans, table-driven)
 
   // "burst" model
   uint32_t burst_latency = 48;  // AXI cycles from service start to the first beat
