@@ -91,14 +91,14 @@ static uint64_t at(const Trace& t, BankModel::Cmd c, int n = 0) {
 
 TEST_CASE("timing: tRCDRD + tCL + burst for a page-closed read") {
   Run r = run(base(), {rd(1, 0, 32, 0)});
-  CHECK(at(r.trace, BankModel::ACT) == 0);
-  CHECK(at(r.trace, BankModel::RD) == 13);          // tRCDRD
+  CHECK(at(r.trace, detail::ACT) == 0);
+  CHECK(at(r.trace, detail::RD) == 13);          // tRCDRD
   CHECK(r.done[1].done == 15);                      // ceil((13 + 14 + 2) / 2)
 }
 
 TEST_CASE("timing: tRCDWR + tCWL for a write") {
   Run r = run(base(), {wr(1, 0, 32, 0)});
-  CHECK(at(r.trace, BankModel::WR) == 9);           // tRCDWR
+  CHECK(at(r.trace, detail::WR) == 9);           // tRCDWR
   CHECK(r.done[1].done == 9);                       // ceil((9 + 7 + 2) / 2)
 }
 
@@ -117,17 +117,17 @@ TEST_CASE("timing: tCCD_S across bank groups, tCCD_L inside one") {
   // (bank 4's ACT waits tRRD_S, so its RD is at 4 + 13 = 17); the second, at AXI 100
   // (device 200), hits both rows: tCCD_S = max(2, BL/2) = 2.
   Run s = run(base(), {rd(1, 0, 64, 0), rd(2, 64, 64, 100)});
-  CHECK(at(s.trace, BankModel::RD, 0) == 13);
-  CHECK(at(s.trace, BankModel::RD, 1) == 17);
-  CHECK(at(s.trace, BankModel::RD, 2) == 200);
-  CHECK(at(s.trace, BankModel::RD, 3) == 202);
+  CHECK(at(s.trace, detail::RD, 0) == 13);
+  CHECK(at(s.trace, detail::RD, 1) == 17);
+  CHECK(at(s.trace, detail::RD, 2) == 200);
+  CHECK(at(s.trace, detail::RD, 3) == 202);
   // Column bits lowest: both beats in one bank -> tCCD_L = 3.
   HbmParams p = base();
   p.mapping = {{AddrField::Column, 0}, {AddrField::BA, 0}, {AddrField::BA, 1}, {AddrField::BG, 0},
                {AddrField::BG, 1}, {AddrField::Row, 0}};
   Run l = run(p, {rd(1, 0, 64, 0)});
-  CHECK(at(l.trace, BankModel::RD, 0) == 13);
-  CHECK(at(l.trace, BankModel::RD, 1) == 16);
+  CHECK(at(l.trace, detail::RD, 0) == 13);
+  CHECK(at(l.trace, detail::RD, 1) == 16);
 }
 
 TEST_CASE("timing: tRRD_S, tRRD_L and tFAW between activates") {
@@ -140,25 +140,25 @@ TEST_CASE("timing: tRRD_S, tRRD_L and tFAW between activates") {
   // group; (1,0), (2,0), (3,0) are in other groups.
   Run r = run(p, {rd(1, va(0, 0, 0), 32, 0, 0, 0), rd(2, va(0, 1, 0), 32, 0, 0, 1), rd(3, va(1, 0, 0), 32, 0, 0, 2),
                   rd(4, va(2, 0, 0), 32, 0, 0, 3), rd(5, va(3, 0, 0), 32, 0, 0, 0)});
-  CHECK(at(r.trace, BankModel::ACT, 0) == 0);    // (0,0)
-  CHECK(at(r.trace, BankModel::ACT, 1) == 3);    // (1,0) after tRRD_S; (0,1) waits tRRD_L = 7
-  CHECK(at(r.trace, BankModel::ACT, 2) == 6);    // (2,0) after tRRD_S
-  CHECK(at(r.trace, BankModel::ACT, 3) == 9);    // (0,1) wins the tie at 9 with (3,0): older
-  CHECK(at(r.trace, BankModel::ACT, 4) == 20);   // (3,0): fifth ACT, tFAW after the ACT at 0
+  CHECK(at(r.trace, detail::ACT, 0) == 0);    // (0,0)
+  CHECK(at(r.trace, detail::ACT, 1) == 3);    // (1,0) after tRRD_S; (0,1) waits tRRD_L = 7
+  CHECK(at(r.trace, detail::ACT, 2) == 6);    // (2,0) after tRRD_S
+  CHECK(at(r.trace, detail::ACT, 3) == 9);    // (0,1) wins the tie at 9 with (3,0): older
+  CHECK(at(r.trace, detail::ACT, 4) == 20);   // (3,0): fifth ACT, tFAW after the ACT at 0
   std::vector<uint32_t> banks;
   for (const auto& e : r.trace)
-    if (e.cmd == BankModel::ACT) banks.push_back(e.bank);
+    if (e.cmd == detail::ACT) banks.push_back(e.bank);
   CHECK(banks == std::vector<uint32_t>{0, 4, 8, 1, 12});
 }
 
 TEST_CASE("timing: tRAS, tRP and tRC on a row conflict") {
   HbmParams p = base();
   Run r = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 1), 32, 0)});
-  CHECK(at(r.trace, BankModel::PRE) == 30);      // tRAS after ACT 0 (RD 13 + tRTP 4 = 17 earlier)
-  CHECK(at(r.trace, BankModel::ACT, 1) == 43);   // PRE + tRP = ACT + tRC = 43
+  CHECK(at(r.trace, detail::PRE) == 30);      // tRAS after ACT 0 (RD 13 + tRTP 4 = 17 earlier)
+  CHECK(at(r.trace, detail::ACT, 1) == 43);   // PRE + tRP = ACT + tRC = 43
   p.timing.tRC = 50;
   Run c = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 1), 32, 0)});
-  CHECK(at(c.trace, BankModel::ACT, 1) == 50);   // tRC binds
+  CHECK(at(c.trace, detail::ACT, 1) == 50);   // tRC binds
 }
 
 TEST_CASE("timing: tRTP and tWR before a precharge") {
@@ -166,10 +166,10 @@ TEST_CASE("timing: tRTP and tWR before a precharge") {
   p.timing.tRAS = 5;
   p.timing.tRC = 10;
   Run r = run(p, {rd(1, va(0, 0, 0), 32, 0), rd(2, va(0, 0, 1), 32, 0)});
-  CHECK(at(r.trace, BankModel::PRE) == 17);      // RD 13 + tRTP 4
-  CHECK(at(r.trace, BankModel::ACT, 1) == 30);   // + tRP
+  CHECK(at(r.trace, detail::PRE) == 17);      // RD 13 + tRTP 4
+  CHECK(at(r.trace, detail::ACT, 1) == 30);   // + tRP
   Run w = run(p, {wr(1, va(0, 0, 0), 32, 0), wr(2, va(0, 0, 1), 32, 0)});
-  CHECK(at(w.trace, BankModel::PRE) == 33);      // WR 9 + tCWL 7 + BL/2 2 + tWR 15
+  CHECK(at(w.trace, detail::PRE) == 33);      // WR 9 + tCWL 7 + BL/2 2 + tWR 15
 }
 
 TEST_CASE("timing: tWTR_L / tWTR_S write-to-read and tRTW read-to-write turnaround") {
@@ -178,11 +178,11 @@ TEST_CASE("timing: tWTR_L / tWTR_S write-to-read and tRTW read-to-write turnarou
   p.timing.tWTR_S = 12;
   // write at 0 (WR at 9), then a read arriving at AXI 5 (device 10): ACT 10, RD >= 23
   Run l = run(p, {wr(1, va(0, 0, 0), 32, 0), rd(2, va(0, 1, 0), 32, 5)});
-  CHECK(at(l.trace, BankModel::RD) == 38);       // same BG: 9 + 7 + 2 + 20
+  CHECK(at(l.trace, detail::RD) == 38);       // same BG: 9 + 7 + 2 + 20
   Run s = run(p, {wr(1, va(0, 0, 0), 32, 0), rd(2, va(1, 0, 0), 32, 5)});
-  CHECK(at(s.trace, BankModel::RD) == 30);       // other BG: 9 + 7 + 2 + 12
+  CHECK(at(s.trace, detail::RD) == 30);       // other BG: 9 + 7 + 2 + 12
   Run t = run(base(), {rd(1, va(0, 0, 0), 32, 0), wr(2, va(1, 0, 0), 32, 5)});
-  CHECK(at(t.trace, BankModel::WR) == 25);       // RD 13 + tCL 14 + 2 + tRTW 3 - tCWL 7
+  CHECK(at(t.trace, detail::WR) == 25);       // RD 13 + tCL 14 + 2 + tRTW 3 - tCWL 7
 }
 
 TEST_CASE("refresh: REF every tREFI, tRFC before the next ACT, PREA first when rows are open") {
@@ -190,14 +190,14 @@ TEST_CASE("refresh: REF every tREFI, tRFC before the next ACT, PREA first when r
   p.refresh = true;
   // idle at 3510: REF at once; the read arriving at AXI 1800 (device 3600) waits tRFC
   Run a = run(p, {rd(1, 0, 32, 1800)});
-  CHECK(at(a.trace, BankModel::REF) == 3510);
-  CHECK(at(a.trace, BankModel::ACT) == 3744);    // 3510 + 234
+  CHECK(at(a.trace, detail::REF) == 3510);
+  CHECK(at(a.trace, detail::ACT) == 3744);    // 3510 + 234
   CHECK(a.done[1].done == 1887);                 // ceil((3744 + 13 + 14 + 2) / 2)
   // a row left open at 3510: PREA, then REF tRP later
   Run b = run(p, {rd(1, 0, 32, 0), rd(2, 0, 32, 1800)});
-  CHECK(at(b.trace, BankModel::PREA) == 3510);
-  CHECK(at(b.trace, BankModel::REF) == 3523);
-  CHECK(at(b.trace, BankModel::ACT, 1) == 3757);
+  CHECK(at(b.trace, detail::PREA) == 3510);
+  CHECK(at(b.trace, detail::REF) == 3523);
+  CHECK(at(b.trace, detail::ACT, 1) == 3757);
   // an idle pseudo-channel refreshes without ticking: 56 REFs in 200000 device cycles
   Run c = run(p, {rd(1, 0, 32, 0)}, 100000);
   CHECK(c.stats.find("pc0.refreshes")->ivalue == 56);
@@ -214,7 +214,7 @@ TEST_CASE("page policy: open keeps the row, closed precharges at once") {
   CHECK(o.done[2].done == 108);                  // hit: RD at 200, ceil(216 / 2)
   p.open_page = false;
   Run c = run(p, {rd(1, 0, 32, 0), rd(2, 32 * 2, 32, 100)});
-  CHECK(at(c.trace, BankModel::PRE) == 30);      // as soon as tRAS allows
+  CHECK(at(c.trace, detail::PRE) == 30);      // as soon as tRAS allows
   CHECK(c.stats.find("activates")->ivalue == 2);
   CHECK(c.done[2].done == 115);                  // ACT 200, RD 213, ceil(229 / 2)
 }

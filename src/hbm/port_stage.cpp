@@ -1,0 +1,33 @@
+#include "port_stage.hpp"
+
+#include <algorithm>
+
+namespace skipopu::hbm::detail {
+
+PortStage::PortStage(const HbmParams& p)
+    : hop_latency_(p.hop_latency), lateral_beats_(p.lateral_beats), lateral_cycles_(p.lateral_cycles) {
+  for (uint32_t i = 0; i < p.ports; ++i) switch_of_port_.push_back(i / p.ports_per_switch);
+  for (uint32_t i = 0; i < p.pseudo_channels; ++i) switch_of_pc_.push_back(i / p.pcs_per_switch);
+  port_free_.assign(p.ports, 0);
+  const uint32_t nsw = std::max((p.ports + p.ports_per_switch - 1) / p.ports_per_switch,
+                                (p.pseudo_channels + p.pcs_per_switch - 1) / p.pcs_per_switch);
+  link_free_.assign(nsw, 0);
+}
+
+PortTiming PortStage::accept(uint32_t port, uint32_t pc, Cycle arrival, uint32_t bursts, uint64_t beats) {
+  PortTiming t;
+  t.base = std::max(arrival, port_free_[port]);
+  port_free_[port] = t.base + bursts;
+  const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
+  t.hops = sp > sc ? sp - sc : sc - sp;
+  if (t.hops) {
+    const uint32_t lo = std::min(sp, sc), hi = std::max(sp, sc);
+    uint64_t start = t.base * lateral_beats_;
+    for (uint32_t l = lo; l < hi; ++l) start = std::max(start, link_free_[l]);
+    for (uint32_t l = lo; l < hi; ++l) link_free_[l] = start + beats * lateral_cycles_;
+    t.link_start = start;
+  }
+  return t;
+}
+
+}  // namespace skipopu::hbm::detail

@@ -1,0 +1,97 @@
+// The DRAM timing constraints of one pseudo-channel as a declarative table, and the two ways
+// the bank model evaluates it:
+//  - TimingChecker (detailed path): the last issue time of every command per bank, bank group
+//    and channel; a command's earliest time is a scan of the table rows that end in it.
+//  - TimingRegisters (fast path): per command, per bank / group / channel, the earliest time
+//    it may issue; issuing a command pushes the registers of every table row that starts
+//    with it.
+// Both are built from the one table (make_timing_table), so they cannot drift apart: commands
+// issue in nondecreasing time, hence max over past issues of (issue + cycles) equals
+// (last issue + cycles). tests/hbm/test_timing_table.cpp checks the two agree on random
+// command sequences and spells out the table row by row.
+// Row commands (ACT, PRE, PREA, REF, REFsb) share one row-command bus (one per cycle) and
+// ACTs the four-activate window; column commands (RD, WR) have their own bus, whose data
+// occupancy is in the RD/WR rows (max(tCCD, BL/2)).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "skipopu/hbm/hbm_config.hpp"
+
+namespace skipopu::hbm::detail {
+
+using T = int64_t;  // device cycles
+constexpr T kNeg = -(T(1) << 50);
+constexpr T kInf = T(1) << 62;
+
+enum Cmd : uint8_t { ACT = 0, PRE = 1, RD = 2, WR = 3, REF = 4, PREA = 5, REFSB = 6 };
+constexpr int kCmds = 7;
+enum Scope : uint8_t { kBank = 0, kGroup = 1, kChannel = 2 };
+
+struct Constraint {
+  Cmd from, to;
+  Scope scope;
+  int32_t cycles;
+};
+
+// The table for one timing set (JEDEC-style rows: from-command, to-command, scope, cycles).
+std::vector<Constraint> make_timing_table(const Timing& t);
+inline bool is_row_cmd(Cmd c) { return c == ACT || c == PRE || c == PREA || c == REF || c == REFSB; }
+
+// Detailed path.
+class TimingChecker {
+ public:
+  TimingChecker() = default;
+  TimingChecker(const std::vector<Constraint>& table, uint32_t banks, uint32_t group_shift, uint32_t tFAW);
+  T earliest(Cmd c, uint32_t bank) const;
+  // Records a command. PREA is recorded as a PRE of every bank in `banks_closed` (bit mask).
+  void issue(Cmd c, uint32_t bank, T t, uint64_t banks_closed = 0);
+
+ private:
+  void note(Cmd c, uint32_t bank, T t);
+  std::array<std::vector<Constraint>, kCmds> by_to_;
+  uint32_t nb_ = 0, ng_ = 0, gs_ = 0;
+  T faw_cycles_ = 0;
+  std::vector<T> last_bank_, last_group_;  // [cmd * n + index]
+  std::array<T, kCmds> last_all_{};
+  T last_row_ = kNeg;
+  std::array<T, 4> faw_{{kNeg, kNeg, kNeg, kNeg}};
+  uint32_t faw_pos_ = 0;
+};
+
+// Fast path.
+class TimingRegisters {
+ public:
+  TimingRegisters() = default;
+  TimingRegisters(const std::vector<Constraint>& table, uint32_t banks, uint32_t group_shift, uint32_t tFAW);
+  // Column commands: bank, group and channel registers.
+  T col(Cmd c, uint32_t bank) const {
+    const T a = bank_[bank * kCmds + c], g = group_[(bank >> gs_) * kCmds + c], ch = chan_[c];
+    return std::max(std::max(a, g), ch);
+  }
+  T earliest(Cmd c, uint32_t bank) const {
+    T t = col(c, bank);
+    if (is_row_cmd(c)) t = std::max(t, row_bus_);
+    if (c == ACT) t = std::max(t, faw_[faw_pos_] + faw_cycles_);
+    return t;
+  }
+  void issue(Cmd c, uint32_t bank, T t, uint64_t banks_closed = 0);
+
+ private:
+  void push(Cmd c, uint32_t bank, T t);
+  struct Row {
+    uint8_t to, scope;
+    int32_t cycles;
+  };
+  std::array<std::vector<Row>, kCmds> by_from_;
+  uint32_t gs_ = 0;
+  T faw_cycles_ = 0;
+  std::vector<T> bank_, group_;  // [index * kCmds + cmd]
+  std::array<T, kCmds> chan_{};
+  T row_bus_ = 0;
+  std::array<T, 4> faw_{{kNeg, kNeg, kNeg, kNeg}};
+  uint32_t faw_pos_ = 0;
+};
+
+}  // namespace skipopu::hbm::detail
