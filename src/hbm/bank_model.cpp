@@ -183,6 +183,7 @@ int32_t BankModel::admit(Pc& pc, uint32_t si) {
     ++pc.bcount[li];
     if (pc.bank[b].open_row == int64_t(e.row[i])) ++pc.bhits[li];
     pc.pend_banks[m] |= uint64_t(1) << b;
+    pc.c_dirty |= uint64_t(1) << b;
   }
   if (e.write) ++pc.nw; else ++pc.nr;
   return ei;
@@ -204,6 +205,8 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
     if (l.next >= 0) pc.nlink[l.next].prev = l.prev; else pc.btail[li] = l.prev;
     --pc.bhits[li];  // a column command is always a row hit
     if (--pc.bcount[li] == 0) pc.pend_banks[m] &= ~(uint64_t(1) << b);
+    pc.c_dirty |= uint64_t(1) << b;      // its view, its tRTP
+    pc.c_col_stale |= group_mask(b);     // its group's tCCD_L / tWTR_L
   } else {
     pc.chk.issue(c, b, t);
   }
@@ -264,8 +267,14 @@ void BankModel::row_opened(Pc& pc, uint32_t b) {
 
 void BankModel::issue_row(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t) {
   if (trace_on_) trace_.push_back({uint64_t(t), pci, c, b, row});
-  if (p_.fast_path) pc.reg.issue(c, b, t, pc.open_banks);
-  else pc.chk.issue(c, b, t, pc.open_banks);
+  if (p_.fast_path) {
+    pc.reg.issue(c, b, t, pc.open_banks);
+    // ACT: the bank and its group's tRRD_L; PRE, REFsb: the bank; PREA, REF: every bank
+    pc.c_dirty |= (c == ACT || c == PRE || c == REFSB) ? uint64_t(1) << b : ~uint64_t(0);
+    if (c == ACT) pc.c_row_stale |= group_mask(b);
+  } else {
+    pc.chk.issue(c, b, t, pc.open_banks);
+  }
   auto close = [&](uint32_t k) {
     pc.bank[k].open_row = -1;
     pc.open_banks &= ~(uint64_t(1) << k);
@@ -332,6 +341,7 @@ void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v
 template <bool kFast>
 void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& row) const {
   const T now = pc.time;
+  const Cmd cc = wm ? WR : RD;
   // fcfs: the oldest pending beat of the mode (first pending beat of the oldest burst)
   uint32_t oldest_bank = UINT32_MAX;
   if (policy_.fcfs() && pc.head[wm] >= 0) {
@@ -339,17 +349,52 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
     oldest_bank = h.bank[__builtin_ctz(h.pend)];
   }
   if constexpr (kFast) {
-    uint64_t banks = pc.pend_banks[wm];
-    if (!p_.open_page) banks |= pc.open_banks;
-    if (pc.ref_bank >= 0) banks |= uint64_t(1) << pc.ref_bank;
-    for (; banks; banks &= banks - 1) {
-      const uint32_t b = uint32_t(__builtin_ctzll(banks));
+    // Recompute the banks whose view or bank/group registers changed; add the shared part of
+    // the times (channel registers, row bus, tFAW) at selection.
+    if (!pc.c_valid || pc.c_wm != wm || policy_.fcfs()) {
+      pc.c_valid = true;
+      pc.c_wm = wm;
+      pc.c_dirty = ~uint64_t(0);
+    }
+    const uint64_t all = nb_ == 64 ? ~uint64_t(0) : (uint64_t(1) << nb_) - 1;
+    for (uint64_t m = pc.c_dirty & all; m; m &= m - 1) {
+      const uint32_t b = uint32_t(__builtin_ctzll(m));
       detail::BankView v;
       view_fast(pc, wm, b, v);
-      policy_.consider(b, v, b == oldest_bank, [&](Cmd c) { return pc.reg.earliest(c, b); }, now, wm, col, row);
+      const detail::BankChoice ch = policy_.choose(v, b == oldest_bank);
+      pc.c_choice[b] = ch;
+      const uint64_t bit = uint64_t(1) << b;
+      pc.c_colm = ch.col ? pc.c_colm | bit : pc.c_colm & ~bit;
+      pc.c_rowm = ch.row ? pc.c_rowm | bit : pc.c_rowm & ~bit;
+      if (ch.col) pc.c_col_own[b] = pc.reg.own(cc, b);
+      if (ch.row) pc.c_row_own[b] = pc.reg.own(ch.row_cmd, b);
+    }
+    for (uint64_t m = pc.c_col_stale & pc.c_colm & ~pc.c_dirty; m; m &= m - 1) {
+      const uint32_t b = uint32_t(__builtin_ctzll(m));
+      pc.c_col_own[b] = pc.reg.own(cc, b);
+    }
+    for (uint64_t m = pc.c_row_stale & pc.c_rowm & ~pc.c_dirty; m; m &= m - 1) {
+      const uint32_t b = uint32_t(__builtin_ctzll(m));
+      pc.c_row_own[b] = pc.reg.own(pc.c_choice[b].row_cmd, b);
+    }
+    pc.c_dirty = pc.c_col_stale = pc.c_row_stale = 0;
+    const T col_common = std::max(pc.reg.common(cc), now);
+    for (uint64_t m = pc.c_colm; m; m &= m - 1) {
+      const uint32_t b = uint32_t(__builtin_ctzll(m));
+      policy_.offer(col, pc.c_choice[b], b, std::max(pc.c_col_own[b], col_common));
+    }
+    if (pc.c_rowm) {
+      const T common[3] = {std::max(pc.reg.common(ACT), now), std::max(pc.reg.common(PRE), now),
+                           std::max(pc.reg.common(REFSB), now)};
+      for (uint64_t m = pc.c_rowm; m; m &= m - 1) {
+        const uint32_t b = uint32_t(__builtin_ctzll(m));
+        const Cmd c = pc.c_choice[b].row_cmd;
+        policy_.offer(row, pc.c_choice[b], b, std::max(pc.c_row_own[b], common[c == ACT ? 0 : c == PRE ? 1 : 2]));
+      }
     }
   } else {
-    // Reference: every bank's view from a full scan of the mode's queue in age order.
+    // Reference: every bank's view from a full scan of the mode's queue in age order, every
+    // time from the checker.
     detail::BankView v[kMaxBanks];
     for (int32_t ei = pc.head[wm]; ei >= 0; ei = pc.pool[ei].next) {
       const Entry& e = pc.pool[ei];
@@ -366,7 +411,9 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       v[b].open_row = pc.bank[b].open_row;
       v[b].bypass = pc.bank[b].bypass;
       v[b].refresh_pending = int32_t(b) == pc.ref_bank;
-      policy_.consider(b, v[b], b == oldest_bank, [&](Cmd c) { return pc.chk.earliest(c, b); }, now, wm, col, row);
+      const detail::BankChoice ch = policy_.choose(v[b], b == oldest_bank);
+      if (ch.col) policy_.offer(col, ch, b, std::max(pc.chk.earliest(cc, b), now));
+      if (ch.row) policy_.offer(row, ch, b, std::max(pc.chk.earliest(ch.row_cmd, b), now));
     }
   }
 }
@@ -463,6 +510,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       }
       case 2:
         if (!all_bank) {
+          pc.c_dirty |= uint64_t(1) << pc.ref_next_bank;
           pc.ref_bank = int32_t(pc.ref_next_bank);
           pc.ref_next_bank = (pc.ref_next_bank + 1) % nb_;
           pc.ref_start = best;
@@ -482,6 +530,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       case 3:
         issue_row(pc, pci, row.cmd, row.bank, row.row, best);
         if (row.cmd == REFSB) {
+          pc.c_dirty |= uint64_t(1) << row.bank;
           pc.ref_bank_cycles += uint64_t(best + tm.tRFCsb - pc.ref_start);
           pc.ref_bank = -1;
         }

@@ -142,6 +142,13 @@ class BankModel final : public Model {
     std::vector<Lane> lanes;         // fast path: the same, per port
     std::vector<uint32_t> open;      // slots submitted and not complete
     std::vector<Bank> bank;
+    // fast path: each bank's choice and the bank/group part of its times, kept for the mode
+    // c_wm while c_valid; banks in `c_dirty` are recomputed before the next selection
+    bool c_valid = false, c_wm = false;
+    uint64_t c_dirty = ~uint64_t(0), c_colm = 0, c_rowm = 0;
+    uint64_t c_col_stale = 0, c_row_stale = 0;  // only the bank/group part of the time moved
+    std::array<T, kMaxBanks> c_col_own{}, c_row_own{};
+    std::array<detail::BankChoice, kMaxBanks> c_choice{};
     detail::TimingChecker chk;       // detailed path
     detail::TimingRegisters reg;     // fast path
     // stats
@@ -177,6 +184,9 @@ class BankModel final : public Model {
   void burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const;
   T ready_dev(const Slot& s, uint32_t k) const;
   uint32_t group_of(uint32_t b) const { return b >> group_shift_; }
+  uint64_t group_mask(uint32_t b) const {
+    return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);
+  }
   void settle();
   void sync_pc(uint32_t i);
 

@@ -57,6 +57,18 @@ struct RowCand {
   bool some = false;
 };
 
+// What the policy lets one bank do next (the engine adds the times).
+struct BankChoice {
+  bool col = false;           // a column command for col_node (the mode's RD or WR)
+  uint64_t col_age = 0;
+  int32_t col_node = -1;
+  bool col_bypass = false;    // an older pending beat of the same bank (a miss) is passed over
+  bool row = false;           // a row command
+  Cmd row_cmd = ACT;
+  uint64_t row_age = 0;
+  uint32_t row_row = 0;
+};
+
 class SchedulerPolicy {
  public:
   SchedulerPolicy() = default;
@@ -64,50 +76,60 @@ class SchedulerPolicy {
       : kind_(kind), cap_(cap), open_page_(open_page) {}
   bool fcfs() const { return kind_ == HbmParams::Scheduler::Fcfs; }
 
-  // Bank b's candidates, folded into the best so far. `is_oldest`: (fcfs) this bank holds
-  // the oldest pending beat of the mode. `earliest(cmd)` gives the command's earliest legal
-  // time on this bank; `now` the present (times are compared clamped to it).
-  template <class Earliest>
-  void consider(uint32_t b, const BankView& v, bool is_oldest, Earliest&& earliest, T now, bool write_mode,
-                ColCand& col, RowCand& row) const {
-    if (v.refresh_pending) {
-      offer_row(row, v.open_row >= 0 ? PRE : REFSB, earliest(v.open_row >= 0 ? PRE : REFSB), 0, b, 0, now);
-      return;
+  // Bank b's next commands. `is_oldest`: (fcfs) this bank holds the oldest pending beat of the mode.
+  BankChoice choose(const BankView& v, bool is_oldest) const {
+    BankChoice c;
+    if (v.refresh_pending) {  // precharge, then refresh, before anything else
+      row(c, v.open_row >= 0 ? PRE : REFSB, 0, 0);
+      return c;
     }
-    const Cmd cc = write_mode ? WR : RD;
     if (v.open_row < 0) {
-      if (v.pending && (!fcfs() || is_oldest)) offer_row(row, ACT, earliest(ACT), v.oldest_age, b, v.oldest_row, now);
-      return;
+      if (v.pending && (!fcfs() || is_oldest)) row(c, ACT, v.oldest_age, v.oldest_row);
+      return c;
     }
     if (v.pending == 0) {
-      if (!open_page_) offer_row(row, PRE, earliest(PRE), UINT64_MAX, b, 0, now);
-      return;
+      if (!open_page_) row(c, PRE, UINT64_MAX, 0);
+      return c;
     }
     const bool oldest_hits = int64_t(v.oldest_row) == v.open_row;
     if (fcfs()) {
-      if (!is_oldest) return;
-      if (oldest_hits) offer_col(col, earliest(cc), v.oldest_age, b, v.oldest_node, false, now);
-      else offer_row(row, PRE, earliest(PRE), v.oldest_age, b, 0, now);
-      return;
+      if (!is_oldest) return c;
+      if (oldest_hits) col(c, v.oldest_age, v.oldest_node, false);
+      else row(c, PRE, v.oldest_age, 0);
+      return c;
     }
     const bool capped = kind_ == HbmParams::Scheduler::FrFcfsCap && !oldest_hits && v.bypass >= cap_;
-    if (v.hits && !capped) {
-      offer_col(col, earliest(cc), v.hit_age, b, v.hit_node, v.hit_age != v.oldest_age, now);
-      return;
-    }
-    if (!oldest_hits) offer_row(row, PRE, earliest(PRE), v.oldest_age, b, 0, now);
+    if (v.hits && !capped) col(c, v.hit_age, v.hit_node, v.hit_age != v.oldest_age);
+    else if (!oldest_hits) row(c, PRE, v.oldest_age, 0);
+    return c;
+  }
+
+  // The bus takes the candidate that can issue earliest (times clamped to the present), then
+  // the oldest, then the lowest bank.
+  static bool wins(T t, uint64_t age, uint32_t b, T best_t, uint64_t best_age, uint32_t best_b) {
+    return t != best_t ? t < best_t : age != best_age ? age < best_age : b < best_b;
+  }
+  static void offer(ColCand& c, const BankChoice& ch, uint32_t b, T t) {
+    if (c.some && !wins(t, ch.col_age, b, c.t, c.age, c.bank)) return;
+    c = ColCand{t, ch.col_age, b, ch.col_node, ch.col_bypass, true};
+  }
+  static void offer(RowCand& r, const BankChoice& ch, uint32_t b, T t) {
+    if (r.some && !wins(t, ch.row_age, b, r.t, r.age, r.bank)) return;
+    r = RowCand{t, ch.row_age, b, ch.row_row, ch.row_cmd, true};
   }
 
  private:
-  static void offer_col(ColCand& c, T t, uint64_t age, uint32_t b, int32_t node, bool bypass, T now) {
-    const T tc = std::max(t, now);
-    if (c.some && (tc > c.t || (tc == c.t && (age > c.age || (age == c.age && b > c.bank))))) return;
-    c = ColCand{tc, age, b, node, bypass, true};
+  static void col(BankChoice& c, uint64_t age, int32_t node, bool bypass) {
+    c.col = true;
+    c.col_age = age;
+    c.col_node = node;
+    c.col_bypass = bypass;
   }
-  static void offer_row(RowCand& r, Cmd cmd, T t, uint64_t age, uint32_t b, uint32_t row, T now) {
-    const T tc = std::max(t, now);
-    if (r.some && (tc > r.t || (tc == r.t && (age > r.age || (age == r.age && b > r.bank))))) return;
-    r = RowCand{tc, age, b, row, cmd, true};
+  static void row(BankChoice& c, Cmd cmd, uint64_t age, uint32_t r) {
+    c.row = true;
+    c.row_cmd = cmd;
+    c.row_age = age;
+    c.row_row = r;
   }
   HbmParams::Scheduler kind_ = HbmParams::Scheduler::FrFcfs;
   uint32_t cap_ = 0;

@@ -65,17 +65,16 @@ class TimingRegisters {
  public:
   TimingRegisters() = default;
   TimingRegisters(const std::vector<Constraint>& table, uint32_t banks, uint32_t group_shift, uint32_t tFAW);
-  // Column commands: bank, group and channel registers.
-  T col(Cmd c, uint32_t bank) const {
-    const T a = bank_[bank * kCmds + c], g = group_[(bank >> gs_) * kCmds + c], ch = chan_[c];
-    return std::max(std::max(a, g), ch);
-  }
-  T earliest(Cmd c, uint32_t bank) const {
-    T t = col(c, bank);
+  // earliest = max(own, common): the bank and bank-group part, and the part every bank shares
+  // (channel registers, the row-command bus, the four-activate window).
+  T own(Cmd c, uint32_t bank) const { return std::max(bank_[bank * kCmds + c], group_[(bank >> gs_) * kCmds + c]); }
+  T common(Cmd c) const {
+    T t = chan_[c];
     if (is_row_cmd(c)) t = std::max(t, row_bus_);
     if (c == ACT) t = std::max(t, faw_[faw_pos_] + faw_cycles_);
     return t;
   }
+  T earliest(Cmd c, uint32_t bank) const { return std::max(own(c, bank), common(c)); }
   void issue(Cmd c, uint32_t bank, T t, uint64_t banks_closed = 0);
 
  private:
