@@ -124,3 +124,29 @@ TEST_CASE("fast == detailed: rational clock ratio and another mapping") {
     check_same(p, s);
   }
 }
+
+// Every scheduling policy, per-bank refresh and mappings that put the column bits lowest
+// (the case where a burst-at-a-time scheduler loses half the bandwidth).
+TEST_CASE("fast == detailed: fcfs, frfcfs_cap, per-bank refresh, column-lowest mappings") {
+  const std::vector<std::vector<AddrBit>> maps = {
+      {{AddrField::Column, 0}, {AddrField::BG, 0}, {AddrField::BG, 1}, {AddrField::BA, 0}, {AddrField::BA, 1}, {AddrField::Row, 0}},
+      {{AddrField::BG, 0}, {AddrField::Column, 0}, {AddrField::BA, 0}, {AddrField::BA, 1}, {AddrField::BG, 1}, {AddrField::Row, 0}},
+  };
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    HbmParams p = preset("u280");
+    p.scheduler = seed % 3 == 0 ? HbmParams::Scheduler::Fcfs
+                  : seed % 3 == 1 ? HbmParams::Scheduler::FrFcfs : HbmParams::Scheduler::FrFcfsCap;
+    if (p.scheduler == HbmParams::Scheduler::FrFcfsCap) p.row_hit_cap = uint32_t(1 + seed % 5);
+    p.refresh_mode = seed % 2 ? HbmParams::RefreshMode::PerBank : HbmParams::RefreshMode::AllBank;
+    p.mapping = maps[(seed / 2) % 2];
+    p.timing.tCCD_L = 4;
+    p.timing.tREFI = seed % 4 == 0 ? 400 : p.timing.tREFI;  // frequent refreshes
+    p.open_page = seed % 5 != 0;
+    const char* pat = seed % 4 == 0 ? "seq" : seed % 4 == 1 ? "random" : seed % 4 == 2 ? "strided" : "seq";
+    BenchSpec s = spec(pat, seed % 4 == 3 ? 4096 : 32 << (seed % 4), 2, 2 + uint32_t(seed % 3) * 2, seed);
+    s.stride = s.size * (3 + seed % 7);
+    s.write_fraction = double(seed % 3) / 4.0;
+    s.outstanding = uint32_t(4 + seed * 2);
+    check_same(p, s);
+  }
+}
