@@ -2,9 +2,8 @@
 # HBM model speed and bandwidth benchmark (not part of CI; no timed assertions anywhere).
 # Usage: tools/hbm_speed.sh [path/to/skipopu]   (default: build-hbm/src/cli/skipopu)
 # Prints, for each workload, the simulated bandwidth and the simulator speed in requests and
-# 32-B units per CPU second, for the fast path (stream extrapolation on), the fast path with
-# controller.stream_extrapolation=false (per-burst) and the detailed reference path, and checks
-# that all three report identical results (and the two fast runs identical reports).
+# 32-B units per CPU second, for the fast path and the detailed reference path, and checks
+# that both report identical results.
 set -eu
 BIN=${1:-build-hbm/src/cli/skipopu}
 TMP=$(mktemp -d)
@@ -14,21 +13,20 @@ run() {  # name, then hbm-bench options
   name=$1; shift
   "$BIN" hbm-bench "$@" --json "$TMP/f.json" > "$TMP/f.txt"
   "$BIN" hbm-bench "$@" --detailed --json "$TMP/d.json" > "$TMP/d.txt"
-  "$BIN" hbm-bench "$@" --set controller.stream_extrapolation=false --json "$TMP/n.json" > "$TMP/n.txt"
   python3 - "$name" "$TMP" <<'PY'
 import json, sys
 name, tmp = sys.argv[1], sys.argv[2]
-f = json.load(open(tmp + "/f.json")); d = json.load(open(tmp + "/d.json")); n = json.load(open(tmp + "/n.json"))
-same = f["results"] == d["results"] and f["results"] == n["results"] and f["report"] == n["report"]
+f = json.load(open(tmp + "/f.json")); d = json.load(open(tmp + "/d.json"))
+same = f["results"] == d["results"]
 def speed(path):
     for line in open(path):
         if line.strip().startswith("simulator"):
             w = line.split()
             return float(w[1]), float(w[7]), float(w[9])
-cf, rf, uf = speed(tmp + "/f.txt"); cd, rd, ud = speed(tmp + "/d.txt"); cn, rn, un = speed(tmp + "/n.txt")
+cf, rf, uf = speed(tmp + "/f.txt"); cd, rd, ud = speed(tmp + "/d.txt")
 r = f["results"]
 print(f"{name:34s} {r['bandwidth_gbs']:8.2f} GB/s  fast {rf:9.3g} req/s {uf:9.3g} 32B/s  "
-      f"per-burst {un:9.3g} 32B/s  detailed {rd:9.3g} req/s {ud:9.3g} 32B/s  identical={same}")
+      f"detailed {rd:9.3g} req/s {ud:9.3g} 32B/s  identical={same}")
 if not same:
     sys.exit(1)
 PY

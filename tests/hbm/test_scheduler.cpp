@@ -99,3 +99,38 @@ TEST_CASE("scheduler: per-bank refresh (REFsb every tREFI / banks, tRFCsb, tRREF
   CHECK(at(r.trace, detail::REFSB, 1) == 451);
   CHECK(at(r.trace, detail::REFSB, 2) == 657);  // bank 2, closed, due at 3 x 219
 }
+
+// The first-ready bound for random single-beat reads to distinct rows of one pseudo-channel
+// (every access needs an ACT and a PRE; enough queued requests to always have a candidate in
+// another bank): accesses per device cycle <= min(banks / tRC, 1 / tRRD_S, 4 / tFAW,
+// 1 / 2 (ACT and PRE share the row-command bus), 1 / max(tCCD_S, BL/2) (column and data bus)).
+// With all-bank refresh no ACT issues for about tRP + tRFC of every tREFI.
+static double random_bound_per_cycle(const HbmParams& p, bool refresh) {
+  const Timing& t = p.timing;
+  double b = std::min({double(p.banks()) / t.tRC, 1.0 / t.tRRD_S, 4.0 / t.tFAW, 0.5,
+                       1.0 / std::max(t.tCCD_S, t.burst_cycles())});
+  if (refresh) b *= 1.0 - double(t.tRP + t.tRFC) / t.tREFI;
+  return b;
+}
+
+TEST_CASE("scheduler: random 32-B reads reach the first-ready bound (within 5%)") {
+  for (const char* name : {"u280", "ramulator2_hbm2_2000"}) {
+    for (bool refresh : {false, true}) {
+      HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + std::string(name) + ".json");
+      p.model = "bank";
+      p.refresh = refresh;
+      BenchSpec s;
+      s.pattern = "random";
+      s.size = 32;
+      s.pcs = s.ports = 1;
+      s.outstanding = 64;
+      s.requests = 20000;
+      const BenchResult r = run_bench(p, s);
+      const double per_cycle = double(r.requests) / (double(r.end + 1) * p.dev_num / p.dev_den);
+      const double bound = random_bound_per_cycle(p, refresh);
+      INFO(name << " refresh " << refresh << ": " << per_cycle << " accesses per device cycle, bound " << bound);
+      CHECK(per_cycle <= bound * 1.001);
+      CHECK(per_cycle >= 0.95 * bound);
+    }
+  }
+}
