@@ -49,6 +49,12 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
     pc.bank.assign(nb_, Bank{});
     pc.ref_due = p_.refresh ? ref_interval_ : kInf;
   }
+  // Stream extrapolation needs the row field on top of the address (one address period later
+  // every beat maps to the same bank, one row up) and no per-bank refresh (its phase would be
+  // part of the state).
+  x_on_ = p_.fast_path && p_.stream_extrapolation && !p_.mapping.empty() &&
+          p_.mapping.back().field == AddrField::Row && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
+  x_period_ = uint64_t(1) << amap_.row_pos();
   due_.assign(p_.pseudo_channels, detail::kNeg);
   nb_base_.assign(p_.pseudo_channels, 0);
   nb_add_.assign(p_.pseudo_channels, -1);
@@ -124,6 +130,8 @@ void BankModel::submit(const Request& r) {
   }
   s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
+  if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
+  pc.x_prev = -1;  // a new request: the evolution since the last node depends on it
   pc.dirty = true;
   pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
@@ -149,10 +157,15 @@ void BankModel::sync_pc(uint32_t i) {
 // ---- queues ----
 
 int32_t BankModel::admit(Pc& pc, uint32_t si) {
-  Slot& s = slots_[si];
   uint64_t beat;
   uint32_t n;
-  burst_range(s, s.admitted, beat, n);
+  burst_range(slots_[si], slots_[si].admitted, beat, n);
+  return admit_entry(pc, si, beat, n, uint16_t((uint32_t(1) << n) - 1));
+}
+
+// A burst of slot si enters its queue with the beats in `pend` still to serve.
+int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend) {
+  const Slot& s = slots_[si];
   const int32_t ei = pc.free_e.back();
   pc.free_e.pop_back();
   Entry& e = pc.pool[ei];
@@ -161,8 +174,9 @@ int32_t BankModel::admit(Pc& pc, uint32_t si) {
   e.first = kInf;
   e.last = 0;
   e.slot = si;
-  e.n = e.left = uint16_t(n);
-  e.pend = uint16_t((uint32_t(1) << n) - 1);
+  e.n = uint16_t(n);
+  e.left = uint16_t(__builtin_popcount(pend));
+  e.pend = pend;
   e.write = s.write;
   const int m = e.write;
   e.prev = pc.tail[m];
@@ -174,7 +188,7 @@ int32_t BankModel::admit(Pc& pc, uint32_t si) {
     const uint32_t b = amap_.bank(beat + i);
     e.bank[i] = uint8_t(b);
     e.row[i] = amap_.row(beat + i);
-    if (!p_.fast_path) continue;
+    if (!p_.fast_path || !((pend >> i) & 1)) continue;
     const int32_t node = ei * kMaxBeats + int32_t(i);
     const uint32_t li = m * nb_ + b;
     pc.nlink[node] = Link{-1, pc.btail[li]};
@@ -211,6 +225,7 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
     pc.chk.issue(c, b, t);
   }
   (e.write ? pc.n_wr : pc.n_rd) += 1;
+  pc.last_col = t;
   e.first = std::min(e.first, t);
   e.last = std::max(e.last, t);
   e.pend = uint16_t(e.pend & ~(1u << i));
@@ -248,6 +263,7 @@ void BankModel::finish_burst(Pc& pc, int32_t ei) {
     slots_[last].open_idx = k;
     pc.open.pop_back();
     free_slots_.push_back(e.slot);
+    if (x_on_ && s.bursts >= kXMinBursts) --pc.n_long;
   }
   pc.free_e.push_back(ei);
 }
@@ -495,6 +511,9 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       pc.next = best;
       break;
     }
+    if constexpr (kFast) {
+      if (kind == 1 && pc.n_long && best == pc.time && x_visit(pc, limit)) continue;  // replayed a memoised stretch
+    }
     pc.time = best;
     ++pc.events;
     switch (kind) {
@@ -516,6 +535,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
           pc.ref_start = best;
           pc.ref_due += ref_interval_;
         } else if (!pc.ref_active) {
+          pc.x_prev = -1;
           pc.ref_active = true;
           pc.ref_start = best;
         } else if (pc.open_banks) {

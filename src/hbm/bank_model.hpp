@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "address_map.hpp"
@@ -65,11 +66,19 @@ class BankModel final : public Model {
   // request by the time popped. Off: every PC with an event before it (for tests: same results).
   void set_lazy(bool on) { lazy_ = on; }
 
+  // Stream extrapolation (fast path, simulator.stream_extrapolation; src/hbm/stream_memo.cpp):
+  // how much work was replayed from the memo instead of simulated. Not part of report() (the
+  // report is the same with and without extrapolation).
+  uint64_t extrapolated_jumps() const { return x_jumps_; }
+  uint64_t extrapolated_bursts() const { return x_bursts_; }
+  size_t extrapolation_states() const { return x_nodes_.size(); }
+
  private:
   using T = detail::T;
   static constexpr T kInf = detail::kInf;
   static constexpr int kMaxBanks = 64;
   static constexpr int kMaxBeats = 16;
+  static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: requests of at least this many bursts
 
   struct alignas(64) Slot {  // one submitted request
     uint64_t id;
@@ -155,10 +164,32 @@ class BankModel final : public Model {
     uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0, ref_bank_cycles = 0;
     uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
     uint64_t events = 0, advances = 0;
+    T last_col = -1;      // time of the last column command
+    // stream extrapolation: open slots it may follow, the memo node last visited (x_gen
+    // generation) and the counters there
+    uint32_t n_long = 0;
+    int32_t x_prev = -1;
+    uint32_t x_gen = 0;
+    bool x_landed = false;  // just restored a node: its ingress comes next, do not revisit it
+    T x_t = 0;
+    uint32_t x_slot = 0, x_adm = 0, x_fin = 0;
+    uint64_t x_events = 0, x_act = 0, x_pre = 0, x_rd = 0, x_wr = 0, x_unissued = 0, x_anchor = 0;
+  };
+  // Stream extrapolation memo: one node per canonical PC state met just before the ingress of a
+  // burst while the PC serves one long request alone; an edge leads to the next such state,
+  // with the time and counters it took.
+  struct XNode {
+    const std::string* key = nullptr;
+    int32_t succ = -1;
+    bool col = false;        // a column command on the edge; lastcol is the last, relative to the successor
+    T dt = 0, lastcol = 0;
+    uint32_t d_adm = 0, d_fin = 0;
+    uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_unissued = 0, d_anchor = 0;
   };
 
   // queue bookkeeping
   int32_t admit(Pc& pc, uint32_t si);
+  int32_t admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
   void issue_column(Pc& pc, int32_t node, T t);
   void finish_burst(Pc& pc, int32_t ei);
   void row_opened(Pc& pc, uint32_t b);
@@ -189,6 +220,12 @@ class BankModel final : public Model {
   }
   void settle();
   void sync_pc(uint32_t i);
+  // stream extrapolation (stream_memo.cpp)
+  uint32_t x_stream_slot(const Pc& pc) const;
+  void x_fold(Pc& pc, Slot& s);
+  void x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const;
+  bool x_visit(Pc& pc, T limit);
+  void x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint64_t anchor);
 
   HbmParams p_;
   uint32_t nb_ = 0;
@@ -217,6 +254,14 @@ class BankModel final : public Model {
   bool trace_on_ = false;
   bool lazy_ = true;
   std::vector<TraceCmd> trace_;
+  // stream extrapolation
+  bool x_on_ = false;       // enabled and applicable (fast path, all-bank refresh, row field topmost)
+  uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
+  std::unordered_map<std::string, int32_t> x_map_;
+  std::vector<XNode> x_nodes_;
+  uint32_t x_gen_ = 1;
+  std::string x_buf_;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0;
 };
 
 }  // namespace skipopu::hbm

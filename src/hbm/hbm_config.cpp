@@ -159,6 +159,7 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
   {
     JsonReader sim = r.object("simulator");
     p.fast_path = sim.boolean("fast_path");
+    p.stream_extrapolation = sim.boolean("stream_extrapolation");
     sim.finish();
   }
   {

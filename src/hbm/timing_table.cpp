@@ -103,4 +103,22 @@ void TimingRegisters::issue(Cmd c, uint32_t b, T t, uint64_t banks_closed) {
   }
 }
 
+void TimingRegisters::encode(T now, int32_t* w) const {
+  auto rel = [now](T v) { return int32_t(v > now ? v - now : 0); };
+  for (T v : bank_) *w++ = rel(v);
+  for (T v : group_) *w++ = rel(v);
+  for (T v : chan_) *w++ = rel(v);
+  *w++ = rel(row_bus_);
+  for (uint32_t i = 0; i < 4; ++i) *w++ = rel(faw_[(faw_pos_ + i) & 3] + faw_cycles_);
+}
+
+void TimingRegisters::restore(T now, const int32_t* k) {
+  for (T& v : bank_) v = now + *k++;
+  for (T& v : group_) v = now + *k++;
+  for (T& v : chan_) v = now + *k++;
+  row_bus_ = now + *k++;
+  for (uint32_t i = 0; i < 4; ++i) faw_[i] = now + *k++ - faw_cycles_;
+  faw_pos_ = 0;
+}
+
 }  // namespace skipopu::hbm::detail

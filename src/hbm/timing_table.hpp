@@ -77,6 +77,12 @@ class TimingRegisters {
   T earliest(Cmd c, uint32_t bank) const { return std::max(own(c, bank), common(c)); }
   void issue(Cmd c, uint32_t bank, T t, uint64_t banks_closed = 0);
 
+  // Canonical form relative to `now` (stream extrapolation): every register as its distance
+  // above `now`, 0 if at or below it (a register at or below the present acts as the present).
+  size_t words() const { return bank_.size() + group_.size() + chan_.size() + 1 + 4; }
+  void encode(T now, int32_t* w) const;
+  void restore(T now, const int32_t* k);
+
  private:
   void push(Cmd c, uint32_t bank, T t);
   struct Row {

@@ -77,6 +77,7 @@ struct HbmParams {
 
   // simulator switches (preset section "simulator"; not hardware facts)
   bool fast_path = true;  // incremental scheduler and timing registers (false: full scans, table-driven)
+  bool stream_extrapolation = true;  // fast path: replay memoised steady-state stretches of long streams
 
   // "burst" model
   uint32_t burst_latency = 48;  // AXI cycles from service start to the first beat
