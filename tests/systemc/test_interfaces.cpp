@@ -134,3 +134,22 @@ TEST_CASE("registry: systemc blocks by name, rtl is a one-line input error") {
                    ": /blocks/router: implementation \"rtl\" is not plugged in yet (generated RTL co-simulation, "
                    "issue 11); expected \"systemc\"");
 }
+
+TEST_CASE("PE array refuses GEMM parts whose token counts grow along the stream") {
+  // The closed form is exact only for non-increasing token counts (test_timing.cpp shows a
+  // growing order breaking it), so the array refuses rather than report a wrong cycle.
+  Rig rig(default_config());
+  std::string what;
+  rig.body = [&](Rig& r) {
+    r.streams.next = {10, 20};
+    const GemmPart p[2] = {{256, 256, 1}, {256, 256, 2}};
+    try {
+      r.pe.gemm(p, 2, 0);
+    } catch (const std::logic_error& e) {
+      what = e.what();
+    }
+  };
+  sc_core::sc_start();
+  CHECK(what == "PE array: GEMM parts with growing token counts");
+  CHECK(rig.streams.consumed == 0);
+}
