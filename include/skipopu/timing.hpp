@@ -1,7 +1,12 @@
 // Cycle formulas of the compute blocks: the one source of every compute-cycle number.
 //
-// Each SystemC block calls these; unit tests check them against hand-derived counts and
-// against a tile-by-tile reference. All results are in core-clock cycles.
+// Models: the compute cycles of the PE array (GEMM, attention), the router and the
+// nonlinear unit, and their overlap with the weight / K/V / router-weight streams. Each
+// SystemC block calls these; tests/sim/test_timing.cpp checks each closed form against
+// hand-derived counts and against a step-by-step reference recurrence (the *_reference
+// functions below). All results are in core-clock cycles.
+// Abstracts away: the arrival profile of a stream inside [first, last] (linear, or the
+// stream-flow rule stated at the attention formulas) -- what the RTL co-simulation checks.
 //
 // PE array mapping (weight-stationary): a rows x cols tile of the weight matrix (rows
 // output neurons, cols input elements) is loaded, then the M token vectors stream
