@@ -1,12 +1,18 @@
-// The transaction-level interfaces between the controller and the compute blocks.
+// The transaction-level interfaces between the blocks.
 //
-// The controller reaches every compute block through an sc_port of one of these
-// interfaces, never through the concrete class. Each call is a blocking transaction: it
-// returns in the caller's thread when the block has finished the operation, at the cycle
-// the hardware would finish it. A block is thus replaceable by anything that implements
-// the interface -- in particular by a transactor that drives a Verilator --sc model of the
-// generated RTL pin by pin (valid/ready, clocked by the core clock) and returns when the
-// RTL signals done. The cycle counts the two report must then agree exactly.
+// Models: what one block asks of another, and nothing else. The controller reaches every
+// compute block (PE array, router, nonlinear unit) through an sc_port of one of these
+// interfaces, never through the concrete class; the PE array in turn reaches the weight
+// DMA, the nonlinear unit and the HBM only through its own ports. Each call is a blocking
+// transaction: it returns in the caller's thread when the callee has finished the
+// operation, at the cycle the hardware would finish it. A block is thus replaceable by
+// anything that implements its interface -- in particular by a transactor that drives a
+// Verilator --sc model of the generated RTL pin by pin (valid/ready, clocked by the core
+// clock) and returns when the RTL signals done; the cycle counts of the two must then
+// agree exactly. Which implementation each compute block uses is chosen by name in the
+// config ("blocks", block_registry.hpp).
+// Abstracts away: the pins (valid/ready, data buses) themselves: a transaction carries
+// sizes and times, not operand values.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -14,32 +20,54 @@
 
 #include "skipopu/config.hpp"
 #include "skipopu/stats.hpp"
+#include "skipopu/timing.hpp"
 
 namespace skipopu {
 
 struct HbmJob;
 
 // One matrix of a fused GEMM and the tokens that multiply it.
-struct GemmPart {
-  uint64_t k = 0, n = 0, tokens = 0;
-};
+using GemmPart = timing::GemmPart;
 
-// Attention of a step at one layer: queries[i] = number of context entries query i
+// Attention of a step at one layer: context[i] = number of context entries query i
 // attends to (itself included). K/V arrive through an HBM job (or the history buffer).
 struct AttentionWork {
-  uint32_t heads = 0, head_dim = 0;
-  const uint64_t* context = nullptr;
-  size_t queries = 0;
+  timing::AttentionShape shape;
   uint32_t fused_latency = 0;  // online softmax pipeline (fusion on)
+};
+
+// When the data of a stream became visible to its consumer (core cycles).
+struct StreamArrival {
+  uint64_t first = 0;  // the first data of every pseudo-channel's request
+  uint64_t last = 0;   // all of it
+};
+
+// The HBM as its clients see it: submit a job at the current cycle, wait for it.
+class HbmIf : public virtual sc_core::sc_interface {
+ public:
+  // Submits the job's requests at the current core cycle (an empty job completes now).
+  virtual void submit(HbmJob& job) = 0;
+  // Blocks the calling thread until the job has completed.
+  virtual void wait_for(HbmJob& job) = 0;
+};
+
+// The weight DMA as the PE array sees it: weight streams are consumed in LOADW order.
+class WeightStreamIf : public virtual sc_core::sc_interface {
+ public:
+  // The consumer starts on the next weight stream (the DMA may now issue the part beyond
+  // its prefetch window); blocks until the whole stream is visible and says when its first
+  // and last data were.
+  virtual StreamArrival consume_next() = 0;
 };
 
 class PeArrayIf : public virtual sc_core::sc_interface {
  public:
-  // GEMM over weight stream `seq` of the weight DMA (parts in stream order).
-  virtual void gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t fused_latency) = 0;
+  // GEMM over the next weight stream of the weight DMA (parts in stream order).
+  virtual void gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) = 0;
   // Attention over K/V arriving with `kv` (already submitted to the HBM).
   virtual void attention(const AttentionWork& w, HbmJob& kv, bool fusion) = 0;
   virtual void report(StatGroup& g, uint64_t total_cycles) const = 0;
+  virtual const char* implementation() const = 0;  // the registered name ("systemc", ...)
 };
 
 class RouterIf : public virtual sc_core::sc_interface {
@@ -47,6 +75,7 @@ class RouterIf : public virtual sc_core::sc_interface {
   // Routes `tokens` vectors of `d` elements for one module (0 attention, 1 MLP) of a layer.
   virtual void route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d) = 0;
   virtual void report(StatGroup& g, uint64_t total_cycles) const = 0;
+  virtual const char* implementation() const = 0;
 };
 
 class NonlinearIf : public virtual sc_core::sc_interface {
@@ -54,6 +83,7 @@ class NonlinearIf : public virtual sc_core::sc_interface {
   // One pass of an unfused nonlinear operation over `elems` elements.
   virtual void run(const UnitTiming& t, uint64_t elems) = 0;
   virtual void report(StatGroup& g, uint64_t total_cycles) const = 0;
+  virtual const char* implementation() const = 0;
 };
 
 }  // namespace skipopu

@@ -79,6 +79,11 @@ struct KvBufferConfig {
   bool prefetch = true;     // prefetch next layer's reused entries in the background
 };
 
+// Which registered implementation each compute block uses (block_registry.hpp).
+struct BlockImpls {
+  std::string pe_array, nonlinear, router;
+};
+
 struct HardwareConfig {
   std::string name;
   std::string file;  // where it came from (for messages)
@@ -92,6 +97,7 @@ struct HardwareConfig {
   KvBufferConfig kv_buffer;
   hbm::HbmParams hbm;  // the "hbm" section: preset + overrides (docs/hbm.md)
   bool fusion = true;  // fuse reductions/element-wise ops with the neighbouring matmul/router
+  BlockImpls blocks;   // the "blocks" section
   Json resolved;       // the fully merged document (echoed into reports)
 
   uint64_t macs_per_cycle() const { return uint64_t(pe.rows) * pe.cols; }

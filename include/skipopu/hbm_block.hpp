@@ -14,6 +14,7 @@
 #include <systemc>
 #include <vector>
 
+#include "skipopu/block_interfaces.hpp"
 #include "skipopu/hbm/hbm_model.hpp"
 #include "skipopu/memory_map.hpp"
 #include "skipopu/sim_clock.hpp"
@@ -42,15 +43,14 @@ struct HbmJob {
 // The crossing between the config's core clock and its HBM preset's AXI clock.
 ClockCrossing core_axi_crossing(const HardwareConfig& c);
 
-class HbmBlock : public sc_core::sc_module {
+class HbmBlock : public sc_core::sc_module, public HbmIf {
  public:
   HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
            ClockCrossing xing);
 
-  // Submits the job's requests at the current core cycle (an empty job completes now).
-  void submit(HbmJob& job);
-  // Blocks the calling thread until the job has completed.
-  void wait_for(HbmJob& job);
+  // HbmIf: submit a job at the current core cycle; block until a job has completed.
+  void submit(HbmJob& job) override;
+  void wait_for(HbmJob& job) override;
 
   uint64_t bytes(Traffic t) const { return bytes_[static_cast<size_t>(t)]; }
   uint64_t requests() const { return requests_; }

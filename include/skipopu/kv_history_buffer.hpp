@@ -25,8 +25,9 @@ namespace skipopu {
 
 class KvHistoryBuffer : public sc_core::sc_module {
  public:
+  // Reaches the HBM through its port, bound here to `hbm`.
   KvHistoryBuffer(sc_core::sc_module_name name, const HardwareConfig& cfg, const MemoryMap& map,
-                  const KvState& kv, HbmBlock& hbm, uint32_t max_tokens);
+                  const KvState& kv, HbmIf& hbm, uint32_t max_tokens);
 
   uint64_t capacity_entries() const { return capacity_; }
   // Plans layer l for the context tokens [0, context): issues the background fetch.
@@ -42,10 +43,11 @@ class KvHistoryBuffer : public sc_core::sc_module {
   void count(bool hit) { hit ? ++hits_ : ++misses_; }
   void report(StatGroup& g) const;
 
+  sc_core::sc_port<HbmIf> hbm;  // background fetches
+
  private:
   const KvState& kv_;
   const MemoryMap& map_;
-  HbmBlock& hbm_;
   bool enabled_;
   bool prefetch_on_;
   uint64_t capacity_;

@@ -23,6 +23,7 @@ class NonlinearUnit : public sc_core::sc_module, public NonlinearIf {
   // One pass over `elems` elements; blocks the caller for its duration.
   void run(const UnitTiming& t, uint64_t elems) override;
   void report(StatGroup& g, uint64_t total_cycles) const override;
+  const char* implementation() const override { return "systemc"; }
 
  private:
   const CoreClock& clk_;

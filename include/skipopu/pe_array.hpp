@@ -13,34 +13,37 @@
 
 #include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
-#include "skipopu/nonlinear_unit.hpp"
+#include "skipopu/sim_clock.hpp"
 #include "skipopu/timing.hpp"
-#include "skipopu/weight_dma.hpp"
 
 namespace skipopu {
 
 class PeArray : public sc_core::sc_module, public PeArrayIf {
  public:
-  PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
-          WeightDma& dma, sc_core::sc_port<NonlinearIf>& nl);
+  // Reaches the weight DMA, the nonlinear unit and the HBM only through its ports, which
+  // are bound here to `weights`, `nl` and `hbm`.
+  PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const CoreClock& clk, WeightStreamIf& weights,
+          NonlinearIf& nl, HbmIf& hbm);
 
   timing::ArrayShape shape() const { return shape_; }
   uint32_t lanes_fp16_int4() const { return lanes_w_; }
   uint32_t lanes_fp16_fp16() const { return lanes_a_; }
 
-  // GEMM over weight stream `seq` (parts in stream order); blocks the caller until done.
-  void gemm(uint64_t seq, const GemmPart* parts, size_t nparts, uint32_t fused_latency) override;
+  // GEMM over the next weight stream (parts in stream order); blocks the caller until done.
+  void gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) override;
   // Attention over K/V arriving with `kv` (already submitted); blocks until done.
   void attention(const AttentionWork& w, HbmJob& kv, bool fusion) override;
 
   void report(StatGroup& g, uint64_t total_cycles) const override;
+  const char* implementation() const override { return "systemc"; }
+
+  sc_core::sc_port<WeightStreamIf> weights;  // weight streams, in LOADW order
+  sc_core::sc_port<NonlinearIf> nonlinear;   // unfused softmax passes
+  sc_core::sc_port<HbmIf> hbm;               // waits for the K/V stream of an attention
 
  private:
   const HardwareConfig& cfg_;
   const CoreClock& clk_;
-  HbmBlock& hbm_;
-  WeightDma& dma_;
-  sc_core::sc_port<NonlinearIf>& nl_;  // the controller's port: the same unit it uses
   timing::ArrayShape shape_;
   uint32_t lanes_w_ = 0, lanes_a_ = 0;
   uint64_t busy_ = 0, stall_ = 0, gemms_ = 0, attns_ = 0, macs_ = 0, latency_ = 0;

@@ -62,10 +62,6 @@ struct Program {
   std::string listing() const;  // human-readable disassembly
 };
 
-// Bytes of a K x N matrix in the configured weight format (weights + group scales and zero
-// points; groups run along K). `bits` overrides the weight width (LM head).
-uint64_t matrix_bytes(const WeightFormat& f, uint64_t k, uint64_t n, uint32_t bits);
-
 Program compile_program(const ModelCard& m, const HardwareConfig& c);
 
 }  // namespace skipopu

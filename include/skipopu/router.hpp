@@ -17,16 +17,19 @@ namespace skipopu {
 
 class Router : public sc_core::sc_module, public RouterIf {
  public:
-  Router(sc_core::sc_module_name name, const RouterConfig& cfg, const CoreClock& clk, HbmBlock& hbm,
+  // Reaches the HBM through its port, bound here to `hbm`.
+  Router(sc_core::sc_module_name name, const RouterConfig& cfg, const CoreClock& clk, HbmIf& hbm,
          const MemoryMap& map);
   // Routes `tokens` token vectors of `d` elements; blocks the caller until decided.
   void route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d) override;
   void report(StatGroup& g, uint64_t total_cycles) const override;
+  const char* implementation() const override { return "systemc"; }
+
+  sc_core::sc_port<HbmIf> hbm;  // router weights when they are not on chip
 
  private:
   const RouterConfig& cfg_;
   const CoreClock& clk_;
-  HbmBlock& hbm_;
   const MemoryMap& map_;
   HbmJob weights_;
   uint64_t busy_ = 0, decisions_ = 0;

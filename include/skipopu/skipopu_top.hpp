@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "skipopu/block_registry.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/kv_history_buffer.hpp"
 #include "skipopu/kv_state.hpp"
 #include "skipopu/model_card.hpp"
-#include "skipopu/pe_array.hpp"
 #include "skipopu/program.hpp"
-#include "skipopu/router.hpp"
 #include "skipopu/trace.hpp"
+#include "skipopu/weight_dma.hpp"
 
 namespace skipopu {
 
@@ -52,6 +52,9 @@ class SkipOpuTop : public sc_core::sc_module {
   std::exception_ptr error() const { return error_; }
   const Program& program() const { return program_; }
   void report(StatGroup& root) const;
+  // The implementation each compute block uses ({config key, registered name}), as the
+  // instances report it.
+  std::vector<std::pair<std::string, std::string>> implementations() const;
 
  private:
   struct Step;
@@ -72,9 +75,10 @@ class SkipOpuTop : public sc_core::sc_module {
   KvState kv_;
   std::unique_ptr<HbmBlock> hbm_;
   std::unique_ptr<WeightDma> dma_;
-  std::unique_ptr<NonlinearUnit> nl_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<PeArray> pe_;
+  // Compute blocks, built by name from the registry (block_registry.hpp).
+  std::unique_ptr<NonlinearIf> nl_;
+  std::unique_ptr<RouterIf> router_;
+  std::unique_ptr<PeArrayIf> pe_;
   // The controller talks to the compute blocks only through these ports (see
   // block_interfaces.hpp); the instances above are bound to them at construction.
   sc_core::sc_port<PeArrayIf> pe_port_;
@@ -84,7 +88,6 @@ class SkipOpuTop : public sc_core::sc_module {
   std::array<HbmJob, 8> store_ring_;  // posted K/V writes in flight
   size_t store_next_ = 0;
   HbmJob embed_job_, kv_job_;
-  uint64_t load_seq_ = 0, gemm_seq_ = 0;
   RunTotals totals_;
   std::exception_ptr error_;
   std::vector<TokenRecord> prompt_;

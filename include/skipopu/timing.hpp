@@ -1,7 +1,12 @@
 // Cycle formulas of the compute blocks: the one source of every compute-cycle number.
 //
-// Each SystemC block calls these; unit tests check them against hand-derived counts and
-// against a tile-by-tile reference. All results are in core-clock cycles.
+// Models: the compute cycles of the PE array (GEMM, attention), the router and the
+// nonlinear unit, and their overlap with the weight / K/V / router-weight streams. Each
+// SystemC block calls these; tests/sim/test_timing.cpp checks each closed form against
+// hand-derived counts and against a step-by-step reference recurrence (the *_reference
+// functions below). All results are in core-clock cycles.
+// Abstracts away: the arrival profile of a stream inside [first, last] (linear, or the
+// stream-flow rule stated at the attention formulas) -- what the RTL co-simulation checks.
 //
 // PE array mapping (weight-stationary): a rows x cols tile of the weight matrix (rows
 // output neurons, cols input elements) is loaded, then the M token vectors stream
@@ -11,6 +16,7 @@
 // context entries, Q.K^T takes heads*ceil(n/rows)*ceil(head_dim/cols) cycles and P.V
 // heads*ceil(head_dim/rows)*ceil(n/cols) cycles.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace skipopu::timing {
@@ -64,5 +70,107 @@ inline uint64_t overlap_finish(uint64_t start, uint64_t first, uint64_t last, ui
 // first + floor(i*(last-first)/(n-1)).
 uint64_t overlap_finish_reference(uint64_t start, uint64_t first, uint64_t last, uint64_t n_tiles,
                                   uint64_t tile_cycles);
+
+// ---------------------------------------------------------------- GEMM (general form)
+// One matrix of a fused GEMM and the tokens that multiply it (k inputs, n outputs).
+struct GemmPart {
+  uint64_t k = 0, n = 0, tokens = 0;
+};
+
+// What a fused GEMM over parts[0..nparts) asks of the array, in weight-stream order.
+struct GemmWork {
+  uint64_t compute = 0;  // sum over parts of tiles * tokens: cycles of tile steps
+  uint64_t tail = 0;     // cycles of the stream's last tile (the last part's tokens)
+  uint64_t macs = 0;     // multiply-accumulates (k * n * tokens summed)
+  // Whether token counts never increase along the stream (the precondition of
+  // gemm_finish's closed form; the compiler emits K/V projection (all tokens) first).
+  bool ordered = true;
+};
+GemmWork gemm_work(const ArrayShape& a, const GemmPart* parts, size_t nparts);
+
+// Finish of the GEMM's last tile step (pipeline latency excluded) when the weight stream's
+// tiles arrive linearly between `first` and `last` (one stream over all parts) and each tile
+// of part i takes parts[i].tokens cycles. With non-increasing token counts the tile steps'
+// costs never grow along the stream, so arrival(j) + (remaining work from tile j) is largest
+// at the first or the last tile and the finish is exactly
+//   max(max(start, first) + compute, last + tail)
+// (proved against gemm_finish_reference in tests/sim/test_timing.cpp; with uniform tokens it
+// is overlap_finish). Callers check w.ordered.
+inline uint64_t gemm_finish(uint64_t start, uint64_t first, uint64_t last, const GemmWork& w) {
+  const uint64_t begin = start > first ? start : first;
+  const uint64_t a = begin + w.compute;
+  const uint64_t b = last + w.tail;
+  return a > b ? a : b;
+}
+
+// The same, tile step by tile step: tile j of the stream (parts in order, each part's tiles
+// in turn) arrives at first + floor(j*(last-first)/(N-1)) (N tiles in all).
+uint64_t gemm_finish_reference(const ArrayShape& a, const GemmPart* parts, size_t nparts, uint64_t start,
+                               uint64_t first, uint64_t last);
+
+// ---------------------------------------------------------------- router
+// The d->2 dot product of `tokens` vectors at `lanes` MACs per cycle: ceil(d/lanes) cycles a
+// token. With weights read from HBM, the weight vector is one tile: no product starts before
+// all of it is visible (`weights_done`); on chip it is there at `start`. The latency (which
+// includes the 2-way argmax) follows the last product.
+inline uint64_t router_compute(uint64_t tokens, uint64_t d, uint32_t lanes) { return tokens * ceil_div(d, lanes); }
+inline uint64_t router_finish(uint64_t start, bool from_hbm, uint64_t weights_first, uint64_t weights_done,
+                              uint64_t tokens, uint64_t d, uint32_t lanes, uint32_t latency) {
+  const uint64_t c = router_compute(tokens, d, lanes);
+  return (from_hbm ? overlap_finish(start, weights_first, weights_done, 1, c) : start + c) + latency;
+}
+// Token by token, lane chunk by lane chunk (each chunk one cycle; the last may be partial).
+uint64_t router_finish_reference(uint64_t start, bool from_hbm, uint64_t weights_done, uint64_t tokens, uint64_t d,
+                                 uint32_t lanes, uint32_t latency);
+
+// ---------------------------------------------------------------- attention
+// Attention of one step at one layer: query i attends to context[i] entries (itself
+// included); K/V arrive as one stream visible from `first` to `last`.
+struct AttentionShape {
+  uint64_t heads = 0, head_dim = 0;
+  const uint64_t* context = nullptr;
+  size_t queries = 0;
+};
+struct AttentionCycles {
+  uint64_t qk = 0, pv = 0;   // tile-step cycles of Q.K^T and P.V over every query
+  uint64_t tail = 0;         // the tile steps of one context entry: one Q.K^T and one P.V per head
+  uint64_t softmax_elems = 0;  // heads * context summed: the softmax passes' elements
+};
+AttentionCycles attention_cycles(const ArrayShape& a, const AttentionShape& s);
+
+// Fused (online softmax in the same pass): every tile step may proceed while the stream
+// flows except the steps of the stream's last entry, which follow `last`:
+//   max(max(start, first) + qk + pv, last + tail) + latency + fused_latency.
+inline uint64_t attention_fused_finish(uint64_t start, uint64_t first, uint64_t last, const AttentionCycles& w,
+                                       uint32_t latency, uint32_t fused_latency) {
+  const uint64_t begin = start > first ? start : first;
+  const uint64_t a = begin + w.qk + w.pv;
+  const uint64_t b = last + w.tail;
+  return (a > b ? a : b) + latency + fused_latency;
+}
+// Unfused: the Q.K^T pass ends at max(max(start, first) + qk, last + tail) + latency; the
+// softmax passes run on the nonlinear unit; then P.V takes pv + latency. NOTE: the bound
+// after the last entry is the whole `tail` (its Q.K^T *and* P.V steps) although P.V runs
+// after the softmax passes; the reference counts only the Q.K^T steps, and
+// tests/sim/test_timing.cpp pins the difference (at most one P.V step per head, only when
+// the stream ends last). Kept as it is in this refactor: the reports stay byte-identical.
+inline uint64_t attention_qk_end(uint64_t start, uint64_t first, uint64_t last, const AttentionCycles& w,
+                                 uint32_t latency) {
+  const uint64_t begin = start > first ? start : first;
+  const uint64_t a = begin + w.qk;
+  const uint64_t b = last + w.tail;
+  return (a > b ? a : b) + latency;
+}
+
+// Tile step by tile step over the mapping above: per query, per head, the Q.K^T steps (key
+// blocks of `rows` entries x head_dim chunks of `cols`) and, fused, the P.V steps (head_dim
+// blocks of `rows` x entry chunks of `cols`), one cycle each. The steps that read the
+// stream's last context entry (the last query's last key block / entry chunk) wait for
+// `last` and run after all others (key blocks stream in order, every head per block); every
+// other step waits for `first` (the stream-flow abstraction both formulas rest on, which the
+// RTL co-simulation is to check). Returns the fused finish, or (fused = false) the end of
+// the unfused Q.K^T pass.
+uint64_t attention_finish_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start, uint64_t first,
+                                    uint64_t last, bool fused, uint32_t latency, uint32_t fused_latency);
 
 }  // namespace skipopu::timing

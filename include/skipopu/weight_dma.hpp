@@ -11,38 +11,39 @@
 #include <array>
 #include <systemc>
 
+#include "skipopu/block_interfaces.hpp"
 #include "skipopu/hbm_block.hpp"
 
 namespace skipopu {
 
-struct WeightStream {
-  uint64_t seq = 0;
-  uint32_t m0 = 0, m1 = 0;
-  HbmJob head, tail;
-  bool pe_started = false, tail_issued = false;
-  sc_core::sc_event pe_start, tail_ev;
-};
-
-class WeightDma : public sc_core::sc_module {
+class WeightDma : public sc_core::sc_module, public WeightStreamIf {
  public:
   static constexpr size_t kRing = 4;
-  WeightDma(sc_core::sc_module_name name, HbmBlock& hbm, const MemoryMap& map, uint64_t window_bytes);
+  // Reaches the HBM through `hbm` (its port is bound here).
+  WeightDma(sc_core::sc_module_name name, HbmIf& hbm, const MemoryMap& map, uint64_t window_bytes);
 
-  // LOADW: queue stream number `seq` (sequence numbers are consecutive from 0).
-  void load(uint64_t seq, uint32_t m0, uint32_t m1);
-  WeightStream& stream(uint64_t seq) { return ring_[seq % kRing]; }
-  // Called by the PE array when it starts consuming stream `seq`.
-  void consumer_started(uint64_t seq);
+  // LOADW: queue a stream of matrices m0..m1 (streams are consumed in LOADW order).
+  void load(uint32_t m0, uint32_t m1);
+  // WeightStreamIf: the PE array starts on the next stream and waits for all of it.
+  StreamArrival consume_next() override;
+
+  sc_core::sc_port<HbmIf> hbm;
 
  private:
+  struct Stream {
+    uint32_t m0 = 0, m1 = 0;
+    HbmJob head, tail;
+    bool pe_started = false, tail_issued = false;
+    sc_core::sc_event pe_start, tail_ev;
+  };
+  Stream& stream(uint64_t seq) { return ring_[seq % kRing]; }
   void run();
-  HbmBlock& hbm_;
   const MemoryMap& map_;
   uint64_t window_per_pc_;
-  std::array<WeightStream, kRing> ring_;
-  // LOADW commands not yet started (sequence numbers; at most kRing are live).
-  std::array<uint64_t, kRing> queue_{};
-  uint64_t queued_ = 0, started_ = 0;
+  std::array<Stream, kRing> ring_;
+  // Streams are numbered in LOADW order: [consumed_, started_, queued_) are live (at most
+  // kRing): started_ = issued by the DMA thread, consumed_ = started on by the PE array.
+  uint64_t queued_ = 0, started_ = 0, consumed_ = 0;
   sc_core::sc_event loaded_;
 };
 

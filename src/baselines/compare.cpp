@@ -5,6 +5,7 @@
 
 #include "skipopu/error.hpp"
 #include "skipopu/program.hpp"
+#include "skipopu/sizes.hpp"
 #include "skipopu/stats.hpp"
 #include "skipopu/trace.hpp"
 
@@ -69,13 +70,12 @@ PeerSet load_peers(const std::string& path) {
 
 uint64_t dense_token_bytes(const ModelCard& m, const HardwareConfig& c, uint64_t ctx) {
   const GpuWeights w = gpu_weights_from(c.weights);
-  const uint64_t d = m.d_model;
-  uint64_t layer = gpu_matrix_bytes(w, d, 2ull * m.kv_dim(), w.bits) + gpu_matrix_bytes(w, d, m.q_dim(), w.bits) +
-                   gpu_matrix_bytes(w, m.q_dim(), d, w.bits) + gpu_matrix_bytes(w, d, 2ull * m.d_ff, w.bits) +
-                   gpu_matrix_bytes(w, m.d_ff, d, w.bits);
-  const uint64_t entry = (2ull * m.kv_dim() * c.kv.element_bits + 7) / 8;
-  layer += entry * (ctx + 1);  // read the context, write the new entry
-  return layer * m.layers + gpu_matrix_bytes(w, d, m.vocab, w.lm_head_bits) + (d * w.embedding_bits + 7) / 8;
+  uint64_t layer = 0;
+  for (const sizes::MatrixShape& s : sizes::layer_matrices(m)) layer += gpu_matrix_bytes(w, s.k, s.n, w.bits);
+  layer += sizes::kv_entry_bytes(m, c.kv.element_bits) * (ctx + 1);  // read the context, write the new entry
+  const sizes::MatrixShape head = sizes::lm_head(m);
+  return layer * m.layers + gpu_matrix_bytes(w, head.k, head.n, w.lm_head_bits) +
+         sizes::embedding_row_bytes(m, w.embedding_bits);
 }
 
 Comparison build_comparison(const Json& report, const HardwareConfig& cfg, const ModelCard& m,

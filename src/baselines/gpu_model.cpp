@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "skipopu/error.hpp"
+#include "skipopu/sizes.hpp"
 
 namespace skipopu::baselines {
 
@@ -55,9 +56,8 @@ GpuWeights gpu_weights_from(const WeightFormat& f) {
 }
 
 uint64_t gpu_matrix_bytes(const GpuWeights& f, uint64_t k, uint64_t n, uint32_t bits) {
-  const uint64_t groups = f.group_size == 0 ? n : (k + f.group_size - 1) / f.group_size * n;
-  const uint64_t meta = bits < 16 ? groups * (f.scale_bits + f.zero_point_bits) : 0;
-  return (k * n * bits + meta + 7) / 8;
+  // 16-bit weights on a GPU are FP16: no group scales.
+  return sizes::matrix_bytes(k, n, bits, f.group_size, bits < 16 ? f.scale_bits + f.zero_point_bits : 0);
 }
 
 GpuCard load_gpu_card(const std::string& path) {
@@ -124,17 +124,20 @@ GpuReplay::GpuReplay(const GpuCard& card, const ModelCard& m, const GpuWeights& 
                      KvPolicy policy, GpuMode mode, bool graphs)
     : card_(card), m_(m), w_(w), policy_(mode == GpuMode::Dense ? KvPolicy::Dense : policy), mode_(mode),
       graphs_(graphs), kv_(policy_, m.layers) {
-  const uint64_t d = m.d_model;
-  entry_bytes_ = (2ull * m.kv_dim() * kv_bits + 7) / 8;
+  entry_bytes_ = sizes::kv_entry_bytes(m, kv_bits);
   attn_kv_w_ = m.attn_kv_weights();
   attn_w_ = m.attn_weights();
   mlp_w_ = m.mlp_weights();
-  attn_kv_b_ = gpu_matrix_bytes(w, d, 2ull * m.kv_dim(), w.bits);
-  attn_b_ = attn_kv_b_ + gpu_matrix_bytes(w, d, m.q_dim(), w.bits) + gpu_matrix_bytes(w, m.q_dim(), d, w.bits);
-  mlp_b_ = gpu_matrix_bytes(w, d, 2ull * m.d_ff, w.bits) + gpu_matrix_bytes(w, m.d_ff, d, w.bits);
-  head_b_ = gpu_matrix_bytes(w, d, m.vocab, w.lm_head_bits);
-  router_b_ = (2ull * d * 16 + 7) / 8;  // Linear(d->2) in FP16, read by a GPU kernel
-  emb_b_ = (d * w.embedding_bits + 7) / 8;
+  uint64_t b[sizes::kLayerMatrices];
+  const auto lay = sizes::layer_matrices(m);
+  for (size_t i = 0; i < lay.size(); ++i) b[i] = gpu_matrix_bytes(w, lay[i].k, lay[i].n, w.bits);
+  attn_kv_b_ = b[sizes::kKvProj];
+  attn_b_ = attn_kv_b_ + b[sizes::kQProj] + b[sizes::kOProj];
+  mlp_b_ = b[sizes::kGateUp] + b[sizes::kDown];
+  const sizes::MatrixShape head = sizes::lm_head(m);
+  head_b_ = gpu_matrix_bytes(w, head.k, head.n, w.lm_head_bits);
+  router_b_ = sizes::router_weight_bytes(m.d_model, 16);  // Linear(d->2) in FP16, read by a GPU kernel
+  emb_b_ = sizes::embedding_row_bytes(m, w.embedding_bits);
   dense_.reset(m.layers);
   for (uint32_t l = 0; l < m.layers; ++l) {
     dense_.set_attn(l, true);

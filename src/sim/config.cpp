@@ -1,5 +1,6 @@
 #include "skipopu/config.hpp"
 
+#include "skipopu/block_registry.hpp"
 #include "skipopu/error.hpp"
 
 namespace skipopu {
@@ -37,6 +38,18 @@ Json load_chain(const std::string& path, int depth) {
     return merged;
   }
   return doc;
+}
+
+// The name of a registered implementation of `block`.
+std::string implementation(JsonReader& r, const char* block) {
+  const std::string name = r.str(block);
+  const std::vector<std::string> known = registered_implementations(block);
+  std::string list;
+  for (const auto& k : known) {
+    if (k == name) return name;
+    list += (list.empty() ? "\"" : ", \"") + k + "\"";
+  }
+  r.fail(block, "expected one of " + list + ", got \"" + name + "\"");
 }
 
 UnitTiming unit(JsonReader& parent, const char* key) {
@@ -126,6 +139,12 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   hb.finish();
 
   c.fusion = r.boolean("fusion");
+
+  JsonReader bl = r.object("blocks");
+  c.blocks.pe_array = implementation(bl, "pe_array");
+  c.blocks.nonlinear = implementation(bl, "nonlinear");
+  c.blocks.router = implementation(bl, "router");
+  bl.finish();
   r.finish();
 
   if (c.kv.interleave_bytes % c.hbm.beat_bytes != 0)

@@ -3,16 +3,17 @@
 namespace skipopu {
 
 KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareConfig& cfg, const MemoryMap& map,
-                                 const KvState& kv, HbmBlock& hbm, uint32_t max_tokens)
+                                 const KvState& kv, HbmIf& hbm_if, uint32_t max_tokens)
     : sc_module(name),
+      hbm("hbm"),
       kv_(kv),
       map_(map),
-      hbm_(hbm),
       enabled_(cfg.kv.policy == KvPolicy::Reuse),
       prefetch_on_(cfg.kv_buffer.prefetch),
       capacity_(cfg.kv_buffer_bytes() / map.kv_entry_bytes()),
       cur_(max_tokens, -1),
       next_(max_tokens, -1) {
+  hbm.bind(hbm_if);
   for (auto& f : fetch_) f.init(map.pcs(), Traffic::KvPrefetch);
 }
 
@@ -26,7 +27,7 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
   uint64_t live_cur = 0;
   for (uint32_t t = 0; t < context; ++t) live_cur += cur_[t] >= 0;
   HbmJob& fetch = fetch_[l & 1];
-  hbm_.wait_for(fetch);  // the fetch for layer l-2 (long done) frees this job
+  hbm->wait_for(fetch);  // the fetch for layer l-2 (long done) frees this job
   fetch.reqs.clear();
   fetch_layer_[l & 1] = l;
   uint64_t used = live_cur;
@@ -55,7 +56,7 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
   if (used > peak_) peak_ = used;
   next_layer_ = l;
   has_next_ = true;
-  hbm_.submit(fetch);
+  hbm->submit(fetch);
 }
 
 HbmJob* KvHistoryBuffer::pending(uint32_t layer) {
@@ -65,7 +66,7 @@ HbmJob* KvHistoryBuffer::pending(uint32_t layer) {
 }
 
 void KvHistoryBuffer::drain() {
-  for (auto& f : fetch_) hbm_.wait_for(f);
+  for (auto& f : fetch_) hbm->wait_for(f);
 }
 
 bool KvHistoryBuffer::resident(uint32_t t, uint32_t layer) const {

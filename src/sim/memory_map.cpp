@@ -1,6 +1,7 @@
 #include "skipopu/memory_map.hpp"
 
 #include "skipopu/error.hpp"
+#include "skipopu/sizes.hpp"
 #include "skipopu/timing.hpp"
 
 namespace skipopu {
@@ -41,8 +42,8 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
       interleave_(c.kv.interleave_bytes),
       layers_(m.layers),
       max_tokens_(context_tokens) {
-  entry_bytes_ = ceil_div(2ull * m.kv_dim() * c.kv.element_bits, 8);
-  emb_row_bytes_ = ceil_div(uint64_t(m.d_model) * c.weights.embedding_bits, 8);
+  entry_bytes_ = sizes::kv_entry_bytes(m, c.kv.element_bits);
+  emb_row_bytes_ = sizes::embedding_row_bytes(m, c.weights.embedding_bits);
   uint64_t at = 0;
   for (const auto& mat : p.matrices) {
     const uint64_t per_pc = ceil_div(ceil_div(mat.bytes, pcs_), beat_) * beat_;
@@ -54,7 +55,7 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
   const uint64_t emb_total = uint64_t(m.vocab) * emb_row_bytes_;
   at += ceil_div(ceil_div(emb_total, pcs_), interleave_) * interleave_;
   router_base_ = at;
-  router_bytes_ = ceil_div(2ull * m.d_model * c.router.weight_bits, 8);
+  router_bytes_ = sizes::router_weight_bytes(m.d_model, c.router.weight_bits);
   at += ceil_div(ceil_div(router_bytes_ * 2 * layers_, pcs_), interleave_) * interleave_;
   kv_base_ = at;
   slots_per_layer_ = ceil_div(max_tokens_, pcs_);

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "skipopu/timing.hpp"
+#include "skipopu/sizes.hpp"
 
 namespace skipopu {
 
@@ -25,13 +25,6 @@ const char* to_string(Op op) {
     case Op::Jump: return "JUMP";
   }
   return "?";
-}
-
-uint64_t matrix_bytes(const WeightFormat& f, uint64_t k, uint64_t n, uint32_t bits) {
-  const uint64_t weight_bits = k * n * bits;
-  const uint64_t groups = timing::ceil_div(k, f.group_size) * n;
-  const uint64_t meta_bits = groups * (f.scale_bits + f.zero_point_bits);
-  return timing::ceil_div(weight_bits + meta_bits, 8);
 }
 
 uint64_t Program::total_weight_bytes() const {
@@ -68,7 +61,7 @@ struct Builder {
   uint32_t matrix(const std::string& name, uint32_t layer, uint64_t k, uint64_t n, uint32_t bits) {
     Matrix m;
     m.name = name; m.layer = layer; m.k = k; m.n = n;
-    m.bytes = matrix_bytes(c.weights, k, n, bits);
+    m.bytes = sizes::matrix_bytes(c.weights, k, n, bits);
     p.matrices.push_back(m);
     return static_cast<uint32_t>(p.matrices.size() - 1);
   }
@@ -99,16 +92,16 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
   Builder b(c);
   const uint32_t wb = c.weights.bits;
   const uint64_t d = m.d_model;
+  const auto lay = sizes::layer_matrices(m);
   b.emit(Op::Embed, Module::None, 0, d);
   for (uint32_t l = 0; l < m.layers; ++l) {
     const std::string L = "L" + std::to_string(l) + ".";
     // Weights are stored K/V projection first, so the dense policy can stream K/V alone.
-    const uint32_t kv = b.matrix(L + "kv_proj", l, d, 2ull * m.kv_dim(), wb);
+    uint32_t id[sizes::kLayerMatrices];
+    for (size_t i = 0; i < lay.size(); ++i) id[i] = b.matrix(L + lay[i].name, l, lay[i].k, lay[i].n, wb);
+    const uint32_t kv = id[sizes::kKvProj], q = id[sizes::kQProj], o = id[sizes::kOProj];
+    const uint32_t gu = id[sizes::kGateUp], dn = id[sizes::kDown];
     b.p.matrices[kv].kv_proj = true;
-    const uint32_t q = b.matrix(L + "q_proj", l, d, m.q_dim(), wb);
-    const uint32_t o = b.matrix(L + "o_proj", l, m.q_dim(), d, wb);
-    const uint32_t gu = b.matrix(L + "gate_up", l, d, 2ull * m.d_ff, wb);
-    const uint32_t dn = b.matrix(L + "down", l, m.d_ff, d, wb);
 
     // ---- attention module
     b.unfused(Op::NormReduce, l, d);
@@ -158,7 +151,8 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
     b.p.code[brm].target = static_cast<uint32_t>(b.p.code.size());
   }
   // Final norm, LM head, argmax.
-  const uint32_t head = b.matrix("lm_head", m.layers, d, m.vocab, c.weights.lm_head_bits);
+  const sizes::MatrixShape hs = sizes::lm_head(m);
+  const uint32_t head = b.matrix(hs.name, m.layers, hs.k, hs.n, c.weights.lm_head_bits);
   b.unfused(Op::NormReduce, m.layers, d);
   b.mats(Op::LoadW, head, head);
   b.unfused(Op::NormApply, m.layers, d);

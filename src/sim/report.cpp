@@ -102,6 +102,11 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
                       {"kv_mapping", to_string(cfg.kv.mapping)},
                       {"fusion", cfg.fusion},
                       {"hbm_model", cfg.hbm.model}};
+  std::string impl_line;
+  for (const auto& [block, impl] : top.implementations()) {
+    r.json["inputs"]["blocks"][block] = impl;
+    impl_line += (impl_line.empty() ? "" : ", ") + block + " " + impl;
+  }
   r.json["stats"] = root.to_json();
   r.json["config"] = cfg.resolved;
   r.json["program"] = {{"instructions", top.program().code.size()},
@@ -112,7 +117,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   text += "SkipOPU-sim " SKIPOPU_VERSION " -- " + model.name + " on " + cfg.name + ", trace " +
           basename_of(trace_path) + "\n";
   text += "  kv policy " + std::string(to_string(cfg.kv.policy)) + ", mapping " + to_string(cfg.kv.mapping) +
-          ", fusion " + (cfg.fusion ? "on" : "off") + ", hbm model " + cfg.hbm.model + "\n\n";
+          ", fusion " + (cfg.fusion ? "on" : "off") + ", hbm model " + cfg.hbm.model + "\n";
+  text += "  blocks: " + impl_line + "\n\n";
   root.print(text, 0, verbose);
   r.text = text;
   return r;

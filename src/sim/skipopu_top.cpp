@@ -4,6 +4,7 @@
 
 #include "skipopu/error.hpp"
 #include "skipopu/hbm/hbm_config.hpp"
+#include "skipopu/sizes.hpp"
 
 namespace skipopu {
 
@@ -28,9 +29,11 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
       kv_(cfg.kv.policy, model.layers) {
   hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, core_axi_crossing(cfg));
   dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
-  nl_ = std::make_unique<NonlinearUnit>("nonlinear", clk_);
-  router_ = std::make_unique<Router>("router", cfg.router, clk_, *hbm_, map_);
-  pe_ = std::make_unique<PeArray>("pe_array", cfg, clk_, *hbm_, *dma_, nl_port_);
+  // Compute blocks by name (config "blocks"); the nonlinear unit first: the PE array binds
+  // its own port to it.
+  nl_ = make_nonlinear(BlockContext{cfg, clk_, map_, *hbm_});
+  router_ = make_router(BlockContext{cfg, clk_, map_, *hbm_});
+  pe_ = make_pe_array(BlockContext{cfg, clk_, map_, *hbm_, dma_.get(), nl_.get()});
   pe_port_.bind(*pe_);
   router_port_.bind(*router_);
   nl_port_.bind(*nl_);
@@ -179,10 +182,10 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
     totals_.need_kv_hit += hits * entry;
   }
   AttentionWork w;
-  w.heads = model_.heads;
-  w.head_dim = model_.head_dim;
-  w.context = context_.data();
-  w.queries = context_.size();
+  w.shape.heads = model_.heads;
+  w.shape.head_dim = model_.head_dim;
+  w.shape.context = context_.data();
+  w.shape.queries = context_.size();
   w.fused_latency = fused_latency;
   if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
   hbm_->submit(kv_job_);
@@ -223,7 +226,7 @@ void SkipOpuTop::run_step(Step& step) {
         }
         if (in.module == Module::Attn) step.m_attn = active_.size();
         if (!cfg_.router.weights_on_chip && !step.prefill)
-          totals_.need_router += (2ull * in.elems * cfg_.router.weight_bits + 7) / 8;
+          totals_.need_router += sizes::router_weight_bytes(in.elems, cfg_.router.weight_bits);
         break;
       }
       case Op::Branch:
@@ -250,7 +253,7 @@ void SkipOpuTop::run_step(Step& step) {
         nl_port_->run(cfg_.nl.argmax, in.elems);
         break;
       case Op::LoadW:
-        dma_->load(load_seq_++, in.m0, in.m1);
+        dma_->load(in.m0, in.m1);
         if (!step.prefill)
           for (uint32_t i = in.m0; i <= in.m1; ++i) totals_.need_weights += program_.matrices[i].bytes;
         break;
@@ -265,7 +268,7 @@ void SkipOpuTop::run_step(Step& step) {
           p.tokens = final_block ? 1 : (dense && mat.kv_proj ? all : m);
           parts_.push_back(p);
         }
-        pe_port_->gemm(gemm_seq_++, parts_.data(), parts_.size(), in.fused_latency);
+        pe_port_->gemm(parts_.data(), parts_.size(), in.fused_latency);
         break;
       }
       case Op::KvStore:
@@ -284,6 +287,12 @@ void SkipOpuTop::run_step(Step& step) {
     }
     ++pc;
   }
+}
+
+std::vector<std::pair<std::string, std::string>> SkipOpuTop::implementations() const {
+  return {{"pe_array", pe_port_->implementation()},
+          {"nonlinear", nl_port_->implementation()},
+          {"router", router_port_->implementation()}};
 }
 
 void SkipOpuTop::report(StatGroup& root) const {

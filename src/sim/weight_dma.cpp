@@ -4,11 +4,9 @@
 
 namespace skipopu {
 
-WeightDma::WeightDma(sc_core::sc_module_name name, HbmBlock& hbm, const MemoryMap& map, uint64_t window_bytes)
-    : sc_module(name),
-      hbm_(hbm),
-      map_(map),
-      window_per_pc_(timing::ceil_div(window_bytes, map.pcs())) {
+WeightDma::WeightDma(sc_core::sc_module_name name, HbmIf& hbm_if, const MemoryMap& map, uint64_t window_bytes)
+    : sc_module(name), hbm("hbm"), map_(map), window_per_pc_(timing::ceil_div(window_bytes, map.pcs())) {
+  hbm.bind(hbm_if);
   for (auto& s : ring_) {
     s.head.init(map.pcs(), Traffic::Weights);
     s.tail.init(map.pcs(), Traffic::Weights);
@@ -17,41 +15,46 @@ WeightDma::WeightDma(sc_core::sc_module_name name, HbmBlock& hbm, const MemoryMa
   SC_THREAD(run);
 }
 
-void WeightDma::load(uint64_t seq, uint32_t m0, uint32_t m1) {
-  WeightStream& s = stream(seq);
+void WeightDma::load(uint32_t m0, uint32_t m1) {
+  sc_assert(queued_ - consumed_ < kRing);
+  Stream& s = stream(queued_++);
   // The ring holds at most three live streams (finishing, current, next).
   sc_assert(!s.head.busy() && !s.tail.busy());
-  s.seq = seq;
   s.m0 = m0;
   s.m1 = m1;
   s.pe_started = false;
   s.tail_issued = false;
-  sc_assert(queued_ - started_ < kRing);
-  queue_[queued_++ % kRing] = seq;
   loaded_.notify(sc_core::SC_ZERO_TIME);
 }
 
-void WeightDma::consumer_started(uint64_t seq) {
-  WeightStream& s = stream(seq);
+StreamArrival WeightDma::consume_next() {
+  sc_assert(consumed_ < queued_);
+  Stream& s = stream(consumed_++);
   s.pe_started = true;
   s.pe_start.notify(sc_core::SC_ZERO_TIME);
+  while (!s.tail_issued) sc_core::wait(s.tail_ev);
+  hbm->wait_for(s.head);
+  hbm->wait_for(s.tail);
+  StreamArrival a;
+  a.first = s.head.reqs.requests().empty() ? s.tail.first : s.head.first;
+  a.last = std::max(s.head.done, s.tail.done);
+  return a;
 }
 
 void WeightDma::run() {
   while (true) {
     while (started_ == queued_) sc_core::wait(loaded_);
-    const uint64_t seq = queue_[started_++ % kRing];
-    WeightStream& s = stream(seq);
+    Stream& s = stream(started_++);
     uint64_t per_pc = 0;
     for (uint32_t m = s.m0; m <= s.m1; ++m) per_pc += map_.weight_bytes_per_pc(m);
     const uint64_t head = std::min(per_pc, window_per_pc_);
     s.head.reqs.clear();
     s.tail.reqs.clear();
     map_.weight_range(s.m0, s.m1, 0, head, s.head.reqs);
-    hbm_.submit(s.head);
+    hbm->submit(s.head);
     if (!s.pe_started) sc_core::wait(s.pe_start);
     map_.weight_range(s.m0, s.m1, head, per_pc - head, s.tail.reqs);
-    hbm_.submit(s.tail);
+    hbm->submit(s.tail);
     s.tail_issued = true;
     s.tail_ev.notify(sc_core::SC_ZERO_TIME);
   }

@@ -31,6 +31,30 @@ TEST_CASE("default U280 config holds the reference numbers") {
   CHECK(c.hbm.axi_mhz == 450.0);
   CHECK(c.peak_hbm_bytes_per_s() == 460.8e9);
   CHECK(c.fusion);
+  CHECK(c.blocks.pe_array == "systemc");
+  CHECK(c.blocks.nonlinear == "systemc");
+  CHECK(c.blocks.router == "systemc");
+}
+
+TEST_CASE("blocks: each names a registered implementation, strictly") {
+  const std::string cfg = data("configs/u280.json");
+  CHECK(default_config({"blocks.router=rtl"}).blocks.router == "rtl");  // registered; building it fails
+  CHECK(input_error([] { default_config({"blocks.pe_array=verilog"}); }) ==
+        cfg + ": /blocks/pe_array: expected one of \"systemc\", \"rtl\", got \"verilog\"");
+  CHECK(input_error([] { default_config({"blocks.hbm=systemc"}); }) ==
+        cfg + ": /blocks/hbm: unknown key (not part of this schema)");
+  CHECK(input_error([] { default_config({"blocks.nonlinear=3"}); }) ==
+        cfg + ": /blocks/nonlinear: expected a string, got an integer");
+  // No silent default: a config without the section (or one of its keys) is rejected.
+  Json doc = load_json_file(cfg);
+  doc.erase("blocks");
+  const std::string p = temp_file("noblocks.json", doc.dump());
+  CHECK(input_error([&] { load_hardware_config(p, {}, SKIPOPU_DATA_DIR); }) ==
+        p + ": /blocks: missing key (expected an object)");
+  doc["blocks"] = Json::object({{"pe_array", "systemc"}, {"nonlinear", "systemc"}});
+  const std::string q = temp_file("norouter.json", doc.dump());
+  CHECK(input_error([&] { load_hardware_config(q, {}, SKIPOPU_DATA_DIR); }) ==
+        q + ": /blocks/router: missing key (expected a string)");
 }
 
 TEST_CASE("set overrides change exactly the named key") {

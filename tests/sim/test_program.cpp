@@ -5,6 +5,7 @@
 #include "skipopu/kv_state.hpp"
 #include "skipopu/memory_map.hpp"
 #include "skipopu/program.hpp"
+#include "skipopu/sizes.hpp"
 
 using namespace skipopu;
 using skipopu::test::data;
@@ -65,9 +66,9 @@ TEST_CASE("tiny model, fusion on, reuse policy: exact listing") {
   // 256x1024, down 512x256 at 4 bit + one FP16 scale per 128 weights; LM head 256x1024.
   uint64_t expect = 0;
   for (int l = 0; l < 2; ++l)
-    expect += matrix_bytes(default_config().weights, 256, 512, 4) + 2 * matrix_bytes(default_config().weights, 256, 256, 4) +
-              matrix_bytes(default_config().weights, 256, 1024, 4) + matrix_bytes(default_config().weights, 512, 256, 4);
-  expect += matrix_bytes(default_config().weights, 256, 1024, 4);
+    expect += sizes::matrix_bytes(default_config().weights, 256, 512, 4) + 2 * sizes::matrix_bytes(default_config().weights, 256, 256, 4) +
+              sizes::matrix_bytes(default_config().weights, 256, 1024, 4) + sizes::matrix_bytes(default_config().weights, 512, 256, 4);
+  expect += sizes::matrix_bytes(default_config().weights, 256, 1024, 4);
   CHECK(p.total_weight_bytes() == expect);
   CHECK(expect == 2 * (67584 + 2 * 33792 + 135168 + 67584) + 135168);
 }

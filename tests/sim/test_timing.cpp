@@ -3,8 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "skipopu/program.hpp"
+#include "skipopu/sizes.hpp"
 #include "skipopu/sim_clock.hpp"
 #include "skipopu/timing.hpp"
+
+#include <algorithm>
+#include <vector>
 
 using namespace skipopu;
 
@@ -53,12 +57,12 @@ TEST_CASE("weight bytes of a quantised matrix") {
   WeightFormat f;
   f.bits = 4; f.group_size = 128; f.scale_bits = 16; f.zero_point_bits = 0;
   // 4096 x 4096: 8 MiB of 4-bit weights + 32*4096 groups x 2 B of scales.
-  CHECK(matrix_bytes(f, 4096, 4096, 4) == 8388608ull + 262144ull);
+  CHECK(sizes::matrix_bytes(f, 4096, 4096, 4) == 8388608ull + 262144ull);
   f.zero_point_bits = 4;  // + 4-bit zero points: 32*4096 groups x 0.5 B
-  CHECK(matrix_bytes(f, 4096, 4096, 4) == 8388608ull + 262144ull + 65536ull);
+  CHECK(sizes::matrix_bytes(f, 4096, 4096, 4) == 8388608ull + 262144ull + 65536ull);
   // A partial group still carries a scale: K=130 -> 2 groups per column.
   f.zero_point_bits = 0;
-  CHECK(matrix_bytes(f, 130, 1, 4) == (130 * 4 + 2 * 16) / 8);
+  CHECK(sizes::matrix_bytes(f, 130, 1, 4) == (130 * 4 + 2 * 16) / 8);
 }
 
 TEST_CASE("clock-domain crossing between 225 MHz core and 450 MHz AXI is exact") {
@@ -79,4 +83,123 @@ TEST_CASE("clock-domain crossing between 225 MHz core and 450 MHz AXI is exact")
     REQUIRE(x.to_core(x.visible_axi(c)) <= c);
     REQUIRE(x.to_core(x.visible_axi(c) + 1) > c);
   }
+}
+
+TEST_CASE("GEMM general form (mixed token counts): closed form equals the tile-by-tile reference") {
+  // Parts in stream order with non-increasing tokens (K/V projection for every token first,
+  // then Q for the routed ones), shapes that do and do not divide the array.
+  const timing::ArrayShape a{4, 8};
+  const uint64_t shapes[][2] = {{8, 4}, {16, 12}, {9, 5}, {24, 3}};
+  uint64_t checked = 0;
+  for (const auto& s0 : shapes)
+    for (const auto& s1 : shapes)
+      for (uint64_t m0 = 1; m0 <= 6; ++m0)
+        for (uint64_t m1 = 1; m1 <= m0; ++m1)
+          for (uint64_t start = 0; start <= 40; start += 13)
+            for (uint64_t first = 0; first <= 30; first += 10)
+              for (uint64_t span = 0; span <= 160; span += 9) {
+                const timing::GemmPart parts[2] = {{s0[0], s0[1], m0}, {s1[0], s1[1], m1}};
+                const timing::GemmWork w = timing::gemm_work(a, parts, 2);
+                REQUIRE(w.ordered);
+                INFO("parts " << s0[0] << "x" << s0[1] << "*" << m0 << ", " << s1[0] << "x" << s1[1] << "*" << m1
+                              << " start=" << start << " first=" << first << " last=" << first + span);
+                REQUIRE(timing::gemm_finish(start, first, first + span, w) ==
+                        timing::gemm_finish_reference(a, parts, 2, start, first, first + span));
+                ++checked;
+              }
+  CHECK(checked == 16 * 21 * 4 * 4 * 18);
+  // By hand: 2 tiles x 3 tokens then 2 tiles x 1 token, stream first 0 .. last 30:
+  // compute-bound start 0 -> 8; the last tile arrives at 30 and takes 1 cycle -> 31.
+  const timing::GemmPart p[2] = {{8, 8, 3}, {8, 8, 1}};
+  const timing::GemmWork w = timing::gemm_work(a, p, 2);
+  CHECK(w.compute == 8);
+  CHECK(w.tail == 1);
+  CHECK(w.macs == 64 * 4);
+  CHECK(timing::gemm_finish(0, 0, 30, w) == 31);
+  CHECK(timing::gemm_finish(0, 0, 3, w) == 8);
+}
+
+TEST_CASE("GEMM general form: growing token counts break the closed form (its precondition)") {
+  const timing::ArrayShape a{4, 8};
+  // Ordered (8 tokens on 1 tile, then 1 token on 2 tiles): the closed form holds for every span.
+  const timing::GemmPart q[2] = {{8, 4, 8}, {8, 8, 1}};
+  CHECK(timing::gemm_work(a, q, 2).ordered);
+  for (uint64_t last = 0; last <= 60; ++last)
+    REQUIRE(timing::gemm_finish(0, 0, last, timing::gemm_work(a, q, 2)) ==
+            timing::gemm_finish_reference(a, q, 2, 0, 0, last));
+  // Growing (1 token on 1 tile, then 8 tokens on 2 tiles): the middle tile can dominate, so
+  // some span makes the closed form wrong -- which is why the PE array checks `ordered`.
+  const timing::GemmPart r[2] = {{8, 4, 1}, {8, 8, 8}};
+  CHECK(!timing::gemm_work(a, r, 2).ordered);
+  bool differs = false;
+  for (uint64_t last = 0; last <= 60; ++last)
+    differs |= timing::gemm_finish(0, 0, last, timing::gemm_work(a, r, 2)) !=
+               timing::gemm_finish_reference(a, r, 2, 0, 0, last);
+  CHECK(differs);
+}
+
+TEST_CASE("router finish equals the token-by-token, chunk-by-chunk reference") {
+  uint64_t checked = 0;
+  for (uint64_t tokens = 1; tokens <= 5; ++tokens)
+    for (uint64_t d = 1; d <= 300; d += 23)
+      for (uint32_t lanes : {1u, 7u, 64u, 128u})
+        for (uint32_t lat : {0u, 10u})
+          for (uint64_t start = 0; start <= 50; start += 25)
+            for (uint64_t first = 0; first <= 60; first += 30)
+              for (uint64_t span = 0; span <= 100; span += 50)
+                for (bool hbm : {false, true}) {
+                  INFO("tokens=" << tokens << " d=" << d << " lanes=" << lanes << " start=" << start);
+                  REQUIRE(timing::router_finish(start, hbm, first, first + span, tokens, d, lanes, lat) ==
+                          timing::router_finish_reference(start, hbm, first + span, tokens, d, lanes, lat));
+                  ++checked;
+                }
+  CHECK(checked == 5 * 14 * 4 * 2 * 3 * 3 * 3 * 2);
+  // By hand: 3 tokens x ceil(300/128) = 9 cycles + 10; weights from HBM visible at 40.
+  CHECK(timing::router_finish(0, false, 0, 0, 3, 300, 128, 10) == 19);
+  CHECK(timing::router_finish(0, true, 20, 40, 3, 300, 128, 10) == 59);
+}
+
+TEST_CASE("attention finish equals the tile-step-by-tile-step reference") {
+  const timing::ArrayShape a{4, 8};
+  const std::vector<std::vector<uint64_t>> contexts = {{1}, {5}, {9}, {17}, {1, 2, 3}, {3, 8, 13}, {8, 16}};
+  uint64_t checked = 0;
+  for (const auto& ctx : contexts)
+    for (uint64_t heads : {1, 3})
+      for (uint64_t hd : {4, 8, 12})
+        for (uint64_t start = 0; start <= 60; start += 20)
+          for (uint64_t first = 0; first <= 40; first += 20)
+            for (uint64_t span = 0; span <= 300; span += 11) {
+              const timing::AttentionShape s{heads, hd, ctx.data(), ctx.size()};
+              const timing::AttentionCycles w = timing::attention_cycles(a, s);
+              const uint64_t last = first + span;
+              INFO("queries=" << ctx.size() << " heads=" << heads << " hd=" << hd << " start=" << start
+                              << " first=" << first << " last=" << last);
+              REQUIRE(timing::attention_fused_finish(start, first, last, w, 16, 28) ==
+                      timing::attention_finish_reference(a, s, start, first, last, true, 16, 28));
+              // Unfused Q.K^T pass: the formula's bound after the last entry includes that
+              // entry's P.V steps (heads * ceil(hd/rows) cycles): equal to the pure Q.K^T
+              // reference, or above it by at most that many cycles when the stream ends last.
+              const uint64_t ref = timing::attention_finish_reference(a, s, start, first, last, false, 16, 0);
+              const uint64_t f = timing::attention_qk_end(start, first, last, w, 16);
+              const uint64_t pv1 = timing::attn_pv_cycles(a, heads, hd, 1);
+              REQUIRE(f >= ref);
+              REQUIRE(f - ref <= pv1);
+              if (std::max(start, first) + w.qk >= last + w.tail) REQUIRE(f == ref);
+              ++checked;
+            }
+  CHECK(checked == 7 * 2 * 3 * 4 * 3 * 28);
+  // By hand, decode on the 64x128 array: 32 heads, head_dim 128, 320 entries.
+  const uint64_t ctx = 320;
+  const timing::AttentionCycles w = timing::attention_cycles({64, 128}, {32, 128, &ctx, 1});
+  CHECK(w.qk == 160);
+  CHECK(w.pv == 192);
+  CHECK(w.tail == 32 + 64);
+  CHECK(w.softmax_elems == 32 * 320);
+  // Compute-bound: 10 + 352 + 16 + 28; memory-bound: 1000 + 96 + 16 + 28.
+  CHECK(timing::attention_fused_finish(0, 10, 100, w, 16, 28) == 406);
+  CHECK(timing::attention_fused_finish(0, 10, 1000, w, 16, 28) == 1140);
+  // Unfused Q.K^T pass with the stream ending at 100: max(10 + 160, 100 + 96) + 16 = 212;
+  // the pure Q.K^T reference ends at max(170, 100 + 32) + 16 = 186 (the over-count above).
+  CHECK(timing::attention_qk_end(0, 10, 100, w, 16) == 212);
+  CHECK(timing::attention_finish_reference({64, 128}, {32, 128, &ctx, 1}, 0, 10, 100, false, 16, 0) == 186);
 }

@@ -6,7 +6,9 @@
 
 #include "skipopu/error.hpp"
 #include "skipopu/hbm/hbm_config.hpp"
+#include "skipopu/nonlinear_unit.hpp"
 #include "skipopu/pe_array.hpp"
+#include "skipopu/weight_dma.hpp"
 #include "../sim/sim_test_util.hpp"
 
 using namespace skipopu;
@@ -25,7 +27,6 @@ struct Bench : sc_core::sc_module {
   HbmBlock hbm;
   WeightDma dma;
   NonlinearUnit nl;
-  sc_core::sc_port<NonlinearIf> nl_port;
   PeArray pe;
   std::vector<uint64_t> finish;
   std::vector<std::vector<GemmPart>> gemms;  // one entry per GEMM, all on matrix `mat`
@@ -41,15 +42,14 @@ struct Bench : sc_core::sc_module {
         hbm("hbm", hbm::make_model(cfg.hbm), clk, core_axi_crossing(cfg)),
         dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes),
         nl("nl", clk),
-        pe("pe", cfg, clk, hbm, dma, nl_port) {
-    nl_port.bind(nl);
+        pe("pe", cfg, clk, dma, nl, hbm) {
     SC_HAS_PROCESS(Bench);
     SC_THREAD(run);
   }
   void run() {
-    for (size_t i = 0; i < gemms.size(); ++i) dma.load(i, mat, mat);
+    for (size_t i = 0; i < gemms.size(); ++i) dma.load(mat, mat);
     for (size_t i = 0; i < gemms.size(); ++i) {
-      pe.gemm(i, gemms[i].data(), gemms[i].size(), 2);
+      pe.gemm(gemms[i].data(), gemms[i].size(), 2);
       finish.push_back(clk.now());
     }
     sc_core::sc_stop();

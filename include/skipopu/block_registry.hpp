@@ -1,0 +1,46 @@
+// BlockRegistry: every compute block is built by name from a table of registered
+// implementations, as Ramulator 2 builds its components from the "impl" names of a config.
+// The config's "blocks" section names one implementation per block (docs/config.md):
+//   "blocks": { "pe_array": "systemc", "nonlinear": "systemc", "router": "systemc" }
+// and the report says which implementation each block used (from the instance itself).
+//
+// Models: the choice of implementation, nothing else. Registered today: "systemc" (the
+// blocks of this directory) and "rtl", whose factory reports a one-line input error until
+// the verilated RTL transactor is plugged in (issue 11, co-simulation). A new
+// implementation is one more row in the block's table in src/sim/block_registry.cpp: a
+// name and a factory that builds a module implementing the block's interface
+// (block_interfaces.hpp) and binds its ports to the context's channels.
+// Abstracts away: nothing (no timing of its own). The tables are constant data: no global
+// state, no static registration order.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "skipopu/block_interfaces.hpp"
+#include "skipopu/config.hpp"
+#include "skipopu/memory_map.hpp"
+#include "skipopu/sim_clock.hpp"
+
+namespace skipopu {
+
+// What a factory may connect its block to.
+struct BlockContext {
+  const HardwareConfig& cfg;
+  const CoreClock& clk;
+  const MemoryMap& map;
+  HbmIf& hbm;
+  WeightStreamIf* weights = nullptr;  // the PE array's weight streams
+  NonlinearIf* nonlinear = nullptr;   // the PE array's unfused softmax passes (build it first)
+};
+
+// The implementation names registered for `block` ("pe_array", "nonlinear", "router"; empty
+// for any other name).
+std::vector<std::string> registered_implementations(const std::string& block);
+
+// Build the block under the instance name `block` with the implementation the config names.
+std::unique_ptr<PeArrayIf> make_pe_array(const BlockContext& ctx);
+std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx);
+std::unique_ptr<RouterIf> make_router(const BlockContext& ctx);
+
+}  // namespace skipopu

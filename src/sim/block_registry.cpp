@@ -1,0 +1,79 @@
+#include "skipopu/block_registry.hpp"
+
+#include <stdexcept>
+
+#include "skipopu/error.hpp"
+#include "skipopu/nonlinear_unit.hpp"
+#include "skipopu/pe_array.hpp"
+#include "skipopu/router.hpp"
+
+namespace skipopu {
+
+namespace {
+
+template <class If>
+struct Impl {
+  const char* name;
+  std::unique_ptr<If> (*make)(const char* instance, const BlockContext& ctx);
+};
+
+std::unique_ptr<PeArrayIf> systemc_pe_array(const char* inst, const BlockContext& c) {
+  if (!c.weights || !c.nonlinear) throw std::logic_error("PE array built without its weight DMA or nonlinear unit");
+  return std::make_unique<PeArray>(inst, c.cfg, c.clk, *c.weights, *c.nonlinear, c.hbm);
+}
+std::unique_ptr<NonlinearIf> systemc_nonlinear(const char* inst, const BlockContext& c) {
+  return std::make_unique<NonlinearUnit>(inst, c.clk);
+}
+std::unique_ptr<RouterIf> systemc_router(const char* inst, const BlockContext& c) {
+  return std::make_unique<Router>(inst, c.cfg.router, c.clk, c.hbm, c.map);
+}
+
+// "rtl": registered so that configs may name it; the verilated transactor replaces this.
+template <class If>
+std::unique_ptr<If> rtl_not_plugged(const char* inst, const BlockContext& c) {
+  throw_input_error(c.cfg.file, std::string("/blocks/") + inst,
+                    "implementation \"rtl\" is not plugged in yet (generated RTL co-simulation, issue 11); "
+                    "expected \"systemc\"");
+}
+
+const Impl<PeArrayIf> kPeArray[] = {{"systemc", systemc_pe_array}, {"rtl", rtl_not_plugged<PeArrayIf>}};
+const Impl<NonlinearIf> kNonlinear[] = {{"systemc", systemc_nonlinear}, {"rtl", rtl_not_plugged<NonlinearIf>}};
+const Impl<RouterIf> kRouter[] = {{"systemc", systemc_router}, {"rtl", rtl_not_plugged<RouterIf>}};
+
+template <class If, size_t N>
+std::vector<std::string> names(const Impl<If> (&table)[N]) {
+  std::vector<std::string> out;
+  for (const auto& i : table) out.push_back(i.name);
+  return out;
+}
+
+template <class If, size_t N>
+std::unique_ptr<If> build(const Impl<If> (&table)[N], const char* block, const std::string& impl,
+                          const BlockContext& ctx) {
+  for (const auto& i : table)
+    if (impl == i.name) return i.make(block, ctx);
+  // load_hardware_config checks the names; a config built in code may not have.
+  throw_input_error(ctx.cfg.file, std::string("/blocks/") + block,
+                    "no implementation \"" + impl + "\" is registered for this block");
+}
+
+}  // namespace
+
+std::vector<std::string> registered_implementations(const std::string& block) {
+  if (block == "pe_array") return names(kPeArray);
+  if (block == "nonlinear") return names(kNonlinear);
+  if (block == "router") return names(kRouter);
+  return {};
+}
+
+std::unique_ptr<PeArrayIf> make_pe_array(const BlockContext& ctx) {
+  return build(kPeArray, "pe_array", ctx.cfg.blocks.pe_array, ctx);
+}
+std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx) {
+  return build(kNonlinear, "nonlinear", ctx.cfg.blocks.nonlinear, ctx);
+}
+std::unique_ptr<RouterIf> make_router(const BlockContext& ctx) {
+  return build(kRouter, "router", ctx.cfg.blocks.router, ctx);
+}
+
+}  // namespace skipopu
