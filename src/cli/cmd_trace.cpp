@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "data_dir.hpp"
 #include "options.hpp"
 #include "skipopu/model_card.hpp"
 #include "skipopu/trace.hpp"
@@ -47,7 +48,7 @@ void print_summary(std::ostream& os, const TraceSummary& s, bool per_layer) {
 
 int cmd_gen_trace(const Args& args) {
   TraceProfile p;  // its defaults are the command's defaults
-  std::string model, out, pattern = to_string(p.pattern), data_dir = SKIPOPU_DATA_DIR;
+  std::string model, out, pattern = to_string(p.pattern), data_dir;
   po::options_description desc("gen-trace options (model and defaults: traces/README.md)");
   desc.add_options()
       ("model", po::value(&model)->required(), "model card name (models/NAME.json) or path")
@@ -71,10 +72,11 @@ int cmd_gen_trace(const Args& args) {
        "probability a decision copies the previous layer's (same token)")
       ("drift", po::value(&p.drift)->default_value(p.drift, "0.2"),
        "attention skip rate x(1+drift) at the first token down to x(1-drift) at the last; MLP opposite")
-      ("data-dir", po::value(&data_dir)->default_value(data_dir), "where models/ lives");
+      ("data-dir", po::value(&data_dir), "where models/ lives (default: SKIPOPU_DATA_DIR, else share/skipopu by the binary)");
   po::variables_map vm;
   if (!parse_options("gen-trace", args, desc, vm, "--model NAME --prompt N --decode N --out FILE [options]"))
     return kExitOk;
+  data_dir = find_data_dir(data_dir);
   p.pattern = parse_skip_pattern(pattern);
   const ModelCard m = load_model_card(resolve_model_path(model, data_dir));
   validate_profile(m, p);
@@ -95,16 +97,17 @@ int cmd_gen_trace(const Args& args) {
 }
 
 int cmd_check_trace(const Args& args) {
-  std::string trace, model, data_dir = SKIPOPU_DATA_DIR;
+  std::string trace, model, data_dir;
   bool quiet = false;
   po::options_description desc("check-trace options");
   desc.add_options()
       ("trace", po::value(&trace)->required(), "trace file")
       ("model", po::value(&model), "model card name or path (default: the model the trace names)")
-      ("data-dir", po::value(&data_dir)->default_value(data_dir), "where models/ lives")
+      ("data-dir", po::value(&data_dir), "where models/ lives (default: SKIPOPU_DATA_DIR, else share/skipopu by the binary)")
       ("brief", po::bool_switch(&quiet), "omit the per-layer table");
   po::variables_map vm;
   if (!parse_options("check-trace", args, desc, vm, "--trace FILE [--model NAME]")) return kExitOk;
+  data_dir = find_data_dir(data_dir);
   TraceReader r(trace);
   const std::string card = resolve_model_path(model.empty() ? r.header().model : model, data_dir);
   const ModelCard m = load_model_card(card);
