@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "data_dir.hpp"
@@ -21,7 +22,20 @@ std::string pct(double v) {
 
 double ratio(uint64_t num, uint64_t den) { return den ? double(num) / double(den) : 0.0; }
 
-void print_summary(std::ostream& os, const TraceSummary& s, bool per_layer) {
+// Per-layer skip counts over the decode tokens only (TraceSummary's are over all tokens).
+struct DecodeLayers {
+  std::vector<uint64_t> attn, mlp;
+  explicit DecodeLayers(uint32_t layers) : attn(layers, 0), mlp(layers, 0) {}
+  void add(const TokenRecord& rec) {
+    if (rec.prompt) return;
+    for (uint32_t l = 0; l < attn.size(); ++l) {
+      attn[l] += !rec.attn_ran(l);
+      mlp[l] += !rec.mlp_ran(l);
+    }
+  }
+};
+
+void print_summary(std::ostream& os, const TraceSummary& s, const DecodeLayers* per_layer) {
   const uint64_t L = s.layers;
   const uint64_t a = s.attn_skipped_total(), m = s.mlp_skipped_total();
   const uint64_t ap = s.attn_skipped_prompt, mp = s.mlp_skipped_prompt;
@@ -35,11 +49,14 @@ void print_summary(std::ostream& os, const TraceSummary& s, bool per_layer) {
      << pct(ratio(a - ap, L * s.decode_tokens)) << ", MLP " << pct(ratio(m - mp, L * s.decode_tokens)) << ")\n"
      << "attention skipped in two adjacent layers: " << s.attn_adjacent << " times\n";
   if (!per_layer) return;
-  os << "per-layer skip ratio:\n  layer  attention   MLP\n";
+  os << "per-layer skip ratio (all tokens, then decode tokens only):\n"
+        "  layer  attention   MLP      decode: attention   MLP\n";
   for (uint64_t l = 0; l < L; ++l) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "  %5llu  %8s  %8s\n", (unsigned long long)l,
-                  pct(ratio(s.attn_skipped[l], s.tokens())).c_str(), pct(ratio(s.mlp_skipped[l], s.tokens())).c_str());
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "  %5llu  %8s  %8s            %8s  %8s\n", (unsigned long long)l,
+                  pct(ratio(s.attn_skipped[l], s.tokens())).c_str(), pct(ratio(s.mlp_skipped[l], s.tokens())).c_str(),
+                  pct(ratio(per_layer->attn[l], s.decode_tokens)).c_str(),
+                  pct(ratio(per_layer->mlp[l], s.decode_tokens)).c_str());
     os << buf;
   }
 }
@@ -92,7 +109,7 @@ int cmd_gen_trace(const Args& args) {
   r.check_model(m);
   const TraceSummary s = summarize_trace(r);
   std::cerr << "wrote " << out << ": " << r.header().source << "\n";
-  print_summary(std::cerr, s, false);
+  print_summary(std::cerr, s, nullptr);
   return kExitOk;
 }
 
@@ -112,10 +129,16 @@ int cmd_check_trace(const Args& args) {
   const std::string card = resolve_model_path(model.empty() ? r.header().model : model, data_dir);
   const ModelCard m = load_model_card(card);
   r.check_model(m);
-  const TraceSummary s = summarize_trace(r);
+  TraceSummary s(r.header().layers);
+  DecodeLayers dec(r.header().layers);
+  TokenRecord rec;
+  while (r.next(rec)) {
+    s.add(rec);
+    dec.add(rec);
+  }
   std::cout << "trace: " << trace << " (valid, model card " << card << ")\n"
             << "model: " << r.header().model << "\nsource: " << r.header().source << "\n";
-  print_summary(std::cout, s, !quiet);
+  print_summary(std::cout, s, quiet ? nullptr : &dec);
   return kExitOk;
 }
 

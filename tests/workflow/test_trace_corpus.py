@@ -6,7 +6,8 @@ usage: test_trace_corpus.py SKIPOPU_BINARY SOURCE_DIR
 Builds a corpus of valid and invalid traces, runs `skipopu check-trace` and the Python reader
 on each file and requires the same verdict and, for an invalid file, the same one-line
 message. Valid files are also rewritten by the Python writer, which must reproduce the C++
-writer's bytes, and their per-layer skip counts must equal those check-trace prints.
+writer's bytes, and their per-layer skip ratios (all tokens and decode tokens) must equal the
+table check-trace prints.
 """
 import os
 import subprocess
@@ -129,10 +130,14 @@ def main():
                 full = subprocess.run([BIN, "check-trace", "--trace", path, "--model", CARD], capture_output=True,
                                       text=True, check=True).stdout
                 s = summarize(trace.tokens, trace.header.layers)
-                n = s.tokens
+                n, nd = s.tokens, s.decode_tokens
+
+                def pct(k, d):
+                    return f"{100 * k / d if d else 0:.2f}%"
                 for l in range(trace.header.layers):
-                    row = f"{l:5d}  {100 * s.attn_skipped[l] / n:7.2f}%  {100 * s.mlp_skipped[l] / n:7.2f}%"
-                    if ("  " + row) not in full:
+                    row = (f"  {l:5d}  {pct(s.attn_skipped[l], n):>8}  {pct(s.mlp_skipped[l], n):>8}            "
+                           f"{pct(s.attn_skipped_decode[l], nd):>8}  {pct(s.mlp_skipped_decode[l], nd):>8}\n")
+                    if row not in full:
                         print(f"FAIL {name}: layer {l}: '{row}' not in check-trace output:\n{full}")
                         fails += 1
             print(f"ok   {name}: {'valid' if valid else c_err}")
