@@ -238,6 +238,13 @@ def case_reports_metrics():
         assert rep["config"]["kv"]["policy"] == x["set"]["kv.policy"]
         busy = rep["stats"]["groups"]["blocks"]["groups"]["pe_array"]["stats"]["busy_cycles"]["value"]
         assert x["metrics"]["blocks.pe_array.busy_cycles"] == busy
+    # Kept reports are deterministic, compressed bytes included (gzip without a timestamp).
+    out2 = os.path.join(T, "rm2.jsonl")
+    assert sw("run", TINY, "--out", out2, "--set", "hbm.model=burst", "--jobs", "1").returncode == 0
+    for x in recs:
+        a_ = open(os.path.join(T, x["report"]), "rb").read()
+        b_ = open(os.path.join(T, "rm2.jsonl.reports", x["key"] + ".json.gz"), "rb").read()
+        assert a_ == b_, x["key"]
     # The kept report is byte-identical to a direct run of the point.
     x = recs[0]
     direct = os.path.join(T, "direct.json")
