@@ -21,6 +21,12 @@ struct ModelCard {
   double norm_eps = 0;
   std::string activation;  // "swiglu"
   double rope_theta = 0;   // RoPE base
+  // RoPE frequency scaling for long contexts (optional "rope.scaling" in the card). It changes
+  // the rotation angles only, which the overlay precomputes: no cycle or byte depends on it.
+  std::string rope_scaling = "none";  // "none" | "linear" | "dynamic" | "llama3"
+  double rope_factor = 1;             // context extension factor
+  double rope_low_freq_factor = 0, rope_high_freq_factor = 0;  // llama3 only
+  uint32_t rope_original_max_seq_len = 0;                       // llama3 only
   uint32_t max_seq_len = 0;
 
   uint32_t q_dim() const { return heads * head_dim; }

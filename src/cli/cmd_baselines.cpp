@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "data_dir.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "skipopu/baselines/compare.hpp"
@@ -73,7 +74,7 @@ int gpu_calibration(const std::string& data_dir) {
 
 int cmd_resources(const Args& args) {
   po::options_description desc("options");
-  std::string config, json_out, device, coeffs, data_dir = SKIPOPU_DATA_DIR;
+  std::string config, json_out, device, coeffs, data_dir;
   std::vector<std::string> sets;
   bool quiet = false;
   desc.add_options()
@@ -86,6 +87,7 @@ int cmd_resources(const Args& args) {
       ("data-dir", po::value(&data_dir), "where configs/ and models/ live");
   po::variables_map vm;
   if (!parse_options("resources", args, desc, vm, "[--config FILE] [--set k=v ...] [--json OUT]")) return kExitOk;
+  data_dir = find_data_dir(data_dir);
   if (config.empty()) config = data_dir + "/configs/u280.json";
   if (device.empty()) device = data_dir + "/models/fpga/u280-device.json";
   if (coeffs.empty()) coeffs = data_dir + "/models/fpga/resource-model.json";
@@ -104,7 +106,7 @@ int cmd_resources(const Args& args) {
 
 int cmd_compare(const Args& args) {
   po::options_description desc("options");
-  std::string config, trace, format = "text", out, plot, report_in, peers_path, data_dir = SKIPOPU_DATA_DIR;
+  std::string config, trace, format = "text", out, plot, report_in, peers_path, data_dir;
   std::vector<std::string> sets;
   bool calibration = false;
   desc.add_options()
@@ -122,6 +124,7 @@ int cmd_compare(const Args& args) {
   if (!parse_options("compare", args, desc, vm,
                      "--trace FILE [--config FILE] [--format text|csv|json] [--out FILE] [--plot PNG]"))
     return kExitOk;
+  data_dir = find_data_dir(data_dir);
   if (calibration) return gpu_calibration(data_dir);
   if (trace.empty()) throw InputError("command line: the option '--trace' is required but missing");
   if (format != "text" && format != "csv" && format != "json")

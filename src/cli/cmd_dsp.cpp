@@ -81,7 +81,7 @@ std::string hybrid_report(const std::vector<dsp::HybridErrorStudy>& st, const st
 
 int cmd_dsp_error(const Args& args) {
   po::options_description desc("dsp-error options");
-  std::string layouts, format, out;
+  std::string layouts, format, out, data_dir;
   std::vector<std::string> files;
   uint64_t samples = 0, seed = 0;
   unsigned max_log2 = 0, guard = 0;
@@ -98,7 +98,8 @@ int cmd_dsp_error(const Args& args) {
       ("rows", po::value(&rows)->default_value(256), "--hybrid: matrix rows")
       ("n", po::value(&n)->default_value(4096), "--hybrid: columns (activation length)")
       ("group", po::value(&group)->default_value(128), "--hybrid: columns per weight scale group")
-      ("guard-bits", po::value(&guard)->default_value(8), "--hybrid: BFP guard bits (<= 24)");
+      ("guard-bits", po::value(&guard)->default_value(8), "--hybrid: BFP guard bits (<= 24)")
+      ("data-dir", po::value(&data_dir), "accepted as by every command; dsp-error reads no data files (built-in layouts)");
   po::variables_map vm;
   if (!parse_options("dsp-error", args, desc, vm, "[--layout all|NAME,...] [--format text|csv|json] [--out FILE]"))
     return kExitOk;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "data_dir.hpp"
 #include "options.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/hbm/hbm_bench.hpp"
@@ -13,7 +14,7 @@ namespace skipopu::cli {
 int cmd_hbm_bench(const Args& args) {
   using namespace skipopu::hbm;
   po::options_description desc("hbm-bench options");
-  std::string preset = "u280", model = "bank", json_out;
+  std::string preset = "u280", model = "bank", json_out, data_dir;
   std::vector<std::string> sets;
   BenchSpec s;
   desc.add_options()
@@ -33,11 +34,12 @@ int cmd_hbm_bench(const Args& args) {
       ("write-fraction", po::value(&s.write_fraction)->default_value(s.write_fraction), "fraction of writes, 0..1")
       ("rate", po::value(&s.rate)->default_value(s.rate), "offered load per port as a fraction of its peak, (0, 1]")
       ("seed", po::value(&s.seed)->default_value(s.seed), "PRNG seed")
-      ("json", po::value(&json_out), "also write the results as JSON to this file");
+      ("json", po::value(&json_out), "also write the results as JSON to this file")
+      ("data-dir", po::value(&data_dir), "where configs/hbm/ lives (default: SKIPOPU_DATA_DIR, else share/skipopu by the binary)");
   po::variables_map vm;
   if (!parse_options("hbm-bench", args, desc, vm, "[options]")) return kExitOk;
 
-  const std::string path = resolve_hbm_preset(preset, SKIPOPU_DATA_DIR);
+  const std::string path = resolve_hbm_preset(preset, find_data_dir(data_dir));
   Json doc = load_json_file(path);
   for (const auto& a : sets) apply_override(doc, a, "--set");
   if (vm.count("detailed")) doc["simulator"]["fast_path"] = false;

@@ -1,10 +1,13 @@
-// skipopu run: replay a trace on a hardware config; print the report, write it as JSON.
+// skipopu run: replay a trace on a hardware config; print the report (text, JSON or CSV),
+// optionally write the JSON report to a file.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
+#include "data_dir.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "report_format.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/skipopu_top.hpp"
 
@@ -12,21 +15,28 @@ namespace skipopu::cli {
 
 int cmd_run(const Args& args) {
   po::options_description desc("options");
-  std::string config, model, trace, json_out, data_dir = SKIPOPU_DATA_DIR;
+  std::string config, model, trace, json_out, data_dir, format = "text", out;
   std::vector<std::string> sets;
   bool quiet = false, verbose = false;
   desc.add_options()
-      ("config,c", po::value(&config)->default_value(data_dir + "/configs/u280.json"), "hardware config (JSON)")
+      ("config,c", po::value(&config), "hardware config (JSON; default: configs/u280.json in the data directory)")
       ("model,m", po::value(&model), "model card name or path (default: the trace's model)")
       ("trace,t", po::value(&trace)->required(), "trace file")
       ("set,s", po::value(&sets)->composing(), "override a config key: key.path=value (repeatable)")
+      ("format,f", po::value(&format)->default_value(format), "report format on stdout (or --out): text | json | csv")
+      ("out,o", po::value(&out), "write the report in --format to this file (atomically) instead of stdout")
       ("json,j", po::value(&json_out), "also write the report as JSON to this file")
-      ("quiet,q", po::bool_switch(&quiet), "do not print the text report")
-      ("verbose,v", po::bool_switch(&verbose), "also print detail groups (per pseudo-channel)")
-      ("data-dir", po::value(&data_dir), "where models/ and configs/hbm/ live");
+      ("quiet,q", po::bool_switch(&quiet), "do not print the report")
+      ("verbose,v", po::bool_switch(&verbose), "text: also print detail groups (per pseudo-channel)")
+      ("data-dir", po::value(&data_dir),
+       "where models/ and configs/ live (default: SKIPOPU_DATA_DIR, else share/skipopu by the binary)");
   po::variables_map vm;
-  if (!parse_options("run", args, desc, vm, "--trace FILE [--config FILE] [--set k=v ...] [--json OUT]")) return kExitOk;
-  if (!vm.count("config") || vm["config"].defaulted()) config = data_dir + "/configs/u280.json";
+  if (!parse_options("run", args, desc, vm,
+                     "--trace FILE [--config FILE] [--set k=v ...] [--format text|json|csv] [--out FILE] [--json OUT]"))
+    return kExitOk;
+  const ReportFormat fmt = parse_report_format(format);
+  data_dir = find_data_dir(data_dir);
+  if (config.empty()) config = data_dir + "/configs/u280.json";
 
   const HardwareConfig cfg = load_hardware_config(config, sets, data_dir);
   if (model.empty()) {
@@ -34,8 +44,9 @@ int cmd_run(const Args& args) {
     model = peek.header().model;
   }
   const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace, verbose);
-  if (!quiet) std::cout << rep.text;
-  if (!json_out.empty()) write_file_atomically(json_out, rep.json.dump(2) + "\n");
+  if (!out.empty()) write_file_atomically(out, format_report(rep, fmt));
+  else if (!quiet) std::cout << format_report(rep, fmt);
+  if (!json_out.empty()) write_file_atomically(json_out, format_report(rep, ReportFormat::json));
   return kExitOk;
 }
 

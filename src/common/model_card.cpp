@@ -27,6 +27,19 @@ ModelCard load_model_card(const std::string& path) {
   m.activation = r.choice("activation", {"swiglu"});
   JsonReader rope = r.object("rope");
   m.rope_theta = rope.real("theta", 1.0, 1e12);
+  if (rope.has("scaling")) {  // optional: absent means no scaling
+    JsonReader sc = rope.object("scaling");
+    m.rope_scaling = sc.choice("type", {"linear", "dynamic", "llama3"});
+    m.rope_factor = sc.real("factor", 1.0, 1e6);
+    if (m.rope_scaling == "llama3") {
+      m.rope_low_freq_factor = sc.real("low_freq_factor", 0.0, 1e6);
+      m.rope_high_freq_factor = sc.real("high_freq_factor", 0.0, 1e6);
+      m.rope_original_max_seq_len = static_cast<uint32_t>(sc.u64("original_max_seq_len", 1, 1u << 24));
+      if (!(m.rope_high_freq_factor > m.rope_low_freq_factor))
+        sc.fail("high_freq_factor", "expected a number above low_freq_factor");
+    }
+    sc.finish();
+  }
   rope.finish();
   m.max_seq_len = static_cast<uint32_t>(r.u64("max_seq_len", 1, 1u << 24));
   r.finish();

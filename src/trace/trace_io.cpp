@@ -162,7 +162,9 @@ bool TraceReader::next(TokenRecord& rec) {
            std::to_string(header_.prompt) + " + decode " + std::to_string(header_.decode) + "), got " +
            std::to_string(seen));
     if (buf_ != end_line) fail("expected '" + end_line + "' (the token count), got " + quoted(buf_));
-    if (read_line()) fail("expected end of file after '" + end_line + "', got " + quoted(buf_));
+    // A trailing newline (one empty line, as some editors add) is tolerated; nothing else.
+    if (read_line() && (!buf_.empty() || read_line()))
+      fail("expected end of file after '" + end_line + "', got " + quoted(buf_));
     done_ = true;
     return false;
   }

@@ -97,6 +97,10 @@ for k in a:
     assert a[k]["status"] == b[k]["status"] == "ok", (k, a[k]["status"], b[k]["status"])
     assert a[k]["metrics"] == b[k]["metrics"], k
     assert a[k]["resources"] == b[k]["resources"], k
+    # each task kept its points' reports next to the merged results (paths relative to it)
+    import gzip, os
+    rep = json.loads(gzip.open(os.path.join(os.path.dirname(sys.argv[1]), a[k]["report"])).read())
+    assert rep["stats"]["groups"]["summary"]["stats"]["tokens_per_s"]["value"] == a[k]["metrics"]["tokens_per_s"], k
 print("slurm test: 12 points over a 3-task job array, identical to the local run")
 PY
 echo "slurm test: PASS"

@@ -220,6 +220,94 @@ def case_commands():
     assert r.returncode == 0 and "(held out)" in r.stdout
 
 
+def case_reports_metrics():
+    # --set for every point, reports kept (gzip) next to the JSONL, statistics by path as metrics,
+    # CSV columns and plot axes, also after the sweep (read back from the kept reports).
+    import gzip
+    out = os.path.join(T, "rm.jsonl")
+    r = sw("run", TINY, "--out", out, "--set", "hbm.model=burst", "--metric", "blocks.pe_array.busy_cycles",
+           "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    recs = lines(out)
+    assert len(recs) == 12 and all(x["status"] == "ok" and x["global_set"] == {"hbm.model": "burst"} for x in recs)
+    for x in recs:
+        assert x["report"] == f"rm.jsonl.reports/{x['key']}.json.gz", x["report"]
+        with gzip.open(os.path.join(T, x["report"])) as f:
+            rep = json.loads(f.read())
+        assert rep["config"]["hbm"]["model"] == "burst", rep["config"]["hbm"]
+        assert rep["config"]["kv"]["policy"] == x["set"]["kv.policy"]
+        busy = rep["stats"]["groups"]["blocks"]["groups"]["pe_array"]["stats"]["busy_cycles"]["value"]
+        assert x["metrics"]["blocks.pe_array.busy_cycles"] == busy
+    # Kept reports are deterministic, compressed bytes included (gzip without a timestamp).
+    out2 = os.path.join(T, "rm2.jsonl")
+    assert sw("run", TINY, "--out", out2, "--set", "hbm.model=burst", "--jobs", "1").returncode == 0
+    for x in recs:
+        a_ = open(os.path.join(T, x["report"]), "rb").read()
+        b_ = open(os.path.join(T, "rm2.jsonl.reports", x["key"] + ".json.gz"), "rb").read()
+        assert a_ == b_, x["key"]
+    # The kept report is byte-identical to a direct run of the point.
+    x = recs[0]
+    direct = os.path.join(T, "direct.json")
+    cmd = [BIN, "run", "--config", os.path.join(REPO, "configs", "u280.json"), "--trace",
+           os.path.join(REPO, "traces", "tiny-p8-d4.trace"), "--set", "hbm.model=burst", "--json", direct, "-q"]
+    for k, v in x["set"].items():
+        cmd += ["--set", f"{k}={json.dumps(v) if not isinstance(v, str) else v}"]
+    assert subprocess.run(cmd).returncode == 0
+    with gzip.open(os.path.join(T, x["report"])) as f, open(direct, "rb") as g:
+        assert f.read() == g.read()
+    # --set changes the points' keys (results of different sweeps never mix), not their order.
+    keys_plain = [ln.split()[0] for ln in sw("list", TINY, "--no-validate").stdout.splitlines()]
+    keys_set = [ln.split()[0] for ln in sw("list", TINY, "--no-validate", "--set", "hbm.model=burst").stdout.splitlines()]
+    assert len(keys_plain) == 12 and "d160f5fe8a1f073d" in keys_plain and not set(keys_plain) & set(keys_set)
+    assert sorted(keys_set) == sorted(x["key"] for x in recs)
+    # A statistic never asked for during the sweep: CSV column and plot axes from the kept reports.
+    csvp, png = os.path.join(T, "rm.csv"), os.path.join(T, "rm.png")
+    r = sw("report", TINY, "--results", out, "--set", "hbm.model=burst", "--metric", "blocks.router.decisions",
+           "--csv", csvp, "--plot", png, "--x", "summary.decode_cycles", "--y", "blocks.pe_array.utilisation",
+           "--color", "kv.policy")
+    assert r.returncode == 0, r.stderr
+    import csv as _csv
+    rows = list(_csv.DictReader(open(csvp)))
+    assert len(rows) == 12 and all(row["blocks.router.decisions"] == "48" for row in rows), rows[0]
+    assert [row["key"] for row in rows] == keys_set  # spec order
+    for row in rows:
+        rec = next(x for x in recs if x["key"] == row["key"])
+        with gzip.open(os.path.join(T, rec["report"])) as f:
+            rep = json.loads(f.read())
+        assert float(row["summary.decode_cycles"]) == rep["stats"]["groups"]["summary"]["stats"]["decode_cycles"]["value"]
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    # Errors: a statistic that does not exist; --set on an axis key; a bad path.
+    r = sw("report", TINY, "--results", out, "--metric", "summary.no_such_stat")
+    assert r.returncode == 2 and "statistic summary.no_such_stat: not in the report of point" in r.stderr, r.stderr
+    r = sw("run", TINY, "--out", os.path.join(T, "x.jsonl"), "--set", "kv.policy=dense")
+    assert r.returncode == 2 and "--set kv.policy=dense: kv.policy is already set per point by the spec" in r.stderr
+    r = sw("run", TINY, "--out", os.path.join(T, "x.jsonl"), "--set", "hbm.modle=burst")
+    assert r.returncode == 2 and r.stderr.startswith("skipopu-sweep: error: command line: --set: "), r.stderr
+    r = sw("report", TINY, "--results", out, "--y", "not a path")
+    assert r.returncode == 2 and "--y: expected one of" in r.stderr, r.stderr
+
+
+def case_sbatch_script():
+    out = os.path.join(T, "sb.jsonl")
+    r = sw("slurm", TINY, "--out", out, "--array", "3", "--time", "0:30:00", "--partition", "gpu-short",
+           "--account", "lab42", "--set", "hbm.model=burst", "--metric", "summary.total_cycles", "--script-only",
+           "--skipopu", BIN)
+    assert r.returncode == 0, r.stderr
+    script = open(r.stdout.strip()).read()
+    for want in ["#SBATCH --array=0-2", "#SBATCH --time=0:30:00", "#SBATCH --partition=gpu-short",
+                 "#SBATCH --account=lab42", f"--reports-dir {out}.reports", "--set 'hbm.model=burst'",
+                 "--metric summary.total_cycles"]:
+        assert want in script, (want, script)
+    r = sw("slurm", TINY, "--out", out, "--array", "3", "--script-only", "--skipopu", BIN)
+    script = open(r.stdout.strip()).read()
+    assert "#SBATCH --time=2:00:00" in script and "--partition" not in script and "--account" not in script, script
+    for bad, want in ((["--time", "half an hour"], "--time: expected a Slurm time limit"),
+                      (["--partition", "a b"], "--partition: expected a Slurm partition name")):
+        r = sw("slurm", TINY, "--out", out, "--array", "3", "--script-only", "--skipopu", BIN, *bad)
+        assert r.returncode == 2 and want in r.stderr, r.stderr
+
+
 def case_py_compile():
     for f in ["tools/gpu_measure.py", "tools/plot_compare.py", "tools/sweep/skipopu_sweep.py", "tools/sweep/bench.py"]:
         r = subprocess.run(["/usr/bin/python3", "-m", "py_compile", os.path.join(REPO, f)], capture_output=True, text=True)

@@ -214,10 +214,12 @@ TEST_CASE("truncation, trailer and trailing garbage are rejected") {
     {"trunc2.trace", kHead + "P 111 111\n", 10, "expected a token line or 'end 3', got end of file (file truncated?)"},
     {"badend.trace", kHead + kBody + "end 4\n", 12, "expected 'end 3' (the token count), got 'end 4'"},
     {"garbage.trace", kValid + "P 111 111\n", 13, "expected end of file after 'end 3', got 'P 111 111'"},
-    {"blank.trace", kValid + "\n", 13, "expected end of file after 'end 3', got ''"},
+    {"blank2.trace", kValid + "\n\n", 14, "expected end of file after 'end 3', got ''"},
+    {"space.trace", kValid + " \n", 13, "expected end of file after 'end 3', got ' '"},
   });
-  // A missing final newline after the trailer is accepted.
+  // A missing final newline after the trailer is accepted, and so is one trailing newline.
   CHECK(error_of("nonl.trace", kHead + kBody + "end 3") == "");
+  CHECK(error_of("blank.trace", kValid + "\n") == "");
 }
 
 TEST_CASE("CRLF line endings are rejected on any line") {

@@ -1,26 +1,32 @@
 #!/usr/bin/python3
 """skipopu-sweep: design-space sweeps of SkipOPU-sim (docs/sweeps.md).
 
-  run    SPEC --out R.jsonl [--jobs N] [--shard i/N] [--csv C] [--plot P]
-  slurm  SPEC --out R.jsonl --array N [--sbatch-arg ARG ...] [--no-wait]
+  run    SPEC --out R.jsonl [--jobs N] [--shard i/N] [--set k=v ...] [--metric STAT ...] [--csv C] [--plot P]
+  slurm  SPEC --out R.jsonl --array N [--time T] [--partition P] [--account A] [--set k=v ...]
+         [--sbatch-arg ARG ...] [--no-wait | --script-only]
   merge  --out R.jsonl SHARD.jsonl ...
-  report SPEC --results R.jsonl [--csv C] [--plot P] [--x RES] [--y METRIC]
+  report SPEC --results R.jsonl [--csv C] [--plot P] [--x RES|STAT] [--y STAT] [--color AXIS|STAT] [--metric STAT ...]
   list   SPEC          (validate the spec and print its points)
 
 Every point is one `skipopu resources` and one `skipopu run` process (SystemC allows one
 simulation per process). Results: one JSON object per line, keyed by a stable hash of the
 point; a line is written with one write() and only once the point has finished, so killing
 the sweep loses nothing finished; a rerun skips finished points and reruns failed ones.
+Each point's full run report is kept, gzip-compressed, in R.jsonl.reports/KEY.json.gz, so any
+statistic (by its path, as `skipopu run --format csv` lists them) can become a metric, a CSV
+column or a plot axis after the sweep.
 Exit status: 0 ok, 1 some points failed, 2 bad spec or usage, 3 an output could not be written.
 """
 import argparse
 import concurrent.futures as cf
 import csv
+import gzip
 import hashlib
 import io
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +39,8 @@ SCHEMA = "skipopu-sweep-result/1"
 METRICS = ["tokens_per_s", "bandwidth_efficiency", "hbm_utilisation", "cycles_per_token_mean",
            "decode_cycles", "effective_bandwidth_gbps"]
 RESOURCES = ["dsp", "lut", "ff", "bram36", "uram"]
-SPEC_KEYS = {"name", "description", "base_config", "workloads", "axes", "points", "constraints", "plot"}
+SPEC_KEYS = {"name", "description", "base_config", "workloads", "axes", "points", "constraints", "plot", "metrics"}
+STAT_PATH = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$")  # group.[group...].stat
 
 
 class SpecError(Exception):
@@ -101,6 +108,44 @@ def _expand_axis(path, name, v):
         return [int(x) if isinstance(x, float) and x.is_integer() and all(
             isinstance(v[k], int) for k in v) else x for x in out]
     _fail(path, field, "expected a list of values or {\"from\", \"to\", \"step\"|\"factor\"}")
+
+
+def check_x(x):
+    if not isinstance(x, str) or not (x in RESOURCES + ["max"] or STAT_PATH.match(x)):
+        raise ValueError("expected one of " + ", ".join(RESOURCES + ["max"]) + " (utilisation) or a statistic "
+                         "path such as summary.decode_cycles")
+
+
+def check_y(y):
+    if not isinstance(y, str) or not (y in METRICS or STAT_PATH.match(y)):
+        raise ValueError("expected one of " + ", ".join(METRICS) + " or a statistic path such as "
+                         "blocks.hbm.row_hit_rate")
+
+
+def parse_sets(sets, spec):
+    """--set k=v on the sweep command: applied to every point; k may not be an axis of the spec."""
+    out = {}
+    for a in sets or []:
+        k, eq, v = a.partition("=")
+        if not eq or not k or k.startswith(".") or k.endswith(".") or ".." in k:
+            raise SpecError(f"command line: --set {a}: expected key.path=value")
+        if k in spec.axes or any(k in p for p in spec.points_extra) or any(
+                isinstance(x, dict) and k in x for vals in spec.axes.values() for x in vals):
+            raise SpecError(f"command line: --set {a}: {k} is already set per point by the spec")
+        try:
+            out[k] = json.loads(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def stat_value(report, path):
+    """A statistic of a run report by its dotted path (summary.tokens_per_s); KeyError if absent."""
+    g = report["stats"]
+    parts = path.split(".")
+    for name in parts[:-1]:
+        g = g.get("groups", {})[name]
+    return g.get("stats", {})[parts[-1]]["value"]
 
 
 def _set_value(x):
@@ -194,14 +239,29 @@ class Spec:
         if not isinstance(plot, dict):
             _fail(path, "/plot", "expected an object {x, y, label_best}")
         for k in plot:
-            if k not in ("x", "y", "label_best"):
-                _fail(path, f"/plot/{k}", "unknown key (expected x, y, label_best)")
+            if k not in ("x", "y", "color", "label_best"):
+                _fail(path, f"/plot/{k}", "unknown key (expected x, y, color, label_best)")
         self.plot_x = plot.get("x", "lut")
         self.plot_y = plot.get("y", "bandwidth_efficiency")
-        if self.plot_x not in RESOURCES + ["max"]:
-            _fail(path, "/plot/x", "expected one of " + ", ".join(RESOURCES + ["max"]))
-        if self.plot_y not in METRICS:
-            _fail(path, "/plot/y", "expected one of " + ", ".join(METRICS))
+        self.plot_color = plot.get("color")
+        try:
+            check_x(self.plot_x)
+        except ValueError as e:
+            _fail(path, "/plot/x", str(e))
+        try:
+            check_y(self.plot_y)
+        except ValueError as e:
+            _fail(path, "/plot/y", str(e))
+        if self.plot_color is not None and (not isinstance(self.plot_color, str) or not (
+                self.plot_color in self.axes or STAT_PATH.match(self.plot_color))):
+            _fail(path, "/plot/color", "expected an axis name of the spec or a statistic path such as "
+                                       "summary.tokens_per_s")
+        mets = doc.get("metrics", [])
+        if not isinstance(mets, list) or not all(isinstance(m, str) and STAT_PATH.match(m) for m in mets):
+            _fail(path, "/metrics", "expected a list of statistic paths such as blocks.hbm.row_hit_rate "
+                                    "(`skipopu run --format csv` lists them)")
+        self.metrics = list(mets)
+        self.global_set = {}  # the sweep command's --set, applied to every point
         self.label_best = plot.get("label_best", 5)
         if not isinstance(self.label_best, int) or isinstance(self.label_best, bool) or self.label_best < 0:
             _fail(path, "/plot/label_best", "expected a non-negative integer")
@@ -235,9 +295,14 @@ class Spec:
 def make_point(spec, w, settings):
     ident = {"base_config": spec.base_rel, "trace": w["trace"], "model": w["model"],
              "set": {k: settings[k] for k in sorted(settings)}}
+    if spec.global_set:  # only then part of the key: keys of sweeps without --set stay as they were
+        ident["global_set"] = {k: spec.global_set[k] for k in sorted(spec.global_set)}
     key = hashlib.sha256(json.dumps(ident, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
-    return {"key": key, "set": ident["set"], "workload": {"trace": w["trace"], "model": w["model"]},
-            "_trace_path": w["trace_path"]}
+    p = {"key": key, "set": ident["set"], "workload": {"trace": w["trace"], "model": w["model"]},
+         "_trace_path": w["trace_path"]}
+    if spec.global_set:
+        p["global_set"] = ident["global_set"]
+    return p
 
 
 # ---------------------------------------------------------------------------- results
@@ -322,13 +387,36 @@ def _first_line(text):
     return ""
 
 
-def run_point(bin_, spec, p, workdir, timeout):
-    """Runs one point; returns its record. Never raises for a point's own failure."""
+def write_report_gz(path, data):
+    """gzip without a timestamp or name (the same report gives the same bytes), atomically."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as z:
+            z.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_report(results_path, rec):
+    """The kept full report of a record (None when it has none)."""
+    rel = rec.get("report")
+    if not rel:
+        return None
+    with gzip.open(os.path.join(os.path.dirname(os.path.abspath(results_path)), rel), "rb") as f:
+        return json.loads(f.read())
+
+
+def run_point(bin_, spec, p, workdir, timeout, reports_dir=None, results_dir=None, metrics=()):
+    """Runs one point; returns its record. Never raises for a point's own failure. The full run
+    report is kept as reports_dir/KEY.json.gz (path in the record relative to results_dir)."""
     rec = {"schema": SCHEMA, "key": p["key"], "sweep": spec.name, "set": p["set"], "workload": p["workload"]}
+    if p.get("global_set"):
+        rec["global_set"] = p["global_set"]
     d = os.path.join(workdir, p["key"])
     os.makedirs(d, exist_ok=True)
     sets = []
-    for k, v in p["set"].items():
+    for k, v in list(p.get("global_set", {}).items()) + list(p["set"].items()):
         sets += ["--set", f"{k}={_set_value(v)}"]
     t0 = time.monotonic()
     try:
@@ -353,10 +441,22 @@ def run_point(bin_, spec, p, workdir, timeout):
         if r.returncode != 0:
             rec.update(status="failed", exit=r.returncode, error="run: " + _first_line(r.stderr))
             return rec
-        with open(os.path.join(d, "run.json")) as f:
-            rep = json.load(f)
+        with open(os.path.join(d, "run.json"), "rb") as f:
+            raw = f.read()
+        rep = json.loads(raw)
         s = rep["stats"]["groups"]["summary"]["stats"]
         rec["metrics"] = {m: s[m]["value"] for m in METRICS if m in s}
+        for m in metrics:
+            try:
+                rec["metrics"][m] = stat_value(rep, m)
+            except KeyError:
+                rec.update(status="failed", error=f"no statistic '{m}' in the run report (the paths: skipopu run "
+                                                  "--format csv)")
+                return rec
+        if reports_dir:
+            gz = os.path.join(reports_dir, p["key"] + ".json.gz")
+            write_report_gz(gz, raw)
+            rec["report"] = os.path.relpath(gz, results_dir)
         rec["status"] = "ok"
         return rec
     except subprocess.TimeoutExpired:
@@ -384,12 +484,17 @@ def validate_axes(bin_, spec):
     def one(c):
         field, s = c
         args = []
-        for k, v in s.items():
+        for k, v in list(spec.global_set.items()) + list(s.items()):
             args += ["--set", f"{k}={_set_value(v)}"]
         r = subprocess.run([bin_, "resources", "--config", spec.base, *args, "-q"], capture_output=True, text=True,
                            timeout=60)
         return field, r
 
+    if spec.global_set:  # first, alone: a bad --set is not the fault of any axis
+        checks.insert(0, ("--set", {}))
+        field, r = one(checks.pop(0))
+        if r.returncode == 2:
+            raise SpecError("command line: --set: " + _first_line(r.stderr).replace("skipopu resources: error: ", ""))
     with cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
         for field, r in ex.map(one, checks):
             if r.returncode == 2:
@@ -417,6 +522,11 @@ def parse_shard(s):
 
 def cmd_run(a):
     spec = Spec(a.spec)
+    spec.global_set = parse_sets(a.set, spec)
+    metrics = list(dict.fromkeys(spec.metrics + (a.metric or [])))
+    for m in metrics:
+        if not STAT_PATH.match(m):
+            raise SpecError(f"command line: --metric {m}: expected a statistic path such as blocks.hbm.row_hit_rate")
     bin_ = find_skipopu(a.skipopu)
     points = select_shard(spec.points(), parse_shard(a.shard) if a.shard else None)
     if not a.no_validate:
@@ -425,6 +535,12 @@ def cmd_run(a):
     todo = [p for p in points if done.get(p["key"], {}).get("status") not in ("ok", "infeasible")]
     total, skipped = len(points), len(points) - len(todo)
     out = ResultFile(a.out)
+    reports_dir = os.path.abspath(a.reports_dir or a.out + ".reports")
+    try:
+        os.makedirs(reports_dir, exist_ok=True)
+    except OSError as e:
+        raise OutputFailure(f"{reports_dir}: cannot create: {e.strerror}")
+    results_dir = os.path.dirname(os.path.abspath(a.out))
     workdir = tempfile.mkdtemp(prefix="skipopu-sweep-")
     jobs = a.jobs or os.cpu_count() or 1
     tty = sys.stderr.isatty() and not a.quiet
@@ -449,7 +565,8 @@ def cmd_run(a):
 
     try:
         with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
-            futs = [ex.submit(run_point, bin_, spec, p, workdir, a.timeout) for p in todo]
+            futs = [ex.submit(run_point, bin_, spec, p, workdir, a.timeout, reports_dir, results_dir, metrics)
+                    for p in todo]
             for f in cf.as_completed(futs):
                 rec = f.result()
                 out.append(rec)
@@ -462,13 +579,28 @@ def cmd_run(a):
         shutil.rmtree(workdir, ignore_errors=True)
     progress(final=True)
     if a.csv or a.plot:
-        report(spec, read_results(a.out), a.csv, a.plot, None, None)
+        report(spec, read_results(a.out), a.out, a.csv, a.plot, None, None, None, metrics)
     return 1 if state["failed"] else 0
 
 
 # ---------------------------------------------------------------------------- slurm
+SLURM_TIME = re.compile(r"^(\d+-)?\d+(:\d{1,2}){0,2}$")  # sbatch --time: [D-]H[:M[:S]] or M[:S]
+SLURM_NAME = re.compile(r"^[A-Za-z0-9_.,-]+$")
+
+
 def cmd_slurm(a):
     spec = Spec(a.spec)
+    spec.global_set = parse_sets(a.set, spec)
+    if not SLURM_TIME.match(a.time):
+        raise SpecError(f"command line: --time: expected a Slurm time limit such as 30:00, 2:00:00 or 1-00:00:00, "
+                        f"got '{a.time}'")
+    for opt in ("partition", "account"):
+        v = getattr(a, opt)
+        if v is not None and not SLURM_NAME.match(v):
+            raise SpecError(f"command line: --{opt}: expected a Slurm {opt} name, got '{v}'")
+    for m in a.metric or []:
+        if not STAT_PATH.match(m):
+            raise SpecError(f"command line: --metric {m}: expected a statistic path such as blocks.hbm.row_hit_rate")
     bin_ = find_skipopu(a.skipopu)
     validate_axes(bin_, spec)
     n = a.array
@@ -477,15 +609,24 @@ def cmd_slurm(a):
     work = os.path.abspath(a.out) + ".slurm"
     os.makedirs(work, exist_ok=True)
     me = os.path.abspath(__file__)
-    script = f"""#!/bin/bash
-#SBATCH --job-name=skipopu-sweep-{spec.name}
-#SBATCH --array=0-{n - 1}
-#SBATCH --output={work}/task-%a.log
-#SBATCH --cpus-per-task={a.cpus}
+    extra = "".join(f" --set '{k}={_set_value(v)}'" for k, v in spec.global_set.items())
+    extra += "".join(f" --metric {m}" for m in a.metric or [])
+    head = [f"#SBATCH --job-name=skipopu-sweep-{spec.name}", f"#SBATCH --array=0-{n - 1}",
+            f"#SBATCH --output={work}/task-%a.log", f"#SBATCH --cpus-per-task={a.cpus}",
+            f"#SBATCH --time={a.time}"]
+    if a.partition:
+        head.append(f"#SBATCH --partition={a.partition}")
+    if a.account:
+        head.append(f"#SBATCH --account={a.account}")
+    script = "#!/bin/bash\n" + "\n".join(head) + f"""
 exec /usr/bin/python3 {me} run {os.path.abspath(a.spec)} --out {work}/shard-$SLURM_ARRAY_TASK_ID.jsonl \\
-  --shard $SLURM_ARRAY_TASK_ID/{n} --jobs {a.cpus} --skipopu {bin_} --no-validate --quiet
+  --reports-dir {os.path.abspath(a.out)}.reports --shard $SLURM_ARRAY_TASK_ID/{n} --jobs {a.cpus} \\
+  --skipopu {bin_} --no-validate --quiet{extra}
 """
     write_atomically(os.path.join(work, "array.sbatch"), script)
+    if a.script_only:
+        print(os.path.join(work, "array.sbatch"))
+        return 0
     cmd = ["sbatch", "--parsable"] + a.sbatch_arg + [os.path.join(work, "array.sbatch")]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
@@ -521,8 +662,11 @@ exec /usr/bin/python3 {me} run {os.path.abspath(a.spec)} --out {work}/shard-$SLU
 
 def merge(out, shard_files, spec=None):
     res = read_results(out)
+    out_dir = os.path.dirname(os.path.abspath(out))
     for s in shard_files:
         for k, r in read_results(s).items():
+            if r.get("report"):  # relative to the shard file: make it relative to the merged file
+                r["report"] = os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(s)), r["report"]), out_dir)
             old = res.get(k)
             if old is None or old.get("status") == "failed" or r.get("status") != "failed":
                 res[k] = r
@@ -544,12 +688,46 @@ def cmd_merge(a):
 
 
 # ---------------------------------------------------------------------------- report
-def flatten(spec, recs):
+class StatColumns:
+    """Values of statistics by path: from a record's metrics, else from its kept report."""
+
+    def __init__(self, results_path, paths):
+        self.results_path, self.paths = results_path, list(dict.fromkeys(paths))
+
+    def values(self, rec):
+        out = {}
+        missing = [p for p in self.paths if p not in rec.get("metrics", {})]
+        rep = None
+        if missing and rec.get("status") == "ok":
+            try:
+                rep = load_report(self.results_path, rec)
+            except OSError as e:
+                raise SpecError(f"{self.results_path}: point {rec['key']}: cannot read its kept report "
+                                f"{rec.get('report')}: {e.strerror}")
+        for p in self.paths:
+            if p in rec.get("metrics", {}):
+                out[p] = rec["metrics"][p]
+            elif rep is None:
+                if rec.get("status") == "ok":
+                    raise SpecError(f"{self.results_path}: point {rec['key']}: statistic {p} was not recorded and "
+                                    "the point has no kept report (rerun the sweep to keep reports)")
+                out[p] = ""
+            else:
+                try:
+                    out[p] = stat_value(rep, p)
+                except KeyError:
+                    raise SpecError(f"statistic {p}: not in the report of point {rec['key']} (the paths: skipopu run "
+                                    "--format csv)") from None
+        return out
+
+
+def flatten(spec, recs, stats=None):
     axes = []
     for r in recs:
         for k in r.get("set", {}):
             if k not in axes:
                 axes.append(k)
+    extra = [p for p in (stats.paths if stats else []) if p not in METRICS]
     rows = []
     for r in recs:
         row = {"key": r["key"], "status": r.get("status"), "trace": r.get("workload", {}).get("trace")}
@@ -557,6 +735,8 @@ def flatten(spec, recs):
             row[k] = r.get("set", {}).get(k, "")
         for m in METRICS:
             row[m] = r.get("metrics", {}).get(m, "")
+        if stats:
+            row.update(stats.values(r))
         res = r.get("resources", {})
         for x in RESOURCES:
             row[x] = res.get("total", {}).get(x, "")
@@ -564,7 +744,8 @@ def flatten(spec, recs):
         row["fits"] = res.get("fits", "")
         row["error"] = r.get("error", "")
         rows.append(row)
-    cols = ["key", "status", "trace"] + axes + METRICS + RESOURCES + [x + "_util" for x in RESOURCES] + ["fits", "error"]
+    cols = ["key", "status", "trace"] + axes + METRICS + extra + RESOURCES + [x + "_util" for x in RESOURCES] + [
+        "fits", "error"]
     return cols, rows, axes
 
 
@@ -578,12 +759,18 @@ def pareto(pts):
     return front
 
 
-def report(spec, res, csv_path, plot_path, x, y):
+def report(spec, res, results_path, csv_path, plot_path, x, y, color, metrics=()):
     recs = list(res.values())
     if spec is not None:
         order = {p["key"]: n for n, p in enumerate(spec.points())}
         recs.sort(key=lambda r: (order.get(r["key"], 1 << 60), r["key"]))
-    cols, rows, axes = flatten(spec, recs)
+    x = x or (spec.plot_x if spec else "lut")
+    y = y or (spec.plot_y if spec else "bandwidth_efficiency")
+    color = color or (spec.plot_color if spec else None)
+    set_keys = {k for r in recs for k in r.get("set", {})}  # an axis name looks like a path: it is not one
+    paths = list(metrics) + [v for v in (x, y, color) if v and STAT_PATH.match(v) and v not in METRICS
+                             and v not in set_keys]
+    cols, rows, axes = flatten(spec, recs, StatColumns(results_path, paths))
     if csv_path:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
@@ -591,42 +778,120 @@ def report(spec, res, csv_path, plot_path, x, y):
         w.writerows(rows)
         write_atomically(csv_path, buf.getvalue())
     if plot_path:
-        plot(spec, rows, axes, plot_path, x or (spec.plot_x if spec else "lut"),
-             y or (spec.plot_y if spec else "bandwidth_efficiency"), spec.label_best if spec else 5)
+        if color and color not in axes and not STAT_PATH.match(color):
+            raise SpecError(f"command line: --color {color}: expected an axis ({', '.join(axes)}) or a statistic path")
+        plot(spec, rows, axes, plot_path, x, y, color, spec.label_best if spec else 5)
 
 
-def plot(spec, rows, axes, path, xres, ymet, nlabel):
+def _axis_label(v):
+    if v == "max":
+        return "largest resource utilisation of the device (%)"
+    if v in RESOURCES:
+        return f"{v.upper()} utilisation of the device (%)"
+    return v.replace("_", " ") if v in METRICS else v
+
+
+def _class_key(v):
+    """Numbers in numeric order, then strings."""
+    try:
+        return (0, float(v), "")
+    except ValueError:
+        return (1, 0.0, v)
+
+
+def _fit(lo, hi, pad=0.06):
+    span = hi - lo
+    if span <= 0:
+        span = abs(hi) or 1.0
+    return lo - pad * span, hi + pad * span
+
+
+def plot(spec, rows, axes, path, xsel, ymet, color, nlabel):
+    """Scatter of ymet against xsel with the Pareto front (least x, most y). Points are coloured
+    by `color` (an axis, or a statistic); points drawn on top of each other are one marker whose
+    area grows with their number, labelled with the count; axes are fitted to the data; the
+    device-capacity line (100 %) is drawn and labelled when it is inside the fitted range."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import blended_transform_factory
 
     def xval(r):
-        if xres == "max":
+        if xsel == "max":
             return max(float(r[x + "_util"]) for x in RESOURCES) * 100
-        return float(r[xres + "_util"]) * 100
+        if xsel in RESOURCES:
+            return float(r[xsel + "_util"]) * 100
+        return float(r[xsel])
 
-    ok = [r for r in rows if r["status"] == "ok" and r[ymet] != ""]
-    bad = [r for r in rows if r["status"] == "infeasible" and r[xres if xres != "max" else "lut"] != ""]
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    ok = [r for r in rows if r["status"] == "ok" and r[ymet] != "" and (xsel in RESOURCES + ["max"] or r[xsel] != "")]
+    bad = [r for r in rows if r["status"] == "infeasible" and r["lut_util"] != ""] if xsel in RESOURCES + ["max"] else []
+    if color is None:  # default: the first axis that takes more than one value
+        color = next((a for a in axes if len({str(r[a]) for r in ok}) > 1), None)
+    fig, ax = plt.subplots(figsize=(8.5, 6.2), dpi=110)
     xs = [xval(r) for r in ok]
     ys = [float(r[ymet]) for r in ok]
-    ax.scatter(xs, ys, s=18, c="#9bb7d4", label=f"points ({len(ok)})")
-    if bad:
-        ax.scatter([xval(r) for r in bad], [min(ys) if ys else 0] * len(bad), marker="x", c="#c0392b",
-                   label=f"does not fit ({len(bad)}, not simulated)")
+    # Colour classes: the values of the colour column, in sorted order.
+    cvals = [str(r[color]) if color else "" for r in ok]
+    classes = sorted(set(cvals), key=_class_key)
+    cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "viridis")
+    col = {c: cmap(i if len(classes) <= 10 else i / max(1, len(classes) - 1)) for i, c in enumerate(classes)}
+    # Overplotting: points at the same (x, y) are spread sideways by a few pixels, one slot per
+    # colour class, and labelled with their number; equal points of one class are one marker
+    # whose area grows with their count.
+    from matplotlib.transforms import offset_copy
+    at = {}
+    for i in range(len(ok)):
+        at.setdefault((round(xs[i], 9), round(ys[i], 12)), {}).setdefault(cvals[i], []).append(i)
+    batches = {}  # (class, slot offset) -> [(x, y, count)]
+    stacked = 0
+    for (x, y), by_class in at.items():
+        cls = sorted(by_class, key=_class_key)
+        n = sum(len(v) for v in by_class.values())
+        for k, c in enumerate(cls):
+            batches.setdefault((c, (k - (len(cls) - 1) / 2) * 6.0), []).append((x, y, len(by_class[c])))
+        if n > 1:
+            stacked += 1
+            ax.annotate(f"\u00d7{n}", (x, y), textcoords="offset points", xytext=(4 + 3 * len(cls), -11), fontsize=7,
+                        color="#333")
+    labelled = set()
+    for (c, dx), pts in sorted(batches.items(), key=lambda t: (_class_key(t[0][0]), t[0][1])):
+        count = sum(len(v) for (x, y), by in at.items() for cc, v in by.items() if cc == c)
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=[28 * p[2] for p in pts], color=col[c], alpha=0.8,
+                   edgecolors="black", linewidths=0.5, zorder=3, transform=offset_copy(ax.transData, fig, x=dx, units="points"),
+                   label=None if c in labelled else (f"{color} = {c}" if color else "points") + f" ({count})")
+        labelled.add(c)
     front = pareto([(xs[i], ys[i], i) for i in range(len(ok))])
     if front:
-        ax.plot([xs[i] for i in front], [ys[i] for i in front], "-o", c="#1f4e79", ms=5, label="Pareto front")
+        # A staircase: between two front points only the left one's value is attained.
+        ax.plot([xs[i] for i in front], [ys[i] for i in front], "-", c="#1f4e79", lw=1.2, zorder=2,
+                drawstyle="steps-post", label=f"Pareto front: least {xsel}, most {ymet} ({len(front)} points)")
         best = sorted(front, key=lambda i: -ys[i])[:nlabel]
+        mid = (min(xs) + max(xs)) / 2
         for i in best:
             lab = ", ".join(f"{k.split('.')[-1]}={ok[i][k]}" for k in axes) or ok[i]["key"]
-            ax.annotate(lab, (xs[i], ys[i]), textcoords="offset points", xytext=(5, 5), fontsize=7)
-    ax.axvline(100, c="#888", lw=0.8, ls="--")
-    ax.set_xlabel(("max resource" if xres == "max" else xres.upper()) + " utilisation of the device (%)")
-    ax.set_ylabel(ymet.replace("_", " "))
-    ax.set_title(f"sweep {spec.name if spec else ''}: {ymet} vs {xres}")
+            right = xs[i] > mid  # labels point inwards, so they stay inside the axes
+            ax.annotate(lab, (xs[i], ys[i]), textcoords="offset points", xytext=(-5 if right else 5, 6), fontsize=7,
+                        zorder=4, ha="right" if right else "left")
+    allx = xs + [xval(r) for r in bad]
+    if allx:
+        ax.set_xlim(*_fit(min(allx), max(allx)))
+    if ys:
+        ax.set_ylim(*_fit(min(ys), max(ys), 0.1))
+    if bad:
+        tr = blended_transform_factory(ax.transData, ax.transAxes)
+        ax.scatter([xval(r) for r in bad], [0.03] * len(bad), marker="x", c="#c0392b", transform=tr, zorder=3,
+                   label=f"does not fit the device ({len(bad)}, not simulated)")
+    if xsel in RESOURCES + ["max"]:
+        lo, hi = ax.get_xlim()
+        if lo <= 100 <= hi:
+            ax.axvline(100, c="#888", lw=0.9, ls="--", zorder=1, label="device capacity (100 %)")
+    ax.set_xlabel(_axis_label(xsel))
+    ax.set_ylabel(_axis_label(ymet))
+    note = f"; {stacked} markers stand for several points (\u00d7n, area \u221d n)" if stacked else ""
+    gs = "".join(f" --set {k}={_set_value(v)}" for k, v in (spec.global_set if spec else {}).items())
+    ax.set_title(f"sweep {spec.name if spec else ''}{gs}: {len(ok)} points{note}", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, markerscale=0.7, frameon=False)
     fig.tight_layout()
     tmp = path + ".tmp.png"
     fig.savefig(tmp)
@@ -636,19 +901,31 @@ def plot(spec, rows, axes, path, xres, ymet, nlabel):
 
 def cmd_report(a):
     spec = Spec(a.spec) if a.spec else None
+    if spec is not None:
+        spec.global_set = parse_sets(a.set, spec)
     res = read_results(a.results)
     if not res:
         raise SpecError(f"{a.results}: no results")
-    if a.x and a.x not in RESOURCES + ["max"]:
-        raise SpecError("command line: --x: expected one of " + ", ".join(RESOURCES + ["max"]))
-    if a.y and a.y not in METRICS:
-        raise SpecError("command line: --y: expected one of " + ", ".join(METRICS))
-    report(spec, res, a.csv, a.plot, a.x, a.y)
+    try:
+        if a.x:
+            check_x(a.x)
+    except ValueError as e:
+        raise SpecError(f"command line: --x: {e}")
+    try:
+        if a.y:
+            check_y(a.y)
+    except ValueError as e:
+        raise SpecError(f"command line: --y: {e}")
+    for m in a.metric or []:
+        if not STAT_PATH.match(m):
+            raise SpecError(f"command line: --metric {m}: expected a statistic path such as blocks.hbm.row_hit_rate")
+    report(spec, res, a.results, a.csv, a.plot, a.x, a.y, a.color, (spec.metrics if spec else []) + (a.metric or []))
     return 0
 
 
 def cmd_list(a):
     spec = Spec(a.spec)
+    spec.global_set = parse_sets(a.set, spec)
     if not a.no_validate:
         validate_axes(find_skipopu(a.skipopu), spec)
     pts = spec.points()
@@ -673,6 +950,9 @@ def main(argv=None):
     r.add_argument("--skipopu")
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--no-validate", action="store_true", help=argparse.SUPPRESS)
+    r.add_argument("--set", action="append", default=[], help="key.path=value for every point (repeatable)")
+    r.add_argument("--metric", action="append", default=[], help="statistic path recorded per point (repeatable)")
+    r.add_argument("--reports-dir", help="where the points' reports are kept (default OUT.reports)")
     r.set_defaults(fn=cmd_run)
     s = sub.add_parser("slurm", help="submit as a Slurm job array, wait, merge")
     s.add_argument("spec")
@@ -683,6 +963,12 @@ def main(argv=None):
     s.add_argument("--no-wait", action="store_true")
     s.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the array")
     s.add_argument("--skipopu")
+    s.add_argument("--time", default="2:00:00", help="time limit per array task (sbatch --time; default 2:00:00)")
+    s.add_argument("--partition", help="Slurm partition (sbatch --partition)")
+    s.add_argument("--account", help="Slurm account (sbatch --account)")
+    s.add_argument("--set", action="append", default=[], help="key.path=value for every point (repeatable)")
+    s.add_argument("--metric", action="append", default=[], help="statistic path recorded per point (repeatable)")
+    s.add_argument("--script-only", action="store_true", help="write the sbatch script, print its path, submit nothing")
     s.set_defaults(fn=cmd_slurm)
     m = sub.add_parser("merge", help="merge shard result files into one")
     m.add_argument("--out", required=True)
@@ -694,13 +980,17 @@ def main(argv=None):
     p.add_argument("--results", required=True)
     p.add_argument("--csv")
     p.add_argument("--plot")
-    p.add_argument("--x", help="resource for the x axis: dsp, lut, ff, bram36, uram, max")
-    p.add_argument("--y", help="metric for the y axis (default bandwidth_efficiency)")
+    p.add_argument("--x", help="x axis: dsp, lut, ff, bram36, uram, max (utilisation) or a statistic path")
+    p.add_argument("--y", help="y axis: a metric or a statistic path (default bandwidth_efficiency)")
+    p.add_argument("--color", help="colour the points by an axis of the spec or a statistic path")
+    p.add_argument("--metric", action="append", default=[], help="extra CSV column: a statistic path (repeatable)")
+    p.add_argument("--set", action="append", default=[], help="the --set the sweep ran with (to order the points)")
     p.set_defaults(fn=cmd_report)
     li = sub.add_parser("list", help="validate a spec and print its points")
     li.add_argument("spec")
     li.add_argument("--skipopu")
     li.add_argument("--no-validate", action="store_true")
+    li.add_argument("--set", action="append", default=[], help="key.path=value for every point (repeatable)")
     li.set_defaults(fn=cmd_list)
     try:
         a = ap.parse_args(argv)
