@@ -175,7 +175,7 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   e.last = 0;
   e.slot = si;
   e.n = uint16_t(n);
-  e.left = uint16_t(__builtin_popcount(pend));
+  e.left = 0;
   e.pend = pend;
   e.write = s.write;
   const int m = e.write;
@@ -188,7 +188,9 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
     const uint32_t b = amap_.bank(beat + i);
     e.bank[i] = uint8_t(b);
     e.row[i] = amap_.row(beat + i);
-    if (!p_.fast_path || !((pend >> i) & 1)) continue;
+    if (!((pend >> i) & 1)) continue;
+    ++e.left;
+    if (!p_.fast_path) continue;
     const int32_t node = ei * kMaxBeats + int32_t(i);
     const uint32_t li = m * nb_ + b;
     pc.nlink[node] = Link{-1, pc.btail[li]};
