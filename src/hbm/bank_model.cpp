@@ -379,8 +379,8 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       const uint32_t b = uint32_t(__builtin_ctzll(m));
       detail::BankView v;
       view_fast(pc, wm, b, v);
-      const detail::BankChoice ch = policy_.choose(v, b == oldest_bank);
-      pc.c_choice[b] = ch;
+      detail::BankChoice& ch = pc.c_choice[b];
+      policy_.choose(v, b == oldest_bank, ch);
       const uint64_t bit = uint64_t(1) << b;
       pc.c_colm = ch.col ? pc.c_colm | bit : pc.c_colm & ~bit;
       pc.c_rowm = ch.row ? pc.c_rowm | bit : pc.c_rowm & ~bit;
@@ -396,19 +396,38 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       pc.c_row_own[b] = pc.reg.own(pc.c_choice[b].row_cmd, b);
     }
     pc.c_dirty = pc.c_col_stale = pc.c_row_stale = 0;
-    const T col_common = std::max(pc.reg.common(cc), now);
-    for (uint64_t m = pc.c_colm; m; m &= m - 1) {
-      const uint32_t b = uint32_t(__builtin_ctzll(m));
-      policy_.offer(col, pc.c_choice[b], b, std::max(pc.c_col_own[b], col_common));
+    // The bus takes the earliest time, then the oldest, then the lowest bank: banks are visited
+    // in ascending order, so a strict comparison keeps the lowest bank on a full tie.
+    if (pc.c_colm) {
+      const T common = std::max(pc.reg.common(cc), now);
+      T bt = kInf;
+      uint64_t ba = UINT64_MAX;
+      uint32_t bb = 0;
+      for (uint64_t m = pc.c_colm; m; m &= m - 1) {
+        const uint32_t b = uint32_t(__builtin_ctzll(m));
+        const T t = std::max(pc.c_col_own[b], common);
+        const uint64_t a = pc.c_choice[b].col_age;
+        if (t < bt || (t == bt && a < ba)) { bt = t; ba = a; bb = b; }
+      }
+      const detail::BankChoice& ch = pc.c_choice[bb];
+      col = detail::ColCand{bt, ba, bb, ch.col_node, ch.col_bypass, true};
     }
     if (pc.c_rowm) {
-      const T common[3] = {std::max(pc.reg.common(ACT), now), std::max(pc.reg.common(PRE), now),
-                           std::max(pc.reg.common(REFSB), now)};
+      T common[detail::kCmds];
+      common[ACT] = std::max(pc.reg.common(ACT), now);
+      common[PRE] = std::max(pc.reg.common(PRE), now);
+      common[REFSB] = std::max(pc.reg.common(REFSB), now);
+      T bt = kInf;
+      uint64_t ba = UINT64_MAX;
+      uint32_t bb = 0;
       for (uint64_t m = pc.c_rowm; m; m &= m - 1) {
         const uint32_t b = uint32_t(__builtin_ctzll(m));
-        const Cmd c = pc.c_choice[b].row_cmd;
-        policy_.offer(row, pc.c_choice[b], b, std::max(pc.c_row_own[b], common[c == ACT ? 0 : c == PRE ? 1 : 2]));
+        const detail::BankChoice& ch = pc.c_choice[b];
+        const T t = std::max(pc.c_row_own[b], common[ch.row_cmd]);
+        if (t < bt || (t == bt && ch.row_age < ba)) { bt = t; ba = ch.row_age; bb = b; }
       }
+      const detail::BankChoice& ch = pc.c_choice[bb];
+      row = detail::RowCand{bt, ba, bb, ch.row_row, ch.row_cmd, true};
     }
   } else {
     // Reference: every bank's view from a full scan of the mode's queue in age order, every
@@ -429,7 +448,8 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       v[b].open_row = pc.bank[b].open_row;
       v[b].bypass = pc.bank[b].bypass;
       v[b].refresh_pending = int32_t(b) == pc.ref_bank;
-      const detail::BankChoice ch = policy_.choose(v[b], b == oldest_bank);
+      detail::BankChoice ch;
+      policy_.choose(v[b], b == oldest_bank, ch);
       if (ch.col) policy_.offer(col, ch, b, std::max(pc.chk.earliest(cc, b), now));
       if (ch.row) policy_.offer(row, ch, b, std::max(pc.chk.earliest(ch.row_cmd, b), now));
     }

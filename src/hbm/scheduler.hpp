@@ -77,31 +77,30 @@ class SchedulerPolicy {
   bool fcfs() const { return kind_ == HbmParams::Scheduler::Fcfs; }
 
   // Bank b's next commands. `is_oldest`: (fcfs) this bank holds the oldest pending beat of the mode.
-  BankChoice choose(const BankView& v, bool is_oldest) const {
-    BankChoice c;
+  void choose(const BankView& v, bool is_oldest, BankChoice& c) const {
+    c.col = c.row = false;
     if (v.refresh_pending) {  // precharge, then refresh, before anything else
       row(c, v.open_row >= 0 ? PRE : REFSB, 0, 0);
-      return c;
+      return;
     }
     if (v.open_row < 0) {
       if (v.pending && (!fcfs() || is_oldest)) row(c, ACT, v.oldest_age, v.oldest_row);
-      return c;
+      return;
     }
     if (v.pending == 0) {
       if (!open_page_) row(c, PRE, UINT64_MAX, 0);
-      return c;
+      return;
     }
     const bool oldest_hits = int64_t(v.oldest_row) == v.open_row;
     if (fcfs()) {
-      if (!is_oldest) return c;
+      if (!is_oldest) return;
       if (oldest_hits) col(c, v.oldest_age, v.oldest_node, false);
       else row(c, PRE, v.oldest_age, 0);
-      return c;
+      return;
     }
     const bool capped = kind_ == HbmParams::Scheduler::FrFcfsCap && !oldest_hits && v.bypass >= cap_;
     if (v.hits && !capped) col(c, v.hit_age, v.hit_node, v.hit_age != v.oldest_age);
     else if (!oldest_hits) row(c, PRE, v.oldest_age, 0);
-    return c;
   }
 
   // The bus takes the candidate that can issue earliest (times clamped to the present), then
