@@ -4,6 +4,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "sel_scan.hpp"
+
+static_assert(skipopu::hbm::detail::kSelInf == skipopu::hbm::detail::kInf, "the selection kernel and the bank model share kInf");
+
 namespace skipopu::hbm {
 
 using detail::ACT;
@@ -382,49 +386,52 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       detail::BankChoice& ch = pc.c_choice[b];
       policy_.choose(v, b == oldest_bank, ch);
       const uint64_t bit = uint64_t(1) << b;
-      pc.c_colm = ch.col ? pc.c_colm | bit : pc.c_colm & ~bit;
-      pc.c_rowm = ch.row ? pc.c_rowm | bit : pc.c_rowm & ~bit;
-      if (ch.col) pc.c_col_own[b] = pc.reg.own(cc, b);
-      if (ch.row) pc.c_row_own[b] = pc.reg.own(ch.row_cmd, b);
+      pc.c_col_own[b] = ch.col ? pc.reg.own(cc, b) : kInf;
+      const bool refsb = ch.row && ch.row_cmd == REFSB;
+      pc.c_row_own[b] = ch.row && !refsb ? pc.reg.own(ch.row_cmd, b) : kInf;
+      pc.c_actm = ch.row && ch.row_cmd == ACT ? pc.c_actm | bit : pc.c_actm & ~bit;
+      pc.c_refsb = refsb ? pc.c_refsb | bit : pc.c_refsb & ~bit;
     }
-    for (uint64_t m = pc.c_col_stale & pc.c_colm & ~pc.c_dirty; m; m &= m - 1) {
+    for (uint64_t m = pc.c_col_stale & ~pc.c_dirty; m; m &= m - 1) {
       const uint32_t b = uint32_t(__builtin_ctzll(m));
-      pc.c_col_own[b] = pc.reg.own(cc, b);
+      if (pc.c_col_own[b] != kInf) pc.c_col_own[b] = pc.reg.own(cc, b);
     }
-    for (uint64_t m = pc.c_row_stale & pc.c_rowm & ~pc.c_dirty; m; m &= m - 1) {
+    for (uint64_t m = pc.c_row_stale & ~pc.c_dirty; m; m &= m - 1) {
       const uint32_t b = uint32_t(__builtin_ctzll(m));
-      pc.c_row_own[b] = pc.reg.own(pc.c_choice[b].row_cmd, b);
+      if (pc.c_row_own[b] != kInf) pc.c_row_own[b] = pc.reg.own(pc.c_choice[b].row_cmd, b);
     }
     pc.c_dirty = pc.c_col_stale = pc.c_row_stale = 0;
-    // The bus takes the earliest time, then the oldest, then the lowest bank: banks are visited
-    // in ascending order, so a strict comparison keeps the lowest bank on a full tie.
-    if (pc.c_colm) {
-      const T common = std::max(pc.reg.common(cc), now);
-      T bt = kInf;
-      uint64_t ba = UINT64_MAX;
-      uint32_t bb = 0;
-      for (uint64_t m = pc.c_colm; m; m &= m - 1) {
-        const uint32_t b = uint32_t(__builtin_ctzll(m));
-        const T t = std::max(pc.c_col_own[b], common);
-        const uint64_t a = pc.c_choice[b].col_age;
-        if (t < bt || (t == bt && a < ba)) { bt = t; ba = a; bb = b; }
+    // Each bus takes the earliest time (the kernel: clamped keys over every bank), then the
+    // oldest among the banks tied there, then the lowest bank (ascending scan, strict compare).
+    uint64_t tied = 0;
+    T k2 = kInf;
+    const T cc_common = std::max(pc.reg.common(cc), now);
+    T bt = detail::sel_scan(pc.c_col_own.data(), 0, cc_common, cc_common, nb_, tied, k2);
+    if (bt != kInf) {
+      uint32_t bb = uint32_t(__builtin_ctzll(tied));  // the lowest tied bank, unless an older one ties
+      uint64_t ba = pc.c_choice[bb].col_age;
+      for (tied &= tied - 1; tied; tied &= tied - 1) {
+        const uint32_t b = uint32_t(__builtin_ctzll(tied));
+        if (pc.c_choice[b].col_age < ba) { ba = pc.c_choice[b].col_age; bb = b; }
       }
       const detail::BankChoice& ch = pc.c_choice[bb];
       col = detail::ColCand{bt, ba, bb, ch.col_node, ch.col_bypass, true};
     }
-    if (pc.c_rowm) {
-      T common[detail::kCmds];
-      common[ACT] = std::max(pc.reg.common(ACT), now);
-      common[PRE] = std::max(pc.reg.common(PRE), now);
-      common[REFSB] = std::max(pc.reg.common(REFSB), now);
-      T bt = kInf;
-      uint64_t ba = UINT64_MAX;
-      uint32_t bb = 0;
-      for (uint64_t m = pc.c_rowm; m; m &= m - 1) {
-        const uint32_t b = uint32_t(__builtin_ctzll(m));
-        const detail::BankChoice& ch = pc.c_choice[b];
-        const T t = std::max(pc.c_row_own[b], common[ch.row_cmd]);
-        if (t < bt || (t == bt && ch.row_age < ba)) { bt = t; ba = ch.row_age; bb = b; }
+    tied = 0;
+    bt = detail::sel_scan(pc.c_row_own.data(), pc.c_actm, std::max(pc.reg.common(PRE), now),
+                          std::max(pc.reg.common(ACT), now), nb_, tied, k2);
+    if (pc.c_refsb) {  // a refresh-pending bank's REFsb (its own shared part)
+      const uint32_t b = uint32_t(__builtin_ctzll(pc.c_refsb));
+      const T t = std::max({pc.reg.own(REFSB, b), pc.reg.common(REFSB), now});
+      if (t < bt) { bt = t; tied = 0; }
+      if (t == bt) tied |= uint64_t(1) << b;
+    }
+    if (bt != kInf) {
+      uint32_t bb = uint32_t(__builtin_ctzll(tied));  // the lowest tied bank, unless an older one ties
+      uint64_t ba = pc.c_choice[bb].row_age;
+      for (tied &= tied - 1; tied; tied &= tied - 1) {
+        const uint32_t b = uint32_t(__builtin_ctzll(tied));
+        if (pc.c_choice[b].row_age < ba) { ba = pc.c_choice[b].row_age; bb = b; }
       }
       const detail::BankChoice& ch = pc.c_choice[bb];
       row = detail::RowCand{bt, ba, bb, ch.row_row, ch.row_cmd, true};

@@ -154,9 +154,12 @@ class BankModel final : public Model {
     // fast path: each bank's choice and the bank/group part of its times, kept for the mode
     // c_wm while c_valid; banks in `c_dirty` are recomputed before the next selection
     bool c_valid = false, c_wm = false;
-    uint64_t c_dirty = ~uint64_t(0), c_colm = 0, c_rowm = 0;
+    uint64_t c_dirty = ~uint64_t(0);
     uint64_t c_col_stale = 0, c_row_stale = 0;  // only the bank/group part of the time moved
-    std::array<T, kMaxBanks> c_col_own{}, c_row_own{};
+    uint64_t c_actm = 0, c_refsb = 0;           // banks whose row choice is an ACT / a REFsb
+    // bank/group part of each bank's column and row-command time (kInf: no such choice; the
+    // REFsb of a refresh-pending bank is kept out and compared on its own)
+    alignas(64) std::array<T, kMaxBanks> c_col_own{}, c_row_own{};
     std::array<detail::BankChoice, kMaxBanks> c_choice{};
     detail::TimingChecker chk;       // detailed path
     detail::TimingRegisters reg;     // fast path

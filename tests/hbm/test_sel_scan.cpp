@@ -1,0 +1,75 @@
+// The fast path's row-command selection kernel (src/hbm/sel_scan.hpp) has a scalar loop and
+// AVX2 / AVX-512 variants picked at run time. Each variant this CPU runs must give the same
+// minimum, tie mask and next key as the scalar loop, and the scalar loop must give the
+// values computed here by hand, on inputs with many ties, kInf candidates and globals above
+// and below the per-bank times. Variants the CPU lacks are reported, not silently passed.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "../../src/hbm/sel_scan.hpp"
+#include "skipopu/prng.hpp"
+
+using namespace skipopu::hbm::detail;
+
+TEST_CASE("selection kernel: scalar loop on hand-computed inputs", "[hbm][sel_scan]") {
+  // 8 banks: ACT candidates on banks 1, 2, 5; PRE on 0, 3, 4, 6; bank 7 has none.
+  const int64_t raw[8] = {10, 3, 20, 12, 12, 9, 30, kSelInf};
+  const uint64_t act = (1u << 1) | (1u << 2) | (1u << 5) | (1u << 7);
+  uint64_t tied = 0;
+  int64_t k2 = kSelInf;
+  // keys: PRE max(raw, 11) = 11, 12, 12, 30; ACT max(raw, 9) = 9, 20, 9; bank 7 kInf
+  const int64_t bt = sel_scan_scalar(raw, act, 11, 9, 8, tied, k2);
+  CHECK(bt == 9);
+  CHECK(tied == ((1u << 1) | (1u << 5)));
+  CHECK(k2 == 11);
+  // no candidate at all: kInf, tie mask and k2 untouched
+  const int64_t none[4] = {kSelInf, kSelInf, kSelInf, kSelInf};
+  tied = 0;
+  k2 = kSelInf;
+  CHECK(sel_scan_scalar(none, 0, 0, 0, 4, tied, k2) == kSelInf);
+  CHECK(tied == 0);
+  CHECK(k2 == kSelInf);
+}
+
+TEST_CASE("selection kernel: every vector variant equals the scalar loop", "[hbm][sel_scan]") {
+  skipopu::SplitMix64 rng(2026);
+  int ran_avx2 = 0, ran_avx512 = 0;
+  for (int it = 0; it < 20000; ++it) {
+    const uint32_t n = 8u * uint32_t(1 + rng.below(8));  // 8..64 banks
+    std::vector<int64_t> raw(n);
+    const int64_t base = int64_t(rng.below(1u << 20));
+    const uint64_t spread = 1 + rng.below(it % 3 == 0 ? 4 : 64);  // small spreads: many ties
+    for (uint32_t b = 0; b < n; ++b)
+      raw[b] = rng.below(5) == 0 ? kSelInf : base + int64_t(rng.below(spread));
+    const uint64_t act = rng.next() & (n == 64 ? ~uint64_t(0) : (uint64_t(1) << n) - 1);
+    const int64_t g_pre = base + int64_t(rng.below(spread + 2));
+    const int64_t g_act = g_pre + int64_t(rng.below(spread + 2));
+    uint64_t t0 = 0;
+    int64_t k0 = kSelInf;
+    const int64_t b0 = sel_scan_scalar(raw.data(), act, g_pre, g_act, n, t0, k0);
+    uint64_t t1 = 0;
+    int64_t k1 = kSelInf, b1 = 0;
+    if (sel_scan_avx2(raw.data(), act, g_pre, g_act, n, t1, k1, b1)) {
+      ++ran_avx2;
+      REQUIRE(b1 == b0);
+      REQUIRE(t1 == t0);
+      REQUIRE(k1 == k0);
+    }
+    uint64_t t2 = 0;
+    int64_t k2 = kSelInf, b2 = 0;
+    if (sel_scan_avx512(raw.data(), act, g_pre, g_act, n, t2, k2, b2)) {
+      ++ran_avx512;
+      REQUIRE(b2 == b0);
+      REQUIRE(t2 == t0);
+      REQUIRE(k2 == k0);
+    }
+    uint64_t t3 = 0;
+    int64_t k3 = kSelInf;
+    REQUIRE(sel_scan(raw.data(), act, g_pre, g_act, n, t3, k3) == b0);  // the dispatched variant
+    REQUIRE(t3 == t0);
+    REQUIRE(k3 == k0);
+  }
+  WARN("vector variants run on this CPU: AVX2 " << (ran_avx2 ? "yes" : "no") << ", AVX-512 "
+                                                << (ran_avx512 ? "yes" : "no"));
+}
