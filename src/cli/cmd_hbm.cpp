@@ -56,10 +56,13 @@ int cmd_hbm_bench(const Args& args) {
   StatGroup report("hbm");
   const BenchResult r = run_bench(p, s, false, &report);
   const double ns = 1e3 / p.axi_mhz;
+  const uint32_t pcs_used = s.pcs ? s.pcs : p.pseudo_channels;
+  const std::string layout = !s.streams.empty() ? std::to_string(s.streams.size()) + " streams"
+                             : std::to_string(pcs_used) + " PCs, " + std::to_string(s.ports ? s.ports : pcs_used) + " ports";
   char buf[2048];
   std::snprintf(buf, sizeof buf,
-                "hbm-bench: preset %s, model %s (%s path), pattern %s, %llu B requests, %u PCs, %u ports, %u outstanding, "
-                "write fraction %.3g, rate %.3g, %u AXI IDs per port%s\n"
+                "hbm-bench: preset %s, model %s (%s path), pattern %s, %llu B requests, %s, %u outstanding, "
+                "write fraction %.3g, rate %.3g, %u AXI IDs per port\n"
                 "  requests         %llu (%llu bytes)\n"
                 "  elapsed          %llu AXI cycles (%.3f us)\n"
                 "  bandwidth        %.2f GB/s of %.2f GB/s peak (%.2f%%)\n"
@@ -68,9 +71,7 @@ int cmd_hbm_bench(const Args& args) {
                 "  refresh overhead %.4f\n"
                 "  simulator        %.3f s CPU (%.3f s wall), %.3g requests/s, %.3g 32-B units/s (per CPU second)\n",
                 p.preset_name.c_str(), p.model.c_str(), p.fast_path ? "fast" : "detailed", s.pattern.c_str(),
-                (unsigned long long)s.size, s.pcs ? s.pcs : p.pseudo_channels,
-                s.ports ? s.ports : (s.pcs ? s.pcs : p.pseudo_channels), s.outstanding, s.write_fraction, s.rate,
-                s.axi_ids, s.streams.empty() ? "" : (", " + std::to_string(s.streams.size()) + " streams").c_str(),
+                (unsigned long long)s.size, layout.c_str(), s.outstanding, s.write_fraction, s.rate, s.axi_ids,
                 (unsigned long long)r.requests, (unsigned long long)r.bytes, (unsigned long long)(r.end + 1),
                 double(r.end + 1) * ns * 1e-3, r.bandwidth_gbs, r.peak_gbs, 100.0 * r.bandwidth_gbs / r.peak_gbs,
                 r.lat_mean, (unsigned long long)r.lat_min, (unsigned long long)r.lat_max, r.lat_mean * ns,

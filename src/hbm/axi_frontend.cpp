@@ -58,6 +58,7 @@ void AxiFrontEnd::submit(const Request& r) {
   sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
   sl.next = kNone;
   sl.has_raw = false;
+  sl.stalled = false;
   Lane& l = lanes_[sl.lane];
   lane_push(l, s);
   if (l.size == 1) schedule_head(sl.lane, r.arrival);  // an empty lane was neither blocked nor scheduled
@@ -81,7 +82,8 @@ void AxiFrontEnd::evaluate(Cycle t, uint32_t lane) {
   if (at_limit || other_slave) {  // wait for a response of this lane to free it
     l.blocked = true;
     ++nblocked_;
-    ++(at_limit ? limit_stalls_ : id_stalls_);
+    if (!sl.stalled) ++(at_limit ? limit_stalls_ : id_stalls_);
+    sl.stalled = true;
     return;
   }
   l.head = (l.head + 1) & uint32_t(l.ring.size() - 1);
@@ -209,8 +211,8 @@ void AxiFrontEnd::report(StatGroup& into, Cycle end) {
   into.add("axi_issued", issued_, "count", "transactions the AXI front end issued to the controllers");
   into.add("axi_held_responses", held_, "count", "responses delayed to keep AXI ID order");
   into.add("axi_id_stalls", id_stalls_, "count",
-           "times a port's address channel stalled on a transaction whose ID had transactions outstanding to another PC");
-  into.add("axi_limit_stalls", limit_stalls_, "count", "times a port's address channel stalled at its outstanding limit");
+           "transactions that waited because their ID had transactions outstanding to another PC");
+  into.add("axi_limit_stalls", limit_stalls_, "count", "transactions that waited at their port's outstanding limit");
   into.add("axi_wait_cycles", wait_cycles_, "cycle", "sum over transactions of cycles from arrival to issue");
 }
 

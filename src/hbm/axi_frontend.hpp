@@ -63,6 +63,7 @@ class AxiFrontEnd final : public Model {
     uint32_t id_index = 0;   // lane * ids_per_port + axi_id
     uint32_t next = kNone;   // next issued transaction of the same ID (ordering list)
     bool has_raw = false;
+    bool stalled = false;    // counted once in the stall statistics
   };
   struct IdState {
     uint32_t outstanding = 0;       // issued, slot not yet freed
