@@ -204,7 +204,7 @@ TEST_CASE("axi front end: imposing nothing, it is byte-identical to the bare bur
     for (uint64_t seed = 1; seed <= 8; ++seed) {
       INFO(model << " seed " << seed);
       HbmParams p = preset(model, seed % 4 == 3 ? "hbm2_2000" : "u280");
-      p.ids_per_port = 1 << 16;
+      p.ids_per_port = 1024;  // every request its own ID (600 per run)
       const auto reqs = random_requests(seed, p, 600, 4, seed % 2 == 0);
       const bool every = seed % 3 == 0;
       const auto bare = drive(*make_model(p), reqs, every);
