@@ -60,35 +60,27 @@ void AxiFrontEnd::submit(const Request& r) {
   sl.has_raw = false;
   sl.stalled = false;
   Lane& l = lanes_[sl.lane];
+  // Issue at once when nothing else can issue before r.arrival (no head scheduled or blocked)
+  // and r may issue now: counts only fall until then, so it may issue at its arrival, and the
+  // inner model gets the request exactly when the caller gives it.
+  if (l.size == 0 && evalq_.empty() && nblocked_ == 0 && may_issue(sl)) {
+    issue(s, r.arrival);
+    return;
+  }
   lane_push(l, s);
   if (l.size == 1) schedule_head(sl.lane, r.arrival);  // an empty lane was neither blocked nor scheduled
 }
 
-void AxiFrontEnd::schedule_head(uint32_t lane, Cycle not_before) {
-  const Slot& h = slots_[lanes_[lane].ring[lanes_[lane].head]];
-  heap_push(evalq_, Timed{std::max(not_before, h.r.arrival), h.seq, lane, 0});
+bool AxiFrontEnd::may_issue(const Slot& sl) const {
+  const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
+  const IdState& st = ids_[sl.id_index];
+  return (limit == 0 || lanes_[sl.lane].inflight < limit) && !(single_slave_ && st.outstanding != 0 && st.pc != sl.r.pc);
 }
 
-// Issues the lane's head transaction at cycle t (== inner_now_) if it may issue, and schedules
-// the next head; otherwise marks the lane blocked until one of its slots is freed.
-void AxiFrontEnd::evaluate(Cycle t, uint32_t lane) {
-  Lane& l = lanes_[lane];
-  const uint32_t s = l.ring[l.head];
+void AxiFrontEnd::issue(uint32_t s, Cycle t) {
   Slot& sl = slots_[s];
-  const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
   IdState& st = ids_[sl.id_index];
-  const bool at_limit = limit != 0 && l.inflight >= limit;
-  const bool other_slave = single_slave_ && st.outstanding != 0 && st.pc != sl.r.pc;
-  if (at_limit || other_slave) {  // wait for a response of this lane to free it
-    l.blocked = true;
-    ++nblocked_;
-    if (!sl.stalled) ++(at_limit ? limit_stalls_ : id_stalls_);
-    sl.stalled = true;
-    return;
-  }
-  l.head = (l.head + 1) & uint32_t(l.ring.size() - 1);
-  --l.size;
-  ++l.inflight;
+  ++lanes_[sl.lane].inflight;
   ++st.outstanding;
   st.pc = sl.r.pc;
   if (ordered_) {
@@ -102,17 +94,42 @@ void AxiFrontEnd::evaluate(Cycle t, uint32_t lane) {
   wait_cycles_ += t - sl.r.arrival;
   ++issued_;
   inner_->submit(q);
+}
+
+void AxiFrontEnd::schedule_head(uint32_t lane, Cycle not_before) {
+  const Slot& h = slots_[lanes_[lane].ring[lanes_[lane].head]];
+  heap_push(evalq_, Timed{std::max(not_before, h.r.arrival), h.seq, lane, 0});
+}
+
+// Issues the lane's head transaction at cycle t (== inner_now_) if it may issue, and schedules
+// the next head; otherwise marks the lane blocked until one of its slots is freed.
+void AxiFrontEnd::evaluate(Cycle t, uint32_t lane) {
+  Lane& l = lanes_[lane];
+  const uint32_t s = l.ring[l.head];
+  Slot& sl = slots_[s];
+  if (!may_issue(sl)) {  // wait for a response of this lane to free it
+    const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
+    l.blocked = true;
+    ++nblocked_;
+    if (!sl.stalled) ++(limit != 0 && l.inflight >= limit ? limit_stalls_ : id_stalls_);
+    sl.stalled = true;
+    return;
+  }
+  l.head = (l.head + 1) & uint32_t(l.ring.size() - 1);
+  --l.size;
+  issue(s, t);
   if (l.size) schedule_head(lane, t);
 }
 
-void AxiFrontEnd::free_slot_event(const Timed& f) {
-  Lane& l = lanes_[f.a];
+void AxiFrontEnd::free_slot_event(const Completion& f) {
+  const uint32_t lane = uint32_t(f.id >> 32);
+  Lane& l = lanes_[lane];
   --l.inflight;
-  --ids_[f.b].outstanding;
+  --ids_[uint32_t(f.id)].outstanding;
   if (l.blocked) {
     l.blocked = false;
     --nblocked_;
-    schedule_head(f.a, f.t);
+    schedule_head(lane, f.done);
   }
 }
 
@@ -124,7 +141,10 @@ void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
   o.first_data = first;
   o.done = done;
   outq_.push(o);
-  heap_push(freeq_, Timed{done + p_.release_cycles, 0, sl.lane, sl.id_index});
+  Completion f;
+  f.id = (uint64_t(sl.lane) << 32) | sl.id_index;
+  f.done = done + p_.release_cycles;
+  freeq_.push(f);
   free_slots_.push_back(s);
 }
 
@@ -162,7 +182,7 @@ Cycle AxiFrontEnd::next_event() const {
   Cycle t = inner_->next_event();
   if (!outq_.empty()) t = std::min(t, outq_.top().done);
   if (!evalq_.empty()) t = std::min(t, evalq_.front().t);
-  if (nblocked_ && !freeq_.empty()) t = std::min(t, freeq_.front().t);  // a blocked head waits for it
+  if (nblocked_ && !freeq_.empty()) t = std::min(t, freeq_.top().done);  // a blocked head waits for it
   return t;
 }
 
@@ -172,11 +192,11 @@ bool AxiFrontEnd::pop_completion(Cycle until, Completion& out) {
   for (;;) {
     // Internal events up to the inner model's time, in time order (a freed slot before an
     // evaluation at the same cycle). Frees may lie in the past (see below); evaluations never do.
-    const Cycle tf = freeq_.empty() ? kNever : freeq_.front().t;
+    const Cycle tf = freeq_.empty() ? kNever : freeq_.top().done;
     const Cycle te = evalq_.empty() ? kNever : evalq_.front().t;
     if (std::min(tf, te) <= inner_now_) {
       if (tf <= te) {
-        free_slot_event(heap_pop(freeq_));
+        free_slot_event(freeq_.pop());
       } else {
         const Timed e = heap_pop(evalq_);
         if (e.t != inner_now_) throw std::logic_error("hbm AXI front end: evaluation behind the inner model");

@@ -80,7 +80,7 @@ class AxiFrontEnd final : public Model {
   };
   struct Timed {
     Cycle t;
-    uint64_t seq;  // evaluations: the head's submit order; frees: unused (0)
+    uint64_t seq;  // the head's submit order
     uint32_t a, b;
   };
   struct Later {
@@ -90,9 +90,11 @@ class AxiFrontEnd final : public Model {
   };
 
   void lane_push(Lane& l, uint32_t s);
+  bool may_issue(const Slot& sl) const;
+  void issue(uint32_t s, Cycle t);
   void evaluate(Cycle t, uint32_t lane);
   void schedule_head(uint32_t lane, Cycle not_before);
-  void free_slot_event(const Timed& f);
+  void free_slot_event(const Completion& f);
   void on_inner_completion(const Completion& c);
   void deliver(uint32_t s, Cycle first, Cycle done);
   static void heap_push(std::vector<Timed>& h, const Timed& x);
@@ -106,8 +108,8 @@ class AxiFrontEnd final : public Model {
   std::vector<Lane> lanes_;
   std::vector<IdState> ids_;
   std::vector<Timed> evalq_;   // (cycle, head's seq, lane): a lane head to evaluate
-  std::vector<Timed> freeq_;   // (cycle, lane, id index): a response frees its slot and ID
-  detail::CompletionHeap outq_;
+  detail::CompletionQueue freeq_;  // done: the cycle a response frees its slot and ID; id: lane << 32 | id index
+  detail::CompletionQueue outq_;   // responses, by (done, caller's id)
   uint32_t nblocked_ = 0;
   Cycle now_ = 0, inner_now_ = 0, last_arrival_ = 0;
   uint64_t seq_ = 0;
