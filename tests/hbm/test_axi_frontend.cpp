@@ -4,6 +4,7 @@
 // random traffic, independence from how the engine is polled, and the preset keys.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -36,15 +37,16 @@ static std::unique_ptr<Model> front(HbmParams p) {  // the front end over the ba
 
 // Drives a model like the SystemC wrapper (wake at next_event or at the next arrival), by
 // polling every AXI cycle, or in jumps (pop up to the next arrival only, then to a far cycle
-// (the bank model refreshes all the way there):
+// (the bank model refreshes all the way there), or ahead (requests submitted up to 40 cycles
+// before they arrive, like the wrapper's clock crossing):
 // the engine must then step its inner model itself); returns the completions in pop order.
-enum class Poll { AtEvents, EveryCycle, Jumps };
+enum class Poll { AtEvents, EveryCycle, Jumps, Ahead };
 static std::vector<Completion> drive(Model& m, const std::vector<Request>& reqs, Poll poll) {
   std::vector<Completion> out;
   Completion c;
   const bool every_cycle = poll == Poll::EveryCycle;
   auto drain_to = [&](Cycle t) {
-    if (poll == Poll::Jumps) {
+    if (poll == Poll::Jumps || poll == Poll::Ahead) {
     } else if (every_cycle) {
       for (Cycle u = m.now() + 1; u <= t; ++u)
         while (m.pop_completion(u, c)) out.push_back(c);
@@ -55,7 +57,9 @@ static std::vector<Completion> drive(Model& m, const std::vector<Request>& reqs,
     while (m.pop_completion(t, c)) out.push_back(c);
   };
   for (size_t i = 0; i < reqs.size(); ++i) {  // requests of one arrival cycle submitted together, like a job
-    if (i == 0 || reqs[i].arrival != reqs[i - 1].arrival) drain_to(reqs[i].arrival);
+    const Cycle lead = poll == Poll::Ahead ? 40 : 0;
+    if (i == 0 || reqs[i].arrival != reqs[i - 1].arrival)
+      drain_to(std::max(m.now(), reqs[i].arrival > lead ? reqs[i].arrival - lead : 0));
     m.submit(reqs[i]);
   }
   if (poll == Poll::Jumps && !reqs.empty()) drain_to(reqs.back().arrival + 200000);  // far past the last completion
@@ -212,6 +216,7 @@ TEST_CASE("axi front end: imposing nothing, it is byte-identical to the bare bur
       // none, unlimited
       check_same(drive(*front(p), reqs, every), bare);
       check_same(drive(*front(p), reqs, Poll::Jumps), bare);
+      check_same(drive(*front(p), reqs, Poll::Ahead), bare);
       // ordering on, but nothing to order (every request its own ID); limits that never bind
       HbmParams q = p;
       q.max_outstanding_reads = q.max_outstanding_writes = 1000;
@@ -238,6 +243,7 @@ TEST_CASE("axi front end: random traffic keeps AXI order, the switch rule and th
       REQUIRE(v.size() == reqs.size());
       check_same(drive(*front(p), reqs, true), v);  // polled every cycle: the same
       check_same(drive(*front(p), reqs, Poll::Jumps), v);  // or only at arrivals
+      check_same(drive(*front(p), reqs, Poll::Ahead), v);  // or with requests submitted ahead
       std::map<uint64_t, Completion> by_id;
       for (const Completion& c : v) by_id[c.id] = c;
       for (size_t i = 1; i < v.size(); ++i) {  // pop order: by done, ties by id
