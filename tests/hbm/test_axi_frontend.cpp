@@ -207,7 +207,7 @@ TEST_CASE("axi front end: imposing nothing, it is byte-identical to the bare bur
   for (const char* model : {"burst", "bank"})
     for (uint64_t seed = 1; seed <= 8; ++seed) {
       INFO(model << " seed " << seed);
-      HbmParams p = preset(model, seed % 4 == 3 ? "hbm2_2000" : "u280");
+      HbmParams p = preset(model, seed % 4 == 3 ? "ramulator2_hbm2_2000" : "u280");
       p.ids_per_port = 1024;  // every request its own ID (600 per run)
       const auto reqs = random_requests(seed, p, 600, 4, seed % 2 == 0);
       const bool every = seed % 3 == 0;
@@ -289,7 +289,7 @@ TEST_CASE("axi front end: preset keys are required and checked") {
   bad["axi"]["release_cycles"] = 0;
   CHECK_THROWS_WITH(parse_hbm_preset(bad, "x.json"), Catch::Contains("/axi/release_cycles"));
   // Off in the public simulators' presets: make_model gives the bare model.
-  HbmParams g = load_hbm_preset(kData + "/configs/hbm/hbm2_2000.json");
+  HbmParams g = load_hbm_preset(kData + "/configs/hbm/ramulator2_hbm2_2000.json");
   CHECK_FALSE(g.axi_front_end());
   CHECK(dynamic_cast<AxiFrontEnd*>(make_model(g).get()) == nullptr);
   HbmParams u = load_hbm_preset(kData + "/configs/hbm/u280.json");
