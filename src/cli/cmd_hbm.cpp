@@ -15,7 +15,7 @@ int cmd_hbm_bench(const Args& args) {
   using namespace skipopu::hbm;
   po::options_description desc("hbm-bench options");
   std::string preset = "u280", model = "bank", json_out, data_dir;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, streams;
   BenchSpec s;
   desc.add_options()
       ("preset", po::value(&preset)->default_value(preset), "HBM preset: name in configs/hbm/ or a JSON path")
@@ -34,6 +34,11 @@ int cmd_hbm_bench(const Args& args) {
       ("write-fraction", po::value(&s.write_fraction)->default_value(s.write_fraction), "fraction of writes, 0..1")
       ("rate", po::value(&s.rate)->default_value(s.rate), "offered load per port as a fraction of its peak, (0, 1]")
       ("seed", po::value(&s.seed)->default_value(s.seed), "PRNG seed")
+      ("axi-ids", po::value(&s.axi_ids)->default_value(s.axi_ids), "AXI IDs per port, assigned round-robin per request")
+      ("pc-round-robin", "random pattern: a port's PCs in turn (default: one drawn at random per request)")
+      ("stream", po::value(&streams)->composing(),
+       "one port's traffic, repeatable: port=P,pc=A[-B][,base=BYTES[K|M|G]][,dir=read|write|mix] "
+       "(replaces --pcs/--ports/--pc-offset; e.g. a vector add: three streams on one PC)")
       ("json", po::value(&json_out), "also write the results as JSON to this file")
       ("data-dir", po::value(&data_dir), "where configs/hbm/ lives (default: SKIPOPU_DATA_DIR, else share/skipopu by the binary)");
   po::variables_map vm;
@@ -46,15 +51,20 @@ int cmd_hbm_bench(const Args& args) {
   HbmParams p = parse_hbm_preset(doc, sets.empty() && !vm.count("detailed") ? path : path + " (with --set overrides)");
   if (model != "burst" && model != "bank") throw InputError("command line: --model: expected burst or bank, got \"" + model + "\"");
   p.model = model;
+  for (const auto& st : streams) s.streams.push_back(parse_bench_stream(st, "command line"));
+  s.pc_round_robin = vm.count("pc-round-robin") > 0;
   validate_bench(p, s, "command line");
 
   StatGroup report("hbm");
   const BenchResult r = run_bench(p, s, false, &report);
   const double ns = 1e3 / p.axi_mhz;
+  const uint32_t pcs_used = s.pcs ? s.pcs : p.pseudo_channels;
+  const std::string layout = !s.streams.empty() ? std::to_string(s.streams.size()) + " streams"
+                             : std::to_string(pcs_used) + " PCs, " + std::to_string(s.ports ? s.ports : pcs_used) + " ports";
   char buf[2048];
   std::snprintf(buf, sizeof buf,
-                "hbm-bench: preset %s, model %s (%s path), pattern %s, %llu B requests, %u PCs, %u ports, %u outstanding, "
-                "write fraction %.3g, rate %.3g\n"
+                "hbm-bench: preset %s, model %s (%s path), pattern %s, %llu B requests, %s, %u outstanding, "
+                "write fraction %.3g, rate %.3g, %u AXI IDs per port\n"
                 "  requests         %llu (%llu bytes)\n"
                 "  elapsed          %llu AXI cycles (%.3f us)\n"
                 "  bandwidth        %.2f GB/s of %.2f GB/s peak (%.2f%%)\n"
@@ -63,8 +73,7 @@ int cmd_hbm_bench(const Args& args) {
                 "  refresh overhead %.4f\n"
                 "  simulator        %.3f s CPU (%.3f s wall), %.3g requests/s, %.3g 32-B units/s (per CPU second)\n",
                 p.preset_name.c_str(), p.model.c_str(), p.fast_path ? "fast" : "detailed", s.pattern.c_str(),
-                (unsigned long long)s.size, s.pcs ? s.pcs : p.pseudo_channels,
-                s.ports ? s.ports : (s.pcs ? s.pcs : p.pseudo_channels), s.outstanding, s.write_fraction, s.rate,
+                (unsigned long long)s.size, layout.c_str(), s.outstanding, s.write_fraction, s.rate, s.axi_ids,
                 (unsigned long long)r.requests, (unsigned long long)r.bytes, (unsigned long long)(r.end + 1),
                 double(r.end + 1) * ns * 1e-3, r.bandwidth_gbs, r.peak_gbs, 100.0 * r.bandwidth_gbs / r.peak_gbs,
                 r.lat_mean, (unsigned long long)r.lat_min, (unsigned long long)r.lat_max, r.lat_mean * ns,
@@ -80,7 +89,15 @@ int cmd_hbm_bench(const Args& args) {
     j["spec"] = {{"pattern", s.pattern}, {"size", s.size}, {"stride", s.stride}, {"range", s.range ? s.range : p.pc_bytes},
                  {"pcs", s.pcs ? s.pcs : p.pseudo_channels}, {"ports", s.ports ? s.ports : (s.pcs ? s.pcs : p.pseudo_channels)},
                  {"pc_offset", s.pc_offset}, {"outstanding", s.outstanding}, {"requests_per_port", s.requests},
-                 {"write_fraction", s.write_fraction}, {"rate", s.rate}, {"seed", s.seed}};
+                 {"write_fraction", s.write_fraction}, {"rate", s.rate}, {"seed", s.seed},
+                 {"axi_ids", s.axi_ids}, {"pc_choice", s.pattern == "random" && !s.pc_round_robin ? "random" : "round_robin"}};
+    if (!s.streams.empty()) {
+      Json js = Json::array();
+      for (const BenchStream& st : s.streams)
+        js.push_back({{"port", st.port}, {"pc_first", st.pc_first}, {"pc_count", st.pc_count}, {"base", st.base},
+                      {"dir", st.dir < 0 ? "mix" : st.dir ? "write" : "read"}});
+      j["spec"]["streams"] = js;
+    }
     j["results"] = {{"requests", r.requests}, {"bytes", r.bytes}, {"elapsed_cycles", r.end + 1},
                     {"bandwidth_gbs", std::stod(format_real(r.bandwidth_gbs))},
                     {"peak_gbs", std::stod(format_real(r.peak_gbs))},

@@ -1,3 +1,4 @@
+#include "axi_frontend.hpp"
 #include "bank_model.hpp"
 #include "burst_model.hpp"
 #include "skipopu/error.hpp"
@@ -5,9 +6,12 @@
 namespace skipopu::hbm {
 
 std::unique_ptr<Model> make_model(const HbmParams& p) {
-  if (p.model == "burst") return std::make_unique<BurstModel>(p);
-  if (p.model == "bank") return std::make_unique<BankModel>(p);
-  throw InputError("hbm: unknown model \"" + p.model + "\" (expected \"burst\" or \"bank\")");
+  std::unique_ptr<Model> m;
+  if (p.model == "burst") m = std::make_unique<BurstModel>(p);
+  else if (p.model == "bank") m = std::make_unique<BankModel>(p);
+  else throw InputError("hbm: unknown model \"" + p.model + "\" (expected \"burst\" or \"bank\")");
+  if (p.axi_front_end()) m = std::make_unique<AxiFrontEnd>(p, std::move(m));
+  return m;
 }
 
 }  // namespace skipopu::hbm

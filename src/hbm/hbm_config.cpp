@@ -109,6 +109,14 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     p.lateral_cycles = uint32_t(a.u64("lateral_cycles", 1, 64));
     p.read_latency = uint32_t(a.u64("read_latency", 0, 10000));
     p.write_latency = uint32_t(a.u64("write_latency", 0, 10000));
+    const std::string ord = a.choice("id_ordering", {"none", "per_id_in_order", "single_slave_per_id"});
+    p.id_ordering = ord == "none" ? HbmParams::IdOrdering::None
+                    : ord == "per_id_in_order" ? HbmParams::IdOrdering::PerIdInOrder
+                                               : HbmParams::IdOrdering::SingleSlavePerId;
+    p.ids_per_port = uint32_t(a.u64("ids_per_port", 1, 4096));  // state per (port, direction, ID)
+    p.max_outstanding_reads = uint32_t(a.u64("max_outstanding_reads", 0, 1 << 20));
+    p.max_outstanding_writes = uint32_t(a.u64("max_outstanding_writes", 0, 1 << 20));
+    p.release_cycles = uint32_t(a.u64("release_cycles", 1, 10000));
     a.finish();
   }
   {
@@ -186,6 +194,8 @@ void validate_hbm_params(const HbmParams& p, const std::string& file) {
     throw_input_error(file, "/timing/tREFI", "per-bank refresh needs tREFI / banks > tRREFD");
   if (p.scheduler == HbmParams::Scheduler::FrFcfsCap && p.row_hit_cap == 0)
     throw_input_error(file, "/controller/row_hit_cap", "must be >= 1");
+  if (p.ids_per_port == 0 || p.ids_per_port > 4096) throw_input_error(file, "/axi/ids_per_port", "must be in 1..4096");
+  if (p.release_cycles == 0) throw_input_error(file, "/axi/release_cycles", "must be >= 1 (a response frees its slot for the next cycle at the earliest)");
   if (p.pc_bytes % (uint64_t(p.row_bytes) * p.banks()))
     throw_input_error(file, "/organization/pc_bytes", "must be a multiple of row_bytes * banks");
   // Every beat of one aligned AXI burst must lie in one row of its bank: the row field may

@@ -65,6 +65,7 @@ TEST_CASE("burst model: FCFS per pseudo-channel, one beat per cycle plus latency
   HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
   p.model = "burst";
   p.burst_latency = 10;
+  p.id_ordering = HbmParams::IdOrdering::None;  // the bare model (u280 puts the AXI front end around it)
   auto m = make_model(p);
   // 100 B at offset 16 covers beats 0..3 (4 beats).
   m->submit({1, 0, 0, 16, 100, false, 5});

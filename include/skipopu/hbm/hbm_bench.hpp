@@ -1,6 +1,9 @@
 // HBM microbenchmark driver (library part of `skipopu hbm-bench`; also used by tests).
 // Each port issues a stream of requests (sequential, random or strided) to its pseudo-
-// channel(s) with at most `outstanding` requests in flight and an optional offered rate.
+// channel(s) with at most `outstanding` requests in flight and an optional offered rate,
+// with AXI IDs assigned round-robin over `axi_ids` per port. Either the uniform layout
+// (pcs, ports, pc_offset) or explicit per-port streams (port, PCs, base address, direction),
+// e.g. a vector add: two read streams and one write stream into one PC.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,6 +13,17 @@
 #include "skipopu/prng.hpp"
 
 namespace skipopu::hbm {
+
+// One port's traffic in the explicit layout (`--stream port=P,pc=A[-B],base=N,dir=read|write|mix`).
+struct BenchStream {
+  uint32_t port = 0;                   // AXI port
+  uint32_t pc_first = 0, pc_count = 1; // PCs pc_first .. pc_first + pc_count - 1
+  uint64_t base = 0;                   // byte offset of the stream inside each of its PCs
+  int dir = -1;                        // -1: reads and writes by write_fraction; 0: reads; 1: writes
+};
+
+// Parses one --stream value; throws InputError naming `origin`.
+BenchStream parse_bench_stream(const std::string& spec, const std::string& origin);
 
 // Deterministic PRNG (splitmix64); no std:: distributions anywhere.
 struct BenchSpec {
@@ -25,6 +39,9 @@ struct BenchSpec {
   double write_fraction = 0.0;   // 0..1
   double rate = 1.0;             // offered load per port, fraction of one port's peak (0 < rate <= 1)
   uint64_t seed = 1;
+  uint32_t axi_ids = 1;          // AXI IDs per port, assigned round-robin per request (0, 1, .., axi_ids-1, 0, ..)
+  bool pc_round_robin = false;   // random pattern: PCs of a port in turn instead of one drawn per request
+  std::vector<BenchStream> streams;  // non-empty: explicit per-port layout (pcs, ports, pc_offset unused)
 };
 
 struct BenchResult {

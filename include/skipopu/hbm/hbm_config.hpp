@@ -57,6 +57,16 @@ struct HbmParams {
   uint32_t lateral_cycles = 1;     // ... every lateral_cycles AXI cycles
   uint32_t read_latency = 0;       // fixed controller/PHY/switch pipeline, AXI cycles (reads)
   uint32_t write_latency = 0;      // same, for the write response
+  // AXI front end (src/hbm/axi_frontend.hpp), per port: ID ordering, outstanding limits
+  enum class IdOrdering : uint8_t { None, PerIdInOrder, SingleSlavePerId };
+  IdOrdering id_ordering = IdOrdering::None;  // none | per_id_in_order | single_slave_per_id
+  uint32_t ids_per_port = 64;          // AXI IDs a port may use (0 .. ids_per_port-1)
+  uint32_t max_outstanding_reads = 0;  // per port; 0: unlimited
+  uint32_t max_outstanding_writes = 0; // per port; 0: unlimited
+  uint32_t release_cycles = 1;         // response at t frees its slot / ID for an issue at t + release_cycles
+  bool axi_front_end() const {
+    return id_ordering != IdOrdering::None || max_outstanding_reads != 0 || max_outstanding_writes != 0;
+  }
 
   // controller
   enum class Scheduler : uint8_t { Fcfs, FrFcfs, FrFcfsCap };
@@ -105,7 +115,7 @@ std::string resolve_hbm_preset(const std::string& preset, const std::string& dat
 // Checks cross-field consistency; throws InputError naming `file`.
 void validate_hbm_params(const HbmParams& p, const std::string& file);
 
-// Builds the model named by p.model.
+// Builds the model named by p.model, wrapped in the AXI front end when p.axi_front_end().
 std::unique_ptr<Model> make_model(const HbmParams& p);
 
 }  // namespace skipopu::hbm

@@ -1,0 +1,239 @@
+#include "axi_frontend.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace skipopu::hbm {
+
+AxiFrontEnd::AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner)
+    : p_(p), inner_(std::move(inner)), lanes_(size_t(p.ports) * 2), ids_(size_t(p.ports) * 2 * p.ids_per_port) {
+  validate_hbm_params(p_, "hbm params");
+  ordered_ = p_.id_ordering != HbmParams::IdOrdering::None;
+  single_slave_ = p_.id_ordering == HbmParams::IdOrdering::SingleSlavePerId;
+  for (Lane& l : lanes_) l.ring.assign(16, kNone);
+}
+
+void AxiFrontEnd::heap_push(std::vector<Timed>& h, const Timed& x) {
+  h.push_back(x);
+  std::push_heap(h.begin(), h.end(), Later{});
+}
+
+AxiFrontEnd::Timed AxiFrontEnd::heap_pop(std::vector<Timed>& h) {
+  std::pop_heap(h.begin(), h.end(), Later{});
+  const Timed x = h.back();
+  h.pop_back();
+  return x;
+}
+
+void AxiFrontEnd::lane_push(Lane& l, uint32_t s) {
+  if (l.size == l.ring.size()) {  // grow (doubling; amortised, none once warm)
+    std::vector<uint32_t> bigger(l.ring.size() * 2, kNone);
+    for (uint32_t i = 0; i < l.size; ++i) bigger[i] = l.ring[(l.head + i) & (l.ring.size() - 1)];
+    l.ring.swap(bigger);
+    l.head = 0;
+  }
+  l.ring[(l.head + l.size) & (l.ring.size() - 1)] = s;
+  ++l.size;
+}
+
+void AxiFrontEnd::submit(const Request& r) {
+  if (r.port >= p_.ports || r.pc >= p_.pseudo_channels || r.axi_id >= p_.ids_per_port || r.bytes == 0 ||
+      r.addr + r.bytes > p_.pc_bytes || r.arrival < now_ || r.arrival < last_arrival_)
+    throw std::logic_error("hbm AXI front end: invalid request id " + std::to_string(r.id));
+  last_arrival_ = r.arrival;
+  uint32_t s;
+  if (free_slots_.empty()) {
+    s = uint32_t(slots_.size());
+    slots_.emplace_back();
+  } else {
+    s = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  Slot& sl = slots_[s];
+  sl.r = r;
+  sl.seq = seq_++;
+  sl.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
+  sl.lane = r.port * 2 + (r.write ? 1 : 0);
+  sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
+  sl.next = kNone;
+  sl.has_raw = false;
+  sl.stalled = false;
+  Lane& l = lanes_[sl.lane];
+  // Issue at once when nothing else can issue before r.arrival (no head scheduled or blocked)
+  // and r may issue now: counts only fall until then, so it may issue at its arrival, and the
+  // inner model gets the request exactly when the caller gives it.
+  if (l.size == 0 && evalq_.empty() && nblocked_ == 0 && may_issue(sl)) {
+    issue(s, r.arrival);
+    return;
+  }
+  lane_push(l, s);
+  if (l.size == 1) schedule_head(sl.lane, r.arrival);  // an empty lane was neither blocked nor scheduled
+}
+
+bool AxiFrontEnd::may_issue(const Slot& sl) const {
+  const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
+  const IdState& st = ids_[sl.id_index];
+  return (limit == 0 || lanes_[sl.lane].inflight < limit) && !(single_slave_ && st.outstanding != 0 && st.pc != sl.r.pc);
+}
+
+void AxiFrontEnd::issue(uint32_t s, Cycle t) {
+  Slot& sl = slots_[s];
+  IdState& st = ids_[sl.id_index];
+  ++lanes_[sl.lane].inflight;
+  ++st.outstanding;
+  st.pc = sl.r.pc;
+  if (ordered_) {
+    if (st.tail == kNone) st.head = s;
+    else slots_[st.tail].next = s;
+    st.tail = s;
+  }
+  Request q = sl.r;
+  q.id = s;  // the inner model's tag is the slot
+  q.arrival = t;
+  wait_cycles_ += t - sl.r.arrival;
+  ++issued_;
+  inner_->submit(q);
+}
+
+void AxiFrontEnd::schedule_head(uint32_t lane, Cycle not_before) {
+  const Slot& h = slots_[lanes_[lane].ring[lanes_[lane].head]];
+  heap_push(evalq_, Timed{std::max(not_before, h.r.arrival), h.seq, lane, 0});
+}
+
+// Issues the lane's head transaction at cycle t (== inner_now_) if it may issue, and schedules
+// the next head; otherwise marks the lane blocked until one of its slots is freed.
+void AxiFrontEnd::evaluate(Cycle t, uint32_t lane) {
+  Lane& l = lanes_[lane];
+  const uint32_t s = l.ring[l.head];
+  Slot& sl = slots_[s];
+  if (!may_issue(sl)) {  // wait for a response of this lane to free it
+    const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
+    l.blocked = true;
+    ++nblocked_;
+    if (!sl.stalled) ++(limit != 0 && l.inflight >= limit ? limit_stalls_ : id_stalls_);
+    sl.stalled = true;
+    return;
+  }
+  l.head = (l.head + 1) & uint32_t(l.ring.size() - 1);
+  --l.size;
+  issue(s, t);
+  if (l.size) schedule_head(lane, t);
+}
+
+void AxiFrontEnd::free_slot_event(const Completion& f) {
+  const uint32_t lane = uint32_t(f.id >> 32);
+  Lane& l = lanes_[lane];
+  --l.inflight;
+  --ids_[uint32_t(f.id)].outstanding;
+  if (l.blocked) {
+    l.blocked = false;
+    --nblocked_;
+    schedule_head(lane, f.done);
+  }
+}
+
+void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
+  Slot& sl = slots_[s];
+  Completion o;
+  o.id = sl.r.id;
+  o.arrival = sl.r.arrival;
+  o.first_data = first;
+  o.done = done;
+  outq_.push(o);
+  Completion f;
+  f.id = (uint64_t(sl.lane) << 32) | sl.id_index;
+  f.done = done + p_.release_cycles;
+  freeq_.push(f);
+  free_slots_.push_back(s);
+}
+
+void AxiFrontEnd::on_inner_completion(const Completion& c) {
+  const uint32_t s = uint32_t(c.id);
+  if (!ordered_) {
+    deliver(s, c.first_data, c.done);
+    return;
+  }
+  slots_[s].raw = c;
+  slots_[s].has_raw = true;
+  IdState& st = ids_[slots_[s].id_index];
+  while (st.head != kNone && slots_[st.head].has_raw) {  // return every response now in order
+    const uint32_t h = st.head;
+    const Slot& x = slots_[h];
+    Cycle first = x.raw.first_data, done = x.raw.done;
+    if (st.any) {
+      if (x.r.write) {
+        done = std::max(done, st.last_done + 1);
+      } else {
+        first = std::max(first, st.last_done + 1);
+        done = std::max(done, st.last_done + x.beats);
+      }
+    }
+    if (done != x.raw.done) ++held_;
+    st.last_done = done;
+    st.any = true;
+    st.head = x.next;
+    if (st.head == kNone) st.tail = kNone;
+    deliver(h, first, done);
+  }
+}
+
+Cycle AxiFrontEnd::next_event() const {
+  Cycle t = inner_->next_event();
+  if (!outq_.empty()) t = std::min(t, outq_.top().done);
+  if (!evalq_.empty()) t = std::min(t, evalq_.front().t);
+  if (nblocked_ && !freeq_.empty()) t = std::min(t, freeq_.top().done);  // a blocked head waits for it
+  return t;
+}
+
+bool AxiFrontEnd::pop_completion(Cycle until, Completion& out) {
+  if (until > now_) now_ = until;
+  Completion c;
+  for (;;) {
+    // Internal events up to the inner model's time, in time order (a freed slot before an
+    // evaluation at the same cycle). Frees may lie in the past (see below); evaluations never do.
+    const Cycle tf = freeq_.empty() ? kNever : freeq_.top().done;
+    const Cycle te = evalq_.empty() ? kNever : evalq_.front().t;
+    if (std::min(tf, te) <= inner_now_) {
+      if (tf <= te) {
+        free_slot_event(freeq_.pop());
+      } else {
+        const Timed e = heap_pop(evalq_);
+        if (e.t != inner_now_) throw std::logic_error("hbm AXI front end: evaluation behind the inner model");
+        evaluate(e.t, e.a);
+      }
+      continue;
+    }
+    // Every future response has done > inner_now_: anything queued at or before it is final.
+    if (!outq_.empty() && outq_.top().done <= inner_now_) {
+      out = outq_.pop();
+      return true;
+    }
+    if (inner_now_ >= until) return false;
+    // Step the inner model. With a head blocked, a response at cycle x may release it at
+    // x + release_cycles: step only to the inner model's next possible completion (all that
+    // pops there has done == target), never past the next internal event. With none blocked,
+    // a freed slot only updates counters (processed late, before any later evaluation), so
+    // step to the next evaluation.
+    Cycle target = std::min(until, te);
+    if (nblocked_) {
+      target = std::min(target, tf);
+      const Cycle ne = inner_->next_event();
+      if (ne < target) target = std::max(ne, inner_now_ + 1);
+    }
+    while (inner_->pop_completion(target, c)) on_inner_completion(c);
+    inner_now_ = target;
+  }
+}
+
+void AxiFrontEnd::report(StatGroup& into, Cycle end) {
+  inner_->report(into, end);
+  into.add("axi_issued", issued_, "count", "transactions the AXI front end issued to the controllers");
+  into.add("axi_held_responses", held_, "count", "responses delayed to keep AXI ID order");
+  into.add("axi_id_stalls", id_stalls_, "count",
+           "transactions that waited because their ID had transactions outstanding to another PC");
+  into.add("axi_limit_stalls", limit_stalls_, "count", "transactions that waited at their port's outstanding limit");
+  into.add("axi_wait_cycles", wait_cycles_, "cycle", "sum over transactions of cycles from arrival to issue");
+}
+
+}  // namespace skipopu::hbm
