@@ -23,6 +23,7 @@ const Subcommand kCommands[] = {
     {"dsp-error", skipopu::cli::cmd_dsp_error, "exhaustive/sampled error analysis of DSP48E2 packings"},
     {"resources", skipopu::cli::cmd_resources, "estimate DSP/LUT/FF/BRAM/URAM use of a config"},
     {"compare", skipopu::cli::cmd_compare, "compare SkipOPU with GPU and FPGA baselines on a trace"},
+    {"gen-rtl", skipopu::cli::cmd_gen_rtl, "generate the Verilog of the compute blocks from a config"},
 };
 
 void usage(std::ostream& os) {
