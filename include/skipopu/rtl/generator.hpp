@@ -47,6 +47,7 @@ struct PeArrayRtl {
 // Checks that the config can be generated (InputError naming the config file and field).
 PeArrayRtl pe_array_params(const HardwareConfig& c, const dsp::HybridMacConfig& h);
 std::string generate_pe_array(const PeArrayRtl& p, const dsp::PackingLayout& l);
+std::string generate_pe_column(const PeArrayRtl& p, const dsp::PackingLayout& l);  // one column, all rows
 
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
