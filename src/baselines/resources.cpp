@@ -17,9 +17,10 @@ const char* kNlUnits[8] = {"rmsnorm_reduce", "rmsnorm_apply", "softmax_reduce", 
                            "swiglu",         "rope",          "residual",       "argmax"};
 
 // {"dsp": x, "lut": y, ...}: a resource not listed is 0 (documented in docs/resources.md).
-void read_vec(JsonReader& parent, const char* key, double out[kResCount]) {
+// `lo` < 0 only for the constant of a fitted formula (pe_array.fixed).
+void read_vec(JsonReader& parent, const char* key, double out[kResCount], double lo = 0) {
   JsonReader o = parent.object(key);
-  for (int r = 0; r < kResCount; ++r) out[r] = o.has(kNames[r]) ? o.real(kNames[r], 0, 1e9) : 0.0;
+  for (int r = 0; r < kResCount; ++r) out[r] = o.has(kNames[r]) ? o.real(kNames[r], lo, 1e9) : 0.0;
   o.finish();
 }
 
@@ -55,6 +56,8 @@ ResourceCoefficients load_resource_coefficients(const std::string& path) {
   JsonReader pe = r.object("pe_array");
   read_vec(pe, "per_product", k.pe_per_product);
   read_vec(pe, "per_row", k.pe_per_row);
+  read_vec(pe, "per_col", k.pe_per_col);
+  read_vec(pe, "fixed", k.pe_fixed, -1e9);
   k.weight_buffers = static_cast<uint32_t>(pe.u64("weight_buffers", 1, 4));
   pe.finish();
   JsonReader ro = r.object("router");
@@ -100,7 +103,8 @@ ResourceEstimate estimate_resources(const HardwareConfig& c, const ResourceCoeff
 
   ResourceLine& pe = line("pe_array");
   for (int r = 0; r < kResCount; ++r)
-    pe.v[r] = k.pe_per_product[r] * double(products) + k.pe_per_row[r] * c.pe.rows;
+    pe.v[r] = k.pe_per_product[r] * double(products) + k.pe_per_row[r] * c.pe.rows + k.pe_per_col[r] * c.pe.cols +
+              k.pe_fixed[r];
   pe.v[kDsp] += double(used_dsps);
 
   ResourceLine& wb = line("weight_buffer");

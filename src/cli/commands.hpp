@@ -17,6 +17,7 @@ int cmd_dsp_error(const Args& args);    // DSP48E2 packing error analysis
 int cmd_resources(const Args& args);    // FPGA resource estimate of a config
 int cmd_compare(const Args& args);      // SkipOPU vs GPU / FPGA baselines
 int cmd_import_model(const Args& args); // model card from a Hugging Face config.json
+int cmd_gen_rtl(const Args& args);      // Verilog of the compute blocks (docs/rtl.md)
 
 // Exit statuses shared by every command.
 constexpr int kExitOk = 0;

@@ -24,6 +24,7 @@ const Subcommand kCommands[] = {
     {"resources", skipopu::cli::cmd_resources, "estimate DSP/LUT/FF/BRAM/URAM use of a config"},
     {"compare", skipopu::cli::cmd_compare, "compare SkipOPU with GPU and FPGA baselines on a trace"},
     {"import-model", skipopu::cli::cmd_import_model, "make a model card from a Hugging Face config.json"},
+    {"gen-rtl", skipopu::cli::cmd_gen_rtl, "generate the Verilog of the compute blocks from a config"},
 };
 
 void usage(std::ostream& os) {

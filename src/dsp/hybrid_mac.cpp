@@ -52,40 +52,50 @@ void hybrid_matvec(const uint16_t* act, const int8_t* w4, const float* scales, s
                        std::to_string(w4[k]));
   const size_t groups = (n + group_size - 1) / group_size;
   const unsigned L = l.lanes;
-  const unsigned mop = l.lane[0].y;
   bool bad = false;
   for (size_t i = 0; i < n; ++i) bad |= !fp16_split(act[i]).finite;
   for (size_t r = 0; r < rows; ++r) out[r] = bad ? NAN : 0.0f;
   if (bad) return;
 
   int64_t acc[kMaxLanes];
-  OperandValues v{};
-  LaneValues prod{};
   for (size_t r0 = 0; r0 < rows; r0 += L) {
     for (size_t g = 0; g < groups; ++g) {
       const size_t c0 = g * group_size, c1 = std::min(n, c0 + group_size);
-      int E = -24 - 10;  // smallest exponent of a mantissa LSB (subnormal range)
-      for (size_t i = c0; i < c1; ++i) E = std::max(E, fp16_split(act[i]).exponent);
-      for (unsigned j = 0; j < L; ++j) acc[j] = 0;
-      for (size_t i = c0; i < c1; ++i) {
-        const Fp16Parts p = fp16_split(act[i]);
-        v[mop] = p.mantissa;
-        for (unsigned j = 0; j < L; ++j) v[l.lane[j].x] = (r0 + j < rows) ? w4[(r0 + j) * n + i] : 0;
-        evaluate(l, v, true, prod);
-        const unsigned sh = static_cast<unsigned>(E - p.exponent);
-        for (unsigned j = 0; j < L; ++j) {
-          const int64_t s = (p.negative ? -prod[j] : prod[j]) * (int64_t{1} << cfg.guard_bits);
-          acc[j] += sh >= 63 ? (s < 0 ? -1 : 0) : (s >> sh);
-        }
-      }
-      for (unsigned j = 0; j < L && r0 + j < rows; ++j) {
-        const float part = std::ldexp(static_cast<float>(acc[j]), E - static_cast<int>(cfg.guard_bits));
-        out[r0 + j] += part * scales[(r0 + j) * groups + g];
-      }
+      const int E = hybrid_group_accumulate(act + c0, c1 - c0, w4 + r0 * n + c0, n, std::min<size_t>(L, rows - r0), l,
+                                            cfg, acc);
+      for (unsigned j = 0; j < L && r0 + j < rows; ++j)
+        out[r0 + j] += hybrid_group_partial(acc[j], E, cfg) * scales[(r0 + j) * groups + g];
     }
   }
   if (cfg.result == HybridResult::Fp16)
     for (size_t r = 0; r < rows; ++r) out[r] = fp16_to_float(fp16_from_float(out[r]));
+}
+
+int hybrid_group_accumulate(const uint16_t* act, size_t count, const int8_t* w4, size_t w_stride,
+                            size_t rows_valid, const PackingLayout& l, const HybridMacConfig& cfg, int64_t* acc) {
+  const unsigned L = l.lanes;
+  const unsigned mop = l.lane[0].y;
+  int E = -24 - 10;  // smallest exponent of a mantissa LSB (subnormal range)
+  for (size_t i = 0; i < count; ++i) E = std::max(E, fp16_split(act[i]).exponent);
+  for (unsigned j = 0; j < L; ++j) acc[j] = 0;
+  OperandValues v{};
+  LaneValues prod{};
+  for (size_t i = 0; i < count; ++i) {
+    const Fp16Parts p = fp16_split(act[i]);
+    v[mop] = p.mantissa;
+    for (unsigned j = 0; j < L; ++j) v[l.lane[j].x] = j < rows_valid ? w4[j * w_stride + i] : 0;
+    evaluate(l, v, true, prod);
+    const unsigned sh = static_cast<unsigned>(E - p.exponent);
+    for (unsigned j = 0; j < L; ++j) {
+      const int64_t s = (p.negative ? -prod[j] : prod[j]) * (int64_t{1} << cfg.guard_bits);
+      acc[j] += sh >= 63 ? (s < 0 ? -1 : 0) : (s >> sh);
+    }
+  }
+  return E;
+}
+
+float hybrid_group_partial(int64_t acc, int exponent, const HybridMacConfig& cfg) {
+  return std::ldexp(static_cast<float>(acc), exponent - static_cast<int>(cfg.guard_bits));
 }
 
 double hybrid_dot(const uint16_t* fp16_act, const int8_t* w4, size_t n, float group_scale, const PackingLayout& l,

@@ -1,4 +1,4 @@
-// Resource model: calibration to the paper's U280 utilisation, fit checks, input errors.
+// Resource model: the default config's totals, fit checks, input errors.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -19,18 +19,22 @@ ResourceEstimate est(const std::vector<std::string>& sets) {
 double pct2(double u) { return std::round(u * 10000.0) / 100.0; }  // percent, 2 decimals
 }  // namespace
 
-TEST_CASE("default config reproduces the paper's U280 utilisation") {
+TEST_CASE("default config with the synthesised PE coefficients does not fit the U280's LUTs") {
+  // pe_array coefficients from Yosys synthesis of the generated RTL (docs/rtl.md): the
+  // per-product alignment of the hybrid MAC costs 150 LUTs, so the 64x128 array alone needs
+  // 1,331,062 LUTs (the paper reports 98.85% for the whole design).
   const ResourceEstimate e = est({});
   CHECK(e.total[kDsp] == 4618);
-  CHECK(e.total[kLut] == 1288687);
-  CHECK(e.total[kFf] == 1668450);
+  CHECK(e.total[kLut] == 1735382);
+  CHECK(e.total[kFf] == 818249);
   CHECK(e.total[kUram] == 512);
   CHECK(e.total[kBram] == 796);  // uncalibrated (the paper gives no BRAM figure)
-  CHECK(pct2(e.utilisation[kLut]) == 98.85);
-  CHECK(pct2(e.utilisation[kFf]) == 63.99);
+  CHECK(std::llround(e.lines[0].v[kLut]) == 1331062);
+  CHECK(std::llround(e.lines[0].v[kFf]) == 134889);
+  CHECK(pct2(e.utilisation[kLut]) == 133.11);
   CHECK(pct2(e.utilisation[kDsp]) == 51.17);
   CHECK(pct2(e.utilisation[kUram]) == 53.33);
-  CHECK(e.fits);
+  CHECK_FALSE(e.fits);
   CHECK(e.notes.empty());
   // The PE array's DSPs come from the packing layout: 64*128 products / 2 lanes.
   CHECK(e.lines[0].component == "pe_array");

@@ -35,6 +35,8 @@ struct ResourceCoefficients {
   // per resource kind (index Res)
   double pe_per_product[kResCount] = {};
   double pe_per_row[kResCount] = {};
+  double pe_per_col[kResCount] = {};  // per column of the array (activation registers, exponent tree)
+  double pe_fixed[kResCount] = {};    // once per array (sequencer)
   double router_per_lane[kResCount] = {};
   double router_weight_bram36 = 0;  // when router.weights_on_chip
   double nl_per_elem[8][kResCount] = {};  // units in NonlinearConfig order

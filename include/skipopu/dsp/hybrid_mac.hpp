@@ -42,6 +42,17 @@ void check_hybrid_layout(const PackingLayout& l);
 void hybrid_matvec(const uint16_t* act, const int8_t* w4, const float* scales, size_t rows, size_t n,
                    size_t group_size, const PackingLayout& l, const HybridMacConfig& cfg, float* out);
 
+// Steps 1-3 for one group of `count` columns and one block of rows (lane j = row j of the
+// block; `rows_valid` <= l.lanes rows present, w4[j * w_stride + i] their weights): fills
+// acc[0..l.lanes) with the fixed-point accumulators and returns the shared exponent E (of a
+// mantissa LSB). Inputs must be finite and already validated (hybrid_matvec does both);
+// the generated RTL PE array is checked against this function (docs/rtl.md).
+int hybrid_group_accumulate(const uint16_t* act, size_t count, const int8_t* w4, size_t w_stride,
+                            size_t rows_valid, const PackingLayout& l, const HybridMacConfig& cfg, int64_t* acc);
+// Step 4's conversion: the group's partial sum acc * 2^(E - guard_bits) as FP32 (round to
+// nearest even), before the group scale.
+float hybrid_group_partial(int64_t acc, int exponent, const HybridMacConfig& cfg);
+
 // One row, one group covering all n columns: the dot product the PE array checks against.
 double hybrid_dot(const uint16_t* fp16_act, const int8_t* w4, size_t n, float group_scale,
                   const PackingLayout& l, const HybridMacConfig& cfg = {});

@@ -1,0 +1,57 @@
+// Generator of the RTL variant of the compute blocks (Verilog-2005, the subset Verilator
+// 5.006 and Yosys 0.23 both accept), from the same hardware config the simulator reads.
+//
+// Models: the DSP packing datapath of a layout (one DSP48E2 multiply-add, P = (D +/- A) * B
+// + C, with its port packing, C-port corrections and lane extraction in fabric logic,
+// bit-identical to dsp::evaluate with corrections on); the hybrid PE array (rows x cols
+// FP16 x INT4 products per cycle, block floating point per group of cols columns, the
+// group's FP32 partial bit-identical to dsp::hybrid_group_accumulate + hybrid_group_partial)
+// with a start/done handshake whose start-to-done cycles are
+// timing::gemm_cycles + pe_array.pipeline_latency.
+// Abstracts away: the weight double buffer and the activation buffer (the array takes one
+// token vector per cycle and a whole weight tile with a tile's first token), the FP32 group
+// scale and the cross-tile FP32 row sum (after the array), placement of the pipeline
+// registers (the datapath computes in two register stages; the remaining
+// pipeline_latency - 2 stages are a delay line at the output that retiming would spread
+// over the datapath, see docs/rtl.md).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "skipopu/config.hpp"
+#include "skipopu/dsp/hybrid_mac.hpp"
+#include "skipopu/dsp/packing.hpp"
+
+namespace skipopu::rtl {
+
+struct RtlFile {
+  std::string name;  // file name inside the output folder
+  std::string text;
+};
+
+// Verilog module name of a layout's packing datapath: "skipopu_pack_<layout name>".
+std::string pack_module_name(const dsp::PackingLayout& l);
+// The packing datapath of one layout (combinational). Ports: op<i> (operand i of the
+// layout, its width), lane<i> (signed, lane_width(l, i) bits: the corrected lane value).
+std::string generate_pack_module(const dsp::PackingLayout& l);
+unsigned lane_width(const dsp::PackingLayout& l, unsigned lane);
+
+// Shape and timing of the generated PE array.
+struct PeArrayRtl {
+  unsigned rows = 0, cols = 0, lanes = 0;
+  unsigned guard_bits = 0, acc_bits = 0;
+  unsigned latency = 0;        // pe_array.pipeline_latency
+  unsigned datapath_stages = 2;  // register stages the datapath itself needs
+  std::string layout;
+};
+// Checks that the config can be generated (InputError naming the config file and field).
+PeArrayRtl pe_array_params(const HardwareConfig& c, const dsp::HybridMacConfig& h);
+std::string generate_pe_array(const PeArrayRtl& p, const dsp::PackingLayout& l);
+std::string generate_pe_column(const PeArrayRtl& p, const dsp::PackingLayout& l);  // one column, all rows
+
+// Every file of the design: the pack module of each configured layout (or of every builtin
+// layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
+// (skipopu_rtl_params.h) and a manifest (rtl.json). Deterministic.
+std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts);
+
+}  // namespace skipopu::rtl

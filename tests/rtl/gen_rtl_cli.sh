@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# gen-rtl end to end: output is deterministic (two runs byte-identical); bad configs and
+# usage exit 2 with one line naming the file and field; an unwritable folder exits 3.
+set -u
+skipopu=$1 root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() {  # check NAME WANT_RC WANT_TEXT -- command...
+  local name=$1 want=$2 text=$3
+  shift 4
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$want" ] || ! grep -qF -- "$text" <<<"$out" || [ "$(wc -l <<<"$out")" -ne 1 ]; then
+    echo "FAIL $name: rc $rc (want $want), output: $out"; fail=1
+  else
+    echo "ok   $name: $out"
+  fi
+}
+"$skipopu" gen-rtl --out "$tmp/a" --all-layouts >/dev/null && "$skipopu" gen-rtl --out "$tmp/b" --all-layouts >/dev/null
+if diff -r "$tmp/a" "$tmp/b" >/dev/null && [ "$(ls "$tmp/a" | wc -l)" -ge 12 ]; then echo "ok   deterministic"; else echo "FAIL deterministic"; fail=1; fi
+ls "$tmp/a" | grep -q '\.tmp$' && { echo "FAIL temporary files left"; fail=1; }
+cfg=$root/configs/u280.json
+check "group_size" 2 "u280.json: /weights/group_size: expected pe_array.cols" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set weights.group_size=64
+check "rows vs lanes" 2 "/pe_array/rows: expected a multiple of the layout's 2 lanes" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set pe_array.rows=63
+check "latency" 2 "/pe_array/pipeline_latency: expected at least 2" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set pe_array.pipeline_latency=1
+check "not a hybrid layout" 2 "is not an FP16-mantissa x INT4 layout" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set pe_array.layout_fp16_int4=int8x2_wp486
+check "no --out" 2 "--out: expected an output folder" -- "$skipopu" gen-rtl --config "$cfg"
+check "unwritable" 3 "cannot create folder" -- "$skipopu" gen-rtl --out /proc/skipopu-no/x
+[ -e "$tmp/c" ] && { echo "FAIL a rejected config left an output folder"; fail=1; }
+exit $fail
