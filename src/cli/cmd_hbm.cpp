@@ -5,10 +5,34 @@
 
 #include "commands.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/hbm/hbm_bench.hpp"
 
 namespace skipopu::cli {
+
+namespace {
+
+// Counts the bench multiplies or converts (validate_bench checks each on its own): the total
+// request count and the last nominal arrival (requests x beats / rate AXI cycles) must stay
+// exact integers, far from overflow.
+constexpr uint64_t kMaxBenchRequests = uint64_t(1) << 32;  // over all ports
+constexpr double kMaxBenchCycles = 9007199254740992.0;     // 2^53: exact in a double
+
+void validate_counts(const hbm::HbmParams& p, const hbm::BenchSpec& s) {
+  const uint64_t pcs = s.pcs ? s.pcs : p.pseudo_channels;
+  const uint64_t ports = s.ports ? s.ports : pcs;
+  if (s.requests > kMaxBenchRequests / ports)
+    throw InputError("command line: --requests: expected at most " + std::to_string(kMaxBenchRequests / ports) +
+                     " per port (" + std::to_string(kMaxBenchRequests) + " over " + std::to_string(ports) +
+                     " ports), got " + std::to_string(s.requests));
+  const double beats = double((s.size + p.beat_bytes - 1) / p.beat_bytes);
+  if (double(s.requests) * beats / s.rate >= kMaxBenchCycles)
+    throw InputError("command line: --rate: expected a rate at which the last request arrives within 2^53 AXI cycles "
+                     "(requests x beats / rate), got " + format_real(s.rate));
+}
+
+}  // namespace
 
 int cmd_hbm_bench(const Args& args) {
   using namespace skipopu::hbm;
@@ -45,6 +69,7 @@ int cmd_hbm_bench(const Args& args) {
   if (model != "burst" && model != "bank") throw InputError("command line: --model: expected burst or bank, got \"" + model + "\"");
   p.model = model;
   validate_bench(p, s, "command line");
+  validate_counts(p, s);
 
   StatGroup report("hbm");
   const BenchResult r = run_bench(p, s, false, &report);
@@ -86,17 +111,7 @@ int cmd_hbm_bench(const Args& args) {
                     {"row_hit_rate", std::stod(format_real(r.row_hit_rate))},
                     {"refresh_overhead", std::stod(format_real(r.refresh_overhead))}};
     j["report"] = report.to_json();
-    const std::string tmp = json_out + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << j.dump(2) << "\n";
-      if (!out.good()) { std::cerr << "skipopu: cannot write " << tmp << "\n"; std::remove(tmp.c_str()); return kExitOutput; }
-    }
-    if (std::rename(tmp.c_str(), json_out.c_str()) != 0) {
-      std::cerr << "skipopu: cannot rename " << tmp << " to " << json_out << "\n";
-      std::remove(tmp.c_str());
-      return kExitOutput;
-    }
+    write_file_atomically(json_out, j.dump(2) + "\n");
   }
   return kExitOk;
 }

@@ -2,6 +2,8 @@
 #pragma once
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <string>
+#include <typeinfo>
 
 #include "commands.hpp"
 #include "skipopu/error.hpp"
@@ -10,13 +12,31 @@ namespace skipopu::cli {
 
 namespace po = boost::program_options;
 
+// Boost converts "-1" into an unsigned option as 2^N - 1; a negative count or seed is an error.
+inline void reject_negative_unsigned(const po::parsed_options& parsed, const po::variables_map& vm) {
+  for (const auto& o : parsed.options) {
+    if (o.string_key.empty() || !vm.count(o.string_key)) continue;
+    const auto& t = vm[o.string_key].value().type();
+    const bool is_unsigned = t == typeid(unsigned char) || t == typeid(unsigned short) || t == typeid(unsigned) ||
+                             t == typeid(unsigned long) || t == typeid(unsigned long long);
+    if (!is_unsigned) continue;
+    for (const auto& v : o.value) {
+      const size_t i = v.find_first_not_of(" \t");
+      if (i != std::string::npos && v[i] == '-')
+        throw InputError("command line: --" + o.string_key + ": expected a non-negative integer, got '" + v + "'");
+    }
+  }
+}
+
 // Parses `args` against `desc`. Returns false (and prints help) when --help was given.
 // Unknown options and bad values become an InputError naming the command.
 inline bool parse_options(const char* command, const Args& args, po::options_description& desc,
                           po::variables_map& vm, const char* synopsis) {
   desc.add_options()("help,h", "show this help");
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(args).options(desc).run();
+    po::store(parsed, vm);
+    reject_negative_unsigned(parsed, vm);
     if (vm.count("help")) {
       std::cout << "usage: skipopu " << command << " " << synopsis << "\n\n" << desc << "\n";
       return false;

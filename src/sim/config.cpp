@@ -1,5 +1,6 @@
 #include "skipopu/config.hpp"
 
+#include "skipopu/dsp/packing.hpp"
 #include "skipopu/error.hpp"
 
 namespace skipopu {
@@ -76,6 +77,16 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.pe.pipeline_latency = static_cast<uint32_t>(pe.u64("pipeline_latency", 0, 1u << 16));
   c.pe.weight_prefetch_bytes = pe.u64("weight_prefetch_bytes", 0, 1ull << 32);
   pe.finish();
+  for (const auto& [key, name] : {std::pair{"layout_fp16_int4", &c.pe.layout_fp16_int4},
+                                  std::pair{"layout_fp16_fp16", &c.pe.layout_fp16_fp16}}) {
+    try {
+      dsp::builtin_layout(*name);
+    } catch (const InputError& e) {
+      std::string what = e.what();
+      if (what.rfind("dsp layout: ", 0) == 0) what.erase(0, 12);
+      pe.fail(key, what);
+    }
+  }
 
   JsonReader w = r.object("weights");
   c.weights.bits = static_cast<uint32_t>(w.u64("bits", 1, 16));
@@ -128,6 +139,11 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.fusion = r.boolean("fusion");
   r.finish();
 
+  if (c.hbm.ports < c.hbm.pseudo_channels)
+    throw_input_error(path, "/hbm/ports",
+                      "expected at least hbm.pseudo_channels (" + std::to_string(c.hbm.pseudo_channels) +
+                          ") ports: the simulator drives one AXI port per pseudo-channel, got " +
+                          std::to_string(c.hbm.ports));
   if (c.kv.interleave_bytes % c.hbm.beat_bytes != 0)
     throw_input_error(path, "/kv/interleave_bytes",
                       "expected a multiple of hbm.port_bytes (" + std::to_string(c.hbm.beat_bytes) + ")");
