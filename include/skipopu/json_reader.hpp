@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -36,10 +37,18 @@ Json load_json_file(const std::string& path);
 // Empty when `s` is valid UTF-8 without NUL bytes, else what is wrong and at which byte.
 std::string utf8_defect(const std::string& s);
 
+// Which file each JSON path of a merged document came from (a config and its "base" chain,
+// --set overrides): errors blame the file that set the value, not the one that included it.
+using JsonOrigins = std::map<std::string, std::string>;  // JSON path -> file
+// Records `origin` for every path of `doc` (below `path`), replacing what a base recorded.
+void record_origins(const Json& doc, const std::string& origin, JsonOrigins& out, const std::string& path = "");
+
 class JsonReader {
  public:
   // `node` must outlive the reader. `path` is the JSON path of `node` ("" for root).
-  JsonReader(const Json& node, std::string file, std::string path = "");
+  // `origins` (optional, must outlive the reader and its children) names the file of a path;
+  // paths it does not cover are blamed on `file`.
+  JsonReader(const Json& node, std::string file, std::string path = "", const JsonOrigins* origins = nullptr);
 
   bool has(const char* key) const;
   JsonReader object(const char* key);
@@ -65,7 +74,9 @@ class JsonReader {
 
  private:
   const Json& get(const char* key, const char* expected);
+  std::string file_at(const std::string& path) const;  // the file that set `path`
   const Json* node_;
+  const JsonOrigins* origins_;
   std::string file_;
   std::string path_;
   std::set<std::string> used_;

@@ -209,17 +209,36 @@ static const char* type_name(const Json& j) {
   return "an object";
 }
 
-JsonReader::JsonReader(const Json& node, std::string file, std::string path)
-    : node_(&node), file_(std::move(file)), path_(std::move(path)) {
+void record_origins(const Json& doc, const std::string& origin, JsonOrigins& out, const std::string& path) {
+  out[path.empty() ? "/" : path] = origin;
+  if (doc.is_object())
+    for (auto it = doc.begin(); it != doc.end(); ++it) record_origins(it.value(), origin, out, path + "/" + it.key());
+}
+
+JsonReader::JsonReader(const Json& node, std::string file, std::string path, const JsonOrigins* origins)
+    : node_(&node), origins_(origins), file_(std::move(file)), path_(std::move(path)) {
   if (!node_->is_object())
-    throw_input_error(file_, path_.empty() ? "/" : path_,
+    throw_input_error(file_at(path_), path_.empty() ? "/" : path_,
                       std::string("expected an object, got ") + type_name(*node_));
 }
 
 bool JsonReader::has(const char* key) const { return node_->contains(key); }
 
+std::string JsonReader::file_at(const std::string& path) const {
+  if (!origins_) return file_;
+  std::string p = path.empty() ? "/" : path;
+  while (true) {
+    auto it = origins_->find(p);
+    if (it != origins_->end()) return it->second;
+    const size_t slash = p.find_last_of('/');
+    if (slash == 0 || slash == std::string::npos) break;
+    p.resize(slash);
+  }
+  return file_;
+}
+
 void JsonReader::fail(const char* key, const std::string& what) const {
-  throw_input_error(file_, path_of(key), what);
+  throw_input_error(file_at(path_of(key)), path_of(key), what);
 }
 
 const Json& JsonReader::get(const char* key, const char* expected) {
@@ -234,14 +253,14 @@ const Json& JsonReader::raw(const char* key) { return get(key, "a value"); }
 JsonReader JsonReader::object(const char* key) {
   const Json& j = get(key, "an object");
   if (!j.is_object()) fail(key, std::string("expected an object, got ") + type_name(j));
-  return JsonReader(j, file_, path_of(key));
+  return JsonReader(j, file_, path_of(key), origins_);
 }
 
 std::vector<JsonReader> JsonReader::objects(const char* key) {
   const Json& j = get(key, "an array of objects");
   if (!j.is_array()) fail(key, std::string("expected an array of objects, got ") + type_name(j));
   std::vector<JsonReader> out;
-  for (size_t i = 0; i < j.size(); ++i) out.emplace_back(j[i], file_, path_of(key) + "/" + std::to_string(i));
+  for (size_t i = 0; i < j.size(); ++i) out.emplace_back(j[i], file_, path_of(key) + "/" + std::to_string(i), origins_);
   return out;
 }
 
@@ -308,7 +327,7 @@ std::vector<uint64_t> JsonReader::u64_list(const char* key, uint64_t lo, uint64_
   for (size_t i = 0; i < j.size(); ++i) {
     const Json& e = j[i];
     if (!e.is_number_unsigned() || e.get<uint64_t>() < lo || e.get<uint64_t>() > hi)
-      throw_input_error(file_, path_of(key) + "/" + std::to_string(i),
+      throw_input_error(file_at(path_of(key)), path_of(key) + "/" + std::to_string(i),
                         "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
                             "], got " + e.dump());
     out.push_back(e.get<uint64_t>());
@@ -319,7 +338,7 @@ std::vector<uint64_t> JsonReader::u64_list(const char* key, uint64_t lo, uint64_
 void JsonReader::finish() const {
   for (auto it = node_->begin(); it != node_->end(); ++it) {
     if (!used_.count(it.key()))
-      throw_input_error(file_, path_ + "/" + it.key(), "unknown key (not part of this schema)");
+      throw_input_error(file_at(path_ + "/" + it.key()), path_ + "/" + it.key(), "unknown key (not part of this schema)");
   }
 }
 

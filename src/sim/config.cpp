@@ -23,8 +23,9 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
 }
 
-// Loads a config file and its chain of "base" configs, merged base-first.
-Json load_chain(const std::string& path, int depth) {
+// Loads a config file and its chain of "base" configs, merged base-first; `origins` learns
+// which file set each path.
+Json load_chain(const std::string& path, int depth, JsonOrigins& origins) {
   if (depth > 8) throw_input_error(path, "/base", "base chain deeper than 8 (a cycle?)");
   Json doc = load_json_file(path);
   if (!doc.is_object()) throw_input_error(path, "/", "expected a JSON object");
@@ -32,11 +33,13 @@ Json load_chain(const std::string& path, int depth) {
     if (!doc["base"].is_string()) throw_input_error(path, "/base", "expected a file name (string)");
     std::string base = doc["base"].get<std::string>();
     if (base.empty() || base[0] != '/') base = dir_of(path) + "/" + base;
-    Json merged = load_chain(base, depth + 1);
+    Json merged = load_chain(base, depth + 1, origins);
     doc.erase("base");
+    record_origins(doc, path, origins);
     merge_json(merged, doc);
     return merged;
   }
+  record_origins(doc, path, origins);
   return doc;
 }
 
@@ -53,13 +56,20 @@ UnitTiming unit(JsonReader& parent, const char* key) {
 
 HardwareConfig load_hardware_config(const std::string& path, const std::vector<std::string>& overrides,
                                     const std::string& data_dir) {
-  Json doc = load_chain(path, 0);
-  for (const auto& o : overrides) apply_override(doc, o, "--set");
-  // Errors after overrides still name the file the user gave.
+  JsonOrigins origins;
+  Json doc = load_chain(path, 0, origins);
+  for (const auto& o : overrides) {
+    apply_override(doc, o, "--set");
+    // Errors in an overridden value name the file the user gave (the one --set applies to),
+    // also where a base config had set the key.
+    std::string at;
+    for (char ch : o.substr(0, o.find('='))) at += ch == '.' ? '/' : ch;
+    record_origins(Json(), path, origins, "/" + at);
+  }
   HardwareConfig c;
   c.file = path;
   c.resolved = doc;
-  JsonReader r(c.resolved, path);
+  JsonReader r(c.resolved, path, "", &origins);
   c.name = r.str("name");
   r.str("description");
 
