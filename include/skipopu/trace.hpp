@@ -69,6 +69,8 @@ class TraceReader {
 
   std::string path_;
   std::ifstream in_;
+  static constexpr size_t kMaxLineBytes = 65536;  // longest line accepted (a token line of 1024 layers is 2052)
+  std::vector<char> line_buf_;
   std::string buf_;
   std::string end_line_;  // "end N", built once: next() allocates nothing
   uint64_t line_ = 0;

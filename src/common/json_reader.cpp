@@ -49,6 +49,7 @@ std::string read_input_file(const std::string& path, uint64_t max_bytes) {
   if (::stat(path.c_str(), &st) != 0)
     throw_input_error(path, "", std::string("cannot open file (") + std::strerror(errno) + ")");
   if (S_ISDIR(st.st_mode)) throw_input_error(path, "", "is a directory (expected a file)");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) throw_input_error(path, "", "is a device (expected a file)");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw_input_error(path, "", std::string("cannot open file (") + std::strerror(errno) + ")");
   std::string text;

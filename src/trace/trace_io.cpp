@@ -88,7 +88,16 @@ void TraceReader::fail_at(uint64_t line, const std::string& what) const {
 void TraceReader::fail(const std::string& what) const { fail_at(line_, what); }
 
 bool TraceReader::read_line() {
-  if (!std::getline(in_, buf_)) return false;
+  // Bounded: a file without line breaks (or a device) cannot grow the buffer without limit.
+  in_.getline(line_buf_.data(), std::streamsize(line_buf_.size()));
+  const std::streamsize got = in_.gcount();
+  if (in_.bad()) fail_at(line_ + 1, "read error (expected a readable file)");
+  if (in_.fail()) {
+    if (got == 0) return false;  // end of file
+    fail_at(line_ + 1, "expected a line of at most " + std::to_string(line_buf_.size() - 1) +
+                           " bytes, got a longer one (not a trace?)");
+  }
+  buf_.assign(line_buf_.data(), size_t(in_.eof() ? got : got - 1));  // without the '\n'
   ++line_;
   if (!buf_.empty() && buf_.back() == '\r')
     fail("expected LF line endings, found CR (CRLF); convert the file, e.g. with dos2unix");
@@ -100,6 +109,8 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
   if (::stat(path.c_str(), &st) != 0)
     throw_input_error(path_, "", std::string("cannot open file (") + std::strerror(errno) + ")");
   if (S_ISDIR(st.st_mode)) throw_input_error(path_, "", "is a directory (expected a trace file)");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) throw_input_error(path_, "", "is a device (expected a trace file)");
+  line_buf_.resize(kMaxLineBytes + 1);
   in_.open(path, std::ios::binary);
   if (!in_) throw_input_error(path_, "", std::string("cannot open file (") + std::strerror(errno) + ")");
   if (!read_line()) fail_at(1, std::string("expected '") + kMagic + "', got an empty file");
