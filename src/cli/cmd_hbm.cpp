@@ -45,6 +45,7 @@ int cmd_hbm_bench(const Args& args) {
       ("model", po::value(&model)->default_value(model), "burst | bank")
       ("set", po::value(&sets)->composing(), "override a preset key, e.g. --set timing.tCL=16 (repeatable)")
       ("detailed", "use the detailed one-command-per-event path (controller.fast_path=false)")
+      ("check", "validate the options and the preset, then stop (nothing is simulated)")
       ("pattern", po::value(&s.pattern)->default_value(s.pattern), "seq | random | strided")
       ("size", po::value(&s.size)->default_value(s.size), "bytes per request")
       ("stride", po::value(&s.stride)->default_value(s.stride), "strided: bytes between request starts")
@@ -70,6 +71,7 @@ int cmd_hbm_bench(const Args& args) {
   p.model = model;
   validate_bench(p, s, "command line");
   validate_counts(p, s);
+  if (vm.count("check")) return kExitOk;
 
   StatGroup report("hbm");
   const BenchResult r = run_bench(p, s, false, &report);
