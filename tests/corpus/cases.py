@@ -341,6 +341,10 @@ def trace_cases():
     bad("prompt-huge-header", good.replace(b"prompt 8", b"prompt 16777216", 1), P("line 5: prompt + decode: expected at most 4096 tokens (max_seq_len of model tiny), got 16777216 + 4 = 16777220"))
     bad("decode-huge-small-file", good.replace(b"decode 4", b"decode 4000", 1),
         P("line 5: prompt + decode: expected 4008 token lines of 8 bytes (at least 32072 bytes after the header), but the file has only ") + r"\d+" + P(" (file truncated?)"), cmd="run")
+    out.append(Case("trace", "header-16M-tokens-400-bytes", ["run", "--trace", "t.trace", "--model", "./m.json", "-q"], 2,
+                    E("run", P("t.trace: line 5: prompt + decode: expected 16777216 token lines of 8 bytes (at least 134217740 bytes after the header), but the file has only ") + r"\d+" + P(" (file truncated?)")),
+                    files={"t.trace": good.replace(b"prompt 8", b"prompt 16777212", 1)[:400],
+                           "m.json": jmut("models/tiny.json", (("max_seq_len",), 16777216))}))
     bad("zero-tokens", good.replace(b"prompt 8", b"prompt 0", 1).replace(b"decode 4", b"decode 0", 1), P("line 5: expected prompt + decode >= 1, got 0 tokens"))
     bad("header-order", good.replace(b"layers 2\nprompt 8", b"prompt 8\nlayers 2", 1), P("line 3: expected header key 'layers', got 'prompt'") + ".*")
     bad("header-unknown", good.replace(b"source ", b"sauce ", 1), P("line 6: expected header key 'source', got unknown key 'sauce'") + ".*")
