@@ -99,7 +99,15 @@ int cmd_dsp_error(const Args& args) {
 
   std::vector<dsp::PackingLayout> sel;
   const std::vector<std::string> names = layouts == "all" ? dsp::builtin_layout_names() : split_commas(layouts);
-  for (const auto& nm : names) sel.push_back(dsp::builtin_layout(nm));
+  for (const auto& nm : names) {
+    try {
+      sel.push_back(dsp::builtin_layout(nm));
+    } catch (const InputError& e) {
+      std::string what = e.what();
+      if (what.rfind("dsp layout: ", 0) == 0) what.erase(0, 12);
+      throw InputError("command line: --layout: " + what);
+    }
+  }
   for (const auto& f : files) sel.push_back(dsp::load_layout_file(f));
 
   std::string text;

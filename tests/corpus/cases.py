@@ -397,7 +397,7 @@ def layout_cases():
     bad("operands-object", jmut(L, (("operands",), {})), P("/operands: expected an array of objects, got an object"))
     bad("shift-huge", jmut(L, (("operands", 1, "shift"), 10**6)), P("/operands/1/shift") + ".*")
     out.append(Case("layout", "unknown-builtin", ["dsp-error", "--layout", "int3x9"], 2,
-                    E("dsp-error", P('dsp layout: unknown layout "int3x9" (expected one of: ') + ".*")))
+                    E("dsp-error", P('command line: --layout: unknown layout "int3x9" (expected one of: ') + ".*")))
     out.append(Case("layout", "directory", ["dsp-error", "--layout", "int4_fp16m_x2", "--layout-file", "d"], 2,
                     E("dsp-error", P("d: is a directory (expected a file)")), dirs=["d"]))
     return out
