@@ -168,7 +168,8 @@ int cmd_compare(const Args& args) {
         msg = read_input_file(tmp.path + "/stderr", 1 << 16);
       } catch (const InputError&) {
       }
-      if (msg.rfind("skipopu run: error: ", 0) == 0) msg.erase(0, 20);
+      // Its error line (other lines, e.g. a sanitizer's notes, are not the message).
+      if (const size_t at = msg.find("skipopu run: error: "); at != std::string::npos) msg.erase(0, at + 20);
       if (const size_t nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
       if (rc == kExitInput) throw InputError(msg);
       if (rc == kExitOutput) throw OutputError(msg);
