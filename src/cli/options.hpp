@@ -31,18 +31,32 @@ inline void reject_negative_unsigned(const po::parsed_options& parsed, const po:
 // Boost.Program_options builds its error messages by replacing %name% placeholders until none
 // is left, so an argument that contains one (e.g. an unknown option "--x%original_token%")
 // never finishes (found by tests/fuzz/fuzz_hbm_args). Such arguments are refused first.
+inline std::string printable(const std::string& a) {  // for messages: one line, at most 60 bytes
+  std::string out;
+  for (size_t i = 0; i < a.size() && i < 60; ++i) {
+    const unsigned char c = static_cast<unsigned char>(a[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += char(c);
+    } else {
+      static const char* hex = "0123456789abcdef";
+      out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+    }
+  }
+  return a.size() > 60 ? out + "..." : out;
+}
+
 inline void reject_placeholders(const Args& args) {
   for (const std::string& a : args) {
-    const size_t open = a.find('%');
-    if (open == std::string::npos) continue;
-    const size_t close = a.find('%', open + 1);
-    if (close == std::string::npos || close == open + 1) continue;
-    bool word = true;
-    for (size_t i = open + 1; i < close; ++i)
-      word = word && ((a[i] >= 'a' && a[i] <= 'z') || (a[i] >= 'A' && a[i] <= 'Z') || a[i] == '_');
-    if (word)
-      throw InputError("command line: '" + a + "': expected an argument without a %name% sequence (" +
-                       a.substr(open, close - open + 1) + " is reserved by the option parser)");
+    for (size_t open = a.find('%'); open != std::string::npos; open = a.find('%', open + 1)) {
+      const size_t close = a.find('%', open + 1);
+      if (close == std::string::npos) break;
+      bool word = close > open + 1;
+      for (size_t i = open + 1; i < close; ++i)
+        word = word && ((a[i] >= 'a' && a[i] <= 'z') || (a[i] >= 'A' && a[i] <= 'Z') || a[i] == '_');
+      if (word)
+        throw InputError("command line: '" + printable(a) + "': expected an argument without a %name% sequence (" +
+                         a.substr(open, close - open + 1) + " is reserved by the option parser)");
+    }
   }
 }
 

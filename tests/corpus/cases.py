@@ -421,6 +421,9 @@ def cli_cases():
           "(%original_token% is reserved by the option parser)"))
     bad("placeholder-in-value", ["run", "--trace", "%canonical_option%x", "--set", "a=%value%"],
         P("command line: '%canonical_option%x': expected an argument without a %name% sequence") + ".*")
+    bad("placeholder-after-percent-pair", ["hbm-bench", "--%%\x1ad%canonical_option%\udcff"],
+        P("command line: '--%%\\x1ad%canonical_option%\\xff': expected an argument without a %name% sequence "
+          "(%canonical_option% is reserved by the option parser)"))
     bad("hbm-requests-overflow", ["hbm-bench", "--requests", "9223372036854775807"],
         P("command line: --requests: expected at most 134217728 per port (4294967296 over 32 ports), got 9223372036854775807"))
     bad("hbm-requests-2^64", ["hbm-bench", "--requests", "18446744073709551616"], P("command line: the argument ('18446744073709551616') for option '--requests' is invalid"))
