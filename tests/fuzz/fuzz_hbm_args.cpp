@@ -12,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   skipopu::cli::Args args{"--check"};
   std::string a;
   while (std::getline(in, a) && args.size() < 32) {
+    if (const size_t nul = a.find('\0'); nul != std::string::npos) a.resize(nul);  // as argv passes it
     if (a == "--help" || a == "-h") continue;  // help text on stdout: valid, not interesting
     args.push_back(a);
   }
