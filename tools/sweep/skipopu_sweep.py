@@ -386,6 +386,10 @@ def find_skipopu(arg):
 
 
 def _first_line(text):
+    """The error line of a skipopu message (a warning may precede it), else the first line."""
+    for ln in text.splitlines():
+        if ": error: " in ln or ": internal error: " in ln:
+            return ln.strip()
     for ln in text.splitlines():
         if ln.strip():
             return ln.strip()
