@@ -9,11 +9,13 @@
 #pragma once
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "skipopu/model_card.hpp"
+#include "skipopu/output_file.hpp"
 
 namespace skipopu {
 
@@ -50,7 +52,8 @@ class TraceReader {
 
   const TraceHeader& header() const { return header_; }
   // Throws InputError naming the file, the header line and the field when the trace does
-  // not fit the model: model name, layer count, prompt + decode <= max_seq_len.
+  // not fit the model: model name, layer count, prompt + decode <= max_seq_len; and when a
+  // regular file is too short for the token lines its header announces.
   void check_model(const ModelCard& m) const;
   // Reads the next token into `rec`. Returns false once the `end N` trailer has been read
   // and nothing follows it (and on every later call).
@@ -66,20 +69,21 @@ class TraceReader {
 
   std::string path_;
   std::ifstream in_;
+  static constexpr size_t kMaxLineBytes = 65536;  // longest line accepted (a token line of 1024 layers is 2052)
+  std::vector<char> line_buf_;
   std::string buf_;
   std::string end_line_;  // "end N", built once: next() allocates nothing
   uint64_t line_ = 0;
   TraceHeader header_;
   uint64_t model_line_ = 0, layers_line_ = 0, decode_line_ = 0;
+  static constexpr uint64_t kUnknown = ~uint64_t(0);
+  uint64_t bytes_left_ = kUnknown;  // bytes after the header (regular files)
   uint64_t seen_prompt_ = 0, seen_decode_ = 0;
   bool done_ = false;
 };
 
 // Thrown by TraceWriter when the file cannot be written (the CLI exits with status 3).
-class TraceWriteError : public std::runtime_error {
- public:
-  explicit TraceWriteError(const std::string& m) : std::runtime_error(m) {}
-};
+using TraceWriteError = OutputError;
 
 // Writes PATH.tmp and renames it to PATH on finish(): never a half-written trace.
 // write() takes records in order (all prompt tokens, then all decode tokens; rec.index is
@@ -96,9 +100,9 @@ class TraceWriter {
   void finish();  // writes the trailer, checks the token counts, renames PATH.tmp to PATH
 
  private:
-  std::string path_, tmp_;
+  std::string path_;
   TraceHeader header_;
-  std::ofstream out_;
+  std::optional<AtomicOutputFile> out_;
   std::string line_;
   uint64_t written_prompt_ = 0, written_decode_ = 0;
   bool finished_ = false;

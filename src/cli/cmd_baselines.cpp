@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <iostream>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -24,12 +25,19 @@ namespace skipopu::cli {
 
 namespace {
 
-int spawn_wait(const std::vector<std::string>& argv) {
+// Runs argv[0] and waits; with `stderr_to` its standard error goes to that file.
+int spawn_wait(const std::vector<std::string>& argv, const std::string& stderr_to = "") {
   std::vector<char*> a;
   for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
   a.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, a[0], nullptr, nullptr, a.data(), environ) != 0) return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (!stderr_to.empty())
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_to.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int sp = posix_spawn(&pid, a[0], &fa, nullptr, a.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (sp != 0) return -1;
   int st = 0;
   if (waitpid(pid, &st, 0) != pid) return -1;
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
@@ -43,7 +51,7 @@ struct TempDir {
     path = t;
   }
   ~TempDir() {
-    for (const char* f : {"/report.json", "/report.json.tmp", "/compare.json", "/compare.json.tmp"})
+    for (const char* f : {"/report.json", "/report.json.tmp", "/compare.json", "/compare.json.tmp", "/stderr"})
       std::remove((path + f).c_str());
     rmdir(path.c_str());
   }
@@ -155,9 +163,19 @@ int cmd_compare(const Args& args) {
       argv.push_back("--set");
       argv.push_back(s);
     }
-    const int rc = spawn_wait(argv);
+    const int rc = spawn_wait(argv, tmp.path + "/stderr");
     if (rc != 0) {
-      if (rc == kExitInput) throw InputError("the SkipOPU simulation rejected its input (see the message above)");
+      // The child's one-line message becomes this command's (one line, naming the input).
+      std::string msg;
+      try {
+        msg = read_input_file(tmp.path + "/stderr", 1 << 16);
+      } catch (const InputError&) {
+      }
+      // Its error line (other lines, e.g. a sanitizer's notes, are not the message).
+      if (const size_t at = msg.find("skipopu run: error: "); at != std::string::npos) msg.erase(0, at + 20);
+      if (const size_t nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      if (rc == kExitInput) throw InputError(msg);
+      if (rc == kExitOutput) throw OutputError(msg);
       throw std::runtime_error("the SkipOPU simulation (skipopu run) failed with status " + std::to_string(rc));
     }
     report = load_json_file(tmp.path + "/report.json");

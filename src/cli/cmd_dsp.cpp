@@ -1,12 +1,13 @@
 // skipopu dsp-error: error table of DSP48E2 packing layouts (exhaustive or seeded sample),
 // or with --hybrid the FP16 x INT4 hybrid MAC accuracy study. Output is deterministic and
-// written atomically (temporary file in the same directory, then rename).
+// written atomically (output.hpp).
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "options.hpp"
+#include "output.hpp"
 #include "skipopu/dsp/error_analysis.hpp"
 #include "skipopu/dsp/hybrid_mac.hpp"
 #include "skipopu/dsp/packing.hpp"
@@ -22,25 +23,6 @@ std::vector<std::string> split_commas(const std::string& s) {
   while (std::getline(ss, item, ','))
     if (!item.empty()) out.push_back(item);
   return out;
-}
-
-// Returns false (after printing why) when the file could not be written.
-bool write_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << text) || !f.flush()) {
-      std::cerr << "skipopu dsp-error: error: cannot write " << tmp << "\n";
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::cerr << "skipopu dsp-error: error: cannot rename " << tmp << " to " << path << "\n";
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 std::string hybrid_report(const std::vector<dsp::HybridErrorStudy>& st, const std::string& format) {
@@ -110,10 +92,23 @@ int cmd_dsp_error(const Args& args) {
   if (guard > 24) throw InputError("command line: --guard-bits: expected at most 24, got " + std::to_string(guard));
   if (vm.count("hybrid") && (rows == 0 || n == 0 || group == 0))
     throw InputError("command line: --rows, --n, --group: expected at least 1");
+  // --hybrid holds a rows x n INT4 matrix (one byte per weight) in memory.
+  constexpr size_t kMaxHybridWeights = size_t(1) << 28;
+  if (vm.count("hybrid") && (n > kMaxHybridWeights || rows > kMaxHybridWeights / n))
+    throw InputError("command line: --rows x --n: expected at most " + std::to_string(kMaxHybridWeights) +
+                     " weights (256 MiB), got " + std::to_string(rows) + " x " + std::to_string(n));
 
   std::vector<dsp::PackingLayout> sel;
   const std::vector<std::string> names = layouts == "all" ? dsp::builtin_layout_names() : split_commas(layouts);
-  for (const auto& nm : names) sel.push_back(dsp::builtin_layout(nm));
+  for (const auto& nm : names) {
+    try {
+      sel.push_back(dsp::builtin_layout(nm));
+    } catch (const InputError& e) {
+      std::string what = e.what();
+      if (what.rfind("dsp layout: ", 0) == 0) what.erase(0, 12);
+      throw InputError("command line: --layout: " + what);
+    }
+  }
   for (const auto& f : files) sel.push_back(dsp::load_layout_file(f));
 
   std::string text;
@@ -146,7 +141,8 @@ int cmd_dsp_error(const Args& args) {
     std::cout << text;
     return kExitOk;
   }
-  return write_atomic(out, text) ? kExitOk : kExitOutput;
+  write_file_atomically(out, text);
+  return kExitOk;
 }
 
 }  // namespace skipopu::cli

@@ -6,10 +6,34 @@
 #include "commands.hpp"
 #include "data_dir.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/hbm/hbm_bench.hpp"
 
 namespace skipopu::cli {
+
+namespace {
+
+// Counts the bench multiplies or converts (validate_bench checks each on its own): the total
+// request count and the last nominal arrival (requests x beats / rate AXI cycles) must stay
+// exact integers, far from overflow.
+constexpr uint64_t kMaxBenchRequests = uint64_t(1) << 32;  // over all ports
+constexpr double kMaxBenchCycles = 9007199254740992.0;     // 2^53: exact in a double
+
+void validate_counts(const hbm::HbmParams& p, const hbm::BenchSpec& s) {
+  const uint64_t pcs = s.pcs ? s.pcs : p.pseudo_channels;
+  const uint64_t ports = s.ports ? s.ports : pcs;
+  if (s.requests > kMaxBenchRequests / ports)
+    throw InputError("command line: --requests: expected at most " + std::to_string(kMaxBenchRequests / ports) +
+                     " per port (" + std::to_string(kMaxBenchRequests) + " over " + std::to_string(ports) +
+                     " ports), got " + std::to_string(s.requests));
+  const double beats = double((s.size + p.beat_bytes - 1) / p.beat_bytes);
+  if (double(s.requests) * beats / s.rate >= kMaxBenchCycles)
+    throw InputError("command line: --rate: expected a rate at which the last request arrives within 2^53 AXI cycles "
+                     "(requests x beats / rate), got " + format_real(s.rate));
+}
+
+}  // namespace
 
 int cmd_hbm_bench(const Args& args) {
   using namespace skipopu::hbm;
@@ -22,6 +46,7 @@ int cmd_hbm_bench(const Args& args) {
       ("model", po::value(&model)->default_value(model), "burst | bank")
       ("set", po::value(&sets)->composing(), "override a preset key, e.g. --set timing.tCL=16 (repeatable)")
       ("detailed", "use the detailed one-command-per-event path (simulator.fast_path=false)")
+      ("check", "validate the options and the preset, then stop (nothing is simulated)")
       ("pattern", po::value(&s.pattern)->default_value(s.pattern), "seq | random | strided")
       ("size", po::value(&s.size)->default_value(s.size), "bytes per request")
       ("stride", po::value(&s.stride)->default_value(s.stride), "strided: bytes between request starts")
@@ -54,6 +79,8 @@ int cmd_hbm_bench(const Args& args) {
   for (const auto& st : streams) s.streams.push_back(parse_bench_stream(st, "command line"));
   s.pc_round_robin = vm.count("pc-round-robin") > 0;
   validate_bench(p, s, "command line");
+  validate_counts(p, s);
+  if (vm.count("check")) return kExitOk;
 
   StatGroup report("hbm");
   const BenchResult r = run_bench(p, s, false, &report);
@@ -105,17 +132,7 @@ int cmd_hbm_bench(const Args& args) {
                     {"row_hit_rate", std::stod(format_real(r.row_hit_rate))},
                     {"refresh_overhead", std::stod(format_real(r.refresh_overhead))}};
     j["report"] = report.to_json();
-    const std::string tmp = json_out + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << j.dump(2) << "\n";
-      if (!out.good()) { std::cerr << "skipopu: cannot write " << tmp << "\n"; std::remove(tmp.c_str()); return kExitOutput; }
-    }
-    if (std::rename(tmp.c_str(), json_out.c_str()) != 0) {
-      std::cerr << "skipopu: cannot rename " << tmp << " to " << json_out << "\n";
-      std::remove(tmp.c_str());
-      return kExitOutput;
-    }
+    write_file_atomically(json_out, j.dump(2) + "\n");
   }
   return kExitOk;
 }

@@ -8,10 +8,36 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "report_format.hpp"
+#include "skipopu/baselines/resources.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/skipopu_top.hpp"
 
 namespace skipopu::cli {
+
+namespace {
+
+// A config the device cannot hold still simulates (design-space studies go beyond it), but
+// never silently: one warning line on stderr, from the same estimate `skipopu resources` prints.
+void warn_if_not_fitting(const HardwareConfig& cfg, const std::string& config, const std::string& data_dir) {
+  const std::string device = data_dir + "/models/fpga/u280-device.json";
+  const std::string coeffs = data_dir + "/models/fpga/resource-model.json";
+  if (!std::ifstream(device) || !std::ifstream(coeffs)) return;  // a data dir without the FPGA cards
+  const baselines::ResourceEstimate e = baselines::estimate_resources(
+      cfg, baselines::load_resource_coefficients(coeffs), baselines::load_device_card(device));
+  if (e.fits) return;
+  std::string over;
+  for (int r = 0; r < baselines::kResCount; ++r) {
+    if (e.utilisation[r] <= 1.0) continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s %.0f%%", over.empty() ? "" : ", ", baselines::res_name(r),
+                  100.0 * e.utilisation[r]);
+    over += buf;
+  }
+  std::cerr << "skipopu run: warning: " << config << ": the design does not fit the " << e.device << " (" << over
+            << " of the device; see skipopu resources); simulating it anyway\n";
+}
+
+}  // namespace
 
 int cmd_run(const Args& args) {
   po::options_description desc("options");
@@ -39,6 +65,7 @@ int cmd_run(const Args& args) {
   if (config.empty()) config = data_dir + "/configs/u280.json";
 
   const HardwareConfig cfg = load_hardware_config(config, sets, data_dir);
+  warn_if_not_fitting(cfg, config, data_dir);
   if (model.empty()) {
     TraceReader peek(trace);
     model = peek.header().model;

@@ -43,7 +43,7 @@ void usage(std::ostream& os) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    usage(std::cerr);
+    std::cerr << "skipopu: error: expected a command (see skipopu --help)\n";
     return skipopu::cli::kExitInput;
   }
   const std::string cmd = argv[1];

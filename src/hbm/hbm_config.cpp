@@ -206,6 +206,24 @@ void validate_hbm_params(const HbmParams& p, const std::string& file) {
     else if (b.field == AddrField::Column) pos += log2u(p.columns());
     else ++pos;
   }
+  // With refresh on, the engine schedules row commands only between refreshes: after tRFC and
+  // the precharge (tRP) of a refresh, each ACT/column spacing constraint must still end before
+  // the next refresh is due, or that command can never issue (the run would never finish).
+  if (p.refresh) {
+    const Timing& T = p.timing;
+    const std::pair<const char*, uint32_t> spacing[] = {
+        {"tRCDRD", T.tRCDRD}, {"tRCDWR", T.tRCDWR}, {"tRAS", T.tRAS}, {"tRC", T.tRC}, {"tCL", T.tCL},
+        {"tCWL", T.tCWL}, {"tCCD_S", T.tCCD_S}, {"tCCD_L", T.tCCD_L}, {"tRRD_S", T.tRRD_S}, {"tRRD_L", T.tRRD_L},
+        {"tFAW", T.tFAW}, {"tWR", T.tWR}, {"tWTR_S", T.tWTR_S}, {"tWTR_L", T.tWTR_L}, {"tRTP", T.tRTP},
+        {"tRTW", T.tRTW}};
+    const uint64_t window = T.tREFI > uint64_t(T.tRFC) + T.tRP ? T.tREFI - uint64_t(T.tRFC) - T.tRP : 0;
+    for (const auto& [name, v] : spacing)
+      if (v >= window)
+        throw_input_error(file, std::string("/timing/") + name,
+                          "expected less than tREFI - tRFC - tRP = " + std::to_string(T.tREFI) + " - " +
+                              std::to_string(T.tRFC) + " - " + std::to_string(T.tRP) + " = " + std::to_string(window) +
+                              " (every ACT/column constraint must fit between refreshes), got " + std::to_string(v));
+  }
   if (!p.mapping.empty() && row_pos < log2u(p.max_burst_beats))
     throw_input_error(file, "/controller/mapping", "the row field must lie above the lowest " +
                       std::to_string(log2u(p.max_burst_beats)) + " beat-address bits (one AXI burst must stay in one row)");

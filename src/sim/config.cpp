@@ -1,6 +1,7 @@
 #include "skipopu/config.hpp"
 
 #include "skipopu/block_registry.hpp"
+#include "skipopu/dsp/packing.hpp"
 #include "skipopu/error.hpp"
 
 namespace skipopu {
@@ -23,8 +24,9 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
 }
 
-// Loads a config file and its chain of "base" configs, merged base-first.
-Json load_chain(const std::string& path, int depth) {
+// Loads a config file and its chain of "base" configs, merged base-first; `origins` learns
+// which file set each path.
+Json load_chain(const std::string& path, int depth, JsonOrigins& origins) {
   if (depth > 8) throw_input_error(path, "/base", "base chain deeper than 8 (a cycle?)");
   Json doc = load_json_file(path);
   if (!doc.is_object()) throw_input_error(path, "/", "expected a JSON object");
@@ -32,11 +34,13 @@ Json load_chain(const std::string& path, int depth) {
     if (!doc["base"].is_string()) throw_input_error(path, "/base", "expected a file name (string)");
     std::string base = doc["base"].get<std::string>();
     if (base.empty() || base[0] != '/') base = dir_of(path) + "/" + base;
-    Json merged = load_chain(base, depth + 1);
+    Json merged = load_chain(base, depth + 1, origins);
     doc.erase("base");
+    record_origins(doc, path, origins);
     merge_json(merged, doc);
     return merged;
   }
+  record_origins(doc, path, origins);
   return doc;
 }
 
@@ -65,13 +69,20 @@ UnitTiming unit(JsonReader& parent, const char* key) {
 
 HardwareConfig load_hardware_config(const std::string& path, const std::vector<std::string>& overrides,
                                     const std::string& data_dir) {
-  Json doc = load_chain(path, 0);
-  for (const auto& o : overrides) apply_override(doc, o, "--set");
-  // Errors after overrides still name the file the user gave.
+  JsonOrigins origins;
+  Json doc = load_chain(path, 0, origins);
+  for (const auto& o : overrides) {
+    apply_override(doc, o, "--set");
+    // Errors in an overridden value name the file the user gave (the one --set applies to),
+    // also where a base config had set the key.
+    std::string at;
+    for (char ch : o.substr(0, o.find('='))) at += ch == '.' ? '/' : ch;
+    record_origins(Json(), path, origins, "/" + at);
+  }
   HardwareConfig c;
   c.file = path;
   c.resolved = doc;
-  JsonReader r(c.resolved, path);
+  JsonReader r(c.resolved, path, "", &origins);
   c.name = r.str("name");
   r.str("description");
 
@@ -89,6 +100,16 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.pe.pipeline_latency = static_cast<uint32_t>(pe.u64("pipeline_latency", 0, 1u << 16));
   c.pe.weight_prefetch_bytes = pe.u64("weight_prefetch_bytes", 0, 1ull << 32);
   pe.finish();
+  for (const auto& [key, name] : {std::pair{"layout_fp16_int4", &c.pe.layout_fp16_int4},
+                                  std::pair{"layout_fp16_fp16", &c.pe.layout_fp16_fp16}}) {
+    try {
+      dsp::builtin_layout(*name);
+    } catch (const InputError& e) {
+      std::string what = e.what();
+      if (what.rfind("dsp layout: ", 0) == 0) what.erase(0, 12);
+      pe.fail(key, what);
+    }
+  }
 
   JsonReader w = r.object("weights");
   c.weights.bits = static_cast<uint32_t>(w.u64("bits", 1, 16));
@@ -147,6 +168,11 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   bl.finish();
   r.finish();
 
+  if (c.hbm.ports < c.hbm.pseudo_channels)
+    throw_input_error(path, "/hbm/ports",
+                      "expected at least hbm.pseudo_channels (" + std::to_string(c.hbm.pseudo_channels) +
+                          ") ports: the simulator drives one AXI port per pseudo-channel, got " +
+                          std::to_string(c.hbm.ports));
   if (c.kv.interleave_bytes % c.hbm.beat_bytes != 0)
     throw_input_error(path, "/kv/interleave_bytes",
                       "expected a multiple of hbm.port_bytes (" + std::to_string(c.hbm.beat_bytes) + ")");

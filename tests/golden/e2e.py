@@ -96,7 +96,6 @@ def check_kv_policies():
 
 
 def check_cli_errors():
-    bad = os.path.join(GT, "..", "bad")
     with tempfile.TemporaryDirectory() as d:
         trunc = os.path.join(d, "trunc.trace")
         with open(os.path.join(GT, "tiny-dense-p2-d2.trace")) as f:
@@ -116,14 +115,26 @@ def check_cli_errors():
         out = os.path.join(d, "missing-dir", "r.json")
         p = run("run", "-q", "--data-dir", REPO, "--trace", os.path.join(GT, "tiny-dense-p2-d2.trace"),
                 "--json", out, expect_rc=3)
-        expect("unwritable output: nothing left behind", os.path.exists(os.path.dirname(out)), False)
+        expect("unwritable output: one line naming the file", p.stderr,
+               f"skipopu run: error: {out}: cannot open {out}.tmp for writing (No such file or directory)\n")
+        # A disk that fills up: FILE.tmp is a link to /dev/full, so the write fails at flush.
+        # The old report must stay as it was, and FILE.tmp must be gone.
+        out = os.path.join(d, "r.json")
+        with open(out, "w") as f:
+            f.write("old\n")
+        os.symlink("/dev/full", out + ".tmp")
+        p = run("run", "-q", "--data-dir", REPO, "--trace", os.path.join(GT, "tiny-dense-p2-d2.trace"),
+                "--json", out, expect_rc=3)
+        expect("full disk: one line naming the file", p.stderr,
+               f"skipopu run: error: {out}: write failed (No space left on device); nothing written\n")
+        expect("full disk: old report untouched", open(out).read(), "old\n")
+        expect("full disk: no FILE.tmp left", os.path.lexists(out + ".tmp"), False)
         p = run("frobnicate", expect_rc=2)
         expect("unknown command", p.stderr.strip(), "skipopu: error: unknown command 'frobnicate' (see skipopu --help)")
         run("run", "--nonsense", expect_rc=2)
         expect("--help", run("--help").stdout.startswith("usage: skipopu"), True)
         expect("run --help", "--trace" in run("run", "--help").stdout, True)
         expect("--version", run("--version").stdout.startswith("skipopu "), True)
-    del bad
 
 
 def check_trace_cli():

@@ -91,7 +91,7 @@ TEST_CASE("malformed JSON reports line and column") {
   CHECK(input_error([&] { load_hardware_config(p, {}, SKIPOPU_DATA_DIR); }) ==
         p + ": line 3 column 32: malformed JSON (expected a valid JSON document)");
   CHECK(input_error([] { load_hardware_config("/nonexistent/cfg.json", {}, SKIPOPU_DATA_DIR); }) ==
-        "/nonexistent/cfg.json: cannot open file");
+        "/nonexistent/cfg.json: cannot open file (No such file or directory)");
 }
 
 TEST_CASE("a config may extend a base and override a few keys") {

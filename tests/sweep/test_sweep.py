@@ -130,8 +130,9 @@ def case_kill_resume():
     after = lines(out)
     keys = [x["key"] for x in after]
     assert len(set(keys)) == 60 and len(keys) == 60, (len(set(keys)), len(keys))
-    assert after[:len(before)] == before  # finished points were kept, not rerun
-    assert f"{len(before)}/60 done" not in r.stderr or True
+    # Finished points were kept and not rerun: the rerun appended exactly the 60 - len(before)
+    # missing points (60 unique keys in all, the first lines unchanged).
+    assert after[:len(before)] == before
     assert "60/60 done, 0 failed" in r.stderr, r.stderr
 
 
@@ -320,6 +321,101 @@ def case_py_compile():
     r = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "tools", "gpu_measure.py"), "--help"],
                        capture_output=True, text=True)
     assert r.returncode == 0 and "--trace" in r.stdout, r.stderr
+
+
+def _children_of(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    st = f.read()
+                if int(st[st.rindex(")") + 2:].split()[1]) == pid:
+                    out.append(int(d))
+            except (OSError, ValueError):
+                pass
+    return out
+
+
+def _workdirs(pid):
+    return [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(f"skipopu-sweep-{pid}-")]
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def case_kill_runner_only():
+    """SIGKILL to the runner alone (not its process group): its skipopu children die with it
+    (each runs the 30-s Llama-2-7B replay, so they would otherwise outlive it), and the
+    scratch folder it could not remove is removed by the next run."""
+    doc = base_doc(workloads=[{"trace": os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")}],
+                   axes={"kv.policy": ["dense", "evict"]})
+    p = spec("killone.json", doc)
+    out = os.path.join(T, "k1.jsonl")
+    proc = subprocess.Popen(SW + ["run", p, "--out", out, "--jobs", "2", "--skipopu", BIN, "--no-validate"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60 and not runs:
+        for k in _children_of(proc.pid):
+            try:
+                with open(f"/proc/{k}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                if len(argv) > 1 and argv[0].endswith(b"/skipopu") and argv[1] == b"run":  # exec'd, not a fork
+                    runs.append(k)
+            except OSError:
+                pass
+        time.sleep(0.01)
+    assert runs, "the runner started no 'skipopu run' within 60 s"
+    assert _workdirs(proc.pid), "no scratch folder named by the runner's pid"
+    proc.kill()
+    proc.wait()
+    time.sleep(2)  # a replay takes ~30 s: a child still alive now outlived its runner
+    alive = [k for k in runs if _alive(k)]
+    for k in alive:
+        os.kill(k, signal.SIGKILL)  # our own child processes, by pid
+    assert not alive, f"skipopu children {alive} outlived the killed runner"
+    assert _workdirs(proc.pid), "expected the killed runner's scratch folder to remain until the next run"
+    small = spec("after.json", base_doc())
+    r = sw("run", small, "--out", os.path.join(T, "k2.jsonl"), "--no-validate", "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    assert not _workdirs(proc.pid), "the next run did not remove the killed runner's scratch folder"
+
+
+def case_spec_input_errors():
+    """Specs a user can get wrong in JSON itself: one line naming the file and line or field, exit 2."""
+    cases = [
+        ('"step": 64', '"step": NaN', r"line \d+: 'NaN' is not a JSON number \(expected a finite number\)"),
+        ('"to": 128', '"to": Infinity', r"line \d+: 'Infinity' is not a JSON number"),
+        ('"to": 128', '"to": 1e999', r"line \d+: number 1e999 out of range"),
+        ('"to": 128', '"to": 1000000000000', r"/axes/pe_array.cols: range has 15625000000 values \(expected at most 100000\)"),
+        ('"step": 64', '"factor": 1.0000001', r"/axes/pe_array.cols: range has more than 100000 values"),
+        ('"name": "tiny"', '"name": "tiny", "name": "t2"', r"/name: duplicate key \(expected each key at most once per object\)"),
+        ('"name": "tiny"', '"name": "t\xff"', r"line 2: malformed JSON \(expected UTF-8 text, got byte 0xff\)"),
+        ('"fusion": [true, false]', '"fusion": ' + "[" * 70 + "]" * 70, r"line \d+: nested deeper than 64 levels"),
+    ]
+    import re
+    with open(TINY, "rb") as f:
+        good = f.read().decode().replace("../../../", REPO + "/")
+    for i, (old, new, want) in enumerate(cases):
+        assert old in good, old
+        p = os.path.join(T, f"bad{i}.json")
+        with open(p, "wb") as f:
+            f.write(good.encode().replace(old.encode(), new.encode("latin-1"), 1))
+        r = sw("list", p, "--no-validate")
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (new, r.returncode, r.stderr)
+        assert re.match(r"^skipopu-sweep: error: " + re.escape(p) + ": " + want, r.stderr), (want, r.stderr)
+    for args, want in [(["run", TINY, "--out", T], f"command line: --out: {T} is a directory (expected a results file)"),
+                       (["run", TINY, "--out", os.path.join(T, "x.jsonl"), "--jobs", "-1"],
+                        "command line: --jobs: expected a number >= 0 (0: one per core), got -1"),
+                       (["list", T], f"{T}: is a directory (expected a file)")]:
+        r = sw(*args)
+        assert r.returncode == 2 and r.stderr == f"skipopu-sweep: error: {want}\n", (args, r.stderr)
 
 
 try:

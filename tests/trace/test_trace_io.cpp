@@ -239,7 +239,7 @@ TEST_CASE("missing file is an input error naming it") {
     TraceReader r(path);
     FAIL("no exception");
   } catch (const InputError& e) {
-    CHECK(std::string(e.what()) == path + ": cannot open file");
+    CHECK(std::string(e.what()) == path + ": cannot open file (No such file or directory)");
   }
 }
 
@@ -254,7 +254,7 @@ TEST_CASE("check_model rejects a trace that does not fit its model card") {
     }
     return "";
   };
-  const std::string ok = "skipopu-trace 1\nmodel tiny\nlayers 2\nprompt 1\ndecode 1\nsource x\ntokens\n";
+  const std::string ok = "skipopu-trace 1\nmodel tiny\nlayers 2\nprompt 1\ndecode 1\nsource x\ntokens\nP 11 11\nD 11 11\nend 2\n";
   CHECK(err("fits.trace", ok) == "");
   CHECK(err("name.trace", replace(ok, "model tiny", "model llama2-7b")) ==
         msg("name.trace", 2, "model: expected 'tiny' (the model card's name), got 'llama2-7b'"));
@@ -262,6 +262,12 @@ TEST_CASE("check_model rejects a trace that does not fit its model card") {
         msg("layers.trace", 3, "layers: expected 2 (model tiny), got 3"));
   CHECK(err("len.trace", replace(ok, "decode 1", "decode 4096")) ==
         msg("len.trace", 5, "prompt + decode: expected at most 4096 tokens (max_seq_len of model tiny), got 1 + 4096 = 4097"));
+  // A header claiming more tokens than the file can hold is refused before anything is sized
+  // by it (each token line of a 2-layer trace is 8 bytes, "end 4001" 8 more).
+  CHECK(err("short.trace", replace(ok, "decode 1", "decode 4000")) ==
+        msg("short.trace", 5, "prompt + decode: expected 4001 token lines of 8 bytes (at least 32016 bytes after the header), "
+                              "but the file has only 22 (file truncated?)"));
+  CHECK(err("exact.trace", replace(ok, "end 2\n", "end 2")) == "");  // no final newline: still long enough
 }
 
 TEST_CASE("the example in traces/README.md is a valid trace") {

@@ -92,6 +92,8 @@ def _expand_axis(path, name, v):
             if not isinstance(s, (int, float)) or isinstance(s, bool) or s <= 0:
                 _fail(path, f"{field}/step", "expected a positive number")
             n = int((b - a) / s + 1e-9) + 1 if b >= a else 0
+            if n > MAX_VALUES:  # counted before anything is built
+                _fail(path, field, f"range has {n} values (expected at most {MAX_VALUES})")
             out = [a + i * s for i in range(n)]
         else:
             f = v["factor"]
@@ -100,11 +102,11 @@ def _expand_axis(path, name, v):
             x = a
             while x <= b * (1 + 1e-12):
                 out.append(x)
+                if len(out) > MAX_VALUES:
+                    _fail(path, field, f"range has more than {MAX_VALUES} values (expected at most {MAX_VALUES})")
                 x *= f
         if not out:
             _fail(path, field, f"empty range (from {a} to {b})")
-        if len(out) > 100000:
-            _fail(path, field, "range has more than 100000 values")
         return [int(x) if isinstance(x, float) and x.is_integer() and all(
             isinstance(v[k], int) for k in v) else x for x in out]
     _fail(path, field, "expected a list of values or {\"from\", \"to\", \"step\"|\"factor\"}")
@@ -152,16 +154,84 @@ def _set_value(x):
     return json.dumps(x) if not isinstance(x, str) else x
 
 
+MAX_SPEC_BYTES = 64 << 20  # as the simulator's own inputs (docs/config.md, "Input rules")
+MAX_VALUES = 100000        # values of one range axis
+
+
+def _strict_pairs(pairs):
+    seen = set()
+    for k, _ in pairs:
+        if k in seen:
+            raise SpecError(f"/{k}: duplicate key (expected each key at most once per object)")
+        seen.add(k)
+    return dict(pairs)
+
+
+class _BadNumber(Exception):
+    def __init__(self, tok, what):
+        super().__init__(what)
+        self.tok, self.what = tok, what
+
+
+def _no_constant(tok):
+    raise _BadNumber(tok, f"'{tok}' is not a JSON number (expected a finite number)")
+
+
+def _finite(tok):
+    v = float(tok)
+    if v != v or v in (float("inf"), float("-inf")):
+        raise _BadNumber(tok, f"number {tok} out of range (expected a finite number within double range)")
+    return v
+
+
+def load_strict_json(path):
+    """JSON as the simulator reads it: UTF-8, no duplicate keys, no NaN/Infinity, finite
+    numbers, bounded size and nesting. Errors are SpecError naming the file."""
+    if os.path.isdir(path):
+        raise SpecError(f"{path}: is a directory (expected a file)")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as e:
+        raise SpecError(f"{path}: cannot open file ({e.strerror})")
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path}: larger than {MAX_SPEC_BYTES} bytes (expected an input file of at most {MAX_SPEC_BYTES} bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise SpecError(f"{path}: line {line}: malformed JSON (expected UTF-8 text, got byte 0x{data[e.start]:02x})")
+    depth = 0
+    in_str = esc = False
+    for i, ch in enumerate(text):  # nesting limit, as the simulator's
+        if in_str:
+            esc, in_str = (False, in_str) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > 64:
+                line = text.count("\n", 0, i) + 1
+                raise SpecError(f"{path}: line {line}: nested deeper than 64 levels (expected at most 64 nested arrays/objects)")
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    try:
+        return json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_no_constant, parse_float=_finite)
+    except SpecError as e:
+        raise SpecError(f"{path}: {e}")
+    except _BadNumber as e:
+        import re
+        m = re.search(r'(?<![\w."])' + re.escape(e.tok) + r'(?![\w."])', text)
+        line = text.count("\n", 0, m.start()) + 1 if m else 1
+        raise SpecError(f"{path}: line {line}: {e.what}")
+    except json.JSONDecodeError as e:
+        raise SpecError(f"{path}: line {e.lineno} column {e.colno}: malformed JSON: {e.msg}")
+
+
 class Spec:
     def __init__(self, path):
         self.path = path
-        try:
-            with open(path) as f:
-                doc = json.load(f)
-        except OSError as e:
-            raise SpecError(f"{path}: cannot read: {e.strerror}")
-        except json.JSONDecodeError as e:
-            raise SpecError(f"{path}: line {e.lineno} column {e.colno}: malformed JSON: {e.msg}")
+        doc = load_strict_json(path)
         if not isinstance(doc, dict):
             _fail(path, "/", "expected a JSON object")
         for k in doc:
@@ -381,10 +451,45 @@ def find_skipopu(arg):
 
 
 def _first_line(text):
+    """The error line of a skipopu message (a warning may precede it), else the first line."""
+    for ln in text.splitlines():
+        if ": error: " in ln or ": internal error: " in ln:
+            return ln.strip()
     for ln in text.splitlines():
         if ln.strip():
             return ln.strip()
     return ""
+
+
+def remove_stale_workdirs():
+    """A runner killed with SIGKILL cannot clean up: its scratch folder carries its pid, and
+    the next run removes every such folder whose runner is gone."""
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        parts = name.split("-")
+        if len(parts) >= 4 and parts[0] == "skipopu" and parts[1] == "sweep" and parts[2].isdigit():
+            pid = int(parts[2])
+            try:
+                os.kill(pid, 0)
+                continue  # still running
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+            except PermissionError:
+                continue
+
+
+def _die_with_parent():
+    """preexec_fn of every skipopu child: SIGKILL when the runner dies (also by SIGKILL)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+
+
+def _run(cmd, timeout):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=_die_with_parent)
 
 
 def write_report_gz(path, data):
@@ -421,8 +526,8 @@ def run_point(bin_, spec, p, workdir, timeout, reports_dir=None, results_dir=Non
     t0 = time.monotonic()
     try:
         dev = ["--device", os.path.join(REPO, "models", "fpga", (spec.fits or "u280") + "-device.json")]
-        r = subprocess.run([bin_, "resources", "--config", spec.base, *sets, *dev, "--json",
-                            os.path.join(d, "res.json"), "-q"], capture_output=True, text=True, timeout=timeout)
+        r = _run([bin_, "resources", "--config", spec.base, *sets, *dev, "--json", os.path.join(d, "res.json"), "-q"],
+                 timeout)
         if r.returncode != 0:
             rec.update(status="failed", exit=r.returncode, error="resources: " + _first_line(r.stderr))
             return rec
@@ -437,7 +542,7 @@ def run_point(bin_, spec, p, workdir, timeout, reports_dir=None, results_dir=Non
                os.path.join(d, "run.json"), "-q"]
         if p["workload"]["model"]:
             cmd += ["--model", p["workload"]["model"]]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        r = _run(cmd, timeout)
         if r.returncode != 0:
             rec.update(status="failed", exit=r.returncode, error="run: " + _first_line(r.stderr))
             return rec
@@ -520,7 +625,17 @@ def parse_shard(s):
         raise SpecError(f"command line: --shard: expected i/N with 0 <= i < N, got '{s}'")
 
 
+def check_out_arg(out):
+    if os.path.isdir(out):
+        raise SpecError(f"command line: --out: {out} is a directory (expected a results file)")
+
+
 def cmd_run(a):
+    if a.jobs < 0:
+        raise SpecError(f"command line: --jobs: expected a number >= 0 (0: one per core), got {a.jobs}")
+    if not a.timeout > 0 or a.timeout == float("inf"):
+        raise SpecError(f"command line: --timeout: expected a positive number of seconds, got {a.timeout}")
+    check_out_arg(a.out)
     spec = Spec(a.spec)
     spec.global_set = parse_sets(a.set, spec)
     metrics = list(dict.fromkeys(spec.metrics + (a.metric or [])))
@@ -541,7 +656,8 @@ def cmd_run(a):
     except OSError as e:
         raise OutputFailure(f"{reports_dir}: cannot create: {e.strerror}")
     results_dir = os.path.dirname(os.path.abspath(a.out))
-    workdir = tempfile.mkdtemp(prefix="skipopu-sweep-")
+    remove_stale_workdirs()
+    workdir = tempfile.mkdtemp(prefix=f"skipopu-sweep-{os.getpid()}-")
     jobs = a.jobs or os.cpu_count() or 1
     tty = sys.stderr.isatty() and not a.quiet
     state = {"done": skipped, "failed": 0, "infeasible": 0}
@@ -589,6 +705,9 @@ SLURM_NAME = re.compile(r"^[A-Za-z0-9_.,-]+$")
 
 
 def cmd_slurm(a):
+    check_out_arg(a.out)
+    if a.array < 1 or a.cpus < 1:
+        raise SpecError(f"command line: --array and --cpus: expected at least 1, got {a.array} and {a.cpus}")
     spec = Spec(a.spec)
     spec.global_set = parse_sets(a.set, spec)
     if not SLURM_TIME.match(a.time):
@@ -684,6 +803,7 @@ def merge(out, shard_files, spec=None):
 
 
 def cmd_merge(a):
+    check_out_arg(a.out)
     return merge(a.out, a.shards, Spec(a.spec) if a.spec else None)
 
 
@@ -1007,7 +1127,17 @@ def main(argv=None):
     except KeyboardInterrupt:
         sys.stderr.write("skipopu-sweep: interrupted; finished points are kept, rerun to continue\n")
         return 130
+    except RecursionError:
+        sys.stderr.write("skipopu-sweep: error: input nested too deeply\n")
+        return 2
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # unwinds through the finally blocks: scratch folder removed
 
 
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     sys.exit(main())
