@@ -65,7 +65,6 @@ int cmd_run(const Args& args) {
   if (config.empty()) config = data_dir + "/configs/u280.json";
 
   const HardwareConfig cfg = load_hardware_config(config, sets, data_dir);
-  warn_if_not_fitting(cfg, config, data_dir);
   if (model.empty()) {
     TraceReader peek(trace);
     model = peek.header().model;
@@ -74,6 +73,8 @@ int cmd_run(const Args& args) {
   if (!out.empty()) write_file_atomically(out, format_report(rep, fmt));
   else if (!quiet) std::cout << format_report(rep, fmt);
   if (!json_out.empty()) write_file_atomically(json_out, format_report(rep, ReportFormat::json));
+  // Last, so that a run refused for bad input or an unwritable output still says exactly one line.
+  warn_if_not_fitting(cfg, config, data_dir);
   return kExitOk;
 }
 

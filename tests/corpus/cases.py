@@ -120,7 +120,7 @@ def config_cases():
     bad("truncated-half", text(C)[: len(text(C)) // 2], r"line \d+ column \d+: malformed JSON \(expected a valid JSON document\)")
     bad("truncated-last-brace", text(C).rstrip()[:-1], r"line \d+ column \d+: malformed JSON.*")
     bad("trailing-garbage", text(C) + b"\n}", r"line \d+ column 1: malformed JSON.*")
-    bad("trailing-comma", tmut(C, '"fusion": true', '"fusion": true,'), r"line \d+ column 1: malformed JSON.*")
+    bad("trailing-comma", tmut(C, '"router": "systemc" }', '"router": "systemc", }'), r"line \d+ column \d+: malformed JSON.*")
     bad("single-quotes", tmut(C, '"fusion": true', "'fusion': true"), r"line \d+ column \d+: malformed JSON.*")
     bad("comment", tmut(C, '"fusion": true', '"fusion": true // on'), r"line \d+ column \d+: malformed JSON.*")
     bad("duplicate-top", tmut(C, '"fusion": true', '"fusion": true, "fusion": false'),

@@ -56,7 +56,7 @@ TEST_CASE("presets: every shipped preset loads and streams at its peak minus ref
     CHECK(r.bandwidth_gbs > r.peak_gbs * (1 - refresh) * 0.97);
   }
   // The presets the docs and goldens rely on are among them.
-  for (const char* n : {"u280", "hbm2_2000", "hbm2_1600", "ramulator2_hbm2_2000"})
+  for (const char* n : {"u280", "ramulator2_hbm2_2000", "dramsim3_hbm2_8gb_x128", "dramsys_hbm2"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
 }
 
