@@ -2,7 +2,7 @@
 
 The reader enforces exactly the rules of the simulator's C++ reader (src/trace/trace_io.cpp)
 and fails with the same one-line message, "FILE: line N: what was expected"; a test runs both
-readers on one corpus of valid and invalid files (tests/python/test_trace_corpus.py). The
+readers on one corpus of valid and invalid files (tests/workflow/test_trace_corpus.py). The
 writer produces the same bytes as the C++ TraceWriter and, like it, writes FILE.tmp and
 renames it: there is never a half-written trace.
 
@@ -13,8 +13,10 @@ renames it: there is never a half-written trace.
 
 Masks are lists of bools, layer 0 first: True = the module ran, False = it was skipped.
 """
+import errno
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional
 
@@ -22,6 +24,8 @@ MAGIC = "skipopu-trace 1"
 KEYS = ("model", "layers", "prompt", "decode", "source")
 MAX_LAYERS = 1024        # as model cards allow
 MAX_TOKENS = 1 << 24     # per phase
+MAX_LINE_BYTES = 65536   # longest line accepted (a token line of 1024 layers is 2052)
+_MODEL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+")
 
 
 class InputError(Exception):
@@ -62,7 +66,48 @@ class Trace:
 
 
 def _quoted(s: str) -> str:
-    return "'" + (s[:40] + "..." if len(s) > 40 else s) + "'"
+    """A piece of the input (one character per byte) for a message, as the C++ shown(): at most
+    40 bytes, control and non-ASCII bytes as \\xHH, so the message stays one printable line."""
+    out = "".join(c if 0x20 <= ord(c) < 0x7F else f"\\x{ord(c):02x}" for c in s[:40])
+    return "'" + out + ("...'" if len(s) > 40 else "'")
+
+
+def _valid_model_name(s: str) -> bool:
+    """Model names a trace may carry: they name models/NAME.json, never a path."""
+    if not s or len(s) > 128 or s[0] == "." or s.endswith(".json"):
+        return False
+    return all(c in _MODEL_NAME_CHARS for c in s)
+
+
+def _utf8_defect(b: bytes) -> str:
+    """As the C++ utf8_defect(): '' for valid UTF-8 without NUL bytes, else what is wrong where."""
+    n, i = len(b), 0
+    while i < n:
+        c = b[i]
+        if c == 0:
+            return f"a NUL byte at byte {i}"
+        if c < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= c <= 0xDF:
+            ln, cp = 2, c & 0x1F
+        elif 0xE0 <= c <= 0xEF:
+            ln, cp = 3, c & 0x0F
+        elif 0xF0 <= c <= 0xF4:
+            ln, cp = 4, c & 0x07
+        else:
+            return f"an invalid UTF-8 byte at byte {i}"
+        if i + ln > n:
+            return f"a truncated UTF-8 sequence at byte {i}"
+        for k in range(1, ln):
+            if (b[i + k] & 0xC0) != 0x80:
+                return f"an invalid UTF-8 sequence at byte {i}"
+            cp = (cp << 6) | (b[i + k] & 0x3F)
+        # Overlong forms, surrogates and code points above U+10FFFF are not UTF-8.
+        if (ln == 3 and cp < 0x800) or (ln == 4 and (cp < 0x10000 or cp > 0x10FFFF)) or 0xD800 <= cp <= 0xDFFF:
+            return f"an invalid UTF-8 sequence at byte {i}"
+        i += ln
+    return ""
 
 
 def _parse_u32(s: str, hi: int) -> Optional[int]:
@@ -83,22 +128,41 @@ class TraceReader:
         self.line = 0
         self._done = False
         self._seen_prompt = self._seen_decode = 0
+        self._bytes_left = None  # bytes after the header (regular files); None = unknown
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            raise InputError(f"{path}: cannot open file ({os.strerror(e.errno or errno.EIO)})") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{path}: is a directory (expected a trace file)")
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            raise InputError(f"{path}: is a device (expected a trace file)")
         try:
             # Bytes are decoded as Latin-1: one character per byte, as the C++ reader counts.
             self._f = open(path, "rb")
-        except OSError:
-            raise InputError(f"{path}: cannot open file") from None
+        except OSError as e:
+            raise InputError(f"{path}: cannot open file ({os.strerror(e.errno or errno.EIO)})") from None
         try:
             self._read_header()
+            if stat.S_ISREG(st.st_mode):
+                at = self._f.tell()
+                self._bytes_left = st.st_size - at if 0 <= at <= st.st_size else 0
         except BaseException:
             self._f.close()
             raise
 
     # -- line handling (std::getline on '\n'; a final line without '\n' still counts)
     def _read_line(self) -> bool:
-        raw = self._f.readline()  # binary: splits on LF only
+        # Bounded, as the C++ getline into a buffer of MAX_LINE_BYTES + 1 bytes.
+        try:
+            raw = self._f.readline(MAX_LINE_BYTES + 1)  # binary: splits on LF only
+        except OSError:
+            self._fail_at(self.line + 1, "read error (expected a readable file)")
         if not raw:
             return False
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            self._fail_at(self.line + 1, f"expected a line of at most {MAX_LINE_BYTES} bytes, got a longer one "
+                                         "(not a trace?)")
         self.line += 1
         self._buf = (raw[:-1] if raw.endswith(b"\n") else raw).decode("latin-1")
         if self._buf.endswith("\r"):
@@ -136,8 +200,9 @@ class TraceReader:
             if not value:
                 self._fail(f"expected a value after '{key} '")
             if key == "model":
-                if " " in value or "\t" in value:
-                    self._fail(f"expected 'model <name>' with a name without spaces, got {_quoted(value)}")
+                if not _valid_model_name(value):
+                    self._fail("expected 'model <name>' with the name of a model card (letters, digits, '.', '_', "
+                               f"'-', '+'; not starting with '.', not ending in '.json'), got {_quoted(value)}")
                 self._model_line = self.line
             elif key == "layers":
                 v = _parse_u32(value, MAX_LAYERS)
@@ -154,6 +219,12 @@ class TraceReader:
                     self._decode_line = self.line
                     if values["prompt"] + v == 0:
                         self._fail("expected prompt + decode >= 1, got 0 tokens")
+            elif key == "source":
+                raw = value.encode("latin-1")  # the line's bytes
+                d = _utf8_defect(raw)
+                if d:
+                    self._fail(f"expected 'source <text>' in UTF-8 without NUL bytes, got {d} of the value")
+                value = raw.decode("utf-8")
             values[key] = value
         while True:
             if not self._read_line():
@@ -177,6 +248,13 @@ class TraceReader:
             self._fail_at(self._decode_line,
                           f"prompt + decode: expected at most {card['max_seq_len']} tokens (max_seq_len of model "
                           f"{name}), got {h.prompt} + {h.decode} = {h.tokens}")
+        # A regular file must be long enough for the token lines the header announces.
+        line_bytes = 2 * h.layers + 4
+        need = h.tokens * line_bytes + len(self._end_line)
+        if self._bytes_left is not None and self._bytes_left < need:
+            self._fail_at(self._decode_line,
+                          f"prompt + decode: expected {h.tokens} token lines of {line_bytes} bytes (at least {need} "
+                          f"bytes after the header), but the file has only {self._bytes_left} (file truncated?)")
 
     def __iter__(self) -> Iterator[Token]:
         try:
@@ -279,7 +357,8 @@ class TraceWriter:
         self.path, self.tmp, self.header = path, path + ".tmp", h
         self._prompt = self._decode = 0
         self._finished = False
-        self._f = open(self.tmp, "w", encoding="latin-1", newline="\n")
+        # The source is text (the reader requires UTF-8); everything else is ASCII.
+        self._f = open(self.tmp, "w", encoding="utf-8", newline="\n")
         self._f.write(f"{MAGIC}\nmodel {h.model}\nlayers {h.layers}\nprompt {h.prompt}\ndecode {h.decode}\n"
                       f"source {h.source}\ntokens\n")
 
