@@ -336,6 +336,21 @@ BankModel::T BankModel::prea_earliest(const Pc& pc) const {
 
 // ---- scheduling ----
 
+namespace {
+// Among the banks in `tied` (not empty), the one with the smallest age; the lowest on equal ages.
+template <class Age>
+uint32_t oldest_tied(uint64_t tied, Age&& age) {
+  uint32_t bb = uint32_t(__builtin_ctzll(tied));
+  uint64_t ba = age(bb);
+  for (tied &= tied - 1; tied; tied &= tied - 1) {
+    const uint32_t b = uint32_t(__builtin_ctzll(tied));
+    const uint64_t a = age(b);
+    if (a < ba) { ba = a; bb = b; }
+  }
+  return bb;
+}
+}  // namespace
+
 void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
   const uint32_t li = wm * nb_ + b;
   v.open_row = pc.bank[b].open_row;
@@ -408,14 +423,9 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
     const T cc_common = std::max(pc.reg.common(cc), now);
     T bt = detail::sel_scan(pc.c_col_own.data(), 0, cc_common, cc_common, nb_, tied, k2);
     if (bt != kInf) {
-      uint32_t bb = uint32_t(__builtin_ctzll(tied));  // the lowest tied bank, unless an older one ties
-      uint64_t ba = pc.c_choice[bb].col_age;
-      for (tied &= tied - 1; tied; tied &= tied - 1) {
-        const uint32_t b = uint32_t(__builtin_ctzll(tied));
-        if (pc.c_choice[b].col_age < ba) { ba = pc.c_choice[b].col_age; bb = b; }
-      }
+      const uint32_t bb = oldest_tied(tied, [&](uint32_t b) { return pc.c_choice[b].col_age; });
       const detail::BankChoice& ch = pc.c_choice[bb];
-      col = detail::ColCand{bt, ba, bb, ch.col_node, ch.col_bypass, true};
+      col = detail::ColCand{bt, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
     }
     tied = 0;
     bt = detail::sel_scan(pc.c_row_own.data(), pc.c_actm, std::max(pc.reg.common(PRE), now),
@@ -427,14 +437,9 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       if (t == bt) tied |= uint64_t(1) << b;
     }
     if (bt != kInf) {
-      uint32_t bb = uint32_t(__builtin_ctzll(tied));  // the lowest tied bank, unless an older one ties
-      uint64_t ba = pc.c_choice[bb].row_age;
-      for (tied &= tied - 1; tied; tied &= tied - 1) {
-        const uint32_t b = uint32_t(__builtin_ctzll(tied));
-        if (pc.c_choice[b].row_age < ba) { ba = pc.c_choice[b].row_age; bb = b; }
-      }
+      const uint32_t bb = oldest_tied(tied, [&](uint32_t b) { return pc.c_choice[b].row_age; });
       const detail::BankChoice& ch = pc.c_choice[bb];
-      row = detail::RowCand{bt, ba, bb, ch.row_row, ch.row_cmd, true};
+      row = detail::RowCand{bt, ch.row_age, bb, ch.row_row, ch.row_cmd, true};
     }
   } else {
     // Reference: every bank's view from a full scan of the mode's queue in age order, every
