@@ -248,11 +248,8 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
 void BankModel::finish_burst(Pc& pc, int32_t ei) {
   const Entry& e = pc.pool[ei];
   Slot& s = slots_[e.slot];
-  const Timing& tm = p_.timing;
-  const T lat = T(e.write ? tm.tCWL : tm.tCL) + tB_;
-  const Cycle extra = (e.write ? p_.write_latency : p_.read_latency) + ports_.return_latency(s.port.hops);
-  s.first_data = std::min(s.first_data, to_axi(uint64_t(e.first + lat)) + extra);
-  s.done = std::max(s.done, to_axi(uint64_t(e.last + lat)) + extra);
+  s.first_data = std::min(s.first_data, data_at(s, e.first));
+  s.done = std::max(s.done, data_at(s, e.last));
   if (e.write) --pc.nw; else --pc.nr;
   ++pc.bursts;
   if (++s.done_bursts == s.bursts) {

@@ -195,6 +195,13 @@ class BankModel final : public Model {
   int32_t admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
   void issue_column(Pc& pc, int32_t node, T t);
   void finish_burst(Pc& pc, int32_t ei);
+  // AXI cycle at which the data of slot s's column command issued at device cycle `col` is on
+  // the port (read: its last beat; write: the acknowledge); the one definition of completion time.
+  Cycle data_at(const Slot& s, T col) const {
+    const T lat = T(s.write ? p_.timing.tCWL : p_.timing.tCL) + tB_;
+    return to_axi(uint64_t(col + lat)) + (s.write ? p_.write_latency : p_.read_latency) +
+           ports_.return_latency(s.port.hops);
+  }
   void row_opened(Pc& pc, uint32_t b);
   // timing
   template <bool kFast>

@@ -38,14 +38,12 @@ uint32_t BankModel::x_stream_slot(const Pc& pc) const {
 
 // Folds the queued bursts' column times into the request and clears them.
 void BankModel::x_fold(Pc& pc, Slot& s) {
-  const T lat = T(s.write ? p_.timing.tCWL : p_.timing.tCL) + tB_;
-  const Cycle extra = (s.write ? p_.write_latency : p_.read_latency) + ports_.return_latency(s.port.hops);
   for (int m = 0; m < 2; ++m)
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) {
       Entry& e = pc.pool[ei];
       if (e.first == kInf) continue;
-      s.first_data = std::min(s.first_data, to_axi(uint64_t(e.first + lat)) + extra);
-      s.done = std::max(s.done, to_axi(uint64_t(e.last + lat)) + extra);
+      s.first_data = std::min(s.first_data, data_at(s, e.first));
+      s.done = std::max(s.done, data_at(s, e.last));
       e.first = kInf;
       e.last = 0;
     }
@@ -197,9 +195,7 @@ bool BankModel::x_visit(Pc& pc, T limit) {
       pc.events += dev; pc.n_act += dact; pc.n_pre += dpre; pc.n_rd += drd; pc.n_wr += dwr; pc.bursts += dfin;
       if (col) {
         pc.last_col = lastcol;
-        const T lat = T(s.write ? p_.timing.tCWL : p_.timing.tCL) + tB_;
-        const Cycle extra = (s.write ? p_.write_latency : p_.read_latency) + ports_.return_latency(s.port.hops);
-        s.done = std::max(s.done, to_axi(uint64_t(lastcol + lat)) + extra);
+        s.done = std::max(s.done, data_at(s, lastcol));
       }
       x_restore(pc, si, *x_nodes_[cur].key, tt, anchor2);
       pc.x_landed = true;
