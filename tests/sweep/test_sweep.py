@@ -337,8 +337,9 @@ def _children_of(pid):
     return out
 
 
-def _workdirs(pid):
-    return [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(f"skipopu-sweep-{pid}-")]
+def _workdirs(pid, tmp=None):
+    tmp = tmp or tempfile.gettempdir()
+    return [n for n in os.listdir(tmp) if n.startswith(f"skipopu-sweep-{pid}-")]
 
 
 def _alive(pid):
@@ -357,8 +358,13 @@ def case_kill_runner_only():
                    axes={"kv.policy": ["dense", "evict"]})
     p = spec("killone.json", doc)
     out = os.path.join(T, "k1.jsonl")
+    # A private scratch root: a sweep run by another test at the same time (CTest -j) would
+    # otherwise remove this killed runner's folder before this test looks for it.
+    tmp = os.path.join(T, "scratch")
+    os.makedirs(tmp, exist_ok=True)
+    env = dict(os.environ, TMPDIR=tmp)
     proc = subprocess.Popen(SW + ["run", p, "--out", out, "--jobs", "2", "--skipopu", BIN, "--no-validate"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     runs = []
     t0 = time.monotonic()
     while time.monotonic() - t0 < 60 and not runs:
@@ -372,7 +378,7 @@ def case_kill_runner_only():
                 pass
         time.sleep(0.01)
     assert runs, "the runner started no 'skipopu run' within 60 s"
-    assert _workdirs(proc.pid), "no scratch folder named by the runner's pid"
+    assert _workdirs(proc.pid, tmp), "no scratch folder named by the runner's pid"
     proc.kill()
     proc.wait()
     time.sleep(2)  # a replay takes ~30 s: a child still alive now outlived its runner
@@ -380,11 +386,12 @@ def case_kill_runner_only():
     for k in alive:
         os.kill(k, signal.SIGKILL)  # our own child processes, by pid
     assert not alive, f"skipopu children {alive} outlived the killed runner"
-    assert _workdirs(proc.pid), "expected the killed runner's scratch folder to remain until the next run"
+    assert _workdirs(proc.pid, tmp), "expected the killed runner's scratch folder to remain until the next run"
     small = spec("after.json", base_doc())
-    r = sw("run", small, "--out", os.path.join(T, "k2.jsonl"), "--no-validate", "--jobs", "2")
+    r = subprocess.run(SW + ["run", small, "--out", os.path.join(T, "k2.jsonl"), "--no-validate", "--jobs", "2",
+                             "--skipopu", BIN], capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
-    assert not _workdirs(proc.pid), "the next run did not remove the killed runner's scratch folder"
+    assert not _workdirs(proc.pid, tmp), "the next run did not remove the killed runner's scratch folder"
 
 
 def case_spec_input_errors():
