@@ -135,7 +135,7 @@ void BankModel::submit(const Request& r) {
   s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
   if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
-  pc.x_prev = -1;  // a new request: the evolution since the last node depends on it
+  pc.x_prev = pc.xr_node = -1;  // a new request: the evolution since the last node depends on it
   pc.dirty = true;
   pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
@@ -145,8 +145,18 @@ void BankModel::submit(const Request& r) {
 // The per-PC scheduling summary that pop_completion and next_event scan, kept compact.
 void BankModel::sync_pc(uint32_t i) {
   const Pc& pc = pcs_[i];
-  due_[i] = pc.dirty ? detail::kNeg : pc.next;
-  if (pc.open.empty()) {
+  due_[i] = pc.dirty ? detail::kNeg : pc.xv ? pc.xv_t2 : pc.next;
+  const T lat = T(std::min(p_.timing.tCL, p_.timing.tCWL) + tB_);
+  if (pc.xv) {
+    // Virtual landing (stream_memo.cpp): the PC stands at a memo node at pc.time, its events
+    // up to its limit (<= xv_t2) not yet replayed. Nothing completes before xv_t2 (the edge
+    // that crosses the limit), and the stream's unissued beats issue from pc.time on. After a
+    // submit only the limit is known (the new request's beats issue after it; the stream does
+    // not complete before it).
+    const uint64_t rem = pc.min_unissued;
+    nb_base_[i] = pc.dirty ? pc.time : std::max(pc.xv_t2, pc.time + (rem > 1 ? T(rem - 1) * tB_ : 0));
+    nb_add_[i] = lat;
+  } else if (pc.open.empty()) {
     nb_base_[i] = 0;
     nb_add_[i] = -1;  // nothing open
   } else {
@@ -154,7 +164,7 @@ void BankModel::sync_pc(uint32_t i) {
     // need at least one data-bus slot each after that, then the read or write latency.
     const uint64_t rem = pc.min_unissued;  // 1 when many requests are open (cheap, still a bound)
     nb_base_[i] = pc.dirty ? pc.time : pc.next;
-    nb_add_[i] = (rem > 1 ? T(rem - 1) * tB_ : 0) + T(std::min(p_.timing.tCL, p_.timing.tCWL) + tB_);
+    nb_add_[i] = (rem > 1 ? T(rem - 1) * tB_ : 0) + lat;
   }
 }
 
@@ -477,7 +487,9 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
   const Timing& tm = p_.timing;
   const bool all_bank = p_.refresh_mode == HbmParams::RefreshMode::AllBank;
   ++pc.advances;
-  for (;;) {
+  bool virtual_end = false;
+  if constexpr (kFast) virtual_end = pc.xv && x_resume(pc, limit);
+  while (!virtual_end) {
     T best = kInf;
     int kind = -1;
     // 1: ingress of the earliest-ready burst (in order per port; waits for queue room)
@@ -543,7 +555,11 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       break;
     }
     if constexpr (kFast) {
-      if (kind == 1 && pc.n_long && best == pc.time && x_visit(pc, limit)) continue;  // replayed a memoised stretch
+      if (kind == 1 && pc.n_long && best == pc.time) {  // a memoised stretch may follow
+        const int v = x_visit(pc, limit);
+        if (v == 1) continue;  // replayed, landed
+        if (v == 2) break;     // replayed up to the limit, standing at a node
+      }
     }
     pc.time = best;
     ++pc.events;
@@ -566,6 +582,12 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
           pc.ref_start = best;
           pc.ref_due += ref_interval_;
         } else if (!pc.ref_active) {
+          // stream extrapolation: the stretch from the last node across this refresh becomes
+          // a refresh edge when the stream is met again after it
+          pc.xr_node = pc.x_prev >= 0 && pc.x_gen == x_gen_ ? pc.x_prev : -1;
+          pc.xr_gen = pc.x_gen;
+          pc.xr_d = pc.ref_due - pc.x_t;
+          pc.xr_due = pc.ref_due;
           pc.x_prev = -1;
           pc.ref_active = true;
           pc.ref_start = best;
@@ -654,11 +676,16 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
 
 void BankModel::settle() {
   const T limit = T(to_dev(advanced_));
-  for (uint32_t i = 0; i < pcs_.size(); ++i)
-    if (limit > due_[i] && limit > lim_[i]) {
-      advance(pcs_[i], i, limit);
-      lim_[i] = limit;
+  x_virtual_ok_ = false;  // every PC real at the limit
+  for (uint32_t i = 0; i < pcs_.size(); ++i) {
+    const bool virt = pcs_[i].xv;
+    x_land(pcs_[i]);
+    if (virt || (limit > due_[i] && limit > lim_[i])) {
+      advance(pcs_[i], i, std::max(limit, lim_[i]));
+      lim_[i] = std::max(limit, lim_[i]);
     }
+  }
+  x_virtual_ok_ = true;
 }
 
 void BankModel::report(StatGroup& into, Cycle end) {

@@ -72,6 +72,9 @@ class BankModel final : public Model {
   uint64_t extrapolated_jumps() const { return x_jumps_; }
   uint64_t extrapolated_bursts() const { return x_bursts_; }
   size_t extrapolation_states() const { return x_nodes_.size(); }
+  size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
+  uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
+  uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
 
  private:
   using T = detail::T;
@@ -177,17 +180,42 @@ class BankModel final : public Model {
     T x_t = 0;
     uint32_t x_slot = 0, x_adm = 0, x_fin = 0;
     uint64_t x_events = 0, x_act = 0, x_pre = 0, x_rd = 0, x_wr = 0, x_unissued = 0, x_anchor = 0;
+    uint64_t x_ref = 0, x_refc = 0;
+    // refresh edge being recorded: the node last visited when a refresh started, how long
+    // after that node the refresh was due, and that due time (-1: none)
+    int32_t xr_node = -1;
+    uint32_t xr_gen = 0;
+    T xr_d = 0, xr_due = 0;
+    // virtual landing: the stream stands at memo node xv_node (time pc.time, queue not
+    // rebuilt); its next edge ends at xv_t2, at or after the limit it was advanced to
+    bool xv = false, xv_real = false;  // xv_real: the queue is still the node's (nothing to rebuild)
+    int32_t xv_node = -1;
+    uint64_t xv_anchor = 0;
+    T xv_t2 = 0;
   };
   // Stream extrapolation memo: one node per canonical PC state met just before the ingress of a
   // burst while the PC serves one long request alone; an edge leads to the next such state,
   // with the time and counters it took.
-  struct XNode {
-    const std::string* key = nullptr;
+  struct XEdge {
     int32_t succ = -1;
     bool col = false;        // a column command on the edge; lastcol is the last, relative to the successor
     T dt = 0, lastcol = 0;
     uint32_t d_adm = 0, d_fin = 0;
     uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_unissued = 0, d_anchor = 0;
+    uint64_t d_ref = 0, d_refc = 0;  // refresh edges: the refresh on the way (REF, its cycles)
+  };
+  struct XNode {
+    const std::string* key = nullptr;
+    XEdge next;  // to the next node when no refresh starts on the way
+  };
+  // How a walk over memo edges ended.
+  enum class XStop { Limit, Other };
+  struct XWalk {
+    int32_t node;
+    uint64_t anchor;
+    uint64_t steps = 0, refreshes = 0;
+    XStop why = XStop::Other;
+    T t2 = 0;  // Limit: the end of the edge that crosses the limit
   };
 
   // queue bookkeeping
@@ -234,7 +262,11 @@ class BankModel final : public Model {
   uint32_t x_stream_slot(const Pc& pc) const;
   void x_fold(Pc& pc, Slot& s);
   void x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const;
-  bool x_visit(Pc& pc, T limit);
+  int x_visit(Pc& pc, T limit);
+  bool x_resume(Pc& pc, T limit);
+  XWalk x_walk(Pc& pc, Slot& s, int32_t from, uint64_t anchor, T limit);
+  void x_snapshot(Pc& pc, uint32_t si, int32_t node, uint64_t anchor);
+  void x_land(Pc& pc);
   void x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint64_t anchor);
 
   HbmParams p_;
@@ -262,6 +294,7 @@ class BankModel final : public Model {
   Cycle advanced_ = 0;
   uint64_t seq_ = 0;
   bool trace_on_ = false;
+  bool x_virtual_ok_ = true;  // false while report() settles: every PC lands for real
   bool lazy_ = true;
   std::vector<TraceCmd> trace_;
   // stream extrapolation
@@ -269,9 +302,10 @@ class BankModel final : public Model {
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
+  std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0;
 };
 
 }  // namespace skipopu::hbm
