@@ -109,8 +109,9 @@ void BankModel::submit(const Request& r) {
   s.bursts = uint32_t(burst_of(s.beat0 + s.beats - 1) - burst_of(s.beat0) + 1);
   s.admitted = s.done_bursts = 0;
   s.unissued = s.beats;
-  s.first_data = kNever;
-  s.done = 0;
+  s.first_col = kInf;
+  s.last_col = detail::kNeg;
+  s.port_id = r.port;
   s.port = ports_.accept(r.port, r.pc, r.arrival, s.bursts, s.beats);
   Pc& pc = pcs_[r.pc];
   if (p_.fast_path) {
@@ -185,8 +186,6 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   Entry& e = pc.pool[ei];
   e.ord = pc.admissions++;
   e.beat = beat;
-  e.first = kInf;
-  e.last = 0;
   e.slot = si;
   e.n = uint16_t(n);
   e.left = 0;
@@ -241,11 +240,11 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
     pc.chk.issue(c, b, t);
   }
   (e.write ? pc.n_wr : pc.n_rd) += 1;
-  pc.last_col = t;
-  e.first = std::min(e.first, t);
-  e.last = std::max(e.last, t);
+  Slot& s = slots_[e.slot];  // column commands issue in time order: the first is the earliest
+  if (s.first_col == kInf) s.first_col = t;
+  s.last_col = t;
   e.pend = uint16_t(e.pend & ~(1u << i));
-  --slots_[e.slot].unissued;
+  --s.unissued;
   if (--e.left == 0) {
     const int m = e.write;
     if (e.prev >= 0) pc.pool[e.prev].next = e.next; else pc.head[m] = e.next;
@@ -257,28 +256,30 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
 
 void BankModel::finish_burst(Pc& pc, int32_t ei) {
   const Entry& e = pc.pool[ei];
-  Slot& s = slots_[e.slot];
-  s.first_data = std::min(s.first_data, data_at(s, e.first));
-  s.done = std::max(s.done, data_at(s, e.last));
   if (e.write) --pc.nw; else --pc.nr;
   ++pc.bursts;
-  if (++s.done_bursts == s.bursts) {
-    Completion c;
-    c.id = s.id;
-    c.arrival = s.arrival;
-    c.first_data = s.first_data;
-    c.done = s.done;
-    heap_.push(c);
-    ++pc.requests;
-    (s.write ? pc.bytes_written : pc.bytes_read) += s.bytes;
-    const uint32_t k = s.open_idx, last = pc.open.back();  // swap-remove
-    pc.open[k] = last;
-    slots_[last].open_idx = k;
-    pc.open.pop_back();
-    free_slots_.push_back(e.slot);
-    if (x_on_ && s.bursts >= kXMinBursts) --pc.n_long;
-  }
+  if (++slots_[e.slot].done_bursts == slots_[e.slot].bursts) complete(pc, e.slot);
   pc.free_e.push_back(ei);
+}
+
+// Request si's last beat has issued: its completion (first and last data from its first and
+// last column command) and the bookkeeping.
+void BankModel::complete(Pc& pc, uint32_t si) {
+  const Slot& s = slots_[si];
+  Completion c;
+  c.id = s.id;
+  c.arrival = s.arrival;
+  c.first_data = data_at(s, s.first_col);
+  c.done = data_at(s, s.last_col);
+  heap_.push(c);
+  ++pc.requests;
+  (s.write ? pc.bytes_written : pc.bytes_read) += s.bytes;
+  const uint32_t k = s.open_idx, last = pc.open.back();  // swap-remove
+  pc.open[k] = last;
+  slots_[last].open_idx = k;
+  pc.open.pop_back();
+  free_slots_.push_back(si);
+  if (x_on_ && s.bursts >= kXMinBursts) --pc.n_long;
 }
 
 // Bank b was just activated: count the pending beats of each mode that hit its row.

@@ -74,6 +74,7 @@ class BankModel final : public Model {
   size_t extrapolation_states() const { return x_nodes_.size(); }
   size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
   uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
+  uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
 
  private:
@@ -81,12 +82,13 @@ class BankModel final : public Model {
   static constexpr T kInf = detail::kInf;
   static constexpr int kMaxBanks = 64;
   static constexpr int kMaxBeats = 16;
-  static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: requests of at least this many bursts
+  static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: a PC with a request this long open
+  static constexpr uint32_t kXRun = 4;          // stream extrapolation: requests of one run (draining + entering)
 
   struct alignas(64) Slot {  // one submitted request
     uint64_t id;
     Cycle arrival;
-    Cycle first_data, done;
+    T first_col, last_col;  // device cycles of its first and last column command (kInf / kNeg: none)
     uint64_t bytes;
     uint64_t beat0, beats;  // first beat index inside the PC, beat count
     uint64_t unissued;      // beats without a column command yet (for the next_event bound)
@@ -94,13 +96,12 @@ class BankModel final : public Model {
     detail::PortTiming port;
     uint32_t open_idx;      // its index in its PC's `open` list
     uint32_t bursts, done_bursts, admitted;
-    uint32_t pc;
+    uint32_t pc, port_id;
     bool write;
   };
   struct alignas(64) Entry {  // one AXI burst in a controller queue
     uint64_t ord;             // admission order in its PC (beat age = ord * kMaxBeats + beat)
     uint64_t beat;            // first beat
-    T first, last;            // earliest / latest column command so far
     uint32_t slot;
     uint16_t n, left;         // beats, beats without a column command
     uint16_t pend;            // bit i: beat i not yet issued
@@ -170,7 +171,6 @@ class BankModel final : public Model {
     uint64_t n_act = 0, n_pre = 0, n_rd = 0, n_wr = 0, n_ref = 0, ref_cycles = 0, ref_bank_cycles = 0;
     uint64_t bytes_read = 0, bytes_written = 0, requests = 0, bursts = 0;
     uint64_t events = 0, advances = 0;
-    T last_col = -1;      // time of the last column command
     // stream extrapolation: open slots it may follow, the memo node last visited (x_gen
     // generation) and the counters there
     uint32_t n_long = 0;
@@ -178,9 +178,15 @@ class BankModel final : public Model {
     uint32_t x_gen = 0;
     bool x_landed = false;  // just restored a node: its ingress comes next, do not revisit it
     T x_t = 0;
-    uint32_t x_slot = 0, x_adm = 0, x_fin = 0;
-    uint64_t x_events = 0, x_act = 0, x_pre = 0, x_rd = 0, x_wr = 0, x_unissued = 0, x_anchor = 0;
+    uint32_t x_slot = 0, x_adm = 0;
+    uint64_t x_events = 0, x_act = 0, x_pre = 0, x_rd = 0, x_wr = 0, x_bursts = 0, x_anchor = 0;
     uint64_t x_ref = 0, x_refc = 0;
+    // the run at that node (requests draining, oldest first, then the one entering) and each
+    // one's finished bursts, unissued beats and whether it had a column command
+    uint32_t x_nrun = 0;
+    std::array<uint32_t, kXRun> x_run{}, x_fin{};
+    std::array<uint64_t, kXRun> x_uni{};
+    std::array<bool, kXRun> x_hadcol{};
     // refresh edge being recorded: the node last visited when a refresh started, how long
     // after that node the refresh was due, and that due time (-1: none)
     int32_t xr_node = -1;
@@ -196,13 +202,20 @@ class BankModel final : public Model {
   // Stream extrapolation memo: one node per canonical PC state met just before the ingress of a
   // burst while the PC serves one long request alone; an edge leads to the next such state,
   // with the time and counters it took.
+  struct XSlotDelta {  // what an edge does to one request of the run
+    uint32_t d_fin = 0;       // bursts finished
+    uint64_t d_uni = 0;       // beats issued
+    T first = 0, last = 0;    // its first (if it had none before) and last column command on the
+    bool has_first = false;   // edge, relative to the successor node
+    bool completes = false;   // its last beat issued on the edge
+  };
   struct XEdge {
     int32_t succ = -1;
-    bool col = false;        // a column command on the edge; lastcol is the last, relative to the successor
-    T dt = 0, lastcol = 0;
-    uint32_t d_adm = 0, d_fin = 0;
-    uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_unissued = 0, d_anchor = 0;
+    T dt = 0;
+    uint32_t d_adm = 0, nrun = 0;
+    uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_bursts = 0, d_anchor = 0;
     uint64_t d_ref = 0, d_refc = 0;  // refresh edges: the refresh on the way (REF, its cycles)
+    std::array<XSlotDelta, kXRun> sl{};
   };
   struct XNode {
     const std::string* key = nullptr;
@@ -259,15 +272,17 @@ class BankModel final : public Model {
   void settle();
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
-  uint32_t x_stream_slot(const Pc& pc) const;
-  void x_fold(Pc& pc, Slot& s);
-  void x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const;
+  void complete(Pc& pc, uint32_t si);
+  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun) const;
+  void x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
+                std::string& out) const;
   int x_visit(Pc& pc, T limit);
   bool x_resume(Pc& pc, T limit);
-  XWalk x_walk(Pc& pc, Slot& s, int32_t from, uint64_t anchor, T limit);
-  void x_snapshot(Pc& pc, uint32_t si, int32_t node, uint64_t anchor);
+  XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
+  void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
-  void x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint64_t anchor);
+  void x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key, T t,
+                 uint64_t anchor);
 
   HbmParams p_;
   uint32_t nb_ = 0;
@@ -305,7 +320,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -1,26 +1,35 @@
 // Stream extrapolation (fast path, simulator.stream_extrapolation), docs/hbm.md.
-// While a PC serves one long request alone (every other open request of the PC waits behind
-// it in the same port lane, all its bursts are ready at the port, no refresh in progress), its
-// state just before each burst's ingress is written in canonical form: the timing registers
-// relative to the present (a register at or below the present acts as the present, so it is
-// written as 0), open rows relative to the row of the burst about to enter, the queued bursts
-// by beat offset and pending beats, the hit-bypass counters, the write mode and the address
-// phase inside one address period. From such a state the evolution is a function of it alone
-// until a refresh starts, the engine's limit is reached or the request's last burst would
-// enter. Every state met is a memo node; the simulated stretch to the next node is its edge
-// (time, counters, last column command). A state met again follows the known edges as far as
-// those three bounds allow and restores the state where it lands: exact, nothing to undo,
-// because the engine never runs past `limit` and a new request's arrival is never before it.
-// The request's first and last data times are a min and a max over its column commands, so at
-// every node the queued bursts' partial times are folded into the request (order-free).
+//
+// While a PC serves one port's run of address-contiguous requests alone (the one whose bursts
+// are entering, behind up to three that have entered and are draining, every other open
+// request of the PC waiting behind in the same port lane, no refresh in progress), its state
+// just before each burst's ingress is written in canonical form: the timing registers relative
+// to the present (a register at or below the present acts as the present, so it is written as
+// 0), open rows relative to the row of the burst about to enter, the queued bursts by beat
+// offset and pending beats, where each draining request ends, which requests have had a column
+// command, the hit-bypass counters, the write mode and the address phase inside one address
+// period. From such a state the evolution is a function of it alone until a refresh starts,
+// the engine's limit is reached or the entering request's last burst would enter, provided
+// its bursts wait only for queue room (each is at the PC when the stretch starts). Every state
+// met is a memo node; the simulated stretch to the next node is its edge (time, counters, and
+// per request of the run: bursts finished, beats issued, first and last column command,
+// whether it completed). A stretch across one refresh is a refresh edge, keyed on the node and
+// the refresh's distance from it. A state met again follows the known edges as far as the
+// limit allows: the requests' counters and completions are replayed, and the PC either stands
+// at the node reached (a virtual landing: the queue is rebuilt only when something needs it)
+// or, when the walk stops for another reason, its queue is rebuilt there. Exact, nothing to
+// undo: the engine never runs past `limit` and a new request's arrival is never before it.
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "bank_model.hpp"
 
 namespace skipopu::hbm {
 
-uint32_t BankModel::x_stream_slot(const Pc& pc) const {
+// The run this PC may follow: `run` holds the draining requests oldest first, then the one
+// whose bursts are entering (returned; UINT32_MAX: none).
+uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun) const {
   if (pc.ref_active || pc.ref_bank >= 0 || trace_on_) return UINT32_MAX;
   const Lane* ln = nullptr;
   for (const Lane& l : pc.lanes) {
@@ -28,31 +37,38 @@ uint32_t BankModel::x_stream_slot(const Pc& pc) const {
     if (ln) return UINT32_MAX;
     ln = &l;
   }
-  if (!ln || pc.open.size() != ln->fifo.size() - ln->head) return UINT32_MAX;
+  if (!ln) return UINT32_MAX;
   const uint32_t si = ln->fifo[ln->head];
   const Slot& s = slots_[si];
-  // Its first column command has issued (later ones cannot be earlier: first_data is known),
-  // its last burst is still out of the queue, and the burst about to enter is at the PC.
-  if (s.bursts < kXMinBursts || s.unissued == s.beats || s.admitted + 2 > s.bursts) return UINT32_MAX;
-  if (ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
+  // its last burst is still out of the queue, and the burst about to enter is at the PC
+  if (s.admitted + 2 > s.bursts || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
+  // every other open request has entered (it is not one waiting behind in the lane) and is of
+  // the same port and direction; together they end exactly where si begins
+  const size_t older = pc.open.size() - (ln->fifo.size() - ln->head);
+  if (older + 1 > kXRun) return UINT32_MAX;
+  nrun = 0;
+  for (uint32_t o : pc.open) {
+    const Slot& x = slots_[o];
+    if (x.admitted < x.bursts) continue;
+    if (x.port_id != s.port_id || x.write != s.write) return UINT32_MAX;
+    uint32_t k = nrun++;  // insertion by submission order
+    for (; k > 0 && slots_[run[k - 1]].seq > x.seq; --k) run[k] = run[k - 1];
+    run[k] = o;
+  }
+  if (nrun != older) return UINT32_MAX;
+  for (uint32_t k = 0; k < nrun; ++k) {
+    const Slot& x = slots_[run[k]];
+    if (x.beat0 + x.beats != (k + 1 < nrun ? slots_[run[k + 1]].beat0 : s.beat0)) return UINT32_MAX;
+  }
+  run[nrun++] = si;
   return si;
 }
 
-// Folds the queued bursts' column times into the request and clears them.
-void BankModel::x_fold(Pc& pc, Slot& s) {
-  for (int m = 0; m < 2; ++m)
-    for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) {
-      Entry& e = pc.pool[ei];
-      if (e.first == kInf) continue;
-      s.first_data = std::min(s.first_data, data_at(s, e.first));
-      s.done = std::max(s.done, data_at(s, e.last));
-      e.first = kInf;
-      e.last = 0;
-    }
-}
-
-void BankModel::x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::string& out) const {
-  const size_t words = 3 + pc.reg.words() + 2 * size_t(nb_) + 2 + 3 * size_t(pc.count[0] + pc.count[1]);
+void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
+                         std::string& out) const {
+  const Slot& s = slots_[run[nrun - 1]];
+  const size_t words =
+      3 + pc.reg.words() + 2 * size_t(nb_) + 2 + 3 * size_t(pc.count[0] + pc.count[1]) + 1 + 2 * size_t(nrun);
   out.resize(words * sizeof(int32_t));
   int32_t* w = reinterpret_cast<int32_t*>(&out[0]);
   const int64_t arow = int64_t(anchor >> amap_.row_pos());
@@ -74,11 +90,19 @@ void BankModel::x_encode(const Pc& pc, const Slot& s, uint64_t anchor, std::stri
       *w++ = pc.pool[ei].pend;
     }
   }
+  *w++ = int32_t(nrun);
+  for (uint32_t k = 0; k < nrun; ++k) {
+    const Slot& x = slots_[run[k]];
+    *w++ = k + 1 < nrun ? int32_t(int64_t(x.beat0 + x.beats) - int64_t(anchor)) : 0;  // where it ends
+    *w++ = x.first_col != kInf;
+  }
 }
 
-void BankModel::x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint64_t anchor) {
+// Rebuilds the queue of the state `key` at time t: each queued burst goes back to the request
+// of the run whose beats it holds.
+void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key,
+                          T t, uint64_t anchor) {
   const int32_t* k = reinterpret_cast<const int32_t*>(key.data());
-  // drop the queue (the slot's bursts are re-admitted below, in age order)
   for (int m = 0; m < 2; ++m) {
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) pc.free_e.push_back(ei);
     pc.head[m] = pc.tail[m] = -1;
@@ -92,7 +116,7 @@ void BankModel::x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint
   pc.pend_banks = {0, 0};
   size_t i = 1;
   pc.write_mode = k[i++] != 0;
-  ++i;  // the request's direction
+  ++i;  // the run's direction
   pc.reg.restore(t, k + i);
   i += pc.reg.words();
   const int64_t arow = int64_t(anchor >> amap_.row_pos());
@@ -106,45 +130,57 @@ void BankModel::x_restore(Pc& pc, uint32_t si, const std::string& key, T t, uint
   }
   for (int m = 0; m < 2; ++m) {
     const int32_t cnt = k[i++];
-    for (int32_t j = 0; j < cnt; ++j, i += 3)
-      admit_entry(pc, si, uint64_t(int64_t(anchor) + k[i]), uint32_t(k[i + 1]), uint16_t(k[i + 2]));
+    for (int32_t j = 0; j < cnt; ++j, i += 3) {
+      const uint64_t beat = uint64_t(int64_t(anchor) + k[i]);
+      uint32_t r = 0;
+      while (r + 1 < nrun && beat >= slots_[run[r]].beat0 + slots_[run[r]].beats) ++r;
+      admit_entry(pc, run[r], beat, uint32_t(k[i + 1]), uint16_t(k[i + 2]));
+    }
   }
   pc.time = t;
   pc.in_valid = pc.c_valid = false;
 }
 
-void BankModel::x_snapshot(Pc& pc, uint32_t si, int32_t node, uint64_t anchor) {
-  const Slot& s = slots_[si];
+void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node,
+                           uint64_t anchor) {
+  const uint32_t si = run[nrun - 1];
   pc.x_prev = node;
   pc.x_gen = x_gen_;
   pc.x_slot = si;
   pc.x_t = pc.time;
-  pc.x_adm = s.admitted;
-  pc.x_fin = s.done_bursts;
+  pc.x_adm = slots_[si].admitted;
   pc.x_events = pc.events;
   pc.x_act = pc.n_act;
   pc.x_pre = pc.n_pre;
   pc.x_rd = pc.n_rd;
   pc.x_wr = pc.n_wr;
-  pc.x_unissued = s.unissued;
+  pc.x_bursts = pc.bursts;
   pc.x_anchor = anchor;
   pc.x_ref = pc.n_ref;
   pc.x_refc = pc.ref_cycles;
+  pc.x_nrun = nrun;
+  for (uint32_t k = 0; k < nrun; ++k) {
+    const Slot& x = slots_[run[k]];
+    pc.x_run[k] = run[k];
+    pc.x_fin[k] = x.done_bursts;
+    pc.x_uni[k] = x.unissued;
+    pc.x_hadcol[k] = x.first_col != kInf;
+  }
 }
 
-// Follows known edges from node `from` (the PC stands there at pc.time) while the limit is not
-// reached and the request's last burst stays out of the queue. Where a refresh starts before
-// the next node, the refresh edge recorded for (node, due - now) is taken. Applies the edges'
-// time and counters to the PC and the request; the queue is not touched.
-BankModel::XWalk BankModel::x_walk(Pc& pc, Slot& s, int32_t from, uint64_t anchor, T limit) {
+// Follows known edges from node `from` (the PC stands there at pc.time with the run `run`)
+// while the limit is not reached, the entering request's last burst stays out of the queue and
+// its bursts wait only for room. Where a refresh starts before the next node, the refresh edge
+// recorded for (node, due - now) is taken. Applies each edge's time and counters to the PC and
+// the requests (completing those it completes); the queue is not touched.
+BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from,
+                                   uint64_t anchor, T limit) {
   XWalk w{from, anchor};
-  T ref = p_.refresh ? pc.ref_due : kInf;
-  T tt = pc.time, lastcol = 0;
-  bool col = false;
+  Slot& s = slots_[run[nrun - 1]];
+  const uint32_t si = run[nrun - 1];
   int32_t cur = from;
-  uint32_t adm = s.admitted, dfin = 0;
-  uint64_t dev = 0, dact = 0, dpre = 0, drd = 0, dwr = 0, duni = 0, danc = 0, dref = 0, drefc = 0;
   for (;;) {
+    const T tt = pc.time, ref = p_.refresh ? pc.ref_due : kInf;
     const XEdge* e = &x_nodes_[cur].next;
     T t2 = e->succ >= 0 ? tt + e->dt : kInf;
     bool via_ref = false;
@@ -157,48 +193,62 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, Slot& s, int32_t from, uint64_t ancho
       via_ref = true;
     }
     if (t2 >= limit) {
-      w.why = XStop::Limit;
-      w.t2 = t2;
+      // Stop here. The PC may stand at this node until the next advance only if nothing
+      // completes on the edge ahead (a completion before the limit must be seen now).
+      bool completes = false;
+      for (uint32_t k = 0; k < nrun; ++k) completes = completes || e->sl[k].completes;
+      if (!completes) {
+        w.why = XStop::Limit;
+        w.t2 = t2;
+      }
       break;
     }
-    if (adm + e->d_adm + 2 > s.bursts) break;
+    if (s.admitted + e->d_adm + 2 > s.bursts) break;
     // every burst entering on the edge (up to the next node's) is at the PC when it starts:
     // the ingresses wait only for room, as when the edge was recorded
-    if (ready_dev(s, adm + e->d_adm) > tt) break;
-    tt = t2;
-    adm += e->d_adm;
-    dfin += e->d_fin;
-    if (e->col) { col = true; lastcol = t2 + e->lastcol; }
-    dev += e->d_events; dact += e->d_act; dpre += e->d_pre; drd += e->d_rd; dwr += e->d_wr;
-    duni += e->d_unissued; danc += e->d_anchor;
-    if (via_ref) { ref += ref_interval_; dref += e->d_ref; drefc += e->d_refc; ++w.refreshes; }
+    if (ready_dev(s, s.admitted + e->d_adm) > tt) break;
+    if (e->nrun != nrun) throw std::logic_error("hbm bank model: stream extrapolation edge of another run");
+    s.admitted += e->d_adm;
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < nrun; ++k) {
+      Slot& x = slots_[run[k]];
+      const XSlotDelta& d = e->sl[k];
+      x.done_bursts += d.d_fin;
+      x.unissued -= d.d_uni;
+      if (d.has_first) x.first_col = t2 + d.first;
+      if (d.d_uni) x.last_col = t2 + d.last;
+      if (d.completes) {
+        complete(pc, run[k]);
+        ++x_completions_;
+      }
+      else run[kept++] = run[k];
+    }
+    nrun = kept;
+    if (nrun == 0 || run[nrun - 1] != si) throw std::logic_error("hbm bank model: stream extrapolation completed the entering request");
+    pc.events += e->d_events; pc.n_act += e->d_act; pc.n_pre += e->d_pre; pc.n_rd += e->d_rd; pc.n_wr += e->d_wr;
+    pc.bursts += e->d_bursts;
+    if (via_ref) {
+      pc.n_ref += e->d_ref;
+      pc.ref_cycles += e->d_refc;
+      pc.ref_due += ref_interval_;
+      ++w.refreshes;
+    }
+    pc.time = t2;
+    x_bursts_ += e->d_bursts;
+    w.anchor += e->d_anchor;
     cur = e->succ;
     ++w.steps;
   }
   if (w.steps == 0) return w;
-  const uint64_t anchor2 = anchor + danc;
   const int32_t phase = *reinterpret_cast<const int32_t*>(x_nodes_[cur].key->data());
   uint64_t chk;
   uint32_t n0;
-  burst_range(s, adm, chk, n0);
-  if (chk != anchor2 || int64_t(anchor2 & (x_period_ - 1)) != phase)
+  burst_range(s, s.admitted, chk, n0);
+  if (chk != w.anchor || int64_t(w.anchor & (x_period_ - 1)) != phase)
     throw std::logic_error("hbm bank model: stream extrapolation landed off its address period");
-  s.admitted = adm;
-  s.done_bursts += dfin;
-  s.unissued -= duni;
-  pc.events += dev; pc.n_act += dact; pc.n_pre += dpre; pc.n_rd += drd; pc.n_wr += dwr; pc.bursts += dfin;
-  pc.n_ref += dref; pc.ref_cycles += drefc;
-  if (p_.refresh) pc.ref_due = ref;
-  if (col) {
-    pc.last_col = lastcol;
-    s.done = std::max(s.done, data_at(s, lastcol));
-  }
-  pc.time = tt;
   ++x_jumps_;
-  x_bursts_ += dfin;
   x_refreshes_ += w.refreshes;
   w.node = cur;
-  w.anchor = anchor2;
   return w;
 }
 
@@ -206,13 +256,11 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, Slot& s, int32_t from, uint64_t ancho
 // the PC never left the state it visited); its ingress comes next.
 void BankModel::x_land(Pc& pc) {
   if (!pc.xv) return;
-  if (!pc.xv_real) x_restore(pc, pc.x_slot, *x_nodes_[pc.xv_node].key, pc.time, pc.xv_anchor);
+  if (!pc.xv_real) x_restore(pc, pc.x_run, pc.x_nrun, *x_nodes_[pc.xv_node].key, pc.time, pc.xv_anchor);
   pc.xv = false;
   pc.x_landed = true;
 }
 
-// Ends a walk that moved the PC (or stopped at the limit): virtual while the limit stopped it
-// and the engine allows it, else the queue is rebuilt where it stands.
 static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2;
 
 int BankModel::x_visit(Pc& pc, T limit) {
@@ -220,17 +268,18 @@ int BankModel::x_visit(Pc& pc, T limit) {
     pc.x_landed = false;
     return kXNone;
   }
-  const uint32_t si = x_stream_slot(pc);
+  std::array<uint32_t, kXRun> run;
+  uint32_t nrun = 0;
+  const uint32_t si = x_stream_run(pc, run, nrun);
   if (si == UINT32_MAX) {
     pc.x_prev = -1;
     return kXNone;
   }
   Slot& s = slots_[si];
-  x_fold(pc, s);
   uint64_t anchor;
   uint32_t n0;
   burst_range(s, s.admitted, anchor, n0);
-  x_encode(pc, s, anchor, x_buf_);
+  x_encode(pc, run, nrun, anchor, x_buf_);
   int32_t id;
   auto it = x_map_.find(x_buf_);
   if (it != x_map_.end()) {
@@ -248,36 +297,53 @@ int BankModel::x_visit(Pc& pc, T limit) {
     x_nodes_.emplace_back();
     x_nodes_.back().key = &ins.first->first;
   }
-  // the simulated stretch from the previous node is the edge to this one: without a refresh
-  // (a refresh start forgets the previous node) or, recorded separately, across one refresh
+  // The simulated stretch from the previous node is the edge to this one: without a refresh
+  // (a refresh start forgets the previous node) or, recorded separately, across one refresh.
+  // Only if every burst that entered on the way was at the PC when the stretch began, and the
+  // run here is the run there less the requests that completed.
+  bool same_run = pc.x_slot == si;
+  uint32_t kept = 0;
+  for (uint32_t k = 0; same_run && k < pc.x_nrun; ++k) {
+    const Slot& x = slots_[pc.x_run[k]];
+    if (x.done_bursts == x.bursts) continue;  // completed (its slot is not reused: no submit since)
+    same_run = kept < nrun && run[kept] == pc.x_run[k];
+    ++kept;
+  }
+  same_run = same_run && kept == nrun && ready_dev(s, s.admitted) <= pc.x_t;
   auto record = [&](XEdge& e) {
     e.succ = id;
     e.dt = pc.time - pc.x_t;
     e.d_adm = s.admitted - pc.x_adm;
-    e.d_fin = s.done_bursts - pc.x_fin;
-    e.col = pc.last_col >= pc.x_t && pc.n_rd + pc.n_wr > pc.x_rd + pc.x_wr;
-    e.lastcol = pc.last_col - pc.time;
+    e.nrun = pc.x_nrun;
     e.d_events = pc.events - pc.x_events;
     e.d_act = pc.n_act - pc.x_act;
     e.d_pre = pc.n_pre - pc.x_pre;
     e.d_rd = pc.n_rd - pc.x_rd;
     e.d_wr = pc.n_wr - pc.x_wr;
-    e.d_unissued = pc.x_unissued - s.unissued;
+    e.d_bursts = pc.bursts - pc.x_bursts;
     e.d_anchor = anchor - pc.x_anchor;
     e.d_ref = pc.n_ref - pc.x_ref;
     e.d_refc = pc.ref_cycles - pc.x_refc;
+    for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+      const Slot& x = slots_[pc.x_run[k]];
+      XSlotDelta& d = e.sl[k];
+      d.d_fin = x.done_bursts - pc.x_fin[k];
+      d.d_uni = pc.x_uni[k] - x.unissued;
+      d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
+      d.first = d.has_first ? x.first_col - pc.time : 0;
+      d.last = d.d_uni ? x.last_col - pc.time : 0;
+      d.completes = x.done_bursts == x.bursts;
+    }
   };
-  // (only if every burst that entered on the way was at the PC when the stretch began)
-  const bool room_only = ready_dev(s, s.admitted) <= pc.x_t;
-  if (pc.x_prev >= 0 && pc.x_gen == x_gen_ && pc.x_slot == si && room_only && x_nodes_[pc.x_prev].next.succ < 0)
+  if (same_run && pc.x_prev >= 0 && pc.x_gen == x_gen_ && x_nodes_[pc.x_prev].next.succ < 0)
     record(x_nodes_[pc.x_prev].next);
-  if (pc.xr_node >= 0 && pc.xr_gen == x_gen_ && pc.x_slot == si && room_only && !pc.ref_active &&
+  if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&
       pc.ref_due == pc.xr_due + ref_interval_) {
     auto ins = x_redges_.emplace(uint64_t(uint32_t(pc.xr_node)) << 32 | uint64_t(pc.xr_d), XEdge{});
     if (ins.second) record(ins.first->second);
   }
   pc.xr_node = -1;
-  const XWalk w = x_walk(pc, s, id, anchor, limit);
+  const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
   int r = kXNone;
   if (w.why == XStop::Limit && x_virtual_ok_) {
     // Stand at the node without rebuilding the queue until something needs it.
@@ -289,29 +355,32 @@ int BankModel::x_visit(Pc& pc, T limit) {
     ++x_virtual_;
     r = kXVirtual;
   } else if (w.steps > 0) {
-    x_restore(pc, si, *x_nodes_[w.node].key, pc.time, w.anchor);
+    x_restore(pc, run, nrun, *x_nodes_[w.node].key, pc.time, w.anchor);
     pc.x_landed = true;
     r = kXLanded;
   }
-  x_snapshot(pc, si, w.node, w.anchor);
+  x_snapshot(pc, run, nrun, w.node, w.anchor);
   return r;
 }
 
-// Continues a virtual landing at the start of an advance: keeps walking if the stream still
+// Continues a virtual landing at the start of an advance: keeps walking if the run still
 // runs alone, else lands. True: still virtual (the advance is over).
 bool BankModel::x_resume(Pc& pc, T limit) {
-  const uint32_t si = x_stream_slot(pc);
-  if (si != pc.x_slot || pc.x_gen != x_gen_ || !x_virtual_ok_) {
+  std::array<uint32_t, kXRun> run;
+  uint32_t nrun = 0;
+  const uint32_t si = x_stream_run(pc, run, nrun);
+  bool same = si != UINT32_MAX && si == pc.x_slot && nrun == pc.x_nrun && pc.x_gen == x_gen_ && x_virtual_ok_;
+  for (uint32_t k = 0; same && k < nrun; ++k) same = run[k] == pc.x_run[k];
+  if (!same) {
     x_land(pc);
     return false;
   }
-  Slot& s = slots_[si];
-  const XWalk w = x_walk(pc, s, pc.xv_node, pc.xv_anchor, limit);
+  const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit);
   if (w.steps > 0) {
     pc.xv_real = false;
     pc.xv_node = w.node;
     pc.xv_anchor = w.anchor;
-    x_snapshot(pc, si, w.node, w.anchor);
+    x_snapshot(pc, run, nrun, w.node, w.anchor);
   }
   if (w.why == XStop::Limit) {
     pc.xv_t2 = w.t2;
