@@ -7,6 +7,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "skipopu/prng.hpp"
+
 namespace skipopu::dsp {
 
 namespace {
@@ -177,6 +179,175 @@ RouterOut router_token(const int16_t* x, const int16_t* w0, const int16_t* w1, u
   }
   o.execute = o.logit1 > o.logit0;
   return o;
+}
+
+}  // namespace skipopu::dsp
+
+// ---------------------------------------------------------------- accuracy study
+
+namespace skipopu::dsp {
+
+namespace {
+
+int16_t q(double v, unsigned frac) {
+  return static_cast<int16_t>(std::clamp<double>(std::floor(v * double(1u << frac) + 0.5), -32768, 32767));
+}
+
+struct Acc {
+  double max_abs = 0, num = 0, den = 0;
+  uint64_t n = 0;
+  void add(double y, double ref, double lsb) {
+    max_abs = std::max(max_abs, std::fabs(y - ref) / lsb);
+    num += (y - ref) * (y - ref);
+    den += ref * ref;
+    ++n;
+  }
+  NlAccuracyRow row(const char* op, const char* inputs) const {
+    NlAccuracyRow r;
+    r.op = op;
+    r.inputs = inputs;
+    r.samples = n;
+    r.max_abs_lsb = max_abs;
+    r.rel_l2 = den > 0 ? std::sqrt(num / den) : 0;
+    return r;
+  }
+};
+
+}  // namespace
+
+std::vector<NlAccuracyRow> nl_accuracy_study(uint64_t seed, unsigned vectors) {
+  std::vector<NlAccuracyRow> rows;
+  SplitMix64 rng(seed);
+  const double X = 1.0 / 256;  // activation LSB
+  {
+    Acc a;
+    for (uint32_t z = 0; z < (16u << 8); ++z) a.add(nl_exp_neg(z) / 32768.0, nl_ref_exp_neg(z), 1.0 / 32768);
+    rows.push_back(a.row("exp(-z) table", "z in [0, 16) exhaustive"));
+  }
+  {
+    Acc a;
+    for (uint32_t v = 1u << 15; v < (1u << 16); ++v) {
+      unsigned p = 0;
+      const double r = nl_recip(v, &p) * std::ldexp(1.0, -16 - int(p));
+      a.add(r * v, 1.0, 1.0 / 65536);  // relative error of 1/v in units of 2^-16
+    }
+    rows.push_back(a.row("reciprocal table", "v in [2^15, 2^16) exhaustive (error of v * 1/v)"));
+  }
+  NlState st;
+  {
+    Acc a;
+    const uint32_t d = 4096;
+    std::vector<int16_t> x(d), g(d), y(d);
+    for (unsigned t = 0; t < vectors; ++t) {
+      const double scale = t % 2 ? 0.5 : 4.0;
+      for (uint32_t i = 0; i < d; ++i) x[i] = q(rng.normal() * scale, kNlXFrac), g[i] = q(1.0 + 0.2 * rng.normal(), kNlGammaFrac);
+      nl_pass(NlOp::RmsnormReduce, 128, x.data(), nullptr, d, nl_inv_n(d), st, nullptr);
+      nl_pass(NlOp::RmsnormApply, 128, x.data(), g.data(), d, 0, st, y.data());
+      double ss = 0;
+      for (uint32_t i = 0; i < d; ++i) ss += double(x[i]) * X * double(x[i]) * X;
+      const double r = 1.0 / std::sqrt(ss / d + kNlRmsEps / 65536.0);
+      for (uint32_t i = 0; i < d; ++i) a.add(y[i] * X, double(x[i]) * X * g[i] / 4096.0 * r, X);
+    }
+    rows.push_back(a.row("rmsnorm (reduce + apply)", "d 4096, x ~ N(0, 0.5^2) or N(0, 4^2), gamma ~ N(1, 0.2^2)"));
+  }
+  {
+    Acc a;
+    const uint32_t n = 1024;
+    std::vector<int16_t> x(n), y(n);
+    for (unsigned t = 0; t < vectors; ++t) {
+      const double scale = t % 2 ? 1.0 : 8.0;
+      for (auto& v : x) v = q(rng.normal() * scale, kNlXFrac);
+      nl_pass(NlOp::SoftmaxReduce, 64, x.data(), nullptr, n, 0, st, nullptr);
+      nl_pass(NlOp::SoftmaxApply, 64, x.data(), nullptr, n, 0, st, y.data());
+      double m = -1e9, s = 0;
+      for (auto v : x) m = std::max(m, v * X);
+      for (auto v : x) s += std::exp(v * X - m);
+      for (uint32_t i = 0; i < n; ++i)
+        a.add(static_cast<uint16_t>(y[i]) / 32768.0, std::exp(x[i] * X - m) / s, 1.0 / 32768);
+    }
+    rows.push_back(a.row("softmax (online reduce + apply)", "n 1024, scores ~ N(0, 1) or N(0, 8^2)"));
+  }
+  {
+    Acc a;
+    const uint32_t n = 4096;
+    std::vector<int16_t> gg(n), u(n), y(n);
+    for (unsigned t = 0; t < vectors; ++t) {
+      for (uint32_t i = 0; i < n; ++i) gg[i] = q(rng.normal() * 3, kNlXFrac), u[i] = q(rng.normal() * 3, kNlXFrac);
+      nl_pass(NlOp::Swiglu, 128, gg.data(), u.data(), n, 0, st, y.data());
+      for (uint32_t i = 0; i < n; ++i) {
+        const double gv = gg[i] * X;
+        const double ref = std::clamp(gv / (1 + std::exp(-gv)) * u[i] * X, -128.0, 32767 * X);
+        a.add(y[i] * X, ref, X);
+      }
+    }
+    rows.push_back(a.row("swiglu", "g, u ~ N(0, 3^2)"));
+  }
+  {
+    Acc a;
+    const uint32_t n = 4096;
+    std::vector<int16_t> x(n), cs(n), y(n);
+    for (unsigned t = 0; t < vectors; ++t) {
+      for (uint32_t i = 0; i < n; i += 2) {
+        const double th = rng.uniform() * 6.283185307179586;
+        x[i] = q(rng.normal() * 3, kNlXFrac), x[i + 1] = q(rng.normal() * 3, kNlXFrac);
+        cs[i] = q(std::cos(th), kNlRopeFrac), cs[i + 1] = q(std::sin(th), kNlRopeFrac);
+      }
+      nl_pass(NlOp::Rope, 128, x.data(), cs.data(), n, 0, st, y.data());
+      const double R = 1.0 / (1u << kNlRopeFrac);
+      for (uint32_t i = 0; i < n; i += 2) {
+        const double c = cs[i] * R, s = cs[i + 1] * R, x0 = x[i] * X, x1 = x[i + 1] * X;
+        a.add(y[i] * X, x0 * c - x1 * s, X);
+        a.add(y[i + 1] * X, x0 * s + x1 * c, X);
+      }
+    }
+    rows.push_back(a.row("rope", "x ~ N(0, 3^2), angle uniform (cos, sin quantised to 2^-14)"));
+  }
+  {
+    Acc a;
+    const uint32_t n = 4096;
+    std::vector<int16_t> x(n), r(n), y(n);
+    for (unsigned t = 0; t < vectors; ++t) {
+      for (uint32_t i = 0; i < n; ++i) x[i] = q(rng.normal() * 8, kNlXFrac), r[i] = q(rng.normal() * 8, kNlXFrac);
+      nl_pass(NlOp::Residual, 128, x.data(), r.data(), n, 0, st, y.data());
+      for (uint32_t i = 0; i < n; ++i) a.add(y[i] * X, (x[i] + r[i]) * X, X);
+    }
+    rows.push_back(a.row("residual", "x, r ~ N(0, 8^2)"));
+  }
+  {
+    NlAccuracyRow row{"argmax", "n 32000, logits ~ N(0, 4^2)", 0, 0, 0, 0};
+    std::vector<int16_t> x(32000);
+    for (unsigned t = 0; t < vectors; ++t) {
+      for (auto& v : x) v = q(rng.normal() * 4, kNlXFrac);
+      nl_pass(NlOp::Argmax, 128, x.data(), nullptr, 32000, 0, st, nullptr);
+      size_t best = 0;
+      for (size_t i = 1; i < x.size(); ++i)
+        if (double(x[i]) * X > double(x[best]) * X) best = i;
+      row.mismatches += st.res0 != best;
+      ++row.samples;
+    }
+    rows.push_back(row);
+  }
+  {
+    NlAccuracyRow row{"router (d -> 2, decision)", "d 4096, x ~ N(0, 1), w ~ N(0, 0.05^2)", 0, 0, 0, 0};
+    const uint32_t d = 4096;
+    std::vector<int16_t> x(d), w0(d), w1(d);
+    double num = 0, den = 0;
+    for (unsigned t = 0; t < vectors * 16; ++t) {
+      for (uint32_t i = 0; i < d; ++i) x[i] = q(rng.normal(), 8), w0[i] = q(rng.normal() * 0.05, 12), w1[i] = q(rng.normal() * 0.05, 12);
+      const RouterOut o = router_token(x.data(), w0.data(), w1.data(), d);
+      double l0 = 0, l1 = 0;
+      for (uint32_t i = 0; i < d; ++i) l0 += x[i] / 256.0 * (w0[i] / 4096.0), l1 += x[i] / 256.0 * (w1[i] / 4096.0);
+      const double lsb = std::ldexp(1.0, -20);
+      row.max_abs_lsb = std::max({row.max_abs_lsb, std::fabs(o.logit0 * lsb - l0) / lsb, std::fabs(o.logit1 * lsb - l1) / lsb});
+      num += (o.logit0 * lsb - l0) * (o.logit0 * lsb - l0);
+      den += l0 * l0;
+      row.mismatches += o.execute != (l1 > l0);
+      ++row.samples;
+    }
+    row.rel_l2 = den > 0 ? std::sqrt(num / den) : 0;
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace skipopu::dsp

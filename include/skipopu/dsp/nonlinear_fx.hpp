@@ -29,6 +29,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace skipopu::dsp {
 
@@ -102,6 +104,18 @@ void nl_pass(NlOp op, unsigned p, const int16_t* a, const int16_t* b, uint32_t n
 
 // Double-precision references (inputs as the fixed-point values they encode).
 double nl_ref_exp_neg(uint32_t z);
+
+// Accuracy of the fixed-point arithmetic against double precision (skipopu nl-error): the
+// references take the same quantised inputs, so the figures are the arithmetic's own error
+// (tables, truncations, saturation), not the input quantisation. Deterministic per seed.
+struct NlAccuracyRow {
+  std::string op, inputs;
+  uint64_t samples = 0;
+  double max_abs_lsb = 0;  // max |y - ref| in units of the output's LSB
+  double rel_l2 = 0;       // ||y - ref|| / ||ref||
+  uint64_t mismatches = 0; // argmax / router decisions that differ from double
+};
+std::vector<NlAccuracyRow> nl_accuracy_study(uint64_t seed, unsigned vectors);
 
 // ---------------------------------------------------------------- router
 // d -> 2 dot product: x (int16, 8 fraction bits) with two weight vectors (int16, 12 fraction
