@@ -18,6 +18,7 @@ int cmd_resources(const Args& args);    // FPGA resource estimate of a config
 int cmd_compare(const Args& args);      // SkipOPU vs GPU / FPGA baselines
 int cmd_import_model(const Args& args); // model card from a Hugging Face config.json
 int cmd_gen_rtl(const Args& args);      // Verilog of the compute blocks (docs/rtl.md)
+int cmd_nl_error(const Args& args);     // fixed-point nonlinear unit / router vs double
 
 // Exit statuses shared by every command.
 constexpr int kExitOk = 0;

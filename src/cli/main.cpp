@@ -25,6 +25,7 @@ const Subcommand kCommands[] = {
     {"compare", skipopu::cli::cmd_compare, "compare SkipOPU with GPU and FPGA baselines on a trace"},
     {"import-model", skipopu::cli::cmd_import_model, "make a model card from a Hugging Face config.json"},
     {"gen-rtl", skipopu::cli::cmd_gen_rtl, "generate the Verilog of the compute blocks from a config"},
+    {"nl-error", skipopu::cli::cmd_nl_error, "accuracy of the fixed-point nonlinear unit and router vs double"},
 };
 
 void usage(std::ostream& os) {

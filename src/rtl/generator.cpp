@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "skipopu/dsp/nonlinear_fx.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/json_reader.hpp"
 
@@ -539,6 +540,24 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
   pack_wrapper(ls, files);
   files.push_back({"skipopu_pe_array.v", generate_pe_array(p, dsp::builtin_layout(c.pe.layout_fp16_int4))});
   files.push_back({"skipopu_pe_column.v", generate_pe_column(p, dsp::builtin_layout(c.pe.layout_fp16_int4))});
+  const NonlinearRtl nl = nonlinear_params(c);
+  const RouterRtl rt = router_params(c);
+  files.push_back({"skipopu_nonlinear.v", generate_nonlinear(nl)});
+  files.push_back({"skipopu_nl_lane.v", generate_nl_lane()});
+  files.push_back({"skipopu_router.v", generate_router(rt)});
+  Json nlj = Json::object();
+  nlj["width"] = nl.width;
+  nlj["file"] = "skipopu_nonlinear.v";
+  hdr << "#define SKIPOPU_NL_WIDTH " << nl.width << "\n#define SKIPOPU_NL_LANES {";
+  for (unsigned k = 0; k < dsp::kNlOps; ++k) {
+    nlj[dsp::nl_op_name(static_cast<dsp::NlOp>(k))] = {{"lanes", nl.lanes[k]}, {"latency", nl.latency[k]}};
+    hdr << (k ? ", " : "") << nl.lanes[k];
+  }
+  hdr << "}\n#define SKIPOPU_NL_LATENCY {";
+  for (unsigned k = 0; k < dsp::kNlOps; ++k) hdr << (k ? ", " : "") << nl.latency[k];
+  hdr << "}\n#define SKIPOPU_ROUTER_LANES " << rt.lanes << "\n#define SKIPOPU_ROUTER_LATENCY " << rt.latency << "\n";
+  man["nonlinear"] = nlj;
+  man["router"] = {{"lanes", rt.lanes}, {"latency", rt.latency}, {"file", "skipopu_router.v"}};
   man["pack_modules"] = packs;
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});

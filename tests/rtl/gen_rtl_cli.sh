@@ -28,6 +28,14 @@ check "latency" 2 "/pe_array/pipeline_latency: expected at least 2" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set pe_array.pipeline_latency=1
 check "not a hybrid layout" 2 "is not an FP16-mantissa x INT4 layout" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set pe_array.layout_fp16_int4=int8x2_wp486
+check "nonlinear latency" 2 "u280.json: /nonlinear/softmax_apply/latency: expected at least 2" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set nonlinear.softmax_apply.latency=1
+check "rope lanes odd" 2 "/nonlinear/rope/elems_per_cycle: expected an even number" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set nonlinear.rope.elems_per_cycle=7
+check "router weights" 2 "/router/weight_bits: expected 16 to generate RTL" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set router.weight_bits=8
+check "router latency" 2 "/router/latency: expected at least 2" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set router.latency=1
 check "no --out" 2 "--out: expected an output folder" -- "$skipopu" gen-rtl --config "$cfg"
 check "unwritable" 3 "cannot create folder" -- "$skipopu" gen-rtl --out /proc/skipopu-no/x
 [ -e "$tmp/c" ] && { echo "FAIL a rejected config left an output folder"; fail=1; }

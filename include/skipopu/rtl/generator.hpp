@@ -49,6 +49,30 @@ PeArrayRtl pe_array_params(const HardwareConfig& c, const dsp::HybridMacConfig& 
 std::string generate_pe_array(const PeArrayRtl& p, const dsp::PackingLayout& l);
 std::string generate_pe_column(const PeArrayRtl& p, const dsp::PackingLayout& l);  // one column, all rows
 
+// The nonlinear unit (skipopu_nonlinear.v + skipopu_nl_lane.v): width = the largest
+// elems_per_cycle; per operation (dsp::NlOp order) its lanes and latency from "nonlinear".
+// Fixed-point arithmetic bit-identical to dsp::nl_pass; edges from start to done with
+// in_valid held high = timing::stream_cycles(n, lanes, latency). Abstracts away: FP16
+// conversion at the ports, placement of pipeline registers (2 datapath stages, the rest a
+// delay line), the operand buffers (ports instead).
+struct NonlinearRtl {
+  unsigned width = 0;
+  unsigned lanes[8] = {}, latency[8] = {};
+  unsigned datapath_stages = 2;
+};
+NonlinearRtl nonlinear_params(const HardwareConfig& c);  // InputError naming the config field
+std::string generate_nonlinear(const NonlinearRtl& p);
+std::string generate_nl_lane();
+// The router (skipopu_router.v): router.lanes MACs per cycle, two exact 48-bit logits,
+// decision logit1 > logit0, router.latency; start..done = timing::router_finish with the
+// weights on chip (the weights enter on ports beside the activations).
+struct RouterRtl {
+  unsigned lanes = 0, latency = 0;
+  unsigned datapath_stages = 2;
+};
+RouterRtl router_params(const HardwareConfig& c);
+std::string generate_router(const RouterRtl& p);
+
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
 // (skipopu_rtl_params.h) and a manifest (rtl.json). Deterministic.
