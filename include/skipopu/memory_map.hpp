@@ -22,6 +22,13 @@
 
 namespace skipopu {
 
+// Where a piece added to a RequestList landed: request `req` of the list, ending `end`
+// bytes into that request (a merged request keeps its start address, so this stays valid).
+struct RequestPiece {
+  uint32_t req = 0;
+  uint64_t end = 0;
+};
+
 // A list of per-PC requests being assembled; adjacent pieces in the same PC merge.
 // Storage is reused across jobs (no allocation in steady state).
 class RequestList {
@@ -30,6 +37,9 @@ class RequestList {
   void reset_pcs(uint32_t pcs) { last_.assign(pcs, -1); }
   void clear();
   void add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write);
+  // While set, every add() also appends where its piece landed (K/V streams: which
+  // request carries which entry).
+  void record_pieces(std::vector<RequestPiece>* to) { pieces_ = to; }
   const std::vector<hbm::Request>& requests() const { return reqs_; }
   std::vector<hbm::Request>& requests() { return reqs_; }
   uint64_t bytes() const { return bytes_; }
@@ -38,6 +48,7 @@ class RequestList {
   std::vector<hbm::Request> reqs_;
   std::vector<int64_t> last_;  // index of the last request per PC in reqs_, or -1
   uint64_t bytes_ = 0;
+  std::vector<RequestPiece>* pieces_ = nullptr;
 };
 
 class MemoryMap {

@@ -94,6 +94,7 @@ class SkipOpuTop : public sc_core::sc_module {
   TokenRecord decode_rec_;
   std::vector<uint32_t> active_;
   std::vector<uint64_t> context_;  // per query of the current attention: entries attended
+  KvStreamLayout kv_layout_;       // which K/V request carries each context entry
   std::vector<GemmPart> parts_;
 };
 

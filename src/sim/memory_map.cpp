@@ -22,6 +22,7 @@ void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
     hbm::Request& r = reqs_[static_cast<size_t>(li)];
     if (r.write == write && r.addr + r.bytes == addr) {
       r.bytes += bytes;
+      if (pieces_) pieces_->push_back(RequestPiece{static_cast<uint32_t>(li), r.bytes});
       return;
     }
   }
@@ -32,6 +33,7 @@ void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
   r.bytes = bytes;
   r.write = write;
   last_[pc] = static_cast<int64_t>(reqs_.size());
+  if (pieces_) pieces_->push_back(RequestPiece{static_cast<uint32_t>(reqs_.size()), bytes});
   reqs_.push_back(r);
 }
 

@@ -42,6 +42,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
   kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
+  kv_job_.track_requests = true;
   const uint64_t bytes_needed = map_.bytes_per_pc_used();
   if (bytes_needed > cfg.hbm.pc_bytes)
     throw_input_error(cfg.file, "/hbm",
@@ -145,6 +146,8 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
 void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   const uint64_t entry = map_.kv_entry_bytes();
   kv_job_.reqs.clear();
+  kv_layout_.clear();
+  kv_job_.reqs.record_pieces(&kv_layout_.pieces);
   context_.clear();
   // The last query that attends: the step's last token that ran this layer's attention.
   uint32_t last_query = step.first;
@@ -169,6 +172,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
         map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
         ++reads;
       }
+      kv_layout_.end_entry();
     }
     // Prefill queries: token c attends to the n entries up to and including itself.
     if (step.prefill && qi < active_.size() && active_[qi] == c) {
@@ -187,6 +191,8 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.shape.context = context_.data();
   w.shape.queries = context_.size();
   w.fused_latency = fused_latency;
+  w.kv = &kv_layout_;
+  kv_job_.reqs.record_pieces(nullptr);
   if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
   hbm_->submit(kv_job_);
   pe_port_->attention(w, kv_job_, cfg_.fusion);
