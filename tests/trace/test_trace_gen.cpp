@@ -116,11 +116,14 @@ TEST_CASE("achieved skip ratios land near the targets") {
   heavy.skip = 0.4;
   heavy.attn_share = 0.5;
   TraceProfile noncons = profile(2048, 2048, 4, SkipPattern::nonconsecutive);
+  TraceProfile attn_heavy = profile(2048, 2048, 5);  // SkipGPT's ordering: attention skipped more
+  attn_heavy.attn_share = 0.65;
   const Case cases[] = {
       {"default-4096", profile(2048, 2048, 1)},
       {"independent", independent},
       {"heavy", heavy},
       {"noncons-4096", noncons},
+      {"attn-heavy-4096", attn_heavy},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -132,7 +135,9 @@ TEST_CASE("achieved skip ratios land near the targets") {
     // Overall: attention and MLP latents are independent, so the variances add.
     const double ea = tolerance(c.p, ta, n), em = tolerance(c.p, tm, n);
     CHECK(std::fabs(s.skip_ratio() - c.p.skip) <= 0.5 * std::sqrt(ea * ea + em * em));
-    CHECK(s.attn_skip_ratio() > s.mlp_skip_ratio());
+    // With different targets the achieved ratios keep their order (the default mix skips
+    // attention and MLP equally since issue 10: no order to check there).
+    if (ta != tm) CHECK((s.attn_skip_ratio() > s.mlp_skip_ratio()) == (ta > tm));
   }
 }
 
