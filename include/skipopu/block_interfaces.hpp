@@ -19,6 +19,7 @@
 #include <systemc>
 
 #include "skipopu/config.hpp"
+#include "skipopu/memory_map.hpp"
 #include "skipopu/stats.hpp"
 #include "skipopu/timing.hpp"
 
@@ -29,11 +30,27 @@ struct HbmJob;
 // One matrix of a fused GEMM and the tokens that multiply it.
 using GemmPart = timing::GemmPart;
 
+// Which requests of an attention's K/V job carry each context entry, in stream (token)
+// order: entry e's pieces are pieces[begin[e] .. begin[e+1]). An entry without pieces is
+// on chip (a history-buffer hit, or the decode query's own fresh entry): ready at the start.
+struct KvStreamLayout {
+  std::vector<uint32_t> begin{0};
+  std::vector<RequestPiece> pieces;
+  void clear() {
+    begin.assign(1, 0);
+    pieces.clear();
+  }
+  void end_entry() { begin.push_back(static_cast<uint32_t>(pieces.size())); }
+  size_t entries() const { return begin.size() - 1; }
+};
+
 // Attention of a step at one layer: context[i] = number of context entries query i
-// attends to (itself included). K/V arrive through an HBM job (or the history buffer).
+// attends to (itself included). K/V arrive through an HBM job (or the history buffer);
+// `kv` says which of the job's requests carries each entry (required).
 struct AttentionWork {
   timing::AttentionShape shape;
   uint32_t fused_latency = 0;  // online softmax pipeline (fusion on)
+  const KvStreamLayout* kv = nullptr;
 };
 
 // When the data of a stream became visible to its consumer (core cycles).

@@ -17,6 +17,7 @@ namespace skipopu {
 
 enum class KvPolicy { Dense, Evict, Reuse };
 enum class KvMapping { Interleaved, Token };
+enum class KvReserve { Dense, Paged };
 
 struct ClockConfig {
   uint64_t core_hz = 0;     // PE array, nonlinear units, router, controller
@@ -71,6 +72,12 @@ struct KvConfig {
   KvPolicy policy = KvPolicy::Reuse;
   KvMapping mapping = KvMapping::Token;
   uint32_t interleave_bytes = 0;  // granularity of the interleaved mapping across PCs
+  // How the runtime reserves K/V space: "dense" a slot for every (token, layer) of the
+  // request's context whatever the policy; "paged" pages of page_entries entries of one
+  // layer, taken on demand from the HBM left after weights, embedding and router weights
+  // (only the entries the policy stores).
+  KvReserve reserve = KvReserve::Paged;
+  uint32_t page_entries = 0;
 };
 
 struct KvBufferConfig {

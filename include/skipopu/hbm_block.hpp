@@ -25,6 +25,11 @@ namespace skipopu {
 enum class Traffic : uint8_t { Weights, Embedding, KvRead, KvWrite, KvPrefetch, RouterWeights, Count };
 const char* to_string(Traffic t);
 
+// When one request of a job delivered its first and its last data (core cycles).
+struct RequestArrival {
+  uint64_t first = 0, done = 0;
+};
+
 struct HbmJob {
   HbmJob() = default;
   HbmJob(const HbmJob&) = delete;
@@ -36,6 +41,10 @@ struct HbmJob {
   uint64_t submitted_at = 0;  // core cycle
   uint64_t first = 0;      // core cycle the first data of every request is visible (max)
   uint64_t done = 0;       // core cycle the whole job is visible
+  // Per request (index in reqs), recorded when track_requests is set: K/V reads, whose
+  // consumer follows the data entry by entry (PeArray::attention).
+  bool track_requests = false;
+  std::vector<RequestArrival> arrivals;
   sc_core::sc_event finished;
   bool busy() const { return outstanding > 0; }
 };
@@ -64,7 +73,12 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   sc_core::sc_event submitted_;
   // Request id -> job. Ids are sequential; the table is a power of two and doubles when an
   // id would land on a slot still in flight.
-  std::vector<std::pair<uint64_t, HbmJob*>> slots_;
+  struct Slot {
+    uint64_t id = 0;
+    HbmJob* job = nullptr;
+    uint32_t index = 0;  // the request's index in the job
+  };
+  std::vector<Slot> slots_;
   void grow();
   uint64_t next_id_ = 0;
   std::array<uint64_t, static_cast<size_t>(Traffic::Count)> bytes_{};

@@ -9,10 +9,17 @@
 //                        per PC, so reading a layer is one stream per PC.
 //   interleaved mapping: entries are laid out linearly (l * max_tokens + t) in a global
 //                        space striped over the PCs every interleave_bytes.
-// The KV region follows the weights (and the embedding table) in every PC, sized for the
-// request's context (max_tokens = prompt + decode of the trace).
+// The KV region follows the weights, the embedding table and the router weights in every
+// PC. kv.reserve "dense": a slot for every (token, layer) of the request's context
+// (max_tokens = prompt + decode of the trace), whatever the policy stores. "paged": the
+// region is a pool of pages, each page_entries entries of one layer (per PC with the token
+// mapping, in the striped space with the interleaved one); an entry gets the next index of
+// its (layer, PC) when it is first stored, and a page is taken from the pool when that
+// index starts one, so only stored entries take space and a layer's entries stay contiguous
+// inside each page. When the pool runs out the workload does not fit: an InputError.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "skipopu/config.hpp"
@@ -22,6 +29,13 @@
 
 namespace skipopu {
 
+// Where a piece added to a RequestList landed: request `req` of the list, ending `end`
+// bytes into that request (a merged request keeps its start address, so this stays valid).
+struct RequestPiece {
+  uint32_t req = 0;
+  uint64_t end = 0;
+};
+
 // A list of per-PC requests being assembled; adjacent pieces in the same PC merge.
 // Storage is reused across jobs (no allocation in steady state).
 class RequestList {
@@ -30,6 +44,9 @@ class RequestList {
   void reset_pcs(uint32_t pcs) { last_.assign(pcs, -1); }
   void clear();
   void add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write);
+  // While set, every add() also appends where its piece landed (K/V streams: which
+  // request carries which entry).
+  void record_pieces(std::vector<RequestPiece>* to) { pieces_ = to; }
   const std::vector<hbm::Request>& requests() const { return reqs_; }
   std::vector<hbm::Request>& requests() { return reqs_; }
   uint64_t bytes() const { return bytes_; }
@@ -38,6 +55,7 @@ class RequestList {
   std::vector<hbm::Request> reqs_;
   std::vector<int64_t> last_;  // index of the last request per PC in reqs_, or -1
   uint64_t bytes_ = 0;
+  std::vector<RequestPiece>* pieces_ = nullptr;
 };
 
 class MemoryMap {
@@ -60,8 +78,17 @@ class MemoryMap {
   void embedding_row(uint32_t token_id_slot, RequestList& out) const;
   // Router weights of one module (d x 2), striped like the embedding table.
   void router_weights(uint32_t layer, uint32_t module, uint64_t bytes, RequestList& out) const;
+  // Gives entry (token, layer) its place (paged reservation; a no-op when dense or already
+  // placed). Throws InputError when the pool is exhausted. Call before its first write.
+  void kv_allocate(uint32_t token, uint32_t layer);
+  // The requests of entry (token, layer); paged: the entry must have been allocated.
   void kv_entry(uint32_t token, uint32_t layer, bool write, RequestList& out) const;
-  uint64_t bytes_per_pc_used() const { return kv_base_ + kv_bytes_per_pc_; }
+  // Bytes per PC before the K/V region (weights, embedding, router weights).
+  uint64_t bytes_per_pc_fixed() const { return kv_base_; }
+  // Dense reservation: the K/V region's bytes per PC; paged: the pages taken so far (most
+  // of any PC) times the page size.
+  uint64_t kv_bytes_per_pc() const;
+  uint64_t kv_pages_used() const { return pages_used_; }
 
  private:
   uint32_t pcs_;
@@ -79,6 +106,18 @@ class MemoryMap {
   uint64_t kv_base_ = 0;
   uint64_t slots_per_layer_ = 0;
   uint64_t kv_bytes_per_pc_ = 0;
+  // Paged reservation.
+  KvReserve reserve_;
+  uint64_t pc_bytes_;
+  uint32_t page_entries_;
+  uint32_t pools_ = 1;                            // PCs (token mapping) or 1 (striped)
+  std::vector<uint32_t> index_;                   // (layer, token) -> index in its (layer, pool)
+  std::vector<uint32_t> count_;                   // (layer, pool) -> entries placed
+  std::vector<std::vector<uint64_t>> pages_;      // (layer, pool) -> page offsets in the pool
+  std::vector<uint64_t> pool_next_;               // per pool: next free byte
+  uint64_t pool_bytes_ = 0;                       // per pool
+  uint64_t pages_used_ = 0, max_pool_used_ = 0;
+  std::string model_name_, config_file_;
   void striped(uint64_t base, uint64_t offset, uint64_t len, bool write, RequestList& out) const;
 };
 

@@ -2,14 +2,17 @@
 //
 // Models: GEMM (FP16 activations x INT weights) weight-stationary over rows x cols tiles
 // with the weight stream overlapped (timing::overlap_finish), and attention's Q.K^T and
-// P.V (FP16 x FP16) with the K/V stream overlapped; with fusion, softmax runs online in
-// the same pass and only its pipeline latency shows. The products per DSP48E2 come from
+// P.V (FP16 x FP16) following the K/V stream entry by entry: each context entry is
+// visible when the last byte of its pieces arrives (linearly inside each HBM request),
+// and the tile steps run as their entries become visible (timing::attention_stream_finish);
+// with fusion, softmax runs online in the same pass and only its pipeline latency shows. The products per DSP48E2 come from
 // the configured packing layouts (DSP datapath, include/skipopu/dsp/); the array checks
 // that rows*cols products fit its DSPs.
 // Abstracts away: operand values (timing only here; numerics are in the DSP library) and
 // the per-column accumulator tree (folded into pipeline_latency).
 #pragma once
 #include <systemc>
+#include <vector>
 
 #include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
@@ -46,6 +49,7 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
   const CoreClock& clk_;
   timing::ArrayShape shape_;
   uint32_t lanes_w_ = 0, lanes_a_ = 0;
+  std::vector<uint64_t> ready_;  // per context entry of the current attention: visible at
   uint64_t busy_ = 0, stall_ = 0, gemms_ = 0, attns_ = 0, macs_ = 0, latency_ = 0;
 };
 

@@ -40,6 +40,9 @@ struct RunTotals {
   uint64_t need_kv_hit = 0;
   uint64_t hbm_decode_bytes = 0;  // physical HBM bytes during decode
   uint64_t kv_entries_stored = 0, kv_entries_dense = 0;
+  // Decode attentions: cycles from the K/V request to the attention's end, HBM K/V bytes.
+  uint64_t kv_attn_cycles = 0, kv_attn_hbm_bytes = 0;
+  uint64_t hbm_fixed_per_pc = 0, kv_reserved_per_pc = 0, kv_pages = 0;  // memory map at the end
 };
 
 class SkipOpuTop : public sc_core::sc_module {
@@ -94,6 +97,7 @@ class SkipOpuTop : public sc_core::sc_module {
   TokenRecord decode_rec_;
   std::vector<uint32_t> active_;
   std::vector<uint64_t> context_;  // per query of the current attention: entries attended
+  KvStreamLayout kv_layout_;       // which K/V request carries each context entry
   std::vector<GemmPart> parts_;
 };
 

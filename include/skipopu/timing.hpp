@@ -5,8 +5,8 @@
 // SystemC block calls these; tests/sim/test_timing.cpp checks each closed form against
 // hand-derived counts and against a step-by-step reference recurrence (the *_reference
 // functions below). All results are in core-clock cycles.
-// Abstracts away: the arrival profile of a stream inside [first, last] (linear, or the
-// stream-flow rule stated at the attention formulas) -- what the RTL co-simulation checks.
+// Abstracts away: the arrival profile of a stream inside [first, last] (linear for weight
+// streams and inside one K/V request) -- what the RTL co-simulation checks.
 //
 // PE array mapping (weight-stationary): a rows x cols tile of the weight matrix (rows
 // output neurons, cols input elements) is loaded, then the M token vectors stream
@@ -138,39 +138,35 @@ struct AttentionCycles {
 };
 AttentionCycles attention_cycles(const ArrayShape& a, const AttentionShape& s);
 
-// Fused (online softmax in the same pass): every tile step may proceed while the stream
-// flows except the steps of the stream's last entry, which follow `last`:
-//   max(max(start, first) + qk + pv, last + tail) + latency + fused_latency.
-inline uint64_t attention_fused_finish(uint64_t start, uint64_t first, uint64_t last, const AttentionCycles& w,
-                                       uint32_t latency, uint32_t fused_latency) {
-  const uint64_t begin = start > first ? start : first;
-  const uint64_t a = begin + w.qk + w.pv;
-  const uint64_t b = last + w.tail;
-  return (a > b ? a : b) + latency + fused_latency;
-}
-// Unfused: the Q.K^T pass ends at max(max(start, first) + qk, last + tail) + latency; the
-// softmax passes run on the nonlinear unit; then P.V takes pv + latency. NOTE: the bound
-// after the last entry is the whole `tail` (its Q.K^T *and* P.V steps) although P.V runs
-// after the softmax passes; the reference counts only the Q.K^T steps, and
-// tests/sim/test_timing.cpp pins the difference (at most one P.V step per head, only when
-// the stream ends last). Kept as it is in this refactor: the reports stay byte-identical.
-inline uint64_t attention_qk_end(uint64_t start, uint64_t first, uint64_t last, const AttentionCycles& w,
-                                 uint32_t latency) {
-  const uint64_t begin = start > first ? start : first;
-  const uint64_t a = begin + w.qk;
-  const uint64_t b = last + w.tail;
-  return (a > b ? a : b) + latency;
-}
+// Attention follows its K/V stream entry by entry. ready[e] is the core cycle context
+// entry e (stream order = token order) is visible: the arrival of the last byte of its
+// pieces in the K/V job's requests (on-chip entries: 0, i.e. at the start). Each tile
+// step of the mapping above needs the entries up to the last one it reads: a Q.K^T step
+// of key block kb the entries < min(kb + rows, n), a P.V step of entry chunk ec those
+// < min(ec + cols, n) (n the query's context). The array runs the steps in the order
+// their data completes (stable: Q.K^T before P.V, queries and heads in order), one cycle
+// each, so the step recurrence t = max(t, A(need)) + 1 with A(e) = max(ready[0..e]) ends at
+// exactly
+//   max(start + S, max over e of (A(e) + steps needing entry e or later))
+// (S all steps; proved against attention_stream_reference in tests/sim/test_timing.cpp).
+// Unfused, only the Q.K^T steps run in this pass; softmax and P.V follow (PeArray).
+// `entries` >= every context[q]. Returns the last step's end, latency excluded.
+uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, uint64_t start, const uint64_t* ready,
+                                 size_t entries, bool fused);
 
-// Tile step by tile step over the mapping above: per query, per head, the Q.K^T steps (key
-// blocks of `rows` entries x head_dim chunks of `cols`) and, fused, the P.V steps (head_dim
-// blocks of `rows` x entry chunks of `cols`), one cycle each. The steps that read the
-// stream's last context entry (the last query's last key block / entry chunk) wait for
-// `last` and run after all others (key blocks stream in order, every head per block); every
-// other step waits for `first` (the stream-flow abstraction both formulas rest on, which the
-// RTL co-simulation is to check). Returns the fused finish, or (fused = false) the end of
-// the unfused Q.K^T pass.
-uint64_t attention_finish_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start, uint64_t first,
-                                    uint64_t last, bool fused, uint32_t latency, uint32_t fused_latency);
+// The same, step by step: every tile step of the walk (query, head, Q.K^T key blocks x
+// head_dim chunks, then fused P.V head_dim blocks x entry chunks) with the entry it needs,
+// stably sorted by that entry, then the one-cycle recurrence above.
+uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start,
+                                    const uint64_t* ready, size_t entries, bool fused);
+
+// A request's data arrives linearly between its first and its last beat: the cycle the
+// beat holding byte `end - 1` of a `bytes`-byte request transferred (beats of `beat` bytes).
+inline uint64_t piece_arrival(uint64_t first, uint64_t done, uint64_t bytes, uint64_t end, uint32_t beat) {
+  const uint64_t beats = ceil_div(bytes, beat);
+  if (beats <= 1) return done;
+  const uint64_t k = ceil_div(end, beat) - 1;
+  return first + (k * (done - first)) / (beats - 1);
+}
 
 }  // namespace skipopu::timing

@@ -125,7 +125,7 @@ struct TraceProfile {
   uint32_t prompt = 0, decode = 0;  // token counts
   uint64_t seed = 1;
   double skip = 0.25;        // target fraction of all modules (attention + MLP) skipped
-  double attn_share = 0.65;  // fraction of the skipped modules that are attention
+  double attn_share = 0.5;   // fraction of the skipped modules that are attention (traces/README.md)
   uint32_t protect_first = 1;  // first layers with a low skip rate
   uint32_t protect_last = 1;   // last layers with a low skip rate
   double edge_weight = 0.1;    // skip rate of a protected layer relative to the others

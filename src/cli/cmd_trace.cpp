@@ -75,7 +75,7 @@ int cmd_gen_trace(const Args& args) {
       ("pattern", po::value(&pattern)->default_value(pattern), "skipgpt | nonconsecutive | dense")
       ("seed", po::value(&p.seed)->default_value(p.seed), "random seed")
       ("skip", po::value(&p.skip)->default_value(p.skip, "0.25"), "target fraction of all modules skipped")
-      ("attn-share", po::value(&p.attn_share)->default_value(p.attn_share, "0.65"),
+      ("attn-share", po::value(&p.attn_share)->default_value(p.attn_share, "0.5"),
        "fraction of the skipped modules that are attention")
       ("protect-first", po::value(&p.protect_first)->default_value(p.protect_first), "first layers rarely skipped")
       ("protect-last", po::value(&p.protect_last)->default_value(p.protect_last), "last layers rarely skipped")

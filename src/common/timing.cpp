@@ -1,5 +1,8 @@
 #include "skipopu/timing.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace skipopu::timing {
 
 namespace {
@@ -76,41 +79,65 @@ AttentionCycles attention_cycles(const ArrayShape& a, const AttentionShape& s) {
   return w;
 }
 
-uint64_t attention_finish_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start, uint64_t first,
-                                    uint64_t last, bool fused, uint32_t latency,
-                                    uint32_t fused_latency) {
-  // Pass 1: the tile steps that do not read the stream's last entry, in walk order; pass 2:
-  // those that do (the key blocks stream in order, every head per block, so the last
-  // entry's steps of all heads come last). Each step is one cycle.
-  uint64_t t = start;
-  auto step = [&t](uint64_t ready) {
-    if (ready > t) t = ready;
-    ++t;
-  };
-  for (int pass = 0; pass < 2; ++pass) {
-    for (size_t q = 0; q < s.queries; ++q) {
-      const uint64_t n = s.context[q];
-      const bool last_query = q + 1 == s.queries;
-      for (uint64_t h = 0; h < s.heads; ++h) {
-        // Q.K^T: key blocks of `rows` entries x head_dim chunks of `cols`.
-        for (uint64_t kb = 0; kb < n; kb += a.rows) {
-          const bool reads_last = last_query && kb + a.rows >= n;
-          if (reads_last != (pass == 1)) continue;
-          for (uint64_t dc = 0; dc < s.head_dim; dc += a.cols) step(reads_last ? last : first);
-        }
-        // P.V: head_dim blocks of `rows` outputs x entry chunks of `cols` (fused only:
-        // unfused, P.V runs after the softmax passes, outside this pass).
-        if (!fused) continue;
-        for (uint64_t ob = 0; ob < s.head_dim; ob += a.rows)
-          for (uint64_t ec = 0; ec < n; ec += a.cols) {
-            const bool reads_last = last_query && ec + a.cols >= n;
-            if (reads_last != (pass == 1)) continue;
-            step(reads_last ? last : first);
-          }
-      }
+namespace {
+
+// Tile steps per key block (Q.K^T) and per entry chunk (P.V) of one query, all heads.
+struct StepCounts {
+  uint64_t qk_block, pv_chunk;
+};
+StepCounts step_counts(const ArrayShape& a, const AttentionShape& s) {
+  return {s.heads * ceil_div(s.head_dim, a.cols), s.heads * ceil_div(s.head_dim, a.rows)};
+}
+
+}  // namespace
+
+uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, uint64_t start, const uint64_t* ready,
+                                 size_t entries, bool fused) {
+  // Steps by the entry they need: cnt[e].
+  thread_local std::vector<uint64_t> cnt;
+  cnt.assign(entries, 0);
+  const StepCounts k = step_counts(a, s);
+  uint64_t total = 0;
+  for (size_t q = 0; q < s.queries; ++q) {
+    const uint64_t n = s.context[q];
+    for (uint64_t kb = 0; kb < n; kb += a.rows) cnt[std::min<uint64_t>(kb + a.rows, n) - 1] += k.qk_block;
+    total += ceil_div(n, a.rows) * k.qk_block;
+    if (!fused) continue;
+    for (uint64_t ec = 0; ec < n; ec += a.cols) cnt[std::min<uint64_t>(ec + a.cols, n) - 1] += k.pv_chunk;
+    total += ceil_div(n, a.cols) * k.pv_chunk;
+  }
+  uint64_t best = start + total, suffix = total, avail = 0;
+  for (size_t e = 0; e < entries; ++e) {
+    if (ready[e] > avail) avail = ready[e];
+    if (cnt[e] == 0) continue;
+    if (avail + suffix > best) best = avail + suffix;
+    suffix -= cnt[e];
+  }
+  return best;
+}
+
+uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start,
+                                    const uint64_t* ready, size_t entries, bool fused) {
+  std::vector<uint64_t> need;  // per step, in walk order
+  for (size_t q = 0; q < s.queries; ++q) {
+    const uint64_t n = s.context[q];
+    for (uint64_t h = 0; h < s.heads; ++h) {
+      for (uint64_t kb = 0; kb < n; kb += a.rows)
+        for (uint64_t dc = 0; dc < s.head_dim; dc += a.cols) need.push_back(std::min<uint64_t>(kb + a.rows, n) - 1);
+      if (!fused) continue;
+      for (uint64_t ob = 0; ob < s.head_dim; ob += a.rows)
+        for (uint64_t ec = 0; ec < n; ec += a.cols) need.push_back(std::min<uint64_t>(ec + a.cols, n) - 1);
     }
   }
-  return t + latency + (fused ? fused_latency : 0);
+  std::stable_sort(need.begin(), need.end());
+  std::vector<uint64_t> avail(entries);  // every entry up to e visible
+  for (size_t e = 0; e < entries; ++e) avail[e] = std::max(ready[e], e ? avail[e - 1] : 0);
+  uint64_t t = start;
+  for (uint64_t e : need) {
+    if (avail[e] > t) t = avail[e];
+    ++t;
+  }
+  return t;
 }
 
 }  // namespace skipopu::timing

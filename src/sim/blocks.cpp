@@ -6,6 +6,7 @@
 #include "skipopu/router.hpp"
 #include "skipopu/sizes.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace skipopu {
@@ -98,16 +99,33 @@ void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
   const uint64_t start = clk_.now();
   const timing::AttentionCycles w = timing::attention_cycles(shape_, a.shape);
   hbm->wait_for(kv);
+  // When each context entry is visible: the last byte of its pieces (on-chip entries: 0).
+  if (a.kv == nullptr || (!a.kv->pieces.empty() && kv.arrivals.size() != kv.reqs.requests().size()))
+    throw std::logic_error("PE array: attention without per-request K/V arrivals");
+  const KvStreamLayout& lay = *a.kv;
+  size_t entries = lay.entries();
+  for (size_t q = 0; q < a.shape.queries; ++q) entries = std::max<size_t>(entries, a.shape.context[q]);
+  ready_.assign(entries, 0);
+  const auto& reqs = kv.reqs.requests();
+  for (size_t e = 0; e < lay.entries(); ++e)
+    for (uint32_t p = lay.begin[e]; p < lay.begin[e + 1]; ++p) {
+      const RequestPiece& piece = lay.pieces[p];
+      const RequestArrival& r = kv.arrivals[piece.req];
+      const uint64_t t = timing::piece_arrival(r.first, r.done, reqs[piece.req].bytes, piece.end, cfg_.hbm.beat_bytes);
+      if (t > ready_[e]) ready_[e] = t;
+    }
   const uint64_t lat = cfg_.pe.pipeline_latency;
   if (fusion) {
-    const uint64_t finish = timing::attention_fused_finish(start, kv.first, kv.done, w, lat, a.fused_latency);
+    const uint64_t finish =
+        timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, true) + lat + a.fused_latency;
     busy_ += w.qk + w.pv;
     latency_ += lat + a.fused_latency;
     stall_ += finish - start - w.qk - w.pv - lat - a.fused_latency;
     clk_.wait_until(finish);
   } else {
-    // Q.K^T over all keys, then softmax as two passes on the nonlinear unit, then P.V.
-    const uint64_t qk_end = timing::attention_qk_end(start, kv.first, kv.done, w, lat);
+    // Q.K^T over all keys as they arrive, then softmax as two passes on the nonlinear
+    // unit, then P.V.
+    const uint64_t qk_end = timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, false) + lat;
     stall_ += qk_end - start - w.qk - lat;
     clk_.wait_until(qk_end);
     nonlinear->run(cfg_.nl.softmax_reduce, w.softmax_elems);

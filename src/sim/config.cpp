@@ -147,6 +147,8 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.kv.mapping = kv.choice("mapping", {"interleaved", "token"}) == "token" ? KvMapping::Token
                                                                           : KvMapping::Interleaved;
   c.kv.interleave_bytes = static_cast<uint32_t>(kv.u64("interleave_bytes", 32, 1u << 20));
+  c.kv.reserve = kv.choice("reserve", {"dense", "paged"}) == "dense" ? KvReserve::Dense : KvReserve::Paged;
+  c.kv.page_entries = static_cast<uint32_t>(kv.u64("page_entries", 1, 1u << 20));
   kv.finish();
 
   JsonReader kb = r.object("kv_buffer");

@@ -24,7 +24,7 @@ ClockCrossing core_axi_crossing(const HardwareConfig& c) {
 
 HbmBlock::HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
                    ClockCrossing xing)
-    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(1024, {0, nullptr}) {
+    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(1024) {
   SC_HAS_PROCESS(HbmBlock);
   SC_THREAD(run);
 }
@@ -37,12 +37,14 @@ void HbmBlock::submit(HbmJob& job) {
   job.done = now;
   auto& reqs = job.reqs.requests();
   bytes_[static_cast<size_t>(job.traffic)] += job.reqs.bytes();
+  if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{now, now});
   if (reqs.empty()) return;
   const uint64_t arrival = xing_.to_axi(now);
-  for (auto& r : reqs) {
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    auto& r = reqs[i];
     const uint64_t id = next_id_++;
-    while (slots_[id & (slots_.size() - 1)].second != nullptr) grow();
-    slots_[id & (slots_.size() - 1)] = {id, &job};
+    while (slots_[id & (slots_.size() - 1)].job != nullptr) grow();
+    slots_[id & (slots_.size() - 1)] = Slot{id, &job, static_cast<uint32_t>(i)};
     r.id = id;
     r.arrival = arrival;
     model_->submit(r);
@@ -53,9 +55,9 @@ void HbmBlock::submit(HbmJob& job) {
 }
 
 void HbmBlock::grow() {
-  std::vector<std::pair<uint64_t, HbmJob*>> bigger(slots_.size() * 2, {0, nullptr});
+  std::vector<Slot> bigger(slots_.size() * 2);
   for (const auto& s : slots_)
-    if (s.second) bigger[s.first & (bigger.size() - 1)] = s;
+    if (s.job) bigger[s.id & (bigger.size() - 1)] = s;
   slots_.swap(bigger);
 }
 
@@ -77,11 +79,12 @@ void HbmBlock::run() {
     const uint64_t until = xing_.visible_axi(clk_.now());
     while (model_->pop_completion(until, c)) {
       auto& slot = slots_[c.id & (slots_.size() - 1)];
-      sc_assert(slot.first == c.id && slot.second != nullptr);
-      HbmJob& job = *slot.second;
-      slot.second = nullptr;
+      sc_assert(slot.id == c.id && slot.job != nullptr);
+      HbmJob& job = *slot.job;
+      slot.job = nullptr;
       const uint64_t first = xing_.to_core(c.first_data);
       const uint64_t done = xing_.to_core(c.done);
+      if (job.track_requests) job.arrivals[slot.index] = RequestArrival{first, done};
       if (first > job.first) job.first = first;
       if (done > job.done) job.done = done;
       if (--job.outstanding == 0) job.finished.notify(sc_core::SC_ZERO_TIME);

@@ -4,6 +4,11 @@
 #include "skipopu/sizes.hpp"
 #include "skipopu/timing.hpp"
 
+#include <climits>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
 namespace skipopu {
 
 using timing::ceil_div;
@@ -22,6 +27,7 @@ void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
     hbm::Request& r = reqs_[static_cast<size_t>(li)];
     if (r.write == write && r.addr + r.bytes == addr) {
       r.bytes += bytes;
+      if (pieces_) pieces_->push_back(RequestPiece{static_cast<uint32_t>(li), r.bytes});
       return;
     }
   }
@@ -32,6 +38,7 @@ void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
   r.bytes = bytes;
   r.write = write;
   last_[pc] = static_cast<int64_t>(reqs_.size());
+  if (pieces_) pieces_->push_back(RequestPiece{static_cast<uint32_t>(reqs_.size()), bytes});
   reqs_.push_back(r);
 }
 
@@ -41,7 +48,12 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
       mapping_(c.kv.mapping),
       interleave_(c.kv.interleave_bytes),
       layers_(m.layers),
-      max_tokens_(context_tokens) {
+      max_tokens_(context_tokens),
+      reserve_(c.kv.reserve),
+      pc_bytes_(c.hbm.pc_bytes),
+      page_entries_(c.kv.page_entries),
+      model_name_(m.name),
+      config_file_(c.file) {
   entry_bytes_ = sizes::kv_entry_bytes(m, c.kv.element_bits);
   emb_row_bytes_ = sizes::embedding_row_bytes(m, c.weights.embedding_bits);
   uint64_t at = 0;
@@ -60,6 +72,58 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
   kv_base_ = at;
   slots_per_layer_ = ceil_div(max_tokens_, pcs_);
   kv_bytes_per_pc_ = slots_per_layer_ * layers_ * entry_bytes_;
+  if (reserve_ == KvReserve::Paged) {
+    pools_ = mapping_ == KvMapping::Token ? pcs_ : 1;
+    const uint64_t free_per_pc = pc_bytes_ > kv_base_ ? pc_bytes_ - kv_base_ : 0;
+    pool_bytes_ = mapping_ == KvMapping::Token ? free_per_pc : free_per_pc / interleave_ * interleave_ * pcs_;
+    index_.assign(uint64_t(layers_) * max_tokens_, UINT32_MAX);
+    count_.assign(uint64_t(layers_) * pools_, 0);
+    pages_.assign(uint64_t(layers_) * pools_, {});
+    pool_next_.assign(pools_, 0);
+    // The dense policy stores every entry: whether it fits is known now (the other policies
+    // are told when a page cannot be taken).
+    if (c.kv.policy == KvPolicy::Dense) {
+      const uint64_t page_bytes = uint64_t(page_entries_) * entry_bytes_;
+      const uint64_t per_pool = pools_ == 1 ? max_tokens_ : ceil_div(max_tokens_, pcs_);
+      const uint64_t need = uint64_t(layers_) * ceil_div(per_pool, page_entries_) * page_bytes;
+      if (need > pool_bytes_)
+        throw_input_error(config_file_, "/kv/reserve",
+                          "workload does not fit: model " + model_name_ + " with the dense policy needs " +
+                              std::to_string(need) + " bytes of K/V pages per pool for " + std::to_string(max_tokens_) +
+                              " tokens but " + std::to_string(pool_bytes_) + " are left after " +
+                              std::to_string(kv_base_) +
+                              " bytes per pseudo-channel of weights, embedding and router weights");
+    }
+  }
+}
+
+uint64_t MemoryMap::kv_bytes_per_pc() const {
+  if (reserve_ == KvReserve::Dense) return kv_bytes_per_pc_;
+  return mapping_ == KvMapping::Token ? max_pool_used_ : ceil_div(max_pool_used_, uint64_t(pcs_) * interleave_) * interleave_;
+}
+
+void MemoryMap::kv_allocate(uint32_t t, uint32_t l) {
+  if (reserve_ == KvReserve::Dense) return;
+  uint32_t& idx = index_[uint64_t(l) * max_tokens_ + t];
+  if (idx != UINT32_MAX) return;
+  const uint32_t pool = mapping_ == KvMapping::Token ? t % pcs_ : 0;
+  const uint64_t lp = uint64_t(l) * pools_ + pool;
+  idx = count_[lp]++;
+  auto& pages = pages_[lp];
+  if (idx / page_entries_ < pages.size()) return;
+  const uint64_t page_bytes = uint64_t(page_entries_) * entry_bytes_;
+  if (pool_next_[pool] + page_bytes > pool_bytes_)
+    throw_input_error(config_file_, "/kv/reserve",
+                      "workload does not fit: model " + model_name_ + " at token " + std::to_string(t) + ", layer " +
+                          std::to_string(l) + " needs another K/V page of " + std::to_string(page_bytes) +
+                          " bytes but " + (mapping_ == KvMapping::Token ? "pseudo-channel " + std::to_string(pool) : std::string("the striped K/V pool")) +
+                          " has " + std::to_string(pool_bytes_ - pool_next_[pool]) + " of " +
+                          std::to_string(pool_bytes_) + " bytes left after " + std::to_string(kv_base_) +
+                          " bytes per pseudo-channel of weights, embedding and router weights");
+  pages.push_back(pool_next_[pool]);
+  pool_next_[pool] += page_bytes;
+  ++pages_used_;
+  if (pool_next_[pool] > max_pool_used_) max_pool_used_ = pool_next_[pool];
 }
 
 void MemoryMap::weight_range(uint32_t m0, uint32_t m1, uint64_t from, uint64_t len, RequestList& out) const {
@@ -92,6 +156,19 @@ void MemoryMap::router_weights(uint32_t layer, uint32_t module, uint64_t bytes, 
 }
 
 void MemoryMap::kv_entry(uint32_t t, uint32_t l, bool write, RequestList& out) const {
+  if (reserve_ == KvReserve::Paged) {
+    const uint32_t idx = index_[uint64_t(l) * max_tokens_ + t];
+    if (idx == UINT32_MAX)
+      throw std::logic_error("memory map: K/V entry (token " + std::to_string(t) + ", layer " + std::to_string(l) +
+                             ") accessed before it was stored");
+    const uint32_t pool = mapping_ == KvMapping::Token ? t % pcs_ : 0;
+    const uint64_t off = pages_[uint64_t(l) * pools_ + pool][idx / page_entries_] + uint64_t(idx % page_entries_) * entry_bytes_;
+    if (mapping_ == KvMapping::Token)
+      out.add(pool, kv_base_ + off, entry_bytes_, write);
+    else
+      striped(kv_base_, off, entry_bytes_, write, out);
+    return;
+  }
   if (mapping_ == KvMapping::Token) {
     const uint32_t pc = t % pcs_;
     const uint64_t slot = uint64_t(l) * slots_per_layer_ + t / pcs_;

@@ -73,6 +73,15 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   s.add_real("hbm_utilisation", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / peak : 0.0, "ratio",
              "physical HBM bandwidth / peak");
 
+  StatGroup& ka = s.group("kv_attention", "decode attentions: K/V read bandwidth while they run");
+  const double attn_s = double(t.kv_attn_cycles) / hz;
+  ka.add("cycles", t.kv_attn_cycles, "cycle", "from each decode attention's K/V request to its end, summed");
+  ka.add("hbm_bytes", t.kv_attn_hbm_bytes, "byte", "K/V bytes those attentions read from HBM (history hits excluded)");
+  ka.add_real("physical_gbps", attn_s > 0 ? double(t.kv_attn_hbm_bytes) / attn_s / 1e9 : 0.0, "GB/s",
+              "HBM K/V bytes per second of decode attention");
+  ka.add_real("equivalent_gbps", attn_s > 0 ? double(t.need_kv_read) / attn_s / 1e9 : 0.0, "GB/s",
+              "K/V bytes attended to (history hits counted) per second of decode attention");
+
   StatGroup& k = s.group("skipping", "modules skipped by the routers");
   k.add_real("prompt_attn_skipped", ratio(t.skipped[0][0], t.skipped[0][0] + t.ran[0][0]), "ratio", "prompt: attention modules skipped");
   k.add_real("prompt_mlp_skipped", ratio(t.skipped[0][1], t.skipped[0][1] + t.ran[0][1]), "ratio", "prompt: MLP modules skipped");
@@ -85,6 +94,10 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   kv.add("entries_stored", t.kv_entries_stored, "count", "entries written (token x layer)");
   kv.add("entries_dense", t.kv_entries_dense, "count", "entries a dense cache stores");
   kv.add_real("saving", 1.0 - ratio(t.kv_entries_stored, t.kv_entries_dense), "ratio", "1 - stored / dense");
+  kv.add("pages", t.kv_pages, "count", "K/V pages taken (kv.reserve paged; 0 when dense)");
+  kv.add("reserved_bytes_per_pc", t.kv_reserved_per_pc, "byte",
+         "K/V bytes reserved in the fullest pseudo-channel (dense: the whole context's slots)");
+  kv.add("fixed_bytes_per_pc", t.hbm_fixed_per_pc, "byte", "weights, embedding and router weights per pseudo-channel");
 
   StatGroup& blocks = root.group("blocks", "per-block statistics");
   top.report(blocks);

@@ -42,12 +42,15 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
   kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
-  const uint64_t bytes_needed = map_.bytes_per_pc_used();
+  kv_job_.track_requests = true;
+  const uint64_t bytes_needed =
+      map_.bytes_per_pc_fixed() + (cfg.kv.reserve == KvReserve::Dense ? map_.kv_bytes_per_pc() : 0);
   if (bytes_needed > cfg.hbm.pc_bytes)
     throw_input_error(cfg.file, "/hbm",
-                      "model " + model.name + " needs " + std::to_string(bytes_needed) +
-                          " bytes per pseudo-channel (weights + KV for this trace's tokens), more than the " +
-                          std::to_string(cfg.hbm.pc_bytes) + " each pseudo-channel has");
+                      "workload does not fit: model " + model.name + " needs " + std::to_string(bytes_needed) +
+                          " bytes per pseudo-channel (weights, embedding, router weights" +
+                          (cfg.kv.reserve == KvReserve::Dense ? ", dense K/V reservation for this trace's tokens" : "") +
+                          "), more than the " + std::to_string(cfg.hbm.pc_bytes) + " each pseudo-channel has");
   SC_HAS_PROCESS(SkipOpuTop);
   SC_THREAD(controller);
 }
@@ -127,6 +130,9 @@ void SkipOpuTop::replay() {
   totals_.end_cycle = clk_.now();
   totals_.kv_entries_stored = kv_.stored_entries();
   totals_.kv_entries_dense = uint64_t(kv_.tokens()) * model_.layers;
+  totals_.hbm_fixed_per_pc = map_.bytes_per_pc_fixed();
+  totals_.kv_reserved_per_pc = map_.kv_bytes_per_pc();
+  totals_.kv_pages = map_.kv_pages_used();
 }
 
 void SkipOpuTop::kv_store(Step& step, uint32_t l) {
@@ -136,7 +142,10 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
   job.reqs.clear();
   for (uint32_t i = 0; i < step.count; ++i) {
     const uint32_t t = step.first + i;
-    if (kv_.stored(t, l)) map_.kv_entry(t, l, true, job.reqs);
+    if (kv_.stored(t, l)) {
+      map_.kv_allocate(t, l);
+      map_.kv_entry(t, l, true, job.reqs);
+    }
   }
   if (!step.prefill) totals_.need_kv_write += job.reqs.bytes();
   hbm_->submit(job);
@@ -145,6 +154,8 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
 void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   const uint64_t entry = map_.kv_entry_bytes();
   kv_job_.reqs.clear();
+  kv_layout_.clear();
+  kv_job_.reqs.record_pieces(&kv_layout_.pieces);
   context_.clear();
   // The last query that attends: the step's last token that ran this layer's attention.
   uint32_t last_query = step.first;
@@ -169,6 +180,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
         map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
         ++reads;
       }
+      kv_layout_.end_entry();
     }
     // Prefill queries: token c attends to the n entries up to and including itself.
     if (step.prefill && qi < active_.size() && active_[qi] == c) {
@@ -187,9 +199,16 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.shape.context = context_.data();
   w.shape.queries = context_.size();
   w.fused_latency = fused_latency;
+  w.kv = &kv_layout_;
+  kv_job_.reqs.record_pieces(nullptr);
+  const uint64_t t0 = clk_.now();
   if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
   hbm_->submit(kv_job_);
   pe_port_->attention(w, kv_job_, cfg_.fusion);
+  if (!step.prefill) {
+    totals_.kv_attn_cycles += clk_.now() - t0;
+    totals_.kv_attn_hbm_bytes += kv_job_.reqs.bytes();
+  }
 }
 
 void SkipOpuTop::run_step(Step& step) {

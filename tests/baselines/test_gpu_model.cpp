@@ -62,9 +62,9 @@ TEST_CASE("GPU skip replay moves exactly the SkipOPU workload bytes of the trace
   const GpuResult r = gpu_replay_trace(c, llama7(), D + "/traces/llama2-7b-p256-d64.trace",
                                        gpu_weights_from(cfg.weights), 16, KvPolicy::Reuse, GpuMode::Skip, true);
   CHECK(r.tokens == 64);
-  CHECK(r.weight_bytes == 166786498560ull);
-  CHECK(r.kv_read == 6916800512ull);
-  CHECK(r.kv_write == 24084480ull);
+  CHECK(r.weight_bytes == 158344986624ull);
+  CHECK(r.kv_read == 7569866752ull);
+  CHECK(r.kv_write == 26329088ull);
   CHECK(r.syncs == 64ull * 64);  // 2 decisions per layer, 32 layers, 64 tokens
 }
 

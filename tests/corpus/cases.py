@@ -106,6 +106,8 @@ def config_cases():
     bad("policy-choice", jmut(C, (("kv", "policy"), "lru")), P('/kv/policy: expected one of "dense", "evict", "reuse", got "lru"'))
     bad("policy-number", jmut(C, (("kv", "policy"), 3)), P('/kv/policy: expected one of "dense", "evict", "reuse", got an integer'))
     bad("mapping-choice", jmut(C, (("kv", "mapping"), "random")), P("/kv/mapping: expected one of") + ".*")
+    bad("reserve-choice", jmut(C, (("kv", "reserve"), "static")), P('/kv/reserve: expected one of "dense", "paged", got "static"'))
+    bad("page-entries-zero", jmut(C, (("kv", "page_entries"), 0)), P("/kv/page_entries") + r": expected an integer in \[1, 1048576\], got 0")
     bad("fusion-string", jmut(C, (("fusion",), "yes")), P("/fusion: expected true or false, got a string"))
     bad("fusion-int", jmut(C, (("fusion",), 1)), P("/fusion: expected true or false, got an integer"))
     bad("name-number", jmut(C, (("name",), 7)), P("/name: expected a string, got an integer"))
@@ -176,6 +178,11 @@ def config_cases():
     out.append(Case("config", "too-large", run(), 2, E("run", P("c.json: larger than 67108864 bytes (expected an input file of at most 67108864 bytes)")),
                     files={"c.json": b" " * (64 * 1024 * 1024 + 1)}))
     # Configs that do not fit the device simulate, with one warning line.
+    # A workload whose K/V cannot fit HBM: one line, exit 2, before any simulation (dense
+    # policy: every entry is stored, issue 10 defect 6).
+    out.append(Case("config", "kv-does-not-fit", ["run", "--trace", TRACE, "-q", "--set", "kv.policy=dense",
+                                                   "--set", "kv.page_entries=1048576"], 2,
+                    E("run", r".*u280\.json: /kv/reserve: workload does not fit: model \S+ with the dense policy needs \d+ bytes of K/V pages per pool for \d+ tokens but \d+ are left after \d+ bytes per pseudo-channel of weights, embedding and router weights")))
     out.append(Case("config", "does-not-fit-warns", ["run", "--trace", TRACE, "-q", "--set", "kv_buffer.urams=100000"], 0,
                     r"^skipopu run: warning: .*u280\.json: the design does not fit the u280 \(.*uram \d+%.*\); simulating it anyway$"))
     return out

@@ -116,7 +116,7 @@ TEST_CASE("KV sources under the three policies") {
 
 TEST_CASE("memory map: token mapping keeps an entry in one pseudo-channel") {
   const ModelCard m = load_model_card(data("models/tiny.json"));
-  const HardwareConfig c = default_config();
+  const HardwareConfig c = default_config({"kv.reserve=dense"});
   const Program p = compile_program(m, c);
   const MemoryMap map(m, c, p, 64);
   CHECK(map.kv_entry_bytes() == 2 * 256 * 2);
@@ -132,7 +132,7 @@ TEST_CASE("memory map: token mapping keeps an entry in one pseudo-channel") {
   REQUIRE(r.requests().size() == 1);
   CHECK(r.requests()[0].bytes == 2048);
   // Interleaved: a 1 KiB entry at 512 B granularity spans two PCs.
-  const HardwareConfig ci = default_config({"kv.mapping=interleaved"});
+  const HardwareConfig ci = default_config({"kv.mapping=interleaved", "kv.reserve=dense"});
   const MemoryMap mi(m, ci, p, 64);
   r.clear();
   mi.kv_entry(0, 0, false, r);
@@ -146,4 +146,72 @@ TEST_CASE("memory map: token mapping keeps an entry in one pseudo-channel") {
   CHECK(r.requests().size() == 32);
   CHECK(map.weight_bytes_per_pc(0) == 2112);  // 67584 / 32 = 2112 (a multiple of 32)
   CHECK(r.bytes() == 32ull * 2112);
+}
+
+TEST_CASE("memory map: paged K/V reservation takes pages per (layer, PC) on demand") {
+  const ModelCard m = load_model_card(data("models/tiny.json"));
+  const HardwareConfig c = default_config({"kv.page_entries=2"});
+  const Program p = compile_program(m, c);
+  MemoryMap map(m, c, p, 256);
+  const uint64_t base = map.bytes_per_pc_fixed();
+  RequestList r(32);
+  // Nothing stored yet: an access is an internal error, not a silent address.
+  CHECK_THROWS_AS(map.kv_entry(5, 1, false, r), std::logic_error);
+  // PC 5, layer 1: tokens 5 and 37 fill page 0 (adjacent: one request); token 69 opens
+  // page 1, taken after layer 0's page of token 5 (pages in the order they are needed).
+  map.kv_allocate(5, 1);
+  map.kv_allocate(37, 1);
+  map.kv_allocate(5, 0);
+  map.kv_allocate(69, 1);
+  map.kv_allocate(5, 1);  // already placed: no-op
+  CHECK(map.kv_pages_used() == 3);
+  map.kv_entry(5, 1, false, r);
+  map.kv_entry(37, 1, false, r);
+  REQUIRE(r.requests().size() == 1);
+  CHECK(r.requests()[0].pc == 5);
+  CHECK(r.requests()[0].addr == base);
+  CHECK(r.requests()[0].bytes == 2048);
+  r.clear();
+  map.kv_entry(5, 0, false, r);
+  map.kv_entry(69, 1, false, r);
+  REQUIRE(r.requests().size() == 2);
+  CHECK(r.requests()[0].addr == base + 2048);
+  CHECK(r.requests()[1].addr == base + 4096);
+  CHECK(map.kv_bytes_per_pc() == 6144);
+}
+
+TEST_CASE("memory map: Llama-2-13B at 1024 + 1024 fits with reuse, not with dense (issue 10, defect 6)") {
+  // Per pseudo-channel: 217,372,800 bytes of weights, FP16 embedding and router weights; a
+  // dense K/V cache for 2048 tokens x 40 layers adds 52,428,800: 269,801,600 of 268,435,456.
+  // The old map reserved that dense cache whatever the policy, so no 13B run at this context
+  // could start. Paged, the entries a 25%-attention-skip trace stores fit.
+  const ModelCard m = load_model_card(data("models/llama2-13b.json"));
+  const HardwareConfig c = default_config();
+  const Program p = compile_program(m, c);
+  MemoryMap map(m, c, p, 2048);
+  CHECK(map.bytes_per_pc_fixed() == 217372800);
+  for (uint32_t t = 0; t < 2048; ++t)
+    for (uint32_t l = 0; l < 40; ++l)
+      if ((t / 32 + l) % 4 != 0) map.kv_allocate(t, l);  // 48 of the 64 entries of each (layer, PC)
+  CHECK(map.kv_pages_used() == 32 * 40 * 3);
+  CHECK(map.kv_bytes_per_pc() == 40 * 3 * 327680);
+  // Storing every entry runs out: one line, naming the token, layer and what is left.
+  CHECK(test::input_error([&] {
+          for (uint32_t t = 0; t < 2048; ++t)
+            for (uint32_t l = 0; l < 40; ++l) map.kv_allocate(t, l);
+        }) == data("configs/u280.json") + ": /kv/reserve: workload does not fit: model llama2-13b at token 96, "
+                                          "layer 21 needs another K/V page of 327680 bytes but pseudo-channel 0 "
+                                          "has 272256 of 51062656 bytes left after 217372800 bytes per "
+                                          "pseudo-channel of weights, embedding and router weights");
+  // The dense policy stores every entry: refused before any simulation.
+  const HardwareConfig d = default_config({"kv.policy=dense"});
+  CHECK(test::input_error([&] { MemoryMap dm(m, d, p, 2048); }) ==
+        data("configs/u280.json") + ": /kv/reserve: workload does not fit: model llama2-13b with the dense policy "
+                                    "needs 52428800 bytes of K/V pages per pool for 2048 tokens but 51062656 are "
+                                    "left after 217372800 bytes per pseudo-channel of weights, embedding and router "
+                                    "weights");
+  // The old reservation, kept as kv.reserve=dense, says so at the top (SkipOpuTop).
+  const HardwareConfig rd = default_config({"kv.reserve=dense"});
+  const MemoryMap old(m, rd, p, 2048);
+  CHECK(old.bytes_per_pc_fixed() + old.kv_bytes_per_pc() == 269801600);
 }

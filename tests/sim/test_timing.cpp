@@ -159,47 +159,60 @@ TEST_CASE("router finish equals the token-by-token, chunk-by-chunk reference") {
   CHECK(timing::router_finish(0, true, 20, 40, 3, 300, 128, 10) == 59);
 }
 
-TEST_CASE("attention finish equals the tile-step-by-tile-step reference") {
-  const timing::ArrayShape a{4, 8};
-  const std::vector<std::vector<uint64_t>> contexts = {{1}, {5}, {9}, {17}, {1, 2, 3}, {3, 8, 13}, {8, 16}};
-  uint64_t checked = 0;
-  for (const auto& ctx : contexts)
-    for (uint64_t heads : {1, 3})
-      for (uint64_t hd : {4, 8, 12})
-        for (uint64_t start = 0; start <= 60; start += 20)
-          for (uint64_t first = 0; first <= 40; first += 20)
-            for (uint64_t span = 0; span <= 300; span += 11) {
+TEST_CASE("attention over a K/V stream: closed form equals the step-by-step reference") {
+  // Arbitrary per-entry arrival profiles (in-order, bursty, out of order, on-chip entries at
+  // 0), several array shapes, prefill-like multi-query and decode contexts.
+  const std::vector<std::vector<uint64_t>> contexts = {{1}, {5}, {9}, {17}, {1, 2, 3}, {3, 8, 13}, {8, 16}, {40}};
+  uint64_t checked = 0, state = 12345;
+  auto rnd = [&state](uint64_t m) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % m;
+  };
+  for (const timing::ArrayShape a : {timing::ArrayShape{4, 8}, timing::ArrayShape{8, 4}, timing::ArrayShape{3, 5}})
+    for (const auto& ctx : contexts)
+      for (uint64_t heads : {1, 3})
+        for (uint64_t hd : {4, 8, 12})
+          for (int profile = 0; profile < 12; ++profile) {
+            const size_t n = *std::max_element(ctx.begin(), ctx.end());
+            std::vector<uint64_t> ready(n);
+            for (size_t e = 0; e < n; ++e) {
+              switch (profile % 4) {
+                case 0: ready[e] = 10 + e * (profile + 1); break;             // linear
+                case 1: ready[e] = rnd(300); break;                            // out of order
+                case 2: ready[e] = rnd(4) == 0 ? 0 : 50 + 7 * e; break;        // some on chip
+                default: ready[e] = e + 1 == n ? 500 : 20 + (e / 5) * 40; break;  // bursts, late tail
+              }
+            }
+            for (uint64_t start : {0, 40, 200}) {
               const timing::AttentionShape s{heads, hd, ctx.data(), ctx.size()};
-              const timing::AttentionCycles w = timing::attention_cycles(a, s);
-              const uint64_t last = first + span;
-              INFO("queries=" << ctx.size() << " heads=" << heads << " hd=" << hd << " start=" << start
-                              << " first=" << first << " last=" << last);
-              REQUIRE(timing::attention_fused_finish(start, first, last, w, 16, 28) ==
-                      timing::attention_finish_reference(a, s, start, first, last, true, 16, 28));
-              // Unfused Q.K^T pass: the formula's bound after the last entry includes that
-              // entry's P.V steps (heads * ceil(hd/rows) cycles): equal to the pure Q.K^T
-              // reference, or above it by at most that many cycles when the stream ends last.
-              const uint64_t ref = timing::attention_finish_reference(a, s, start, first, last, false, 16, 0);
-              const uint64_t f = timing::attention_qk_end(start, first, last, w, 16);
-              const uint64_t pv1 = timing::attn_pv_cycles(a, heads, hd, 1);
-              REQUIRE(f >= ref);
-              REQUIRE(f - ref <= pv1);
-              if (std::max(start, first) + w.qk >= last + w.tail) REQUIRE(f == ref);
+              INFO("rows=" << a.rows << " cols=" << a.cols << " queries=" << ctx.size() << " heads=" << heads
+                           << " hd=" << hd << " profile=" << profile << " start=" << start);
+              for (bool fused : {true, false})
+                REQUIRE(timing::attention_stream_finish(a, s, start, ready.data(), n, fused) ==
+                        timing::attention_stream_reference(a, s, start, ready.data(), n, fused));
               ++checked;
             }
-  CHECK(checked == 7 * 2 * 3 * 4 * 3 * 28);
-  // By hand, decode on the 64x128 array: 32 heads, head_dim 128, 320 entries.
+          }
+  CHECK(checked == 3 * 8 * 2 * 3 * 12 * 3);
+  // By hand, decode on the 64x128 array: 32 heads, head_dim 128, 320 entries: Q.K^T 5 key
+  // blocks x 32 steps (entries 63, 127, 191, 255, 319), P.V 3 chunks x 64 (127, 255, 319).
   const uint64_t ctx = 320;
-  const timing::AttentionCycles w = timing::attention_cycles({64, 128}, {32, 128, &ctx, 1});
+  const timing::AttentionShape s{32, 128, &ctx, 1};
+  const timing::AttentionCycles w = timing::attention_cycles({64, 128}, s);
   CHECK(w.qk == 160);
   CHECK(w.pv == 192);
-  CHECK(w.tail == 32 + 64);
   CHECK(w.softmax_elems == 32 * 320);
-  // Compute-bound: 10 + 352 + 16 + 28; memory-bound: 1000 + 96 + 16 + 28.
-  CHECK(timing::attention_fused_finish(0, 10, 100, w, 16, 28) == 406);
-  CHECK(timing::attention_fused_finish(0, 10, 1000, w, 16, 28) == 1140);
-  // Unfused Q.K^T pass with the stream ending at 100: max(10 + 160, 100 + 96) + 16 = 212;
-  // the pure Q.K^T reference ends at max(170, 100 + 32) + 16 = 186 (the over-count above).
-  CHECK(timing::attention_qk_end(0, 10, 100, w, 16) == 212);
-  CHECK(timing::attention_finish_reference({64, 128}, {32, 128, &ctx, 1}, 0, 10, 100, false, 16, 0) == 186);
+  std::vector<uint64_t> ready(320, 0);
+  // All on chip: compute-bound, 352 steps from the start.
+  CHECK(timing::attention_stream_finish({64, 128}, s, 5, ready.data(), 320, true) == 357);
+  // The entries stream one per cycle from 10: entry e at 10 + e. Bounds A(need) + steps
+  // left: entry 63: 73 + 352; 127: 137 + 320 (key blocks 1-4, P.V chunks 0-2) = 457; 191:
+  // 201 + 224; 255: 265 + 192 = 457; 319: 329 + 96. Unfused Q.K^T only: 73 + 160, 137 + 128,
+  // 201 + 96, 265 + 64, 329 + 32 = 361.
+  for (uint64_t e = 0; e < 320; ++e) ready[e] = 10 + e;
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, true) == 457);
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, false) == 361);
+  // Memory-bound: one entry every 4 cycles: last entry at 10 + 4*319 = 1286, + 96 steps.
+  for (uint64_t e = 0; e < 320; ++e) ready[e] = 10 + 4 * e;
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, true) == 1382);
 }

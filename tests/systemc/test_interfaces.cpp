@@ -79,6 +79,7 @@ TEST_CASE("PE array against stub channels: GEMM and attention, by hand") {
   Rig rig(default_config({"fusion=false"}));
   std::vector<uint64_t> at;
   HbmJob kv;
+  KvStreamLayout lay;
   const uint64_t ctx[2] = {3, 200};
   rig.body = [&](Rig& r) {
     // 256 x 256 on 64 x 128: 4 x 2 tiles, 1 token; stream visible 23 .. 39:
@@ -87,22 +88,75 @@ TEST_CASE("PE array against stub channels: GEMM and attention, by hand") {
     const GemmPart p[1] = {{256, 256, 1}};
     r.pe.gemm(p, 1, 2);
     at.push_back(r.clk.now());
-    // Unfused attention, 2 heads x head_dim 128, queries over 3 and 200 entries, K/V
-    // visible 100 .. 300 (the stub HBM's job is complete already). QK = 2*(1*1 + 4*1) = 10,
-    // PV = 2*(2*1 + 2*2) = 12, tail = 2*1 + 2*2 = 6. QK end max(100 + 10, 300 + 6) + 16 = 322
-    // (from start 58); two softmax passes of 2*(3+200) = 406 elements x 5 cycles; P.V 12 + 16.
+    // Unfused attention, 2 heads x head_dim 128, queries over 3 and 200 entries; the 200
+    // entries (32 B each) are one request whose beats arrive one by one from 100 to 300
+    // (the stub HBM's job is complete already): entry e visible at 100 + floor(e*200/199).
+    // Q.K^T steps: 2 per key block of 64 (query 0: entry 2; query 1: entries 63, 127, 191,
+    // 199), 10 in all; each block's steps follow its entries: from start 58, max(68, 102+10,
+    // 163+8, 227+6, 291+4, 300+2) = 302, + 16 = 318. Then two softmax passes of 2*(3+200) =
+    // 406 elements x 5 cycles; P.V (2*(2*1 + 2*2) = 12) + 16.
+    kv.init(1, Traffic::KvRead);
+    kv.reqs.record_pieces(&lay.pieces);
+    for (uint64_t e = 0; e < 200; ++e) {
+      kv.reqs.add(0, e * 32, 32, false);
+      lay.end_entry();
+    }
+    kv.reqs.record_pieces(nullptr);
     kv.first = 100;
     kv.done = 300;
+    kv.arrivals = {RequestArrival{100, 300}};
     AttentionWork w;
     w.shape = {2, 128, ctx, 2};
+    w.kv = &lay;
     r.pe.attention(w, kv, false);
     at.push_back(r.clk.now());
   };
   sc_core::sc_start();
-  CHECK(at == std::vector<uint64_t>{58, 322 + 10 + 28});
+  CHECK(at == std::vector<uint64_t>{58, 318 + 10 + 28});
   CHECK(rig.streams.consumed == 1);
   CHECK(rig.nl.elems == std::vector<uint64_t>{406, 406});
   CHECK(rig.hbm.waits == 1);
+}
+
+TEST_CASE("attention follows fragmented K/V entry by entry, not the last request's first data") {
+  // Issue 10, defect 1. Decode at 32 heads x head_dim 128 over 1024 entries (1023 read, the
+  // query's own on chip): 16 key blocks x 32 Q.K^T steps + 8 entry chunks x 64 P.V steps =
+  // 1024 steps. Entries of 64 B (2 beats) in one pseudo-channel: entries 0..1021 one
+  // request (2044 beats, one per cycle from 100 to 2143: entry e visible at 101 + 2e),
+  // entry 1022 a second request (a reused entry elsewhere: first 2144, done 2145).
+  // Key block b (needs entry 64b+63) bounds the finish at A + steps left: 1251 + 128m for
+  // b = 2m, 1347 + 128m for b = 2m+1 (b <= 14: at most 2147); the last block needs entry
+  // 1022: 2145 + 32 + 64 = 2241. Finish 2241 + pipeline 16 + fused 28 = 2285.
+  // The old rule (start at the LAST request's first data, HbmJob::first) gave
+  // max(2144 + 1024, 2145 + 96) + 44 = 3212: the whole attention after the stream.
+  Rig rig(default_config());
+  HbmJob kv;
+  KvStreamLayout lay;
+  const uint64_t ctx[1] = {1024};
+  uint64_t finish = 0;
+  rig.body = [&](Rig& r) {
+    kv.init(1, Traffic::KvRead);
+    kv.reqs.record_pieces(&lay.pieces);
+    for (uint64_t e = 0; e < 1022; ++e) {
+      kv.reqs.add(0, e * 64, 64, false);
+      lay.end_entry();
+    }
+    kv.reqs.add(0, 1 << 20, 64, false);
+    lay.end_entry();
+    kv.reqs.record_pieces(nullptr);
+    REQUIRE(kv.reqs.requests().size() == 2);
+    kv.first = 2144;  // the old HbmJob::first: the latest first data of the requests
+    kv.done = 2145;
+    kv.arrivals = {RequestArrival{100, 2143}, RequestArrival{2144, 2145}};
+    AttentionWork w;
+    w.shape = {32, 128, ctx, 1};
+    w.fused_latency = 28;
+    w.kv = &lay;
+    r.pe.attention(w, kv, true);
+    finish = r.clk.now();
+  };
+  sc_core::sc_start();
+  CHECK(finish == 2285);
 }
 
 TEST_CASE("registry: systemc blocks by name, rtl is a one-line input error") {

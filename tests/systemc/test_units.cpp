@@ -79,7 +79,7 @@ TEST_CASE("nonlinear unit: ceil(elements / per cycle) + latency, by hand") {
 }
 
 TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
-  Rig rig(default_config({"hbm.model=burst"}));
+  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense"}));
   // 4 layers. t0 runs attention everywhere; t1 only at layer 0; t2 at layers 0 and 2.
   rig.kv.record(mask({0, 1, 2, 3}));
   rig.kv.record(mask({0}));
@@ -115,7 +115,7 @@ TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
 
 TEST_CASE("KV history buffer: entries beyond capacity overflow") {
   // One 1024-B entry of capacity (tiny model: 2 x 256 x FP16).
-  Rig rig(default_config({"hbm.model=burst", "kv_buffer.urams=1", "kv_buffer.uram_bytes=1024"}));
+  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense", "kv_buffer.urams=1", "kv_buffer.uram_bytes=1024"}));
   rig.kv.record(mask({0, 1, 2, 3}));
   rig.kv.record(mask({0}));
   rig.kv.record(mask({0, 2}));

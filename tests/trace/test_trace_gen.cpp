@@ -87,7 +87,7 @@ TEST_CASE("default trace header and source line") {
   CHECK(r.header().prompt == 256);
   CHECK(r.header().decode == 64);
   CHECK(r.header().source ==
-        "synthetic gen-trace/1 pattern=skipgpt seed=1 skip=0.25 attn-share=0.65 protect-first=1 protect-last=1 "
+        "synthetic gen-trace/1 pattern=skipgpt seed=1 skip=0.25 attn-share=0.5 protect-first=1 protect-last=1 "
         "edge-weight=0.1 max-layer-rate=0.9 token-corr=0.5 layer-corr=0.2 drift=0.2");
   CHECK(describe_profile(profile(1, 0, 7, SkipPattern::dense)) == "synthetic gen-trace/1 pattern=dense");
   TraceProfile p = profile(1, 0);
@@ -116,11 +116,14 @@ TEST_CASE("achieved skip ratios land near the targets") {
   heavy.skip = 0.4;
   heavy.attn_share = 0.5;
   TraceProfile noncons = profile(2048, 2048, 4, SkipPattern::nonconsecutive);
+  TraceProfile attn_heavy = profile(2048, 2048, 5);  // SkipGPT's ordering: attention skipped more
+  attn_heavy.attn_share = 0.65;
   const Case cases[] = {
       {"default-4096", profile(2048, 2048, 1)},
       {"independent", independent},
       {"heavy", heavy},
       {"noncons-4096", noncons},
+      {"attn-heavy-4096", attn_heavy},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -132,7 +135,9 @@ TEST_CASE("achieved skip ratios land near the targets") {
     // Overall: attention and MLP latents are independent, so the variances add.
     const double ea = tolerance(c.p, ta, n), em = tolerance(c.p, tm, n);
     CHECK(std::fabs(s.skip_ratio() - c.p.skip) <= 0.5 * std::sqrt(ea * ea + em * em));
-    CHECK(s.attn_skip_ratio() > s.mlp_skip_ratio());
+    // With different targets the achieved ratios keep their order (the default mix skips
+    // attention and MLP equally since issue 10: no order to check there).
+    if (ta != tm) CHECK((s.attn_skip_ratio() > s.mlp_skip_ratio()) == (ta > tm));
   }
 }
 
@@ -207,9 +212,9 @@ TEST_CASE("neighbouring tokens and layers are correlated as configured") {
   agreement(generate("llama2-7b", indep, "corr-indep.trace"), it, il);
   agreement(generate("llama2-7b", tok, "corr-token.trace"), tt, tl);
   agreement(generate("llama2-7b", lay, "corr-layer.trace"), lt, ll);
-  // Middle-layer attention rate r = 0.325 * 32 / 30.2; agreement of independent decisions
+  // Middle-layer attention rate r = 0.25 * 32 / 30.2; agreement of independent decisions
   // 1 - 2r(1-r); with copy probability c: c + (1-c)(1 - 2r(1-r)).
-  const double r = 0.325 * 32 / 30.2, base = 1 - 2 * r * (1 - r);
+  const double r = 0.25 * 32 / 30.2, base = 1 - 2 * r * (1 - r);
   const double n = 30.0 * 1024, tol = 5 * std::sqrt(0.25 * vif(tok) / n);
   CHECK(std::fabs(it - base) <= tol);
   CHECK(std::fabs(il - base) <= tol);
