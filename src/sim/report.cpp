@@ -70,8 +70,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
              "effective bandwidth / peak (SKIPOPU.md definition)");
   s.add_real("hbm_bandwidth_gbps", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / 1e9 : 0.0, "GB/s",
              "physical HBM bytes per second of decode");
-  s.add_real("hbm_utilisation", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / peak : 0.0, "ratio",
-             "physical HBM bandwidth / peak");
+  s.add_real("hbm_decode_utilisation", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / peak : 0.0, "ratio",
+             "decode_bytes.hbm_physical / (decode time x peak): physical HBM bandwidth during decode over peak");
 
   StatGroup& k = s.group("skipping", "modules skipped by the routers");
   k.add_real("prompt_attn_skipped", ratio(t.skipped[0][0], t.skipped[0][0] + t.ran[0][0]), "ratio", "prompt: attention modules skipped");
