@@ -24,7 +24,7 @@ ClockCrossing core_axi_crossing(const HardwareConfig& c) {
 
 HbmBlock::HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> model, const CoreClock& clk,
                    ClockCrossing xing)
-    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(1024, {0, nullptr}) {
+    : sc_module(name), model_(std::move(model)), clk_(clk), xing_(xing), slots_(1024) {
   SC_HAS_PROCESS(HbmBlock);
   SC_THREAD(run);
 }
@@ -41,21 +41,43 @@ void HbmBlock::submit(HbmJob& job) {
   const uint64_t arrival = xing_.to_axi(now);
   for (auto& r : reqs) {
     const uint64_t id = next_id_++;
-    while (slots_[id & (slots_.size() - 1)].second != nullptr) grow();
-    slots_[id & (slots_.size() - 1)] = {id, &job};
+    while (slots_[id & (slots_.size() - 1)].job != nullptr) grow();
+    int64_t rec = -1;
+    if (recording_) {  // timeline: one slice per job and pseudo-channel
+      rec = pc_slice_[r.pc];
+      if (rec < 0) {
+        HbmSlice s;
+        s.channel = r.pc;
+        s.instr = job.instr != HbmJob::kNoInstr ? job.instr : tag_instr_;
+        s.token = tag_token_;
+        s.traffic = static_cast<uint8_t>(job.traffic);
+        s.start = s.end = now;
+        rec = pc_slice_[r.pc] = static_cast<int64_t>(rec_->size());
+        rec_->push_back(s);
+      }
+      (*rec_)[rec].bytes += r.bytes;
+    }
+    slots_[id & (slots_.size() - 1)] = {id, &job, rec};
     r.id = id;
     r.arrival = arrival;
     model_->submit(r);
     ++job.outstanding;
     ++requests_;
   }
+  if (recording_)
+    for (const auto& r : reqs) pc_slice_[r.pc] = -1;
   submitted_.notify(sc_core::SC_ZERO_TIME);
 }
 
+void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {
+  rec_ = out;
+  pc_slice_.assign(pcs, -1);
+}
+
 void HbmBlock::grow() {
-  std::vector<std::pair<uint64_t, HbmJob*>> bigger(slots_.size() * 2, {0, nullptr});
+  std::vector<Slot> bigger(slots_.size() * 2);
   for (const auto& s : slots_)
-    if (s.second) bigger[s.first & (bigger.size() - 1)] = s;
+    if (s.job) bigger[s.id & (bigger.size() - 1)] = s;
   slots_.swap(bigger);
 }
 
@@ -77,11 +99,12 @@ void HbmBlock::run() {
     const uint64_t until = xing_.visible_axi(clk_.now());
     while (model_->pop_completion(until, c)) {
       auto& slot = slots_[c.id & (slots_.size() - 1)];
-      sc_assert(slot.first == c.id && slot.second != nullptr);
-      HbmJob& job = *slot.second;
-      slot.second = nullptr;
+      sc_assert(slot.id == c.id && slot.job != nullptr);
+      HbmJob& job = *slot.job;
+      slot.job = nullptr;
       const uint64_t first = xing_.to_core(c.first_data);
       const uint64_t done = xing_.to_core(c.done);
+      if (slot.rec >= 0 && done > (*rec_)[slot.rec].end) (*rec_)[slot.rec].end = done;
       if (first > job.first) job.first = first;
       if (done > job.done) job.done = done;
       if (--job.outstanding == 0) job.finished.notify(sc_core::SC_ZERO_TIME);

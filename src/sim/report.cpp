@@ -19,7 +19,7 @@ double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 }  // namespace
 
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose) {
+                   bool verbose, const RecordOptions& ropt) {
   // No SystemC banner on stdout: the report is the output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
@@ -27,7 +27,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   TraceReader trace(trace_path);
   trace.check_model(model);
 
-  SkipOpuTop top("skipopu", cfg, model, trace);
+  Recording rec;
+  SkipOpuTop top("skipopu", cfg, model, trace, ropt, &rec);
   sc_core::sc_start();
   if (top.error()) std::rethrow_exception(top.error());
   if (sc_core::sc_get_status() != sc_core::SC_STOPPED)
@@ -106,6 +107,15 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   for (const auto& [block, impl] : top.implementations()) {
     r.json["inputs"]["blocks"][block] = impl;
     impl_line += (impl_line.empty() ? "" : ", ") + block + " " + impl;
+  }
+  if (ropt.series)
+    r.series = ropt.series_json ? series_json(rec, model, hz, peak, r.json["inputs"]) : series_csv(rec, model, hz, peak);
+  if (ropt.timeline) {
+    Json in = r.json["inputs"];
+    in["core_clock_hz"] = cfg.clocks.core_hz;
+    in["timeline_tokens"] = {ropt.timeline_first, ropt.timeline_end};
+    in["time_unit"] = "ts and dur in microseconds; args.cycle and args.cycles in core cycles";
+    r.timeline = timeline_json(rec, top.program(), hz, in);
   }
   r.json["stats"] = root.to_json();
   r.json["config"] = cfg.resolved;
