@@ -45,10 +45,12 @@ def main():
     other = "#bbbbbb"
     fig, ax = plt.subplots(figsize=(12, 0.32 * len(keys) + 1.6), dpi=110)
     t0 = min((e["ts"] for k in keys for e in slices.get(k, [])), default=0)
+    t1 = max((e["ts"] + e["dur"] for k in keys for e in slices.get(k, [])), default=1)
+    tick = (t1 - t0) * 0.0008  # instructions that only hand work to an engine last ~0 cycles: draw a tick
     for row, k in enumerate(keys):
         evs = slices.get(k, [])
         kind = [(e["args"].get("traffic") or e["args"].get("op", "")).split()[0] for e in evs]
-        ax.broken_barh([(e["ts"] - t0, max(e["dur"], 1e-4)) for e in evs], (row - 0.4, 0.8),
+        ax.broken_barh([(e["ts"] - t0, max(e["dur"], tick)) for e in evs], (row - 0.4, 0.8),
                        facecolors=[palette.get(x, other) for x in kind], linewidth=0)
     ax.set_yticks(range(len(keys)))
     ax.set_yticklabels([names[k] for k in keys], fontsize=7)
@@ -57,10 +59,9 @@ def main():
     o = doc.get("otherData", {})
     ax.set_title(f"{o.get('model', '?')} on {o.get('config', '?')}, trace {o.get('trace_file', '?')}, tokens "
                  f"{o.get('timeline_tokens')} (first {len(keep)} of {len(chans)} pseudo-channels)", fontsize=9)
-    ax.legend(handles=[Patch(color=v, label=n) for n, v in palette.items()], fontsize=6, ncol=7,
-              loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.8 / max(len(keys), 1)))
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    fig.legend(handles=[Patch(color=v, label=n) for n, v in palette.items()], fontsize=6, ncol=7, loc="lower center")
+    fig.tight_layout(rect=(0, 0.9 / (0.32 * len(keys) + 1.6), 1, 1))
     tmp = a.png + ".tmp.png"
     fig.savefig(tmp)
     os.replace(tmp, a.png)
