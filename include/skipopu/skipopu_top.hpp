@@ -13,6 +13,7 @@
 #pragma once
 #include <array>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -129,7 +130,9 @@ std::string series_csv(const Recording& r, const ModelCard& m, double core_hz, d
 std::string series_json(const Recording& r, const ModelCard& m, double core_hz, double peak_bytes_per_s,
                         const Json& inputs);
 std::string timeline_json(const Recording& r, const Program& p, double core_hz, const Json& inputs);
+// `summary_hook` may add statistics to the summary group (e.g. energy) before it is rendered.
+using SummaryHook = std::function<void(StatGroup& summary, const RunTotals& totals)>;
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose = false, const RecordOptions& ropt = {});
+                   bool verbose = false, const RecordOptions& ropt = {}, const SummaryHook& summary_hook = {});
 
 }  // namespace skipopu

@@ -8,6 +8,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "report_format.hpp"
+#include "skipopu/baselines/energy.hpp"
 #include "skipopu/baselines/resources.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/skipopu_top.hpp"
@@ -84,7 +85,7 @@ void parse_token_range(const std::string& s, const TraceHeader& h, uint64_t& a, 
 int cmd_run(const Args& args) {
   po::options_description desc("options");
   std::string config, model, trace, json_out, data_dir, format = "text", out;
-  std::string series, series_format, timeline, timeline_tokens;
+  std::string series, series_format, timeline, timeline_tokens, energy;
   std::vector<std::string> sets;
   bool quiet = false, verbose = false;
   desc.add_options()
@@ -102,6 +103,8 @@ int cmd_run(const Args& args) {
       ("series-format", po::value(&series_format), "csv | json (default: from the --series file's extension)")
       ("timeline", po::value(&timeline),
        "write a Chrome/Perfetto trace-event timeline (blocks and HBM pseudo-channels) to this file")
+      ("energy", po::value(&energy),
+       "energy coefficients (default: models/energy.json in the data directory; without it no energy figures)")
       ("timeline-tokens", po::value(&timeline_tokens),
        "A:B: record tokens A..B-1 of the trace in the timeline (default: the first decoded token)")
       ("data-dir", po::value(&data_dir),
@@ -130,7 +133,25 @@ int cmd_run(const Args& args) {
       parse_token_range(timeline_tokens, peek.header(), ropt.timeline_first, ropt.timeline_end);
     }
   }
-  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace, verbose, ropt);
+  // Energy per token: the coefficients and the design's resource use, loaded before the run so
+  // that a bad file fails fast.
+  SummaryHook hook;
+  const bool default_energy = energy.empty();
+  if (default_energy) energy = data_dir + "/models/energy.json";
+  const std::string device = data_dir + "/models/fpga/u280-device.json";
+  const std::string coeffs = data_dir + "/models/fpga/resource-model.json";
+  if (!default_energy || std::ifstream(energy)) {
+    const baselines::EnergyModel em = baselines::load_energy_model(energy);
+    const baselines::ResourceEstimate res = baselines::estimate_resources(
+        cfg, baselines::load_resource_coefficients(coeffs), baselines::load_device_card(device));
+    hook = [em, res, &cfg, energy](StatGroup& s, const RunTotals& t) {
+      const double decode_s = double(t.decode_cycles) / double(cfg.clocks.core_hz);
+      baselines::add_energy_stats(
+          s, baselines::estimate_energy(em, res, double(cfg.clocks.core_hz), t.hbm_decode_bytes, decode_s, t.decode_tokens),
+          energy);
+    };
+  }
+  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace, verbose, ropt, hook);
   if (!out.empty()) write_file_atomically(out, format_report(rep, fmt));
   else if (!quiet) std::cout << format_report(rep, fmt);
   if (!json_out.empty()) write_file_atomically(json_out, format_report(rep, ReportFormat::json));

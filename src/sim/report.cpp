@@ -19,7 +19,7 @@ double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 }  // namespace
 
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose, const RecordOptions& ropt) {
+                   bool verbose, const RecordOptions& ropt, const SummaryHook& summary_hook) {
   // No SystemC banner on stdout: the report is the output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
@@ -86,6 +86,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   kv.add("entries_stored", t.kv_entries_stored, "count", "entries written (token x layer)");
   kv.add("entries_dense", t.kv_entries_dense, "count", "entries a dense cache stores");
   kv.add_real("saving", 1.0 - ratio(t.kv_entries_stored, t.kv_entries_dense), "ratio", "1 - stored / dense");
+
+  if (summary_hook) summary_hook(s, t);
 
   StatGroup& blocks = root.group("blocks", "per-block statistics");
   top.report(blocks);

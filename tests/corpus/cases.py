@@ -479,7 +479,20 @@ def cli_cases():
         files={"r.json": "{"})
     bad("compare-format", ["compare", "--trace", TRACE, "--format", "pdf"], P("command line: --format: expected text, csv or json, got 'pdf'"))
     bad("compare-no-trace", ["compare"], P("command line: the option '--trace' is required but missing"))
-    # Series and timeline options.
+    # Energy coefficients (models/energy.json; docs/energy.md), series and timeline options.
+    bad("energy-missing", ["run", "--trace", TRACE, "--energy", "nope.json"], P("nope.json: cannot open file (No such file or directory)"))
+    bad("energy-unit", ["run", "--trace", TRACE, "--energy", "e.json"], P("e.json: /hbm_pj_per_bit/unit: expected \"pJ/bit\""),
+        files={"e.json": jmut("models/energy.json", (("hbm_pj_per_bit", "unit"), "pJ/B"))})
+    bad("energy-hbm-null", ["run", "--trace", TRACE, "--energy", "e.json"],
+        P("e.json: /hbm_pj_per_bit: expected a value: HBM energy is the model's core term"),
+        files={"e.json": jmut("models/energy.json", (("hbm_pj_per_bit", "value"), None))})
+    bad("energy-negative", ["run", "--trace", TRACE, "--energy", "e.json"], P("e.json: /board_static_w/value: ") + ".*",
+        files={"e.json": jmut("models/energy.json", (("board_static_w", "value"), -5))})
+    bad("energy-no-notes", ["run", "--trace", TRACE, "--energy", "e.json"],
+        P("e.json: /fpga_dynamic/lut/notes: expected the coefficient's public source (or why there is none)"),
+        files={"e.json": jmut("models/energy.json", (("fpga_dynamic", "lut", "notes"), ""))})
+    bad("energy-unknown-key", ["compare", "--trace", TRACE, "--energy", "e.json"], P("e.json: /gpu_board_power/0/tdp: unknown key") + ".*",
+        files={"e.json": jmut("models/energy.json", (("gpu_board_power", 0, "tdp"), 1))})
     bad("series-extension", ["run", "--trace", TRACE, "--series", "s.txt"],
         P("command line: --series: cannot tell the format of 's.txt' from its extension (expected .csv or .json, or give --series-format)"),
         absent=["{W}/s.txt"])
