@@ -17,6 +17,7 @@
 #include "skipopu/block_interfaces.hpp"
 #include "skipopu/hbm/hbm_model.hpp"
 #include "skipopu/memory_map.hpp"
+#include "skipopu/recorder.hpp"
 #include "skipopu/sim_clock.hpp"
 
 namespace skipopu {
@@ -37,6 +38,10 @@ struct HbmJob {
   void init(uint32_t pcs, Traffic t) { reqs.reset_pcs(pcs); traffic = t; }
   RequestList reqs;        // filled by the client, then submitted
   Traffic traffic = Traffic::Weights;
+  // The program instruction the job belongs to (timeline only); kNoInstr: the instruction
+  // the controller executes when the job is submitted.
+  static constexpr uint32_t kNoInstr = UINT32_MAX;
+  uint32_t instr = kNoInstr;
   uint32_t outstanding = 0;
   uint64_t submitted_at = 0;  // core cycle
   uint64_t first = 0;      // core cycle the first data of every request is visible (max)
@@ -65,6 +70,15 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   uint64_t requests() const { return requests_; }
   void report(StatGroup& g, uint64_t end_core_cycle) const;
 
+  // Timeline (recorder.hpp): slices of jobs submitted while recording go to `out`, tagged with
+  // the controller's current instruction and token. Off (nullptr) by default.
+  void record_into(std::vector<HbmSlice>* out, uint32_t pcs);
+  void set_recording(bool on) { recording_ = on && rec_ != nullptr; }
+  void set_tag(uint32_t instr, uint32_t token) {
+    tag_instr_ = instr;
+    tag_token_ = token;
+  }
+
  private:
   void run();
   std::unique_ptr<hbm::Model> model_;
@@ -77,12 +91,17 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
     uint64_t id = 0;
     HbmJob* job = nullptr;
     uint32_t index = 0;  // the request's index in the job
+    int64_t rec = -1;  // index of the timeline slice, or -1
   };
   std::vector<Slot> slots_;
   void grow();
   uint64_t next_id_ = 0;
   std::array<uint64_t, static_cast<size_t>(Traffic::Count)> bytes_{};
   uint64_t requests_ = 0;
+  std::vector<HbmSlice>* rec_ = nullptr;
+  bool recording_ = false;
+  uint32_t tag_instr_ = 0, tag_token_ = 0;
+  std::vector<int64_t> pc_slice_;  // per pseudo-channel: this job's slice, or -1
 };
 
 }  // namespace skipopu

@@ -13,6 +13,7 @@
 #pragma once
 #include <array>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "skipopu/kv_state.hpp"
 #include "skipopu/model_card.hpp"
 #include "skipopu/program.hpp"
+#include "skipopu/recorder.hpp"
 #include "skipopu/trace.hpp"
 #include "skipopu/weight_dma.hpp"
 
@@ -47,8 +49,9 @@ struct RunTotals {
 
 class SkipOpuTop : public sc_core::sc_module {
  public:
+  // `rec` receives the series / timeline that `ropt` asks for (nullptr when neither is on).
   SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, const ModelCard& model,
-             TraceReader& trace);
+             TraceReader& trace, const RecordOptions& ropt = {}, Recording* rec = nullptr);
   ~SkipOpuTop() override;
 
   const RunTotals& totals() const { return totals_; }
@@ -68,6 +71,11 @@ class SkipOpuTop : public sc_core::sc_module {
   void kv_store(Step& step, uint32_t layer);
   void count_modules(const TokenRecord& r, int phase);
   uint64_t hbm_bytes_total() const;
+  // Series / timeline bookkeeping (only called when they are on).
+  void begin_step(const Step& step);
+  void enter_segment(const Step& step, uint32_t segment);
+  void close_segment();
+  void end_step();
 
   const HardwareConfig& cfg_;
   const ModelCard& model_;
@@ -99,6 +107,17 @@ class SkipOpuTop : public sc_core::sc_module {
   std::vector<uint64_t> context_;  // per query of the current attention: entries attended
   KvStreamLayout kv_layout_;       // which K/V request carries each context entry
   std::vector<GemmPart> parts_;
+  WorkCounters work_;  // workload bytes of every step (prefill included)
+  // Series and timeline (recorder.hpp); off unless asked for.
+  RecordOptions ropt_;
+  Recording* rec_ = nullptr;
+  std::vector<uint32_t> seg_of_pc_;  // program counter -> segment (0 embed, 1..L layers, L+1 head)
+  bool seg_open_ = false;
+  uint32_t step_index_ = 0;
+  SeriesRow row_;                     // the open segment
+  WorkCounters row_work_;             // work_ when it opened
+  uint64_t row_hbm_ = 0;              // hbm_bytes_total() when it opened
+  bool tl_step_ = false;              // the current step is in the timeline's token range
 };
 
 // Elaborates the model, runs the whole trace, and returns the report (JSON document and
@@ -106,8 +125,18 @@ class SkipOpuTop : public sc_core::sc_module {
 struct RunReport {
   Json json;
   std::string text;
+  std::string series;    // --series: CSV or JSON (empty unless asked for)
+  std::string timeline;  // --timeline: trace-event JSON (empty unless asked for)
 };
+
+// Formats a recording (src/sim/recorder.cpp; schemas in docs/report.md).
+std::string series_csv(const Recording& r, const ModelCard& m, double core_hz, double peak_bytes_per_s);
+std::string series_json(const Recording& r, const ModelCard& m, double core_hz, double peak_bytes_per_s,
+                        const Json& inputs);
+std::string timeline_json(const Recording& r, const Program& p, double core_hz, const Json& inputs);
+// `summary_hook` may add statistics to the summary group (e.g. energy) before it is rendered.
+using SummaryHook = std::function<void(StatGroup& summary, const RunTotals& totals)>;
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose = false);
+                   bool verbose = false, const RecordOptions& ropt = {}, const SummaryHook& summary_hook = {});
 
 }  // namespace skipopu

@@ -23,7 +23,8 @@ class WeightDma : public sc_core::sc_module, public WeightStreamIf {
   WeightDma(sc_core::sc_module_name name, HbmIf& hbm, const MemoryMap& map, uint64_t window_bytes);
 
   // LOADW: queue a stream of matrices m0..m1 (streams are consumed in LOADW order).
-  void load(uint32_t m0, uint32_t m1);
+  // `instr`: the LOADW's program counter, carried by the stream's HBM jobs (timeline).
+  void load(uint32_t m0, uint32_t m1, uint32_t instr = HbmJob::kNoInstr);
   // WeightStreamIf: the PE array starts on the next stream and waits for all of it.
   StreamArrival consume_next() override;
 

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "skipopu/baselines/compare.hpp"
+#include "skipopu/baselines/energy.hpp"
 #include "skipopu/baselines/gpu_model.hpp"
 #include "skipopu/baselines/resources.hpp"
 #include "skipopu/config.hpp"
@@ -114,7 +117,7 @@ int cmd_resources(const Args& args) {
 
 int cmd_compare(const Args& args) {
   po::options_description desc("options");
-  std::string config, trace, format = "text", out, plot, report_in, peers_path, data_dir;
+  std::string config, trace, format = "text", out, plot, report_in, peers_path, data_dir, energy_path;
   std::vector<std::string> sets;
   bool calibration = false;
   desc.add_options()
@@ -123,7 +126,10 @@ int cmd_compare(const Args& args) {
       ("set,s", po::value(&sets)->composing(), "override a config key: key.path=value (repeatable)")
       ("format,f", po::value(&format), "text | csv | json")
       ("out,o", po::value(&out), "write the table here instead of stdout")
-      ("plot", po::value(&plot), "bar plot of bandwidth efficiency (PNG, via /usr/bin/python3 + matplotlib)")
+      ("plot", po::value(&plot),
+       "tokens/s and bandwidth efficiency side by side (PNG, via /usr/bin/python3 + matplotlib)")
+      ("energy", po::value(&energy_path),
+       "energy coefficients and GPU board power (default: models/energy.json; without it no tok/J column)")
       ("report", po::value(&report_in), "use this `skipopu run --json` report instead of simulating")
       ("peers", po::value(&peers_path), "published baselines (default: models/fpga/peers.json)")
       ("gpu-calibration", po::bool_switch(&calibration), "print each GPU card's published figures against the model")
@@ -150,6 +156,11 @@ int cmd_compare(const Args& args) {
   std::vector<baselines::GpuCard> gpus;
   for (const std::string& p : baselines::gpu_card_paths(data_dir)) gpus.push_back(baselines::load_gpu_card(p));
   const baselines::PeerSet peers = baselines::load_peers(peers_path);
+  const bool default_energy = energy_path.empty();
+  if (default_energy) energy_path = data_dir + "/models/energy.json";
+  std::unique_ptr<baselines::EnergyModel> energy;
+  if (!default_energy || std::ifstream(energy_path))
+    energy = std::make_unique<baselines::EnergyModel>(baselines::load_energy_model(energy_path));
 
   TempDir tmp;
   Json report;
@@ -159,6 +170,10 @@ int cmd_compare(const Args& args) {
     // SystemC allows one simulation per process: the SkipOPU replay runs in a child.
     std::vector<std::string> argv = {"/proc/self/exe", "run", "--trace", trace, "--config", config,
                                      "--data-dir", data_dir, "--json", tmp.path + "/report.json", "-q"};
+    if (energy) {
+      argv.push_back("--energy");
+      argv.push_back(energy_path);
+    }
     for (const auto& s : sets) {
       argv.push_back("--set");
       argv.push_back(s);
@@ -180,7 +195,7 @@ int cmd_compare(const Args& args) {
     }
     report = load_json_file(tmp.path + "/report.json");
   }
-  const baselines::Comparison cmp = baselines::build_comparison(report, cfg, model, trace, gpus, peers);
+  const baselines::Comparison cmp = baselines::build_comparison(report, cfg, model, trace, gpus, peers, energy.get());
   const std::string body = format == "json" ? cmp.to_json().dump(2) + "\n" : format == "csv" ? cmp.csv() : cmp.text();
   if (out.empty()) std::cout << body;
   else write_file_atomically(out, body);

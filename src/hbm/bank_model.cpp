@@ -712,7 +712,8 @@ void BankModel::report(StatGroup& into, Cycle end) {
     g.add_real("row_hit_rate", ncol ? 1.0 - double(std::min(pc.n_act, ncol)) / double(ncol) : 0.0, "ratio",
                "column commands that needed no new activation");
     const uint64_t bus = ncol * tB_;
-    g.add_real("utilization", end_dev ? double(bus) / double(end_dev) : 0.0, "ratio", "data-bus busy / elapsed device cycles");
+    g.add_real("bus_utilisation", end_dev ? double(bus) / double(end_dev) : 0.0, "ratio",
+               "data-bus busy device cycles / device cycles of the whole run (prefill, decode, drain)");
     br += pc.bytes_read;
     bw += pc.bytes_written;
     acts += pc.n_act;
@@ -737,8 +738,8 @@ void BankModel::report(StatGroup& into, Cycle end) {
                 "column commands that needed no new activation");
   into.add_real("refresh_overhead", end_dev ? double(refc) / double(end_dev * pcs_.size()) : 0.0, "ratio",
                 "refresh_cycles / (elapsed device cycles x PCs)");
-  into.add_real("utilization", end_dev ? double(busy) / double(end_dev * pcs_.size()) : 0.0, "ratio",
-                "data-bus busy / (elapsed device cycles x PCs)");
+  into.add_real("bus_utilisation", end_dev ? double(busy) / double(end_dev * pcs_.size()) : 0.0, "ratio",
+                "data-bus busy device cycles / (device cycles of the whole run x PCs)");
 }
 
 }  // namespace skipopu::hbm

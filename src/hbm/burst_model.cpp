@@ -49,7 +49,8 @@ void BurstModel::report(StatGroup& into, Cycle end) {
     g.add("bytes_written", pc.bytes_written, "byte", "bytes written");
     g.add("requests", pc.requests, "count", "requests served");
     g.add("busy_cycles", pc.busy, "cycle", "AXI cycles the data bus moved a beat");
-    g.add_real("utilization", end ? double(pc.busy) / double(end) : 0.0, "ratio", "busy_cycles / elapsed cycles");
+    g.add_real("bus_utilisation", end ? double(pc.busy) / double(end) : 0.0, "ratio",
+               "busy_cycles / AXI cycles of the whole run (prefill, decode, drain)");
     br += pc.bytes_read;
     bw += pc.bytes_written;
     busy += pc.busy;
@@ -59,6 +60,8 @@ void BurstModel::report(StatGroup& into, Cycle end) {
   into.add("bytes_written", bw, "byte", "bytes written, all pseudo-channels");
   into.add("requests", reqs, "count", "requests served");
   into.add("busy_cycles", busy, "cycle", "sum over pseudo-channels of busy AXI cycles");
+  into.add_real("bus_utilisation", end ? double(busy) / double(end * pcs_.size()) : 0.0, "ratio",
+                "busy_cycles / (AXI cycles of the whole run x PCs)");
   into.add("row_hits", 0, "count", "burst model has no banks");
   into.add("refreshes", 0, "count", "burst model has no refresh");
 }

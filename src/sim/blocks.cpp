@@ -24,7 +24,8 @@ void NonlinearUnit::run(const UnitTiming& t, uint64_t elems) {
 void NonlinearUnit::report(StatGroup& g, uint64_t total) const {
   g.add("busy_cycles", busy_, "cycle", "cycles spent in unfused nonlinear passes");
   g.add("passes", passes_, "count", "unfused nonlinear passes");
-  g.add_real("utilisation", total ? double(busy_) / double(total) : 0.0, "ratio", "busy / total cycles");
+  g.add_real("utilisation", total ? double(busy_) / double(total) : 0.0, "ratio",
+             "busy_cycles / summary.total_cycles (the whole run: prefill, decode, drain)");
 }
 
 // ---------------------------------------------------------------- router
@@ -54,7 +55,8 @@ void Router::route(uint32_t layer, uint32_t module, uint64_t tokens, uint64_t d)
 void Router::report(StatGroup& g, uint64_t total) const {
   g.add("busy_cycles", busy_, "cycle", "cycles computing router dot products (incl. latency)");
   g.add("decisions", decisions_, "count", "per-token module decisions taken");
-  g.add_real("utilisation", total ? double(busy_) / double(total) : 0.0, "ratio", "busy / total cycles");
+  g.add_real("utilisation", total ? double(busy_) / double(total) : 0.0, "ratio",
+             "busy_cycles / summary.total_cycles (the whole run: prefill, decode, drain)");
 }
 
 // ---------------------------------------------------------------- PE array
@@ -145,7 +147,8 @@ void PeArray::report(StatGroup& g, uint64_t total) const {
   g.add("weight_macs", macs_, "count", "FP16 x INT multiply-accumulates of the GEMMs");
   g.add("lanes_fp16_int4", lanes_w_, "count", "products per DSP48E2, activation x weight layout");
   g.add("lanes_fp16_fp16", lanes_a_, "count", "products per DSP48E2, attention layout");
-  g.add_real("utilisation", total ? double(busy_) / double(total) : 0.0, "ratio", "busy / total cycles");
+  g.add_real("utilisation", total ? double(busy_) / double(total) : 0.0, "ratio",
+             "busy_cycles / summary.total_cycles (the whole run: prefill, decode, drain)");
 }
 
 }  // namespace skipopu

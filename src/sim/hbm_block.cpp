@@ -44,14 +44,36 @@ void HbmBlock::submit(HbmJob& job) {
     auto& r = reqs[i];
     const uint64_t id = next_id_++;
     while (slots_[id & (slots_.size() - 1)].job != nullptr) grow();
-    slots_[id & (slots_.size() - 1)] = Slot{id, &job, static_cast<uint32_t>(i)};
+    int64_t rec = -1;
+    if (recording_) {  // timeline: one slice per job and pseudo-channel
+      rec = pc_slice_[r.pc];
+      if (rec < 0) {
+        HbmSlice s;
+        s.channel = r.pc;
+        s.instr = job.instr != HbmJob::kNoInstr ? job.instr : tag_instr_;
+        s.token = tag_token_;
+        s.traffic = static_cast<uint8_t>(job.traffic);
+        s.start = s.end = now;
+        rec = pc_slice_[r.pc] = static_cast<int64_t>(rec_->size());
+        rec_->push_back(s);
+      }
+      (*rec_)[rec].bytes += r.bytes;
+    }
+    slots_[id & (slots_.size() - 1)] = Slot{id, &job, static_cast<uint32_t>(i), rec};
     r.id = id;
     r.arrival = arrival;
     model_->submit(r);
     ++job.outstanding;
     ++requests_;
   }
+  if (recording_)
+    for (const auto& r : reqs) pc_slice_[r.pc] = -1;
   submitted_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {
+  rec_ = out;
+  pc_slice_.assign(pcs, -1);
 }
 
 void HbmBlock::grow() {
@@ -85,6 +107,7 @@ void HbmBlock::run() {
       const uint64_t first = xing_.to_core(c.first_data);
       const uint64_t done = xing_.to_core(c.done);
       if (job.track_requests) job.arrivals[slot.index] = RequestArrival{first, done};
+      if (slot.rec >= 0 && done > (*rec_)[slot.rec].end) (*rec_)[slot.rec].end = done;
       if (first > job.first) job.first = first;
       if (done > job.done) job.done = done;
       if (--job.outstanding == 0) job.finished.notify(sc_core::SC_ZERO_TIME);

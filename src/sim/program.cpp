@@ -118,7 +118,7 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
     if (c.fusion) b.p.code.back().fused_latency = c.nl.softmax_reduce.latency + c.nl.softmax_apply.latency;
     b.gemm(o, o, {&c.nl.residual});
     b.unfused(Op::Residual, l, d);
-    const size_t jmp = b.emit(Op::Jump);
+    const size_t jmp = b.emit(Op::Jump, Module::None, l);
     b.p.code[br].target = static_cast<uint32_t>(b.p.code.size());
     if (c.kv.policy == KvPolicy::Reuse && l + 1 < m.layers) b.emit(Op::KvPrefetch, Module::None, l + 1);
     if (c.kv.policy == KvPolicy::Dense) {

@@ -19,7 +19,7 @@ double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 }  // namespace
 
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose) {
+                   bool verbose, const RecordOptions& ropt, const SummaryHook& summary_hook) {
   // No SystemC banner on stdout: the report is the output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
@@ -27,7 +27,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   TraceReader trace(trace_path);
   trace.check_model(model);
 
-  SkipOpuTop top("skipopu", cfg, model, trace);
+  Recording rec;
+  SkipOpuTop top("skipopu", cfg, model, trace, ropt, &rec);
   sc_core::sc_start();
   if (top.error()) std::rethrow_exception(top.error());
   if (sc_core::sc_get_status() != sc_core::SC_STOPPED)
@@ -70,8 +71,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
              "effective bandwidth / peak (SKIPOPU.md definition)");
   s.add_real("hbm_bandwidth_gbps", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / 1e9 : 0.0, "GB/s",
              "physical HBM bytes per second of decode");
-  s.add_real("hbm_utilisation", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / peak : 0.0, "ratio",
-             "physical HBM bandwidth / peak");
+  s.add_real("hbm_decode_utilisation", decode_s > 0 ? double(t.hbm_decode_bytes) / decode_s / peak : 0.0, "ratio",
+             "decode_bytes.hbm_physical / (decode time x peak): physical HBM bandwidth during decode over peak");
 
   StatGroup& ka = s.group("kv_attention", "decode attentions: K/V read bandwidth while they run");
   const double attn_s = double(t.kv_attn_cycles) / hz;
@@ -99,6 +100,8 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
          "K/V bytes reserved in the fullest pseudo-channel (dense: the whole context's slots)");
   kv.add("fixed_bytes_per_pc", t.hbm_fixed_per_pc, "byte", "weights, embedding and router weights per pseudo-channel");
 
+  if (summary_hook) summary_hook(s, t);
+
   StatGroup& blocks = root.group("blocks", "per-block statistics");
   top.report(blocks);
 
@@ -119,6 +122,15 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   for (const auto& [block, impl] : top.implementations()) {
     r.json["inputs"]["blocks"][block] = impl;
     impl_line += (impl_line.empty() ? "" : ", ") + block + " " + impl;
+  }
+  if (ropt.series)
+    r.series = ropt.series_json ? series_json(rec, model, hz, peak, r.json["inputs"]) : series_csv(rec, model, hz, peak);
+  if (ropt.timeline) {
+    Json in = r.json["inputs"];
+    in["core_clock_hz"] = cfg.clocks.core_hz;
+    in["timeline_tokens"] = {ropt.timeline_first, ropt.timeline_end};
+    in["time_unit"] = "ts and dur in microseconds; args.cycle and args.cycles in core cycles";
+    r.timeline = timeline_json(rec, top.program(), hz, in);
   }
   r.json["stats"] = root.to_json();
   r.json["config"] = cfg.resolved;

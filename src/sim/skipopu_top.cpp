@@ -18,7 +18,7 @@ struct SkipOpuTop::Step {
 };
 
 SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, const ModelCard& model,
-                       TraceReader& trace)
+                       TraceReader& trace, const RecordOptions& ropt, Recording* rec)
     : sc_module(name),
       cfg_(cfg),
       model_(model),
@@ -26,7 +26,9 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
       program_(compile_program(model, cfg)),
       clk_(cfg.clocks.core_hz),
       map_(model, cfg, program_, static_cast<uint32_t>(trace.header().tokens())),
-      kv_(cfg.kv.policy, model.layers) {
+      kv_(cfg.kv.policy, model.layers),
+      ropt_(ropt),
+      rec_(ropt.series || ropt.timeline ? rec : nullptr) {
   hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, core_axi_crossing(cfg));
   dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
   // Compute blocks by name (config "blocks"); the nonlinear unit first: the PE array binds
@@ -51,6 +53,20 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
                           " bytes per pseudo-channel (weights, embedding, router weights" +
                           (cfg.kv.reserve == KvReserve::Dense ? ", dense K/V reservation for this trace's tokens" : "") +
                           "), more than the " + std::to_string(cfg.hbm.pc_bytes) + " each pseudo-channel has");
+  if (rec_) {
+    // Segments in program order: EMBED, each layer's block (its KV_PREFETCH names the next
+    // layer but is issued inside this one), the head.
+    seg_of_pc_.resize(program_.code.size());
+    for (size_t pc = 0; pc < program_.code.size(); ++pc) {
+      const Instr& in = program_.code[pc];
+      seg_of_pc_[pc] = in.op == Op::Embed ? 0 : 1 + (in.op == Op::KvPrefetch ? in.layer - 1 : in.layer);
+    }
+    if (ropt_.series) {
+      const uint64_t steps = (trace.header().prompt > 0 ? 1 : 0) + trace.header().decode;
+      rec_->rows.reserve(steps * (model.layers + 2));
+    }
+    if (ropt_.timeline) hbm_->record_into(&rec_->hbm, cfg.hbm.pseudo_channels);
+  }
   SC_HAS_PROCESS(SkipOpuTop);
   SC_THREAD(controller);
 }
@@ -103,6 +119,7 @@ void SkipOpuTop::replay() {
   }
   const uint64_t prefill_end = clk_.now();
   totals_.prefill_cycles = prefill_end;
+  const WorkCounters prefill_work = work_;
   const uint64_t hbm_before = hbm_bytes_total();
   // Decode: one token at a time.
   while (trace_.next(decode_rec_)) {
@@ -127,6 +144,18 @@ void SkipOpuTop::replay() {
   for (auto& j : store_ring_) hbm_->wait_for(j);
   kvbuf_->drain();
   totals_.hbm_decode_bytes = hbm_bytes_total() - hbm_before;
+  // The report's workload bytes are those of the decode steps.
+  totals_.need_weights = work_.weights - prefill_work.weights;
+  totals_.need_embedding = work_.embedding - prefill_work.embedding;
+  totals_.need_router = work_.router - prefill_work.router;
+  totals_.need_kv_read = work_.kv_read - prefill_work.kv_read;
+  totals_.need_kv_hit = work_.kv_hit - prefill_work.kv_hit;
+  totals_.need_kv_write = work_.kv_write - prefill_work.kv_write;
+  // Bytes requested after the last step (none today: the drain only waits) go to its last row.
+  if (rec_ && ropt_.series && !rec_->rows.empty()) {
+    rec_->rows.back().hbm_bytes += hbm_bytes_total() - row_hbm_;
+    row_hbm_ = hbm_bytes_total();
+  }
   totals_.end_cycle = clk_.now();
   totals_.kv_entries_stored = kv_.stored_entries();
   totals_.kv_entries_dense = uint64_t(kv_.tokens()) * model_.layers;
@@ -147,7 +176,7 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
       map_.kv_entry(t, l, true, job.reqs);
     }
   }
-  if (!step.prefill) totals_.need_kv_write += job.reqs.bytes();
+  work_.kv_write += job.reqs.bytes();
   hbm_->submit(job);
 }
 
@@ -163,7 +192,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
     if (step.recs[i].attn_ran(l)) last_query = step.first + i;
   // Context entries, in token order; for decode the query's own entry is on chip.
   const uint32_t read_end = step.prefill ? last_query + 1 : step.first;
-  uint64_t hits = 0, reads = 0, n = 0;
+  uint64_t hits = 0, misses = 0, reads = 0, n = 0;
   size_t qi = 0;
   for (uint32_t c = 0; c < read_end; ++c) {
     const int32_t s = kv_.source(c, l);
@@ -179,6 +208,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
         kvbuf_->count(false);
         map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
         ++reads;
+        ++misses;
       }
       kv_layout_.end_entry();
     }
@@ -188,11 +218,11 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
       ++qi;
     }
   }
-  if (!step.prefill) {
-    context_.push_back(n + 1);  // plus the query's own, freshly computed entry
-    totals_.need_kv_read += (reads + hits) * entry;
-    totals_.need_kv_hit += hits * entry;
-  }
+  if (!step.prefill) context_.push_back(n + 1);  // plus the query's own, freshly computed entry
+  work_.kv_read += (reads + hits) * entry;
+  work_.kv_hit += hits * entry;
+  work_.hit_entries += hits;
+  work_.miss_entries += misses;
   AttentionWork w;
   w.shape.heads = model_.heads;
   w.shape.head_dim = model_.head_dim;
@@ -216,8 +246,18 @@ void SkipOpuTop::run_step(Step& step) {
   const uint64_t all = step.count;
   const bool dense = cfg_.kv.policy == KvPolicy::Dense;
   size_t pc = 0;
+  if (rec_) begin_step(step);
   while (pc < code.size()) {
     const Instr& in = code[pc];
+    if (rec_) {
+      if (ropt_.series) enter_segment(step, seg_of_pc_[pc]);
+      if (tl_step_) {
+        const uint64_t now = clk_.now();
+        if (!rec_->instrs.empty() && rec_->instrs.back().end == UINT64_MAX) rec_->instrs.back().end = now;
+        rec_->instrs.push_back({static_cast<uint32_t>(pc), step.first, now, UINT64_MAX});
+        hbm_->set_tag(static_cast<uint32_t>(pc), step.first);
+      }
+    }
     const bool final_block = in.layer >= model_.layers;
     const uint64_t m = final_block ? 1 : step.m_path;
     switch (in.op) {
@@ -228,7 +268,7 @@ void SkipOpuTop::run_step(Step& step) {
           const uint32_t t = step.first + i;
           map_.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % model_.vocab), embed_job_.reqs);
         }
-        if (!step.prefill) totals_.need_embedding += embed_job_.reqs.bytes();
+        work_.embedding += embed_job_.reqs.bytes();
         hbm_->submit(embed_job_);
         hbm_->wait_for(embed_job_);
         break;
@@ -244,8 +284,7 @@ void SkipOpuTop::run_step(Step& step) {
           if (ran) active_.push_back(step.first + i);
         }
         if (in.module == Module::Attn) step.m_attn = active_.size();
-        if (!cfg_.router.weights_on_chip && !step.prefill)
-          totals_.need_router += sizes::router_weight_bytes(in.elems, cfg_.router.weight_bits);
+        if (!cfg_.router.weights_on_chip) work_.router += sizes::router_weight_bytes(in.elems, cfg_.router.weight_bits);
         break;
       }
       case Op::Branch:
@@ -272,9 +311,8 @@ void SkipOpuTop::run_step(Step& step) {
         nl_port_->run(cfg_.nl.argmax, in.elems);
         break;
       case Op::LoadW:
-        dma_->load(in.m0, in.m1);
-        if (!step.prefill)
-          for (uint32_t i = in.m0; i <= in.m1; ++i) totals_.need_weights += program_.matrices[i].bytes;
+        dma_->load(in.m0, in.m1, static_cast<uint32_t>(pc));
+        for (uint32_t i = in.m0; i <= in.m1; ++i) work_.weights += program_.matrices[i].bytes;
         break;
       case Op::Gemm: {
         parts_.clear();
@@ -306,6 +344,54 @@ void SkipOpuTop::run_step(Step& step) {
     }
     ++pc;
   }
+  if (rec_) end_step();
+}
+
+void SkipOpuTop::begin_step(const Step& step) {
+  const uint64_t a = ropt_.timeline_first, b = ropt_.timeline_end;
+  tl_step_ = ropt_.timeline && step.first < b && step.first + step.count > a;
+  hbm_->set_recording(tl_step_);
+}
+
+void SkipOpuTop::enter_segment(const Step& step, uint32_t segment) {
+  if (seg_open_ && row_.segment == segment) return;
+  if (seg_open_) close_segment();
+  row_ = SeriesRow();
+  row_.prefill = step.prefill;
+  row_.step = step_index_;
+  row_.token = step.first;
+  row_.tokens = step.count;
+  row_.segment = segment;
+  row_.start = clk_.now();
+  row_work_ = work_;
+  row_hbm_ = hbm_bytes_total();
+  seg_open_ = true;
+}
+
+void SkipOpuTop::close_segment() {
+  const uint64_t hbm = hbm_bytes_total();
+  row_.cycles = clk_.now() - row_.start;
+  row_.work.weights = work_.weights - row_work_.weights;
+  row_.work.embedding = work_.embedding - row_work_.embedding;
+  row_.work.router = work_.router - row_work_.router;
+  row_.work.kv_read = work_.kv_read - row_work_.kv_read;
+  row_.work.kv_hit = work_.kv_hit - row_work_.kv_hit;
+  row_.work.kv_write = work_.kv_write - row_work_.kv_write;
+  row_.work.hit_entries = work_.hit_entries - row_work_.hit_entries;
+  row_.work.miss_entries = work_.miss_entries - row_work_.miss_entries;
+  row_.hbm_bytes = hbm - row_hbm_;
+  row_hbm_ = hbm;
+  rec_->rows.push_back(row_);
+  seg_open_ = false;
+}
+
+void SkipOpuTop::end_step() {
+  if (ropt_.series && seg_open_) close_segment();
+  if (tl_step_ && !rec_->instrs.empty() && rec_->instrs.back().end == UINT64_MAX)
+    rec_->instrs.back().end = clk_.now();
+  hbm_->set_recording(false);
+  tl_step_ = false;
+  ++step_index_;
 }
 
 std::vector<std::pair<std::string, std::string>> SkipOpuTop::implementations() const {

@@ -15,13 +15,14 @@ WeightDma::WeightDma(sc_core::sc_module_name name, HbmIf& hbm_if, const MemoryMa
   SC_THREAD(run);
 }
 
-void WeightDma::load(uint32_t m0, uint32_t m1) {
+void WeightDma::load(uint32_t m0, uint32_t m1, uint32_t instr) {
   sc_assert(queued_ - consumed_ < kRing);
   Stream& s = stream(queued_++);
   // The ring holds at most three live streams (finishing, current, next).
   sc_assert(!s.head.busy() && !s.tail.busy());
   s.m0 = m0;
   s.m1 = m1;
+  s.head.instr = s.tail.instr = instr;
   s.pe_started = false;
   s.tail_issued = false;
   loaded_.notify(sc_core::SC_ZERO_TIME);

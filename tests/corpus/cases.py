@@ -486,6 +486,35 @@ def cli_cases():
         files={"r.json": "{"})
     bad("compare-format", ["compare", "--trace", TRACE, "--format", "pdf"], P("command line: --format: expected text, csv or json, got 'pdf'"))
     bad("compare-no-trace", ["compare"], P("command line: the option '--trace' is required but missing"))
+    # Energy coefficients (models/energy.json; docs/energy.md), series and timeline options.
+    bad("energy-missing", ["run", "--trace", TRACE, "--energy", "nope.json"], P("nope.json: cannot open file (No such file or directory)"))
+    bad("energy-unit", ["run", "--trace", TRACE, "--energy", "e.json"], P("e.json: /hbm_pj_per_bit/unit: expected \"pJ/bit\""),
+        files={"e.json": jmut("models/energy.json", (("hbm_pj_per_bit", "unit"), "pJ/B"))})
+    bad("energy-hbm-null", ["run", "--trace", TRACE, "--energy", "e.json"],
+        P("e.json: /hbm_pj_per_bit: expected a value: HBM energy is the model's core term"),
+        files={"e.json": jmut("models/energy.json", (("hbm_pj_per_bit", "value"), None))})
+    bad("energy-negative", ["run", "--trace", TRACE, "--energy", "e.json"], P("e.json: /board_static_w/value: ") + ".*",
+        files={"e.json": jmut("models/energy.json", (("board_static_w", "value"), -5))})
+    bad("energy-no-notes", ["run", "--trace", TRACE, "--energy", "e.json"],
+        P("e.json: /fpga_dynamic/lut/notes: expected the coefficient's public source (or why there is none)"),
+        files={"e.json": jmut("models/energy.json", (("fpga_dynamic", "lut", "notes"), ""))})
+    bad("energy-unknown-key", ["compare", "--trace", TRACE, "--energy", "e.json"], P("e.json: /gpu_board_power/0/tdp: unknown key") + ".*",
+        files={"e.json": jmut("models/energy.json", (("gpu_board_power", 0, "tdp"), 1))})
+    bad("series-extension", ["run", "--trace", TRACE, "--series", "s.txt"],
+        P("command line: --series: cannot tell the format of 's.txt' from its extension (expected .csv or .json, or give --series-format)"),
+        absent=["{W}/s.txt"])
+    bad("series-format", ["run", "--trace", TRACE, "--series", "s.csv", "--series-format", "tsv"],
+        P("command line: --series-format: expected csv or json, got 'tsv'"), absent=["{W}/s.csv"])
+    bad("series-no-dir", ["run", "--trace", TRACE, "-q", "--series", "no/dir/s.csv"],
+        P("no/dir/s.csv: cannot open no/dir/s.csv.tmp for writing (No such file or directory)"), rc=3)
+    bad("timeline-range-reversed", ["run", "--trace", TRACE, "--timeline", "t.json", "--timeline-tokens", "9:2"],
+        P("command line: --timeline-tokens: expected A < B, got '9:2'"), absent=["{W}/t.json"])
+    bad("timeline-range-past-end", ["run", "--trace", TRACE, "--timeline", "t.json", "--timeline-tokens", "0:13"],
+        P("command line: --timeline-tokens: token range '0:13' ends past the trace's 12 tokens"), absent=["{W}/t.json"])
+    bad("timeline-range-negative", ["run", "--trace", TRACE, "--timeline", "t.json", "--timeline-tokens", "-1:3"],
+        P("command line: --timeline-tokens: expected A:B (token indices, A < B), got '-1:3'"), absent=["{W}/t.json"])
+    bad("timeline-tokens-alone", ["run", "--trace", TRACE, "--timeline-tokens", "0:3"],
+        P("command line: --timeline-tokens needs --timeline FILE"))
     bad("resources-device-missing", ["resources", "--device", "nope.json"], P("nope.json: cannot open file (No such file or directory)"))
     bad("resources-coeffs-dup", ["resources", "--coefficients", "k.json"], P("k.json: /") + r"\w+" + P(": duplicate key (expected each key at most once per object)"),
         files={"k.json": tmut("models/fpga/resource-model.json", "{", '{"name": "a", "name": "b",')})

@@ -36,7 +36,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA = "skipopu-sweep-result/1"
-METRICS = ["tokens_per_s", "bandwidth_efficiency", "hbm_utilisation", "cycles_per_token_mean",
+METRICS = ["tokens_per_s", "bandwidth_efficiency", "hbm_decode_utilisation", "cycles_per_token_mean",
            "decode_cycles", "effective_bandwidth_gbps"]
 RESOURCES = ["dsp", "lut", "ff", "bram36", "uram"]
 SPEC_KEYS = {"name", "description", "base_config", "workloads", "axes", "points", "constraints", "plot", "metrics"}

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "skipopu/baselines/energy.hpp"
 #include "skipopu/baselines/gpu_model.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/json_reader.hpp"
@@ -39,6 +40,11 @@ struct CompareRow {
   double peak_gbps = 0, tokens_per_s = 0, effective_gbps = 0, efficiency = 0;
   double ratio = 0;        // SkipOPU efficiency / this row's
   double paper_ratio = 0;  // 0 = the paper gives none
+  // Energy: tokens per joule and what it rests on (0 / "" when the row has no energy figure).
+  double board_power_w = 0;  // GPU rows: the card's published board power
+  double tokens_per_j = 0;
+  std::string energy_basis;
+  bool energy_lower_bound = false;  // SkipOPU: only the terms with a public source are counted
 };
 
 struct Comparison {
@@ -49,8 +55,11 @@ struct Comparison {
   std::string csv() const;
 };
 
-// `report` is a skipopu-report/1 document of the same trace and config.
+// `report` is a skipopu-report/1 document of the same trace and config. With `energy`, GPU rows
+// get tokens/J at their published board power and the SkipOPU row the report's
+// summary.energy figure.
 Comparison build_comparison(const Json& report, const HardwareConfig& cfg, const ModelCard& m,
-                            const std::string& trace_path, const std::vector<GpuCard>& gpus, const PeerSet& peers);
+                            const std::string& trace_path, const std::vector<GpuCard>& gpus, const PeerSet& peers,
+                            const EnergyModel* energy = nullptr);
 
 }  // namespace skipopu::baselines
