@@ -226,7 +226,7 @@ std::string timeline_json(const Recording& r, const Program& p, double core_hz, 
       lane_end[l] = hs[k]->end;
       lane[k - i] = l;
     }
-    char name[32];
+    char name[48];
     for (size_t l = 0; l < lane_end.size(); ++l) {
       const int tid = 1000 + static_cast<int>(ch) * 100 + static_cast<int>(l);
       if (l == 0) std::snprintf(name, sizeof name, "\"pc%02u\"", ch);
