@@ -75,6 +75,7 @@ class BankModel final : public Model {
   size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
   uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
+  uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
 
  private:
@@ -220,7 +221,12 @@ class BankModel final : public Model {
   struct XNode {
     const std::string* key = nullptr;
     XEdge next;  // to the next node when no refresh starts on the way
+    // kXSkip consecutive `next` edges composed into one (none completes a request), so a walk
+    // over a long stream takes one step per kXSkip bursts; built on first use
+    XEdge skip;
+    uint8_t skip_tries = 0;
   };
+  static constexpr uint32_t kXSkip = 16;
   // How a walk over memo edges ended.
   enum class XStop { Limit, Other };
   struct XWalk {
@@ -278,6 +284,7 @@ class BankModel final : public Model {
                 std::string& out) const;
   int x_visit(Pc& pc, T limit);
   bool x_resume(Pc& pc, T limit);
+  bool x_compose(int32_t from);
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
@@ -320,7 +327,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -168,6 +168,46 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
   }
 }
 
+// Composes kXSkip consecutive normal edges from node `from` into its skip edge, if they are
+// all known and none completes a request (the run is the same at both ends).
+bool BankModel::x_compose(int32_t from) {
+  XNode& a = x_nodes_[from];
+  if (a.skip.succ >= 0) return true;
+  if (a.skip_tries >= 4) return false;  // tried while the path was still being learnt
+  ++a.skip_tries;
+  XEdge c;
+  c.nrun = a.next.nrun;
+  T t = 0;  // time along the path, from the start node
+  int32_t cur = from;
+  for (uint32_t i = 0; i < kXSkip; ++i) {
+    const XEdge& e = x_nodes_[cur].next;
+    if (e.succ < 0 || e.nrun != c.nrun) return false;
+    for (uint32_t k = 0; k < e.nrun; ++k)
+      if (e.sl[k].completes) return false;
+    t += e.dt;
+    c.d_adm += e.d_adm;
+    c.d_events += e.d_events; c.d_act += e.d_act; c.d_pre += e.d_pre; c.d_rd += e.d_rd; c.d_wr += e.d_wr;
+    c.d_bursts += e.d_bursts; c.d_anchor += e.d_anchor;
+    for (uint32_t k = 0; k < e.nrun; ++k) {
+      const XSlotDelta& d = e.sl[k];
+      XSlotDelta& x = c.sl[k];
+      x.d_fin += d.d_fin;
+      if (d.has_first && !x.has_first) { x.has_first = true; x.first = t + d.first; }  // from the start, for now
+      if (d.d_uni) x.last = t + d.last;
+      x.d_uni += d.d_uni;
+    }
+    cur = e.succ;
+  }
+  c.dt = t;
+  for (uint32_t k = 0; k < c.nrun; ++k) {  // relative to the end node, as on any edge
+    c.sl[k].first -= t;
+    c.sl[k].last -= t;
+  }
+  c.succ = cur;
+  a.skip = c;
+  return true;
+}
+
 // Follows known edges from node `from` (the PC stands there at pc.time with the run `run`)
 // while the limit is not reached, the entering request's last burst stays out of the queue and
 // its bursts wait only for room. Where a refresh starts before the next node, the refresh edge
@@ -182,6 +222,14 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
   for (;;) {
     const T tt = pc.time, ref = p_.refresh ? pc.ref_due : kInf;
     const XEdge* e = &x_nodes_[cur].next;
+    if (e->succ >= 0 && x_compose(cur)) {  // kXSkip edges in one step where nothing stops the walk
+      const XEdge& k = x_nodes_[cur].skip;
+      const T tk = tt + k.dt;
+      if (tk < limit && tk < ref && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
+        e = &k;
+        ++x_skips_;
+      }
+    }
     T t2 = e->succ >= 0 ? tt + e->dt : kInf;
     bool via_ref = false;
     if (t2 >= ref) {  // a refresh starts before the next node (or the next node is unknown)

@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -61,6 +61,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs) {
   o.bursts = m.extrapolated_bursts();
   o.refreshes = m.extrapolated_refreshes();
   o.completions = m.extrapolated_completions();
+  o.skips = m.extrapolated_skips();
   o.virtual_landings = m.virtual_landings();
   return o;
 }
@@ -163,6 +164,7 @@ TEST_CASE("stream extrapolation: refreshes replayed on refresh edges") {
     const Outcome x = check(p, {q}, 0, false);
     if (refresh) CHECK(x.refreshes > 50);  // fails if refresh edges are not taken
     else CHECK(x.refreshes == 0);
+    CHECK(x.skips > 100);  // composed edges (kXSkip bursts per step) taken
   }
 }
 
