@@ -166,6 +166,11 @@ class BankModel final : public Model {
     // REFsb of a refresh-pending bank is kept out and compared on its own)
     alignas(64) std::array<T, kMaxBanks> c_col_own{}, c_row_own{};
     std::array<detail::BankChoice, kMaxBanks> c_choice{};
+    // row-bus selection kept between events (select): earliest, banks tied there, the next
+    // larger key, and the shared parts it was computed with
+    bool r_valid = false;
+    uint64_t r_tied = 0;
+    T r_bt = 0, r_k2 = 0, r_pre = 0, r_act = 0;
     detail::TimingChecker chk;       // detailed path
     detail::TimingRegisters reg;     // fast path
     // stats
