@@ -433,9 +433,8 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
     // Each bus takes the earliest time (the kernel: clamped keys over every bank), then the
     // oldest among the banks tied there, then the lowest bank (ascending scan, strict compare).
     uint64_t tied = 0;
-    T k2 = kInf;
     const T cc_common = std::max(pc.reg.common(cc), now);
-    T bt = detail::sel_scan(pc.c_col_own.data(), 0, cc_common, cc_common, nb_, tied, k2);
+    T bt = detail::sel_min(pc.c_col_own.data(), cc_common, nb_, tied);
     if (bt != kInf) {
       const uint32_t bb = oldest_tied(tied, [&](uint32_t b) { return pc.c_choice[b].col_age; });
       const detail::BankChoice& ch = pc.c_choice[bb];
