@@ -136,7 +136,7 @@ void BankModel::submit(const Request& r) {
   s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
   if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
-  pc.x_prev = pc.xr_node = -1;  // a new request: the evolution since the last node depends on it
+  pc.x_prev = pc.xr_node = pc.xd_node = -1;  // a new request: the evolution since the last node depends on it
   pc.dirty = true;
   pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
@@ -578,6 +578,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         const int v = x_visit(pc, limit);
         if (v == 1) continue;  // replayed, landed
         if (v == 2) break;     // replayed up to the limit, standing at a node
+        if (v == 3) continue;  // the run drained in one step
       }
     }
     pc.time = best;
@@ -631,6 +632,9 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         pc.write_mode = wm;
         if (col.bypass) ++pc.bank[col.bank].bypass;
         issue_column(pc, col.node, best);
+        if constexpr (kFast) {
+          if (pc.xd_node >= 0 && pc.open.empty()) x_drain_end(pc);  // a drain being recorded ends
+        }
         break;
     }
   }

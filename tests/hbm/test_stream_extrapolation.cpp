@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -62,6 +62,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs) {
   o.refreshes = m.extrapolated_refreshes();
   o.completions = m.extrapolated_completions();
   o.skips = m.extrapolated_skips();
+  o.drains = m.extrapolated_drains();
   o.virtual_landings = m.virtual_landings();
   return o;
 }
@@ -191,7 +192,7 @@ TEST_CASE("stream extrapolation: a port-limited stream, exact") {
 // enter, and complete on replayed edges. Sizes not multiples of a burst (partial bursts at
 // the boundaries), some requests arriving mid-run, others only after the run has drained.
 TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed edges") {
-  uint64_t replayed = 0;
+  uint64_t replayed = 0, drains = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     HbmParams p = preset("u280");
     p.refresh = seed % 3 != 0;
@@ -228,8 +229,10 @@ TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed e
     std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
     const Outcome x = check(p, reqs, seed, seed <= 2);
     replayed += x.completions;
+    drains += x.drains;
   }
   CHECK(replayed > 10);  // fails if runs are not followed past a request boundary
+  CHECK(drains > 0);     // fails if no run's drain is replayed in one step
 }
 
 // The engine polled often (every few AXI cycles, like a busy SystemC wrapper): each poll
