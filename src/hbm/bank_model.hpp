@@ -77,6 +77,9 @@ class BankModel final : public Model {
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
+  uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
+  // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
+  void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
 
  private:
@@ -239,6 +242,9 @@ class BankModel final : public Model {
     XEdge drain;
   };
   static constexpr uint32_t kXSkip = 16;
+  // memo size bound (~1.3 KB a node with its edges and key): past it the memo starts over
+  static constexpr size_t kXMaxNodes = size_t(1) << 14;
+  size_t x_max_nodes_ = kXMaxNodes;
   // How a walk over memo edges ended.
   enum class XStop { Limit, Other };
   struct XWalk {

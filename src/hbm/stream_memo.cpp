@@ -128,7 +128,7 @@ void BankModel::x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) co
 int32_t BankModel::x_node(const std::string& key) {
   auto it = x_map_.find(key);
   if (it != x_map_.end()) return it->second;
-  if (x_nodes_.size() >= (1u << 16)) {  // bound the memory: start over
+  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) {  // bound the memory: start over
     for (Pc& o : pcs_) x_land(o);        // (no virtual landing may outlive its node)
     x_map_.clear();
     x_nodes_.clear();
