@@ -62,4 +62,27 @@ run_variant "tiny-p8-d4" tiny-p8-d4.trace
 run_variant "tiny-p8-d4, kv.policy=dense" tiny-p8-d4.trace --set kv.policy=dense
 run_variant "tiny-gqa-p8-d4, fusion off, router from HBM" tiny-gqa-p8-d4.trace --set fusion=false \
   --set router.weights_on_chip=false
+# The standard binary names the key and points to skipopu-rtl; skipopu-rtl refuses a config
+# whose shape is not the linked RTL's (here the default 64 x 128 array), naming the field.
+expect_error() {
+  local want=$1 rc=0
+  shift
+  "$@" >/dev/null 2>"$tmp/err" || rc=$?
+  local got
+  got=$(sed "s#$src/configs/u280.json#<cfg>#" "$tmp/err")
+  if [ "$rc" = 2 ] && [ "$got" = "$want" ]; then
+    echo "exit 2: $got"
+  else
+    echo "expected exit 2 and: $want"
+    echo "got exit $rc and: $got"
+    fail=1
+  fi
+}
+expect_error 'skipopu run: error: <cfg>: /blocks/pe_array: implementation "rtl" needs the skipopu-rtl binary (built when Verilator is found; docs/rtl.md); this binary has only "systemc"' \
+  "$sk" run --trace "$src/traces/tiny-p8-d4.trace" --config "$src/configs/u280.json" "${sets[@]}" --set blocks.pe_array=rtl
+expect_error 'skipopu run: error: <cfg>: /pe_array/rows: skipopu-rtl links RTL generated for 4 (CMake SKIPOPU_RTL_SIM_ARGS); got 64' \
+  "$skr" run --trace "$src/traces/tiny-p8-d4.trace" --config "$src/configs/u280.json" --set blocks.pe_array=rtl
+expect_error 'skipopu run: error: <cfg>: /nonlinear/softmax_apply/latency: skipopu-rtl links RTL generated for 5 (CMake SKIPOPU_RTL_SIM_ARGS); got 6' \
+  "$skr" run --trace "$src/traces/tiny-p8-d4.trace" --config "$src/configs/u280.json" "${sets[@]}" \
+  --set nonlinear.softmax_apply.latency=6 --set blocks.nonlinear=rtl
 exit $fail
