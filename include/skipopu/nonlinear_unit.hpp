@@ -25,7 +25,7 @@ class NonlinearUnit : public sc_core::sc_module, public NonlinearIf {
   void report(StatGroup& g, uint64_t total_cycles) const override;
   const char* implementation() const override { return "systemc"; }
 
- private:
+ protected:  // the rtl transactors (src/rtl_sim/) derive from the block
   const CoreClock& clk_;
   uint64_t busy_ = 0, passes_ = 0;
 };

@@ -185,8 +185,8 @@ TEST_CASE("registry: systemc blocks by name, rtl is a one-line input error") {
     msg = e.what();
   }
   CHECK(msg == data("configs/u280.json") +
-                   ": /blocks/router: implementation \"rtl\" is not plugged in yet (generated RTL co-simulation, "
-                   "issue 11); expected \"systemc\"");
+                   ": /blocks/router: implementation \"rtl\" needs the skipopu-rtl binary (built when Verilator is "
+                   "found; docs/rtl.md); this binary has only \"systemc\"");
 }
 
 TEST_CASE("PE array refuses GEMM parts whose token counts grow along the stream") {
