@@ -5,7 +5,9 @@
 // GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_* helpers.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#ifndef __clang__  // (a GCC-only warning group)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 #define SKIPOPU_X86_SIMD 1
