@@ -18,6 +18,7 @@ namespace skipopu {
 enum class KvPolicy { Dense, Evict, Reuse };
 enum class KvMapping { Interleaved, Token };
 enum class KvReserve { Dense, Paged };
+enum class KvOrder { TokenMajor, HeadMajor };
 
 struct ClockConfig {
   uint64_t core_hz = 0;     // PE array, nonlinear units, router, controller
@@ -72,6 +73,16 @@ struct KvConfig {
   KvPolicy policy = KvPolicy::Reuse;
   KvMapping mapping = KvMapping::Token;
   uint32_t interleave_bytes = 0;  // granularity of the interleaved mapping across PCs
+  // Layout of K/V inside a block of T token slots (a layer's region, or a page), in pieces of
+  // heads_per_access heads of K or of V (docs/config.md):
+  //   token_major, together: token, then K|V, then head group (an entry is contiguous)
+  //   token_major, split:    K|V, then token, then head group
+  //   head_major,  together: head group, then token, then K|V
+  //   head_major,  split:    K|V, then head group, then token
+  KvOrder order = KvOrder::TokenMajor;
+  bool kv_split = false;           // K and V in separate planes of the block
+  uint32_t heads_per_access = 0;   // kv heads per piece (divides the model's kv_heads)
+  uint32_t gather_bytes = 0;       // most bytes of one K/V read request (0: no limit)
   // How the runtime reserves K/V space: "dense" a slot for every (token, layer) of the
   // request's context whatever the policy; "paged" pages of page_entries entries of one
   // layer, taken on demand from the HBM left after weights, embedding and router weights

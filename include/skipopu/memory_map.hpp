@@ -42,6 +42,9 @@ class RequestList {
  public:
   explicit RequestList(uint32_t pcs = 0) { reset_pcs(pcs); }
   void reset_pcs(uint32_t pcs) { last_.assign(pcs, -1); }
+  // Most bytes of one request (0: no limit): a piece is cut, and adjacent pieces merge, only
+  // inside one aligned window of that many bytes (one access of the K/V gather engine).
+  void set_max_request(uint64_t bytes) { max_request_ = bytes; }
   void clear();
   void add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write);
   // While set, every add() also appends where its piece landed (K/V streams: which
@@ -55,7 +58,9 @@ class RequestList {
   std::vector<hbm::Request> reqs_;
   std::vector<int64_t> last_;  // index of the last request per PC in reqs_, or -1
   uint64_t bytes_ = 0;
+  uint64_t max_request_ = 0;
   std::vector<RequestPiece>* pieces_ = nullptr;
+  void add_one(uint32_t pc, uint64_t addr, uint64_t bytes, bool write);
 };
 
 class MemoryMap {
@@ -97,6 +102,12 @@ class MemoryMap {
   uint32_t beat_;
   KvMapping mapping_;
   uint32_t interleave_;
+  KvOrder order_;
+  bool kv_split_;
+  uint32_t groups_ = 1;        // head groups per K (or V) of an entry
+  uint64_t piece_bytes_ = 0;   // one head group of K or of V
+  void kv_block(uint64_t base, int64_t pc, uint64_t slots, uint64_t slot, uint64_t from, uint64_t len,
+                bool write, RequestList& out) const;
   uint32_t layers_;
   uint64_t max_tokens_;
   uint64_t entry_bytes_;

@@ -147,6 +147,11 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.kv.mapping = kv.choice("mapping", {"interleaved", "token"}) == "token" ? KvMapping::Token
                                                                           : KvMapping::Interleaved;
   c.kv.interleave_bytes = static_cast<uint32_t>(kv.u64("interleave_bytes", 32, 1u << 20));
+  c.kv.order = kv.choice("order", {"token_major", "head_major"}) == "head_major" ? KvOrder::HeadMajor
+                                                                                : KvOrder::TokenMajor;
+  c.kv.kv_split = kv.choice("k_and_v", {"together", "split"}) == "split";
+  c.kv.heads_per_access = static_cast<uint32_t>(kv.u64("heads_per_access", 1, 1u << 16));
+  c.kv.gather_bytes = static_cast<uint32_t>(kv.u64("gather_bytes", 0, 1u << 30));
   c.kv.reserve = kv.choice("reserve", {"dense", "paged"}) == "dense" ? KvReserve::Dense : KvReserve::Paged;
   c.kv.page_entries = static_cast<uint32_t>(kv.u64("page_entries", 1, 1u << 20));
   kv.finish();
@@ -181,6 +186,9 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   if (c.kv.interleave_bytes % c.hbm.beat_bytes != 0)
     throw_input_error(path, "/kv/interleave_bytes",
                       "expected a multiple of hbm.port_bytes (" + std::to_string(c.hbm.beat_bytes) + ")");
+  if (c.kv.gather_bytes % c.hbm.beat_bytes != 0)
+    throw_input_error(path, "/kv/gather_bytes",
+                      "expected 0 (no limit) or a multiple of hbm.port_bytes (" + std::to_string(c.hbm.beat_bytes) + ")");
   if (c.weights.group_size % c.pe.cols != 0 && c.pe.cols % c.weights.group_size != 0)
     throw_input_error(path, "/weights/group_size", "expected a divisor or multiple of pe_array.cols");
   return c;

@@ -14,7 +14,10 @@ KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareCon
       cur_(max_tokens, -1),
       next_(max_tokens, -1) {
   hbm.bind(hbm_if);
-  for (auto& f : fetch_) f.init(map.pcs(), Traffic::KvPrefetch);
+  for (auto& f : fetch_) {
+    f.init(map.pcs(), Traffic::KvPrefetch);
+    f.reqs.set_max_request(cfg.kv.gather_bytes);  // the same gather engine as the K/V stream
+  }
 }
 
 void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {

@@ -20,12 +20,23 @@ void RequestList::clear() {
 }
 
 void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
+  if (max_request_ == 0) return add_one(pc, addr, bytes, write);
+  while (bytes > 0) {
+    const uint64_t take = std::min<uint64_t>(bytes, max_request_ - addr % max_request_);
+    add_one(pc, addr, take, write);
+    addr += take;
+    bytes -= take;
+  }
+}
+
+void RequestList::add_one(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
   if (bytes == 0) return;
   bytes_ += bytes;
   const int64_t li = last_[pc];
   if (li >= 0) {
     hbm::Request& r = reqs_[static_cast<size_t>(li)];
-    if (r.write == write && r.addr + r.bytes == addr) {
+    if (r.write == write && r.addr + r.bytes == addr &&
+        (max_request_ == 0 || r.addr / max_request_ == (addr + bytes - 1) / max_request_)) {
       r.bytes += bytes;
       if (pieces_) pieces_->push_back(RequestPiece{static_cast<uint32_t>(li), r.bytes});
       return;
@@ -47,6 +58,8 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
       beat_(c.hbm.beat_bytes),
       mapping_(c.kv.mapping),
       interleave_(c.kv.interleave_bytes),
+      order_(c.kv.order),
+      kv_split_(c.kv.kv_split),
       layers_(m.layers),
       max_tokens_(context_tokens),
       reserve_(c.kv.reserve),
@@ -55,6 +68,12 @@ MemoryMap::MemoryMap(const ModelCard& m, const HardwareConfig& c, const Program&
       model_name_(m.name),
       config_file_(c.file) {
   entry_bytes_ = sizes::kv_entry_bytes(m, c.kv.element_bits);
+  if (c.kv.heads_per_access == 0 || m.kv_heads % c.kv.heads_per_access != 0)
+    throw_input_error(config_file_, "/kv/heads_per_access",
+                      "expected a divisor of model " + m.name + "'s kv_heads (" + std::to_string(m.kv_heads) +
+                          "), got " + std::to_string(c.kv.heads_per_access));
+  groups_ = m.kv_heads / c.kv.heads_per_access;
+  piece_bytes_ = entry_bytes_ / 2 / groups_;
   emb_row_bytes_ = sizes::embedding_row_bytes(m, c.weights.embedding_bits);
   uint64_t at = 0;
   for (const auto& mat : p.matrices) {
@@ -167,20 +186,49 @@ void MemoryMap::kv_part(uint32_t t, uint32_t l, uint64_t from, uint64_t len, boo
       throw std::logic_error("memory map: K/V entry (token " + std::to_string(t) + ", layer " + std::to_string(l) +
                              ") accessed before it was stored");
     const uint32_t pool = mapping_ == KvMapping::Token ? t % pcs_ : 0;
-    const uint64_t off =
-        pages_[uint64_t(l) * pools_ + pool][idx / page_entries_] + uint64_t(idx % page_entries_) * entry_bytes_ + from;
+    const uint64_t page = pages_[uint64_t(l) * pools_ + pool][idx / page_entries_];
     if (mapping_ == KvMapping::Token)
-      out.add(pool, kv_base_ + off, len, write);
+      kv_block(kv_base_ + page, pool, page_entries_, idx % page_entries_, from, len, write, out);
     else
-      striped(kv_base_, off, len, write, out);
+      kv_block(page, -1, page_entries_, idx % page_entries_, from, len, write, out);
     return;
   }
-  if (mapping_ == KvMapping::Token) {
-    const uint32_t pc = t % pcs_;
-    const uint64_t slot = uint64_t(l) * slots_per_layer_ + t / pcs_;
-    out.add(pc, kv_base_ + slot * entry_bytes_ + from, len, write);
-  } else {
-    striped(kv_base_, (uint64_t(l) * max_tokens_ + t) * entry_bytes_ + from, len, write, out);
+  if (mapping_ == KvMapping::Token)
+    kv_block(kv_base_ + uint64_t(l) * slots_per_layer_ * entry_bytes_, t % pcs_, slots_per_layer_, t / pcs_, from, len,
+             write, out);
+  else
+    kv_block(uint64_t(l) * max_tokens_ * entry_bytes_, -1, max_tokens_, t, from, len, write, out);
+}
+
+// Bytes [from, from+len) of the entry in slot `slot` of a block of `slots` entries at `base`
+// (an address in pseudo-channel `pc` with the token mapping; with pc < 0 an offset in the
+// striped K/V space), laid out by kv.order and kv.k_and_v in pieces of one head group.
+void MemoryMap::kv_block(uint64_t base, int64_t pc, uint64_t slots, uint64_t slot, uint64_t from,
+                         uint64_t len, bool write, RequestList& out) const {
+  auto emit = [&](uint64_t off, uint64_t n) {
+    if (pc < 0)
+      striped(kv_base_, base + off, n, write, out);
+    else
+      out.add(static_cast<uint32_t>(pc), base + off, n, write);
+  };
+  if (order_ == KvOrder::TokenMajor && !kv_split_) {  // the entry is contiguous
+    emit(slot * entry_bytes_ + from, len);
+    return;
+  }
+  const uint64_t half = entry_bytes_ / 2, G = groups_, p = piece_bytes_;
+  while (len > 0) {
+    const uint64_t k = from / half, g = (from % half) / p, in = from % p;
+    const uint64_t take = std::min<uint64_t>(len, p - in);
+    uint64_t index;
+    if (order_ == KvOrder::TokenMajor)
+      index = (k * slots + slot) * G + g;  // split: K plane, then V plane
+    else if (!kv_split_)
+      index = (g * slots + slot) * 2 + k;
+    else
+      index = (k * G + g) * slots + slot;
+    emit(index * p + in, take);
+    from += take;
+    len -= take;
   }
 }
 

@@ -45,6 +45,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
   kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
   kv_job_.track_requests = true;
+  kv_job_.reqs.set_max_request(cfg.kv.gather_bytes);  // the K/V gather engine's access size
   const uint64_t bytes_needed =
       map_.bytes_per_pc_fixed() + (cfg.kv.reserve == KvReserve::Dense ? map_.kv_bytes_per_pc() : 0);
   if (bytes_needed > cfg.hbm.pc_bytes)

@@ -215,3 +215,87 @@ TEST_CASE("memory map: Llama-2-13B at 1024 + 1024 fits with reuse, not with dens
   const MemoryMap old(m, rd, p, 2048);
   CHECK(old.bytes_per_pc_fixed() + old.kv_bytes_per_pc() == 269801600);
 }
+
+TEST_CASE("memory map: K/V layout choices give the gathers a compiler would issue (issue 10, defect 2)") {
+  // tiny: 4 kv heads of 64 FP16 elements: a head's K (or V) is a 128-B piece, K 512 B, an
+  // entry 1024 B. Dense reservation, 64 tokens: with the token mapping a layer holds 2 slots
+  // per PC (token 37 is slot 1 of PC 5; layer 1's block starts 2048 B into the K/V region).
+  const ModelCard m = load_model_card(data("models/tiny.json"));
+  const Program p = compile_program(m, default_config());
+  auto list = [](const RequestList& r) {
+    std::vector<std::string> out;
+    for (const auto& q : r.requests())
+      out.push_back(std::to_string(q.pc) + "@" + std::to_string(q.addr) + "+" + std::to_string(q.bytes));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  RequestList r(32);
+  {  // Token mapping, head-major, K and V together, one head per access: in the block, head
+     // group g of slot s holds K at piece (g*2 + s)*2 and V right after it.
+    const HardwareConfig c = default_config({"kv.reserve=dense", "kv.order=head_major", "kv.heads_per_access=1"});
+    const MemoryMap map(m, c, p, 64);
+    const uint64_t b = map.bytes_per_pc_fixed() + 2048;
+    map.kv_entry(37, 1, false, r);
+    auto at = [&](uint64_t off, uint64_t n) { return "5@" + std::to_string(b + off) + "+" + std::to_string(n); };
+    CHECK(list(r) == V{at(256, 128), at(768, 128), at(1280, 128), at(1792, 128),    // K of heads 0..3
+                       at(384, 128), at(896, 128), at(1408, 128), at(1920, 128)});  // V of heads 0..3
+  }
+  r.clear();
+  {  // Two heads per access: pieces of 256 B, K at (g*2 + s)*2.
+    const HardwareConfig c = default_config({"kv.reserve=dense", "kv.order=head_major", "kv.heads_per_access=2"});
+    const MemoryMap map(m, c, p, 64);
+    const uint64_t b = map.bytes_per_pc_fixed() + 2048;
+    map.kv_entry(37, 1, false, r);
+    auto at = [&](uint64_t off) { return "5@" + std::to_string(b + off) + "+256"; };
+    CHECK(list(r) == V{at(512), at(1536), at(768), at(1792)});
+  }
+  r.clear();
+  {  // Token-major, K and V split: a K plane of 2 slots x 512 B, then the V plane.
+    const HardwareConfig c = default_config({"kv.reserve=dense", "kv.k_and_v=split"});
+    const MemoryMap map(m, c, p, 64);
+    const uint64_t b = map.bytes_per_pc_fixed() + 2048;
+    map.kv_entry(37, 1, false, r);
+    CHECK(list(r) == V{"5@" + std::to_string(b + 512) + "+512", "5@" + std::to_string(b + 1536) + "+512"});
+  }
+  r.clear();
+  {  // Interleaved every 128 B, head-major, K and V split: the layer's 64 tokens of one head's
+     // K are 8 KiB, a multiple of the 32 x 128-B stripe, so every piece of token 0 lands in
+     // PC 0, 256 B apart: eight 128-B reads in one channel (the paper's worst case in small).
+    const HardwareConfig c = default_config({"kv.reserve=dense", "kv.mapping=interleaved", "kv.interleave_bytes=128",
+                                             "kv.order=head_major", "kv.k_and_v=split"});
+    const MemoryMap map(m, c, p, 64);
+    const uint64_t b = map.bytes_per_pc_fixed();
+    map.kv_entry(0, 0, false, r);
+    V want;
+    for (uint64_t i = 0; i < 8; ++i) want.push_back("0@" + std::to_string(b + 256 * i) + "+128");
+    CHECK(list(r) == want);
+    // The same entry, token-major and together (the default layout): 8 PCs, one 128-B read each.
+    r.clear();
+    const HardwareConfig t = default_config({"kv.reserve=dense", "kv.mapping=interleaved", "kv.interleave_bytes=128"});
+    const MemoryMap mt(m, t, p, 64);
+    mt.kv_entry(0, 0, false, r);
+    want.clear();
+    for (uint64_t i = 0; i < 8; ++i) want.push_back(std::to_string(i) + "@" + std::to_string(b) + "+128");
+    CHECK(list(r) == want);
+  }
+  r.clear();
+  {  // Gather granularity: 64-B accesses cut the contiguous 1-KiB entry into 16 requests,
+     // and adjacent entries no longer merge across an access.
+    const HardwareConfig c = default_config({"kv.reserve=dense", "kv.gather_bytes=64"});
+    const MemoryMap map(m, c, p, 64);
+    RequestList g(32);
+    g.set_max_request(c.kv.gather_bytes);
+    map.kv_entry(37, 1, false, g);
+    V want;
+    for (uint64_t i = 0; i < 16; ++i)
+      want.push_back("5@" + std::to_string(map.bytes_per_pc_fixed() + 3072 + 64 * i) + "+64");
+    CHECK(list(g) == want);
+    CHECK(g.bytes() == 1024);
+  }
+  // Strict: a head group must divide kv_heads; a gather is whole AXI beats.
+  CHECK(test::input_error([&] {
+          MemoryMap bad(m, default_config({"kv.heads_per_access=3"}), p, 64);
+        }) == data("configs/u280.json") + ": /kv/heads_per_access: expected a divisor of model tiny's kv_heads (4), got 3");
+  CHECK(test::input_error([&] { default_config({"kv.gather_bytes=48"}); }) ==
+        data("configs/u280.json") + ": /kv/gather_bytes: expected 0 (no limit) or a multiple of hbm.port_bytes (32)");
+}
