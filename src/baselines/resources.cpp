@@ -13,8 +13,6 @@ namespace skipopu::baselines {
 namespace {
 
 const char* kNames[kResCount] = {"dsp", "lut", "ff", "bram36", "uram"};
-const char* kNlUnits[8] = {"rmsnorm_reduce", "rmsnorm_apply", "softmax_reduce", "softmax_apply",
-                           "swiglu",         "rope",          "residual",       "argmax"};
 
 // {"dsp": x, "lut": y, ...}: a resource not listed is 0 (documented in docs/resources.md).
 // `lo` < 0 only for the constant of a fitted formula (pe_array.fixed).
@@ -62,10 +60,12 @@ ResourceCoefficients load_resource_coefficients(const std::string& path) {
   pe.finish();
   JsonReader ro = r.object("router");
   read_vec(ro, "per_lane", k.router_per_lane);
+  read_vec(ro, "fixed", k.router_fixed);
   k.router_weight_bram36 = ro.real("weight_bram36", 0, 1e6);
   ro.finish();
-  JsonReader nl = r.object("nonlinear_per_elem");
-  for (int u = 0; u < 8; ++u) read_vec(nl, kNlUnits[u], k.nl_per_elem[u]);
+  JsonReader nl = r.object("nonlinear");
+  read_vec(nl, "per_lane", k.nl_per_lane);
+  read_vec(nl, "fixed", k.nl_fixed);
   nl.finish();
   JsonReader kv = r.object("kv_buffer");
   read_vec(kv, "per_uram", k.kv_per_uram);
@@ -111,14 +111,16 @@ ResourceEstimate estimate_resources(const HardwareConfig& c, const ResourceCoeff
   wb.v[kBram] = std::ceil(double(c.pe.weight_prefetch_bytes) * k.weight_buffers / k.bram36_bytes);
 
   ResourceLine& ro = line("router");
-  for (int r = 0; r < kResCount; ++r) ro.v[r] = k.router_per_lane[r] * c.router.lanes;
+  for (int r = 0; r < kResCount; ++r) ro.v[r] = k.router_per_lane[r] * c.router.lanes + k.router_fixed[r];
   if (c.router.weights_on_chip) ro.v[kBram] += k.router_weight_bram36;
 
+  // One unit serves every operation (gen-rtl's skipopu_nonlinear): as wide as the widest one.
   ResourceLine& nl = line("nonlinear");
   const UnitTiming* units[8] = {&c.nl.rmsnorm_reduce, &c.nl.rmsnorm_apply, &c.nl.softmax_reduce, &c.nl.softmax_apply,
                                 &c.nl.swiglu,         &c.nl.rope,          &c.nl.residual,       &c.nl.argmax};
-  for (int u = 0; u < 8; ++u)
-    for (int r = 0; r < kResCount; ++r) nl.v[r] += k.nl_per_elem[u][r] * units[u]->elems_per_cycle;
+  uint32_t nl_lanes = 0;
+  for (const UnitTiming* u : units) nl_lanes = std::max(nl_lanes, u->elems_per_cycle);
+  for (int r = 0; r < kResCount; ++r) nl.v[r] = k.nl_per_lane[r] * nl_lanes + k.nl_fixed[r];
 
   ResourceLine& kb = line("kv_history_buffer");
   for (int r = 0; r < kResCount; ++r) kb.v[r] = k.kv_per_uram[r] * c.kv_buffer.urams;

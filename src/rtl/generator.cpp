@@ -564,6 +564,27 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
   man["nonlinear"] = nlj;
   man["router"] = {{"lanes", rt.lanes}, {"latency", rt.latency}, {"file", "skipopu_router.v"}};
   man["pack_modules"] = packs;
+  const HandoffRtl ho = handoff_params(c);
+  const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";
+  std::vector<std::string> vfiles = {top_pack,
+                                     "skipopu_pe_column.v",
+                                     "skipopu_pe_array.v",
+                                     "skipopu_nl_lane.v",
+                                     "skipopu_nonlinear.v",
+                                     "skipopu_router.v",
+                                     "skipopu_u280_top.v"};
+  files.push_back({"skipopu_u280_top.v", generate_u280_top(ho, c.name, p, nl, rt)});
+  files.push_back({"skipopu_u280.xdc", generate_u280_xdc(ho, c.name)});
+  files.push_back({"skipopu_u280_project.tcl", generate_u280_tcl(ho, c.name, vfiles)});
+  man["vivado_handoff"] = {{"top", "skipopu_u280_top"},
+                           {"file", "skipopu_u280_top.v"},
+                           {"xdc", "skipopu_u280.xdc"},
+                           {"tcl", "skipopu_u280_project.tcl"},
+                           {"part", "xcu280-fsvh2892-2L-e"},
+                           {"axi_ports", ho.ports},
+                           {"core_mhz", ho.core_mhz},
+                           {"axi_mhz", ho.axi_mhz},
+                           {"placeholders", "controller, KV history buffer, weight buffer and DMA, AXI masters, clock crossing"}};
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});
   return files;

@@ -4,8 +4,8 @@
 //
 //   PE array   DSP = ceil(rows*cols / lanes(layout_fp16_int4)) + dsp_per_row*rows
 //              LUT/FF = per_product*rows*cols + per_row*rows ; BRAM = weight double buffer
-//   router     per lane; BRAM for on-chip router weights
-//   nonlinear  per element-per-cycle of each unit
+//   router     per lane + fixed (synthesised); BRAM for on-chip router weights
+//   nonlinear  one shared unit: per lane * max elems_per_cycle + fixed (synthesised)
 //   KV buffer  URAM = kv_buffer.urams; LUT/FF per URAM (address and read muxes)
 //   HBM ports  per pseudo-channel (AXI master, DMA engine, FIFOs)
 //   controller, shell: constants
@@ -37,9 +37,13 @@ struct ResourceCoefficients {
   double pe_per_row[kResCount] = {};
   double pe_per_col[kResCount] = {};  // per column of the array (activation registers, exponent tree)
   double pe_fixed[kResCount] = {};    // once per array (sequencer)
-  double router_per_lane[kResCount] = {};
+  double router_per_lane[kResCount] = {};  // times router.lanes
+  double router_fixed[kResCount] = {};
   double router_weight_bram36 = 0;  // when router.weights_on_chip
-  double nl_per_elem[8][kResCount] = {};  // units in NonlinearConfig order
+  // One shared nonlinear unit (as gen-rtl generates it): its width is the largest
+  // nonlinear.<op>.elems_per_cycle.
+  double nl_per_lane[kResCount] = {};
+  double nl_fixed[kResCount] = {};
   double kv_per_uram[kResCount] = {};
   double hbm_per_port[kResCount] = {};
   double controller[kResCount] = {};

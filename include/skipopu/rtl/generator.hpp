@@ -73,9 +73,26 @@ struct RouterRtl {
 RouterRtl router_params(const HardwareConfig& c);
 std::string generate_router(const RouterRtl& p);
 
+// Vivado hand-off (docs/rtl.md): a top-level wrapper (skipopu_u280_top.v) with the HBM IP's
+// AXI3 ports (hbm.ports of them, beat_bytes*8 data bits) that instantiates the compute blocks
+// (controller, buffers, AXI masters and the clock crossing are placeholders: tied off), the
+// clock constraints (skipopu_u280.xdc: clocks.core_mhz and hbm.axi_mhz) and a Vivado project
+// Tcl sketch for xcu280-fsvh2892-2L-e (skipopu_u280_project.tcl). Never run with Vivado here.
+struct HandoffRtl {
+  unsigned ports = 0, data_bits = 0, addr_bits = 0, id_bits = 0;
+  double core_mhz = 0, axi_mhz = 0;
+  unsigned cdc_sync_cycles = 0;
+};
+HandoffRtl handoff_params(const HardwareConfig& c);  // InputError naming the config field
+std::string generate_u280_top(const HandoffRtl& h, const std::string& config_name, const PeArrayRtl& pe,
+                              const NonlinearRtl& nl, const RouterRtl& rt);
+std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_name);
+std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_name,
+                              const std::vector<std::string>& verilog_files);
+
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
-// (skipopu_rtl_params.h) and a manifest (rtl.json). Deterministic.
+// (skipopu_rtl_params.h), the Vivado hand-off files and a manifest (rtl.json). Deterministic.
 std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts);
 
 }  // namespace skipopu::rtl
