@@ -5,9 +5,12 @@ Each CHECK is one CTest test. Exact expectations throughout; a failed expectatio
 """
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 import tempfile
+import time
 
 SKIPOPU, REPO, CHECK = sys.argv[1], sys.argv[2], sys.argv[3]
 GT = os.path.join(REPO, "tests", "golden", "traces")
@@ -161,7 +164,68 @@ def check_trace_cli():
         expect("no output for a failed gen-trace", os.path.exists(os.path.join(d, "x.trace")), False)
 
 
+def run_tty(*args):
+    """Runs skipopu with stderr on a pseudo-terminal and stdout on a pipe; returns
+    (exit status, stdout bytes, everything the terminal received, wall seconds)."""
+    master, slave = pty.openpty()
+    t0 = time.monotonic()
+    p = subprocess.Popen([SKIPOPU, *args], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    term = b""
+    while True:  # until the child's end of the terminal is closed (EIO on Linux)
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        term += chunk
+    out = p.stdout.read()
+    rc = p.wait()
+    os.close(master)
+    return rc, out, term, time.monotonic() - t0
+
+
+def check_progress():
+    # The progress line of `skipopu run`: on a terminal only, not with -q, not before
+    # --progress-after seconds; it must not change stdout.
+    main = os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")
+    args = ["run", "--data-dir", REPO, "--trace", main, "--set", "hbm.model=burst", "--format", "json"]
+    plain = run(*args, "--progress-after", "0")
+    expect("no terminal: no progress line", "[skipopu]" in plain.stderr, False)
+    rc, out, term, wall = run_tty(*args, "--progress-after", "0")
+    expect("terminal: exit status", rc, 0)
+    expect("terminal: stdout identical to the run without a terminal", out == plain.stdout.encode(), True)
+    updates = re.findall(rb"\r\[skipopu\] ([^\r\n]*?)\x1b\[K", term)
+    expect("terminal: at least a first and a last update", len(updates) >= 2, True)
+    print(f"{len(updates)} updates in {wall:.2f} s: first {updates[0]!r}, last {updates[-1]!r}")
+    expect("terminal: first update (before the prefill)",
+           re.fullmatch(rb"0/320 tokens, decode 0/64, sim 0.0000 s, wall [0-9.]+ s, ETA --", updates[0]) is not None, True)
+    rep = json.loads(out)
+    sim = (stat(rep, "summary.prefill_cycles") + stat(rep, "summary.decode_cycles")) / (
+        stat(rep, "summary.core_clock_mhz") * 1e6)
+    last = re.fullmatch(rb"320/320 tokens, decode 64/64, sim ([0-9.]+) s, wall [0-9.]+ s, ETA 0 s", updates[-1])
+    expect("terminal: last update says every token is done", last is not None, True)
+    expect("terminal: last update's simulated time is the report's", last.group(1).decode(), f"{sim:.4f}")
+    # Updates at most every 0.25 s, plus the first and the last.
+    expect("terminal: updates throttled", len(updates) <= 2 + int(wall / 0.25) + 1, True)
+    expect("terminal: the line is ended once, after the last update",
+           term.count(b"\n") - term.count(b"warning"), 1)
+    expect("terminal: the newline follows the last update", b"ETA 0 s\x1b[K\r\n" in term, True)
+    # Short runs (default --progress-after 2) and --quiet print no progress line.
+    tiny = os.path.join(GT, "tiny-p16-d8-s4.trace")
+    rc, out, term, wall = run_tty("run", "--data-dir", REPO, "--trace", tiny)
+    if wall < 1.5:
+        expect("terminal, short run: no progress line", b"[skipopu]" in term, False)
+    rc, out, term, _ = run_tty(*args, "-q", "--progress-after", "0")
+    expect("terminal, --quiet: exit status", rc, 0)
+    expect("terminal, --quiet: no progress line", b"[skipopu]" in term, False)
+    p = run(*args, "--progress-after=-1", expect_rc=2)
+    expect("--progress-after=-1: one error line", p.stderr.count("\n") == 1 and "--progress-after" in p.stderr, True)
+
+
 CHECKS = {
+    "progress": check_progress,
     "trace_cli": check_trace_cli,
     "determinism": check_determinism,
     "skip_bytes": check_skip_bytes,
