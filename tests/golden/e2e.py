@@ -224,7 +224,42 @@ def check_progress():
     expect("--progress-after=-1: one error line", p.stderr.count("\n") == 1 and "--progress-after" in p.stderr, True)
 
 
+def peak_rss_kib(*args):
+    """Runs skipopu and returns its own peak resident set (KiB, getrusage of that child)."""
+    p = subprocess.Popen([SKIPOPU, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"skipopu {' '.join(args)}: exit {os.waitstatus_to_exitcode(status)}\n{err}")
+    return ru.ru_maxrss
+
+
+def check_memory():
+    # Peak memory stays bounded by the K/V bookkeeping: a 32768-token trace (30720 prompt +
+    # 2048 decoded tokens) of the tiny model, burst HBM model, under 48 MiB, and at most
+    # 24 MiB above a 1025-token run of the same model (measured: about 27 and 12 MiB).
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(REPO, "models", "tiny.json")) as f:
+            card = json.load(f)
+        card["name"], card["max_seq_len"] = "tiny-32k", 32768
+        card_path = os.path.join(d, "tiny-32k.json")
+        with open(card_path, "w") as f:
+            json.dump(card, f)
+        rss = {}
+        for prompt, decode in ((1024, 1), (30720, 2048)):
+            t = os.path.join(d, f"p{prompt}-d{decode}.trace")
+            run("gen-trace", "--model", card_path, "--prompt", str(prompt), "--decode", str(decode), "--seed", "1",
+                "--out", t)
+            rss[prompt + decode] = peak_rss_kib("run", "-q", "--data-dir", REPO, "--model", card_path, "--trace", t,
+                                                "--set", "hbm.model=burst")
+            print(f"{prompt} + {decode} tokens: peak RSS {rss[prompt + decode] / 1024:.1f} MiB")
+        expect("32768 tokens: peak RSS under 48 MiB", rss[32768] < 48 * 1024, True)
+        expect("32768 tokens: at most 24 MiB above 1025 tokens", rss[32768] - rss[1025] <= 24 * 1024, True)
+
+
 CHECKS = {
+    "memory": check_memory,
     "progress": check_progress,
     "trace_cli": check_trace_cli,
     "determinism": check_determinism,
