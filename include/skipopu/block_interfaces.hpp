@@ -51,6 +51,9 @@ struct AttentionWork {
   timing::AttentionShape shape;
   uint32_t fused_latency = 0;  // online softmax pipeline (fusion on)
   const KvStreamLayout* kv = nullptr;
+  // Unfused kv_split: `kv` carries the K halves and `v` the V halves of the same entries
+  // (both in the one job); null otherwise.
+  const KvStreamLayout* v = nullptr;
 };
 
 // When the data of a stream became visible to its consumer (core cycles).
@@ -99,6 +102,12 @@ class NonlinearIf : public virtual sc_core::sc_interface {
  public:
   // One pass of an unfused nonlinear operation over `elems` elements.
   virtual void run(const UnitTiming& t, uint64_t elems) = 0;
+  // The same pass scheduled from core cycle `from`, which may lie before the current time:
+  // the PE array's closed forms know when its input was complete (the attention's softmax
+  // after Q.K^T, while the V stream still arrives) only once the K/V job is done. Returns
+  // the pass's end without waiting; the caller waits. Sound because the controller issues
+  // one instruction at a time: nothing else uses the unit between `from` and now.
+  virtual uint64_t pass_from(const UnitTiming& t, uint64_t elems, uint64_t from) = 0;
   virtual void report(StatGroup& g, uint64_t total_cycles) const = 0;
   virtual const char* implementation() const = 0;
 };

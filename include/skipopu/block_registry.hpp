@@ -5,8 +5,10 @@
 // and the report says which implementation each block used (from the instance itself).
 //
 // Models: the choice of implementation, nothing else. Registered today: "systemc" (the
-// blocks of this directory) and "rtl", whose factory reports a one-line input error until
-// the verilated RTL transactor is plugged in (issue 11, co-simulation). A new
+// blocks of this directory) and "rtl": transactors that run the verilated generated RTL
+// (src/rtl_sim/, docs/rtl.md). Their factories come from rtl_block_factories(), which only the
+// optional skipopu-rtl binary defines (at link time, replacing a weak definition that returns
+// nothing); elsewhere a config naming "rtl" gets a one-line input error. A new
 // implementation is one more row in the block's table in src/sim/block_registry.cpp: a
 // name and a factory that builds a module implementing the block's interface
 // (block_interfaces.hpp) and binds its ports to the context's channels.
@@ -33,6 +35,15 @@ struct BlockContext {
   WeightStreamIf* weights = nullptr;  // the PE array's weight streams
   NonlinearIf* nonlinear = nullptr;   // the PE array's unfused softmax passes (build it first)
 };
+
+// The "rtl" factories, and the config the linked RTL was generated from. Defined by
+// skipopu-rtl; the standard binary's weak definition returns nullptr.
+struct RtlBlockFactories {
+  std::unique_ptr<PeArrayIf> (*pe_array)(const char* instance, const BlockContext& ctx);
+  std::unique_ptr<NonlinearIf> (*nonlinear)(const char* instance, const BlockContext& ctx);
+  std::unique_ptr<RouterIf> (*router)(const char* instance, const BlockContext& ctx);
+};
+const RtlBlockFactories* rtl_block_factories();
 
 // The implementation names registered for `block` ("pe_array", "nonlinear", "router"; empty
 // for any other name).

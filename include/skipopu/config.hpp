@@ -91,6 +91,8 @@ struct BlockImpls {
   std::string pe_array, nonlinear, router;
 };
 
+enum class UnfusedAttention { KvTogether, KvSplit };
+
 struct HardwareConfig {
   std::string name;
   std::string file;  // where it came from (for messages)
@@ -104,6 +106,10 @@ struct HardwareConfig {
   KvBufferConfig kv_buffer;
   hbm::HbmParams hbm;  // the "hbm" section: preset + overrides (docs/hbm.md)
   bool fusion = true;  // fuse reductions/element-wise ops with the neighbouring matmul/router
+  // The unfused attention dataflow (fusion off; a baseline, not a hardware fact): K and V of
+  // an entry read together before Q.K^T, or K and V read as two streams (K first) so that
+  // P.V follows the V stream while Q.K^T and the softmax passes run (docs/config.md).
+  UnfusedAttention unfused_attention = UnfusedAttention::KvSplit;
   BlockImpls blocks;   // the "blocks" section
   Json resolved;       // the fully merged document (echoed into reports)
 

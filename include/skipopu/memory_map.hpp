@@ -83,6 +83,8 @@ class MemoryMap {
   void kv_allocate(uint32_t token, uint32_t layer);
   // The requests of entry (token, layer); paged: the entry must have been allocated.
   void kv_entry(uint32_t token, uint32_t layer, bool write, RequestList& out) const;
+  // Bytes [from, from+len) of that entry (K is its first half, V its second).
+  void kv_part(uint32_t token, uint32_t layer, uint64_t from, uint64_t len, bool write, RequestList& out) const;
   // Bytes per PC before the K/V region (weights, embedding, router weights).
   uint64_t bytes_per_pc_fixed() const { return kv_base_; }
   // Dense reservation: the K/V region's bytes per PC; paged: the pages taken so far (most

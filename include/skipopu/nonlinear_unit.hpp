@@ -22,10 +22,11 @@ class NonlinearUnit : public sc_core::sc_module, public NonlinearIf {
   NonlinearUnit(sc_core::sc_module_name name, const CoreClock& clk);
   // One pass over `elems` elements; blocks the caller for its duration.
   void run(const UnitTiming& t, uint64_t elems) override;
+  uint64_t pass_from(const UnitTiming& t, uint64_t elems, uint64_t from) override;
   void report(StatGroup& g, uint64_t total_cycles) const override;
   const char* implementation() const override { return "systemc"; }
 
- private:
+ protected:  // the rtl transactors (src/rtl_sim/) derive from the block
   const CoreClock& clk_;
   uint64_t busy_ = 0, passes_ = 0;
 };

@@ -44,7 +44,7 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
   sc_core::sc_port<NonlinearIf> nonlinear;   // unfused softmax passes
   sc_core::sc_port<HbmIf> hbm;               // waits for the K/V stream of an attention
 
- private:
+ protected:  // the rtl transactors (src/rtl_sim/) derive from the block
   const HardwareConfig& cfg_;
   const CoreClock& clk_;
   timing::ArrayShape shape_;

@@ -53,6 +53,9 @@ struct Instr {
   uint32_t target = 0;      // BRANCH / JUMP
   uint64_t elems = 0;       // per-token element count for nonlinear ops / ROUTE
   uint32_t fused_latency = 0;  // with fusion: pipeline latency of the element-wise ops folded in
+  // Which module's code this is (attention: from its norm/router to the MLP's; MLP: to the
+  // next layer; None: embedding and head): the controller's module_cycles statistics.
+  Module part = Module::None;
 };
 
 struct Program {

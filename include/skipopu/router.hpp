@@ -27,7 +27,7 @@ class Router : public sc_core::sc_module, public RouterIf {
 
   sc_core::sc_port<HbmIf> hbm;  // router weights when they are not on chip
 
- private:
+ protected:  // the rtl transactors (src/rtl_sim/) derive from the block
   const RouterConfig& cfg_;
   const CoreClock& clk_;
   const MemoryMap& map_;

@@ -44,6 +44,9 @@ struct RunTotals {
   uint64_t kv_entries_stored = 0, kv_entries_dense = 0;
   // Decode attentions: cycles from the K/V request to the attention's end, HBM K/V bytes.
   uint64_t kv_attn_cycles = 0, kv_attn_hbm_bytes = 0;
+  // Controller cycles inside each module's code, [phase][module] (Instr::part; the
+  // embedding and head are neither).
+  uint64_t module_cycles[2][2] = {{0, 0}, {0, 0}};
   uint64_t hbm_fixed_per_pc = 0, kv_reserved_per_pc = 0, kv_pages = 0;  // memory map at the end
 };
 
@@ -120,7 +123,9 @@ class SkipOpuTop : public sc_core::sc_module {
   TokenRecord decode_rec_;
   std::vector<uint32_t> active_;
   std::vector<uint64_t> context_;  // per query of the current attention: entries attended
-  KvStreamLayout kv_layout_;       // which K/V request carries each context entry
+  KvStreamLayout kv_layout_;       // which K/V request carries each context entry (split: its K half)
+  KvStreamLayout kv_layout_v_;     // unfused kv_split: which request carries each entry's V half
+  std::vector<std::pair<uint32_t, int32_t>> kv_src_;  // context entries: token, source layer (-1: on chip)
   std::vector<GemmPart> parts_;
   WorkCounters work_;  // workload bytes of every step (prefill included)
   // Series and timeline (recorder.hpp); off unless asked for.

@@ -149,16 +149,19 @@ AttentionCycles attention_cycles(const ArrayShape& a, const AttentionShape& s);
 // exactly
 //   max(start + S, max over e of (A(e) + steps needing entry e or later))
 // (S all steps; proved against attention_stream_reference in tests/sim/test_timing.cpp).
-// Unfused, only the Q.K^T steps run in this pass; softmax and P.V follow (PeArray).
+// Which tile steps a pass runs: both (fused), or, unfused, Q.K^T alone (softmax and P.V
+// follow: PeArray) or P.V alone (following a V stream whose entry e is visible at ready[e]).
+enum class AttnSteps { Both, QkOnly, PvOnly };
 // `entries` >= every context[q]. Returns the last step's end, latency excluded.
 uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, uint64_t start, const uint64_t* ready,
-                                 size_t entries, bool fused);
+                                 size_t entries, AttnSteps steps);
 
 // The same, step by step: every tile step of the walk (query, head, Q.K^T key blocks x
-// head_dim chunks, then fused P.V head_dim blocks x entry chunks) with the entry it needs,
+// head_dim chunks, then P.V head_dim blocks x entry chunks; each only when `steps` runs it)
+// with the entry it needs,
 // stably sorted by that entry, then the one-cycle recurrence above.
 uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start,
-                                    const uint64_t* ready, size_t entries, bool fused);
+                                    const uint64_t* ready, size_t entries, AttnSteps steps);
 
 // A request's data arrives linearly between its first and its last beat: the cycle the
 // beat holding byte `end - 1` of a `bytes`-byte request transferred (beats of `beat` bytes).

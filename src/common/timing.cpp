@@ -92,7 +92,8 @@ StepCounts step_counts(const ArrayShape& a, const AttentionShape& s) {
 }  // namespace
 
 uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, uint64_t start, const uint64_t* ready,
-                                 size_t entries, bool fused) {
+                                 size_t entries, AttnSteps steps) {
+  const bool qk = steps != AttnSteps::PvOnly, pv = steps != AttnSteps::QkOnly;
   // Steps by the entry they need: cnt[e].
   thread_local std::vector<uint64_t> cnt;
   cnt.assign(entries, 0);
@@ -100,9 +101,11 @@ uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, u
   uint64_t total = 0;
   for (size_t q = 0; q < s.queries; ++q) {
     const uint64_t n = s.context[q];
-    for (uint64_t kb = 0; kb < n; kb += a.rows) cnt[std::min<uint64_t>(kb + a.rows, n) - 1] += k.qk_block;
-    total += ceil_div(n, a.rows) * k.qk_block;
-    if (!fused) continue;
+    if (qk) {
+      for (uint64_t kb = 0; kb < n; kb += a.rows) cnt[std::min<uint64_t>(kb + a.rows, n) - 1] += k.qk_block;
+      total += ceil_div(n, a.rows) * k.qk_block;
+    }
+    if (!pv) continue;
     for (uint64_t ec = 0; ec < n; ec += a.cols) cnt[std::min<uint64_t>(ec + a.cols, n) - 1] += k.pv_chunk;
     total += ceil_div(n, a.cols) * k.pv_chunk;
   }
@@ -117,14 +120,16 @@ uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, u
 }
 
 uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start,
-                                    const uint64_t* ready, size_t entries, bool fused) {
+                                    const uint64_t* ready, size_t entries, AttnSteps steps) {
+  const bool qk = steps != AttnSteps::PvOnly, pv = steps != AttnSteps::QkOnly;
   std::vector<uint64_t> need;  // per step, in walk order
   for (size_t q = 0; q < s.queries; ++q) {
     const uint64_t n = s.context[q];
     for (uint64_t h = 0; h < s.heads; ++h) {
-      for (uint64_t kb = 0; kb < n; kb += a.rows)
-        for (uint64_t dc = 0; dc < s.head_dim; dc += a.cols) need.push_back(std::min<uint64_t>(kb + a.rows, n) - 1);
-      if (!fused) continue;
+      if (qk)
+        for (uint64_t kb = 0; kb < n; kb += a.rows)
+          for (uint64_t dc = 0; dc < s.head_dim; dc += a.cols) need.push_back(std::min<uint64_t>(kb + a.rows, n) - 1);
+      if (!pv) continue;
       for (uint64_t ob = 0; ob < s.head_dim; ob += a.rows)
         for (uint64_t ec = 0; ec < n; ec += a.cols) need.push_back(std::min<uint64_t>(ec + a.cols, n) - 1);
     }

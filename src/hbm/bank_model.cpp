@@ -136,7 +136,7 @@ void BankModel::submit(const Request& r) {
   s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
   if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
-  pc.x_prev = pc.xr_node = -1;  // a new request: the evolution since the last node depends on it
+  pc.x_prev = pc.xr_node = pc.xd_node = -1;  // a new request: the evolution since the last node depends on it
   pc.dirty = true;
   pc.in_valid = false;
   pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
@@ -411,8 +411,11 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       const uint64_t bit = uint64_t(1) << b;
       pc.c_col_own[b] = ch.col ? pc.reg.own(cc, b) : kInf;
       const bool refsb = ch.row && ch.row_cmd == REFSB;
-      pc.c_row_own[b] = ch.row && !refsb ? pc.reg.own(ch.row_cmd, b) : kInf;
-      pc.c_actm = ch.row && ch.row_cmd == ACT ? pc.c_actm | bit : pc.c_actm & ~bit;
+      const T row_own = ch.row && !refsb ? pc.reg.own(ch.row_cmd, b) : kInf;
+      const uint64_t actm = ch.row && ch.row_cmd == ACT ? pc.c_actm | bit : pc.c_actm & ~bit;
+      if (row_own != pc.c_row_own[b] || actm != pc.c_actm) pc.r_valid = false;
+      pc.c_row_own[b] = row_own;
+      pc.c_actm = actm;
       pc.c_refsb = refsb ? pc.c_refsb | bit : pc.c_refsb & ~bit;
     }
     for (uint64_t m = pc.c_col_stale & ~pc.c_dirty; m; m &= m - 1) {
@@ -421,23 +424,38 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
     }
     for (uint64_t m = pc.c_row_stale & ~pc.c_dirty; m; m &= m - 1) {
       const uint32_t b = uint32_t(__builtin_ctzll(m));
-      if (pc.c_row_own[b] != kInf) pc.c_row_own[b] = pc.reg.own(pc.c_choice[b].row_cmd, b);
+      if (pc.c_row_own[b] == kInf) continue;
+      const T row_own = pc.reg.own(pc.c_choice[b].row_cmd, b);
+      if (row_own != pc.c_row_own[b]) pc.r_valid = false;
+      pc.c_row_own[b] = row_own;
     }
     pc.c_dirty = pc.c_col_stale = pc.c_row_stale = 0;
     // Each bus takes the earliest time (the kernel: clamped keys over every bank), then the
     // oldest among the banks tied there, then the lowest bank (ascending scan, strict compare).
     uint64_t tied = 0;
-    T k2 = kInf;
     const T cc_common = std::max(pc.reg.common(cc), now);
-    T bt = detail::sel_scan(pc.c_col_own.data(), 0, cc_common, cc_common, nb_, tied, k2);
+    T bt = detail::sel_min(pc.c_col_own.data(), cc_common, nb_, tied);
     if (bt != kInf) {
       const uint32_t bb = oldest_tied(tied, [&](uint32_t b) { return pc.c_choice[b].col_age; });
       const detail::BankChoice& ch = pc.c_choice[bb];
       col = detail::ColCand{bt, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
     }
-    tied = 0;
-    bt = detail::sel_scan(pc.c_row_own.data(), pc.c_actm, std::max(pc.reg.common(PRE), now),
-                          std::max(pc.reg.common(ACT), now), nb_, tied, k2);
+    // The row bus: the scan without the present (kept while no input changes: the banks' row
+    // parts, the ACT mask, the shared parts), then clamped to it. max(key, now) is monotone, so
+    // the earliest is max(earliest, now); the banks tied there are the same unless now has
+    // reached the second-smallest key.
+    const T g_pre = pc.reg.common(PRE), g_act = pc.reg.common(ACT);
+    if (!pc.r_valid || pc.r_pre != g_pre || pc.r_act != g_act || (now > pc.r_bt && now >= pc.r_k2)) {
+      pc.r_tied = 0;
+      pc.r_k2 = kInf;
+      pc.r_bt = detail::sel_scan(pc.c_row_own.data(), pc.c_actm, std::max(g_pre, now), std::max(g_act, now), nb_,
+                                 pc.r_tied, pc.r_k2);
+      pc.r_pre = g_pre;
+      pc.r_act = g_act;
+      pc.r_valid = true;
+    }
+    tied = pc.r_tied;
+    bt = pc.r_bt == kInf ? kInf : std::max(pc.r_bt, now);
     if (pc.c_refsb) {  // a refresh-pending bank's REFsb (its own shared part)
       const uint32_t b = uint32_t(__builtin_ctzll(pc.c_refsb));
       const T t = std::max({pc.reg.own(REFSB, b), pc.reg.common(REFSB), now});
@@ -560,6 +578,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         const int v = x_visit(pc, limit);
         if (v == 1) continue;  // replayed, landed
         if (v == 2) break;     // replayed up to the limit, standing at a node
+        if (v == 3) continue;  // the run drained in one step
       }
     }
     pc.time = best;
@@ -613,6 +632,9 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         pc.write_mode = wm;
         if (col.bypass) ++pc.bank[col.bank].bypass;
         issue_column(pc, col.node, best);
+        if constexpr (kFast) {
+          if (pc.xd_node >= 0 && pc.open.empty()) x_drain_end(pc);  // a drain being recorded ends
+        }
         break;
     }
   }

@@ -75,6 +75,11 @@ class BankModel final : public Model {
   size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
   uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
+  uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
+  uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
+  uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
+  // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
+  void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
 
  private:
@@ -165,6 +170,11 @@ class BankModel final : public Model {
     // REFsb of a refresh-pending bank is kept out and compared on its own)
     alignas(64) std::array<T, kMaxBanks> c_col_own{}, c_row_own{};
     std::array<detail::BankChoice, kMaxBanks> c_choice{};
+    // row-bus selection kept between events (select): earliest, banks tied there, the next
+    // larger key, and the shared parts it was computed with
+    bool r_valid = false;
+    uint64_t r_tied = 0;
+    T r_bt = 0, r_k2 = 0, r_pre = 0, r_act = 0;
     detail::TimingChecker chk;       // detailed path
     detail::TimingRegisters reg;     // fast path
     // stats
@@ -192,6 +202,9 @@ class BankModel final : public Model {
     int32_t xr_node = -1;
     uint32_t xr_gen = 0;
     T xr_d = 0, xr_due = 0;
+    // drain being recorded: the node of the run's last ingress (-1: none)
+    int32_t xd_node = -1;
+    uint32_t xd_gen = 0;
     // virtual landing: the stream stands at memo node xv_node (time pc.time, queue not
     // rebuilt); its next edge ends at xv_t2, at or after the limit it was advanced to
     bool xv = false, xv_real = false;  // xv_real: the queue is still the node's (nothing to rebuild)
@@ -220,7 +233,18 @@ class BankModel final : public Model {
   struct XNode {
     const std::string* key = nullptr;
     XEdge next;  // to the next node when no refresh starts on the way
+    // kXSkip consecutive `next` edges composed into one (none completes a request), so a walk
+    // over a long stream takes one step per kXSkip bursts; built on first use
+    XEdge skip;
+    uint8_t skip_tries = 0;
+    // at the ingress of the run's last burst with nothing behind it: the drain to an empty
+    // queue (every request of the run completes), to the end state `drain.succ`
+    XEdge drain;
   };
+  static constexpr uint32_t kXSkip = 16;
+  // memo size bound (~1.3 KB a node with its edges and key): past it the memo starts over
+  static constexpr size_t kXMaxNodes = size_t(1) << 14;
+  size_t x_max_nodes_ = kXMaxNodes;
   // How a walk over memo edges ended.
   enum class XStop { Limit, Other };
   struct XWalk {
@@ -273,11 +297,16 @@ class BankModel final : public Model {
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
   void complete(Pc& pc, uint32_t si);
-  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun) const;
+  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr) const;
+  void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
+  int32_t x_node(const std::string& key);
+  void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
+  void x_drain_end(Pc& pc);
   void x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                 std::string& out) const;
   int x_visit(Pc& pc, T limit);
   bool x_resume(Pc& pc, T limit);
+  bool x_compose(int32_t from);
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
@@ -320,7 +349,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0;
 };
 
 }  // namespace skipopu::hbm

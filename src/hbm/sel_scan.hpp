@@ -28,4 +28,10 @@ bool sel_scan_avx512(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_
 int64_t sel_scan(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act, uint32_t n, uint64_t& tied,
                  int64_t& k2);
 
+// The column bus: one shared part g for every bank, no second key. Returns
+// bt = min over b of max(raw[b], g); when bt != kSelInf it ORs into `tied` the banks at bt.
+// Equal to sel_scan(raw, 0, g, g, n, tied, k2) on bt and tied.
+int64_t sel_min_scalar(const int64_t* raw, int64_t g, uint32_t n, uint64_t& tied);
+int64_t sel_min(const int64_t* raw, int64_t g, uint32_t n, uint64_t& tied);
+
 }  // namespace skipopu::hbm::detail

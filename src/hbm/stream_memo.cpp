@@ -29,7 +29,7 @@ namespace skipopu::hbm {
 
 // The run this PC may follow: `run` holds the draining requests oldest first, then the one
 // whose bursts are entering (returned; UINT32_MAX: none).
-uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun) const {
+uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last) const {
   if (pc.ref_active || pc.ref_bank >= 0 || trace_on_) return UINT32_MAX;
   const Lane* ln = nullptr;
   for (const Lane& l : pc.lanes) {
@@ -40,8 +40,11 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   if (!ln) return UINT32_MAX;
   const uint32_t si = ln->fifo[ln->head];
   const Slot& s = slots_[si];
-  // its last burst is still out of the queue, and the burst about to enter is at the PC
-  if (s.admitted + 2 > s.bursts || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
+  // its last burst is still out of the queue (or, with `last`, is the one entering and nothing
+  // waits behind it), and the burst about to enter is at the PC
+  const bool is_last = last && s.admitted + 1 == s.bursts && ln->fifo.size() - ln->head == 1;
+  if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
+  if (last) *last = is_last;
   // every other open request has entered (it is not one waiting behind in the lane) and is of
   // the same port and direction; together they end exactly where si begins
   const size_t older = pc.open.size() - (ln->fifo.size() - ln->head);
@@ -68,7 +71,7 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
                          std::string& out) const {
   const Slot& s = slots_[run[nrun - 1]];
   const size_t words =
-      3 + pc.reg.words() + 2 * size_t(nb_) + 2 + 3 * size_t(pc.count[0] + pc.count[1]) + 1 + 2 * size_t(nrun);
+      3 + pc.reg.words() + 2 * size_t(nb_) + 2 + 3 * size_t(pc.count[0] + pc.count[1]) + 1 + 2 * size_t(nrun) + 1;
   out.resize(words * sizeof(int32_t));
   int32_t* w = reinterpret_cast<int32_t*>(&out[0]);
   const int64_t arow = int64_t(anchor >> amap_.row_pos());
@@ -96,6 +99,82 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
     *w++ = k + 1 < nrun ? int32_t(int64_t(x.beat0 + x.beats) - int64_t(anchor)) : 0;  // where it ends
     *w++ = x.first_col != kInf;
   }
+  // the last burst may end inside its aligned block: its beats (0: not the last burst)
+  uint64_t b0;
+  uint32_t n0;
+  burst_range(s, s.admitted, b0, n0);
+  *w++ = s.admitted + 1 == s.bursts ? int32_t(n0) : 0;
+}
+
+// The state a drain ends in (queue empty): write mode, timing registers, open rows relative to
+// the row of `anchor` (the drained run's last burst), hit-bypass counters.
+void BankModel::x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const {
+  const size_t words = 2 + pc.reg.words() + 2 * size_t(nb_);
+  out.resize(words * sizeof(int32_t));
+  int32_t* w = reinterpret_cast<int32_t*>(&out[0]);
+  const int64_t arow = int64_t(anchor >> amap_.row_pos());
+  *w++ = INT32_MIN;  // not a node of a run: no anchor phase can be negative
+  *w++ = pc.write_mode;
+  pc.reg.encode(pc.time, w);
+  w += pc.reg.words();
+  for (uint32_t b = 0; b < nb_; ++b) {
+    const Bank& bk = pc.bank[b];
+    *w++ = bk.open_row < 0 ? INT32_MIN : int32_t(bk.open_row - arow);
+    *w++ = int32_t(bk.bypass);
+  }
+}
+
+// The memo node of `key` (created if new; the memo starts over when full).
+int32_t BankModel::x_node(const std::string& key) {
+  auto it = x_map_.find(key);
+  if (it != x_map_.end()) return it->second;
+  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) {  // bound the memory: start over
+    for (Pc& o : pcs_) x_land(o);        // (no virtual landing may outlive its node)
+    x_map_.clear();
+    x_nodes_.clear();
+    x_redges_.clear();
+    ++x_gen_;
+  }
+  const int32_t id = int32_t(x_nodes_.size());
+  auto ins = x_map_.emplace(key, id);
+  x_nodes_.emplace_back();
+  x_nodes_.back().key = &ins.first->first;
+  return id;
+}
+
+// The run being recorded since its last ingress has drained (its last request just
+// completed): the stretch is the drain edge of that node, unless a refresh or another memo
+// generation came between.
+void BankModel::x_drain_end(Pc& pc) {
+  const int32_t from = pc.xd_node;
+  pc.xd_node = -1;
+  if (pc.xd_gen != x_gen_ || pc.x_prev != from || pc.n_ref != pc.x_ref || pc.ref_active) return;
+  x_encode_end(pc, pc.x_anchor, x_buf_);
+  const uint32_t gen = x_gen_;
+  const int32_t end = x_node(x_buf_);
+  if (gen != x_gen_ || x_nodes_[from].drain.succ >= 0) return;  // (the memo started over)
+  XEdge& e = x_nodes_[from].drain;
+  e.succ = end;
+  e.dt = pc.time - pc.x_t;
+  e.d_adm = 1;
+  e.nrun = pc.x_nrun;
+  e.d_events = pc.events - pc.x_events;
+  e.d_act = pc.n_act - pc.x_act;
+  e.d_pre = pc.n_pre - pc.x_pre;
+  e.d_rd = pc.n_rd - pc.x_rd;
+  e.d_wr = pc.n_wr - pc.x_wr;
+  e.d_bursts = pc.bursts - pc.x_bursts;
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    const Slot& x = slots_[pc.x_run[k]];
+    XSlotDelta& d = e.sl[k];
+    d.d_fin = x.done_bursts - pc.x_fin[k];
+    d.d_uni = pc.x_uni[k] - x.unissued;
+    d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
+    d.first = d.has_first ? x.first_col - pc.time : 0;
+    d.last = d.d_uni ? x.last_col - pc.time : 0;
+    d.completes = true;
+  }
+  pc.x_prev = -1;
 }
 
 // Rebuilds the queue of the state `key` at time t: each queued burst goes back to the request
@@ -168,6 +247,71 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
   }
 }
 
+// Applies one edge's counters to the PC and the requests of the run (completing those it
+// completes, which leave `run`); the PC's time is left to the caller.
+void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2) {
+  if (e.nrun != nrun) throw std::logic_error("hbm bank model: stream extrapolation edge of another run");
+  slots_[run[nrun - 1]].admitted += e.d_adm;
+  uint32_t kept = 0;
+  for (uint32_t k = 0; k < nrun; ++k) {
+    Slot& x = slots_[run[k]];
+    const XSlotDelta& d = e.sl[k];
+    x.done_bursts += d.d_fin;
+    x.unissued -= d.d_uni;
+    if (d.has_first) x.first_col = t2 + d.first;
+    if (d.d_uni) x.last_col = t2 + d.last;
+    if (d.completes) {
+      complete(pc, run[k]);
+      ++x_completions_;
+    } else {
+      run[kept++] = run[k];
+    }
+  }
+  nrun = kept;
+  pc.events += e.d_events; pc.n_act += e.d_act; pc.n_pre += e.d_pre; pc.n_rd += e.d_rd; pc.n_wr += e.d_wr;
+  pc.bursts += e.d_bursts;
+}
+
+// Composes kXSkip consecutive normal edges from node `from` into its skip edge, if they are
+// all known and none completes a request (the run is the same at both ends).
+bool BankModel::x_compose(int32_t from) {
+  XNode& a = x_nodes_[from];
+  if (a.skip.succ >= 0) return true;
+  if (a.skip_tries >= 4) return false;  // tried while the path was still being learnt
+  ++a.skip_tries;
+  XEdge c;
+  c.nrun = a.next.nrun;
+  T t = 0;  // time along the path, from the start node
+  int32_t cur = from;
+  for (uint32_t i = 0; i < kXSkip; ++i) {
+    const XEdge& e = x_nodes_[cur].next;
+    if (e.succ < 0 || e.nrun != c.nrun) return false;
+    for (uint32_t k = 0; k < e.nrun; ++k)
+      if (e.sl[k].completes) return false;
+    t += e.dt;
+    c.d_adm += e.d_adm;
+    c.d_events += e.d_events; c.d_act += e.d_act; c.d_pre += e.d_pre; c.d_rd += e.d_rd; c.d_wr += e.d_wr;
+    c.d_bursts += e.d_bursts; c.d_anchor += e.d_anchor;
+    for (uint32_t k = 0; k < e.nrun; ++k) {
+      const XSlotDelta& d = e.sl[k];
+      XSlotDelta& x = c.sl[k];
+      x.d_fin += d.d_fin;
+      if (d.has_first && !x.has_first) { x.has_first = true; x.first = t + d.first; }  // from the start, for now
+      if (d.d_uni) x.last = t + d.last;
+      x.d_uni += d.d_uni;
+    }
+    cur = e.succ;
+  }
+  c.dt = t;
+  for (uint32_t k = 0; k < c.nrun; ++k) {  // relative to the end node, as on any edge
+    c.sl[k].first -= t;
+    c.sl[k].last -= t;
+  }
+  c.succ = cur;
+  a.skip = c;
+  return true;
+}
+
 // Follows known edges from node `from` (the PC stands there at pc.time with the run `run`)
 // while the limit is not reached, the entering request's last burst stays out of the queue and
 // its bursts wait only for room. Where a refresh starts before the next node, the refresh edge
@@ -182,6 +326,14 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
   for (;;) {
     const T tt = pc.time, ref = p_.refresh ? pc.ref_due : kInf;
     const XEdge* e = &x_nodes_[cur].next;
+    if (e->succ >= 0 && x_compose(cur)) {  // kXSkip edges in one step where nothing stops the walk
+      const XEdge& k = x_nodes_[cur].skip;
+      const T tk = tt + k.dt;
+      if (tk < limit && tk < ref && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
+        e = &k;
+        ++x_skips_;
+      }
+    }
     T t2 = e->succ >= 0 ? tt + e->dt : kInf;
     bool via_ref = false;
     if (t2 >= ref) {  // a refresh starts before the next node (or the next node is unknown)
@@ -207,26 +359,8 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     // every burst entering on the edge (up to the next node's) is at the PC when it starts:
     // the ingresses wait only for room, as when the edge was recorded
     if (ready_dev(s, s.admitted + e->d_adm) > tt) break;
-    if (e->nrun != nrun) throw std::logic_error("hbm bank model: stream extrapolation edge of another run");
-    s.admitted += e->d_adm;
-    uint32_t kept = 0;
-    for (uint32_t k = 0; k < nrun; ++k) {
-      Slot& x = slots_[run[k]];
-      const XSlotDelta& d = e->sl[k];
-      x.done_bursts += d.d_fin;
-      x.unissued -= d.d_uni;
-      if (d.has_first) x.first_col = t2 + d.first;
-      if (d.d_uni) x.last_col = t2 + d.last;
-      if (d.completes) {
-        complete(pc, run[k]);
-        ++x_completions_;
-      }
-      else run[kept++] = run[k];
-    }
-    nrun = kept;
+    x_apply(pc, run, nrun, *e, t2);
     if (nrun == 0 || run[nrun - 1] != si) throw std::logic_error("hbm bank model: stream extrapolation completed the entering request");
-    pc.events += e->d_events; pc.n_act += e->d_act; pc.n_pre += e->d_pre; pc.n_rd += e->d_rd; pc.n_wr += e->d_wr;
-    pc.bursts += e->d_bursts;
     if (via_ref) {
       pc.n_ref += e->d_ref;
       pc.ref_cycles += e->d_refc;
@@ -261,7 +395,7 @@ void BankModel::x_land(Pc& pc) {
   pc.x_landed = true;
 }
 
-static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2;
+static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2, kXDrained = 3;
 
 int BankModel::x_visit(Pc& pc, T limit) {
   if (pc.x_landed) {  // the ingress of the node just restored: already visited
@@ -270,7 +404,8 @@ int BankModel::x_visit(Pc& pc, T limit) {
   }
   std::array<uint32_t, kXRun> run;
   uint32_t nrun = 0;
-  const uint32_t si = x_stream_run(pc, run, nrun);
+  bool last = false;
+  const uint32_t si = x_stream_run(pc, run, nrun, &last);
   if (si == UINT32_MAX) {
     pc.x_prev = -1;
     return kXNone;
@@ -280,23 +415,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
   uint32_t n0;
   burst_range(s, s.admitted, anchor, n0);
   x_encode(pc, run, nrun, anchor, x_buf_);
-  int32_t id;
-  auto it = x_map_.find(x_buf_);
-  if (it != x_map_.end()) {
-    id = it->second;
-  } else {
-    if (x_nodes_.size() >= (1u << 16)) {  // bound the memory: start over
-      for (Pc& o : pcs_) x_land(o);        // (no virtual landing may outlive its node)
-      x_map_.clear();
-      x_nodes_.clear();
-      x_redges_.clear();
-      ++x_gen_;
-    }
-    id = int32_t(x_nodes_.size());
-    auto ins = x_map_.emplace(x_buf_, id);
-    x_nodes_.emplace_back();
-    x_nodes_.back().key = &ins.first->first;
-  }
+  const int32_t id = x_node(x_buf_);
   // The simulated stretch from the previous node is the edge to this one: without a refresh
   // (a refresh start forgets the previous node) or, recorded separately, across one refresh.
   // Only if every burst that entered on the way was at the PC when the stretch began, and the
@@ -343,6 +462,56 @@ int BankModel::x_visit(Pc& pc, T limit) {
     if (ins.second) record(ins.first->second);
   }
   pc.xr_node = -1;
+  if (last) {
+    // The run's last burst enters and nothing waits behind it: the drain that follows is a
+    // function of this state until the queue is empty. Replayed in one step when known, it
+    // ends before the limit and no refresh starts on the way; else recorded.
+    const XEdge& d = x_nodes_[id].drain;
+    const T t2 = pc.time + d.dt;
+    if (d.succ >= 0 && t2 < limit && (!p_.refresh || t2 < pc.ref_due)) {
+      const int32_t end = d.succ;
+      x_apply(pc, run, nrun, d, t2);
+      if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
+      for (Lane& l : pc.lanes)
+        if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
+      // the end state: registers, rows and counters of the drained PC, queue empty
+      const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[end].key->data());
+      for (int m = 0; m < 2; ++m) {
+        for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) pc.free_e.push_back(ei);
+        pc.head[m] = pc.tail[m] = -1;
+        pc.count[m] = 0;
+      }
+      pc.nr = pc.nw = 0;
+      std::fill(pc.bhead.begin(), pc.bhead.end(), -1);
+      std::fill(pc.btail.begin(), pc.btail.end(), -1);
+      std::fill(pc.bcount.begin(), pc.bcount.end(), 0);
+      std::fill(pc.bhits.begin(), pc.bhits.end(), 0);
+      pc.pend_banks = {0, 0};
+      pc.write_mode = k[1] != 0;
+      pc.reg.restore(t2, k + 2);
+      size_t i = 2 + pc.reg.words();
+      const int64_t arow = int64_t(anchor >> amap_.row_pos());
+      pc.open_banks = 0;
+      for (uint32_t b = 0; b < nb_; ++b) {
+        Bank& bk = pc.bank[b];
+        const int32_t o = k[i++];
+        bk.open_row = o == INT32_MIN ? -1 : arow + o;
+        bk.bypass = uint32_t(k[i++]);
+        if (bk.open_row >= 0) pc.open_banks |= uint64_t(1) << b;
+      }
+      pc.time = t2;
+      pc.in_valid = pc.c_valid = false;
+      pc.x_prev = -1;
+      ++x_jumps_;
+      ++x_drains_;
+      x_bursts_ += d.d_bursts;
+      return kXDrained;
+    }
+    x_snapshot(pc, run, nrun, id, anchor);
+    pc.xd_node = id;
+    pc.xd_gen = x_gen_;
+    return kXNone;
+  }
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
   int r = kXNone;
   if (w.why == XStop::Limit && x_virtual_ok_) {

@@ -28,17 +28,31 @@ std::unique_ptr<RouterIf> systemc_router(const char* inst, const BlockContext& c
   return std::make_unique<Router>(inst, c.cfg.router, c.clk, c.hbm, c.map);
 }
 
-// "rtl": registered so that configs may name it; the verilated transactor replaces this.
-template <class If>
-std::unique_ptr<If> rtl_not_plugged(const char* inst, const BlockContext& c) {
+// "rtl": the verilated transactors when the binary links them (skipopu-rtl), else an input error.
+[[noreturn]] void no_rtl(const BlockContext& c, const char* inst) {
   throw_input_error(c.cfg.file, std::string("/blocks/") + inst,
-                    "implementation \"rtl\" is not plugged in yet (generated RTL co-simulation, issue 11); "
-                    "expected \"systemc\"");
+                    "implementation \"rtl\" needs the skipopu-rtl binary (built when Verilator is found; "
+                    "docs/rtl.md); this binary has only \"systemc\"");
+}
+std::unique_ptr<PeArrayIf> rtl_pe_array(const char* inst, const BlockContext& c) {
+  const RtlBlockFactories* f = rtl_block_factories();
+  if (!f || !f->pe_array) no_rtl(c, inst);
+  return f->pe_array(inst, c);
+}
+std::unique_ptr<NonlinearIf> rtl_nonlinear(const char* inst, const BlockContext& c) {
+  const RtlBlockFactories* f = rtl_block_factories();
+  if (!f || !f->nonlinear) no_rtl(c, inst);
+  return f->nonlinear(inst, c);
+}
+std::unique_ptr<RouterIf> rtl_router(const char* inst, const BlockContext& c) {
+  const RtlBlockFactories* f = rtl_block_factories();
+  if (!f || !f->router) no_rtl(c, inst);
+  return f->router(inst, c);
 }
 
-const Impl<PeArrayIf> kPeArray[] = {{"systemc", systemc_pe_array}, {"rtl", rtl_not_plugged<PeArrayIf>}};
-const Impl<NonlinearIf> kNonlinear[] = {{"systemc", systemc_nonlinear}, {"rtl", rtl_not_plugged<NonlinearIf>}};
-const Impl<RouterIf> kRouter[] = {{"systemc", systemc_router}, {"rtl", rtl_not_plugged<RouterIf>}};
+const Impl<PeArrayIf> kPeArray[] = {{"systemc", systemc_pe_array}, {"rtl", rtl_pe_array}};
+const Impl<NonlinearIf> kNonlinear[] = {{"systemc", systemc_nonlinear}, {"rtl", rtl_nonlinear}};
+const Impl<RouterIf> kRouter[] = {{"systemc", systemc_router}, {"rtl", rtl_router}};
 
 template <class If, size_t N>
 std::vector<std::string> names(const Impl<If> (&table)[N]) {
@@ -58,6 +72,10 @@ std::unique_ptr<If> build(const Impl<If> (&table)[N], const char* block, const s
 }
 
 }  // namespace
+
+// Weak: skipopu-rtl's src/rtl_sim/rtl_blocks.cpp replaces it at link time (GCC/Clang do not
+// inline a weak function, so every caller sees the replacement).
+__attribute__((weak)) const RtlBlockFactories* rtl_block_factories() { return nullptr; }
 
 std::vector<std::string> registered_implementations(const std::string& block) {
   if (block == "pe_array") return names(kPeArray);

@@ -21,6 +21,13 @@ void NonlinearUnit::run(const UnitTiming& t, uint64_t elems) {
   sc_core::wait(clk_.cycles(c));
 }
 
+uint64_t NonlinearUnit::pass_from(const UnitTiming& t, uint64_t elems, uint64_t from) {
+  const uint64_t c = timing::stream_cycles(elems, t.elems_per_cycle, t.latency);
+  busy_ += c;
+  ++passes_;
+  return from + c;
+}
+
 void NonlinearUnit::report(StatGroup& g, uint64_t total) const {
   g.add("busy_cycles", busy_, "cycle", "cycles spent in unfused nonlinear passes");
   g.add("passes", passes_, "count", "unfused nonlinear passes");
@@ -97,42 +104,64 @@ void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency)
   clk_.wait_until(finish);
 }
 
-void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
-  const uint64_t start = clk_.now();
-  const timing::AttentionCycles w = timing::attention_cycles(shape_, a.shape);
-  hbm->wait_for(kv);
-  // When each context entry is visible: the last byte of its pieces (on-chip entries: 0).
-  if (a.kv == nullptr || (!a.kv->pieces.empty() && kv.arrivals.size() != kv.reqs.requests().size()))
-    throw std::logic_error("PE array: attention without per-request K/V arrivals");
-  const KvStreamLayout& lay = *a.kv;
-  size_t entries = lay.entries();
-  for (size_t q = 0; q < a.shape.queries; ++q) entries = std::max<size_t>(entries, a.shape.context[q]);
-  ready_.assign(entries, 0);
+// When each context entry of `lay` is visible: the last byte of its pieces in the job's
+// requests (entries without pieces, on chip: 0).
+static void entry_ready(const KvStreamLayout& lay, const HbmJob& kv, uint32_t beat, std::vector<uint64_t>& ready) {
   const auto& reqs = kv.reqs.requests();
   for (size_t e = 0; e < lay.entries(); ++e)
     for (uint32_t p = lay.begin[e]; p < lay.begin[e + 1]; ++p) {
       const RequestPiece& piece = lay.pieces[p];
       const RequestArrival& r = kv.arrivals[piece.req];
-      const uint64_t t = timing::piece_arrival(r.first, r.done, reqs[piece.req].bytes, piece.end, cfg_.hbm.beat_bytes);
-      if (t > ready_[e]) ready_[e] = t;
+      const uint64_t t = timing::piece_arrival(r.first, r.done, reqs[piece.req].bytes, piece.end, beat);
+      if (t > ready[e]) ready[e] = t;
     }
+}
+
+void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
+  const uint64_t start = clk_.now();
+  const timing::AttentionCycles w = timing::attention_cycles(shape_, a.shape);
+  hbm->wait_for(kv);
+  if (a.kv == nullptr ||
+      ((!a.kv->pieces.empty() || (a.v && !a.v->pieces.empty())) && kv.arrivals.size() != kv.reqs.requests().size()))
+    throw std::logic_error("PE array: attention without per-request K/V arrivals");
+  if (a.v != nullptr && (fusion || a.v->entries() != a.kv->entries()))
+    throw std::logic_error("PE array: a separate V stream is only the unfused baseline's, entry for entry");
+  const KvStreamLayout& lay = *a.kv;
+  size_t entries = lay.entries();
+  for (size_t q = 0; q < a.shape.queries; ++q) entries = std::max<size_t>(entries, a.shape.context[q]);
+  ready_.assign(entries, 0);
+  entry_ready(lay, kv, cfg_.hbm.beat_bytes, ready_);
   const uint64_t lat = cfg_.pe.pipeline_latency;
   if (fusion) {
     const uint64_t finish =
-        timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, true) + lat + a.fused_latency;
+        timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, timing::AttnSteps::Both) +
+        lat + a.fused_latency;
     busy_ += w.qk + w.pv;
     latency_ += lat + a.fused_latency;
     stall_ += finish - start - w.qk - w.pv - lat - a.fused_latency;
     clk_.wait_until(finish);
   } else {
-    // Q.K^T over all keys as they arrive, then softmax as two passes on the nonlinear
-    // unit, then P.V.
-    const uint64_t qk_end = timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, false) + lat;
+    // Q.K^T over all keys as they arrive (kv_split: the K halves), then softmax as two
+    // passes on the nonlinear unit, then P.V: kv_together from the entries already on
+    // chip, kv_split following the V stream, which kept arriving meanwhile. (With the
+    // entries together Q.K^T cannot end before the job is done; with K apart it can, so
+    // the passes are scheduled from qk_end, not from now.)
+    const uint64_t qk_end =
+        timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, timing::AttnSteps::QkOnly) +
+        lat;
     stall_ += qk_end - start - w.qk - lat;
-    clk_.wait_until(qk_end);
-    nonlinear->run(cfg_.nl.softmax_reduce, w.softmax_elems);
-    nonlinear->run(cfg_.nl.softmax_apply, w.softmax_elems);
-    sc_core::wait(clk_.cycles(w.pv + lat));
+    const uint64_t sm_end = nonlinear->pass_from(
+        cfg_.nl.softmax_apply, w.softmax_elems, nonlinear->pass_from(cfg_.nl.softmax_reduce, w.softmax_elems, qk_end));
+    uint64_t pv_end = sm_end + w.pv + lat;
+    if (a.v != nullptr) {
+      ready_.assign(entries, 0);
+      entry_ready(*a.v, kv, cfg_.hbm.beat_bytes, ready_);
+      pv_end =
+          timing::attention_stream_finish(shape_, a.shape, sm_end, ready_.data(), entries, timing::AttnSteps::PvOnly) +
+          lat;
+      stall_ += pv_end - sm_end - w.pv - lat;
+    }
+    clk_.wait_until(pv_end);
     busy_ += w.qk + w.pv;
     latency_ += 2 * lat;
   }

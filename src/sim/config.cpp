@@ -162,6 +162,9 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   hb.finish();
 
   c.fusion = r.boolean("fusion");
+  c.unfused_attention = r.choice("unfused_attention", {"kv_together", "kv_split"}) == "kv_split"
+                            ? UnfusedAttention::KvSplit
+                            : UnfusedAttention::KvTogether;
 
   JsonReader bl = r.object("blocks");
   c.blocks.pe_array = implementation(bl, "pe_array");

@@ -156,25 +156,31 @@ void MemoryMap::router_weights(uint32_t layer, uint32_t module, uint64_t bytes, 
 }
 
 void MemoryMap::kv_entry(uint32_t t, uint32_t l, bool write, RequestList& out) const {
+  kv_part(t, l, 0, entry_bytes_, write, out);
+}
+
+void MemoryMap::kv_part(uint32_t t, uint32_t l, uint64_t from, uint64_t len, bool write, RequestList& out) const {
+  if (from + len > entry_bytes_) throw std::logic_error("memory map: K/V part beyond its entry");
   if (reserve_ == KvReserve::Paged) {
     const uint32_t idx = index_[uint64_t(l) * max_tokens_ + t];
     if (idx == UINT32_MAX)
       throw std::logic_error("memory map: K/V entry (token " + std::to_string(t) + ", layer " + std::to_string(l) +
                              ") accessed before it was stored");
     const uint32_t pool = mapping_ == KvMapping::Token ? t % pcs_ : 0;
-    const uint64_t off = pages_[uint64_t(l) * pools_ + pool][idx / page_entries_] + uint64_t(idx % page_entries_) * entry_bytes_;
+    const uint64_t off =
+        pages_[uint64_t(l) * pools_ + pool][idx / page_entries_] + uint64_t(idx % page_entries_) * entry_bytes_ + from;
     if (mapping_ == KvMapping::Token)
-      out.add(pool, kv_base_ + off, entry_bytes_, write);
+      out.add(pool, kv_base_ + off, len, write);
     else
-      striped(kv_base_, off, entry_bytes_, write, out);
+      striped(kv_base_, off, len, write, out);
     return;
   }
   if (mapping_ == KvMapping::Token) {
     const uint32_t pc = t % pcs_;
     const uint64_t slot = uint64_t(l) * slots_per_layer_ + t / pcs_;
-    out.add(pc, kv_base_ + slot * entry_bytes_, entry_bytes_, write);
+    out.add(pc, kv_base_ + slot * entry_bytes_ + from, len, write);
   } else {
-    striped(kv_base_, (uint64_t(l) * max_tokens_ + t) * entry_bytes_, entry_bytes_, write, out);
+    striped(kv_base_, (uint64_t(l) * max_tokens_ + t) * entry_bytes_ + from, len, write, out);
   }
 }
 

@@ -56,6 +56,7 @@ namespace {
 struct Builder {
   Program p;
   const HardwareConfig& c;
+  Module part = Module::None;  // the module whose code is being emitted
   explicit Builder(const HardwareConfig& cfg) : c(cfg) {}
 
   uint32_t matrix(const std::string& name, uint32_t layer, uint64_t k, uint64_t n, uint32_t bits) {
@@ -67,7 +68,7 @@ struct Builder {
   }
   size_t emit(Op op, Module mod = Module::None, uint32_t layer = 0, uint64_t elems = 0) {
     Instr i;
-    i.op = op; i.module = mod; i.layer = layer; i.elems = elems;
+    i.op = op; i.module = mod; i.layer = layer; i.elems = elems; i.part = part;
     p.code.push_back(i);
     return p.code.size() - 1;
   }
@@ -104,6 +105,7 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
     b.p.matrices[kv].kv_proj = true;
 
     // ---- attention module
+    b.part = Module::Attn;
     b.unfused(Op::NormReduce, l, d);
     b.emit(Op::Route, Module::Attn, l, d);
     const size_t br = b.emit(Op::Branch, Module::Attn, l);
@@ -138,6 +140,7 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
     }
 
     // ---- MLP module
+    b.part = Module::Mlp;
     b.unfused(Op::NormReduce, l, d);
     b.emit(Op::Route, Module::Mlp, l, d);
     const size_t brm = b.emit(Op::Branch, Module::Mlp, l);
@@ -151,6 +154,7 @@ Program compile_program(const ModelCard& m, const HardwareConfig& c) {
     b.p.code[brm].target = static_cast<uint32_t>(b.p.code.size());
   }
   // Final norm, LM head, argmax.
+  b.part = Module::None;
   const sizes::MatrixShape hs = sizes::lm_head(m);
   const uint32_t head = b.matrix(hs.name, m.layers, hs.k, hs.n, c.weights.lm_head_bits);
   b.unfused(Op::NormReduce, m.layers, d);

@@ -85,6 +85,12 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
   ka.add_real("equivalent_gbps", attn_s > 0 ? double(t.need_kv_read) / attn_s / 1e9 : 0.0, "GB/s",
               "K/V bytes attended to (history hits counted) per second of decode attention");
 
+  StatGroup& mc = s.group("module_cycles", "controller cycles inside each module's code (norm and router to the next module)");
+  mc.add("prefill_attention", t.module_cycles[0][0], "cycle", "prefill: attention modules (run or skip path)");
+  mc.add("prefill_mlp", t.module_cycles[0][1], "cycle", "prefill: MLP modules");
+  mc.add("decode_attention", t.module_cycles[1][0], "cycle", "decode: attention modules, every token");
+  mc.add("decode_mlp", t.module_cycles[1][1], "cycle", "decode: MLP modules, every token");
+
   StatGroup& k = s.group("skipping", "modules skipped by the routers");
   k.add_real("prompt_attn_skipped", ratio(t.skipped[0][0], t.skipped[0][0] + t.ran[0][0]), "ratio", "prompt: attention modules skipped");
   k.add_real("prompt_mlp_skipped", ratio(t.skipped[0][1], t.skipped[0][1] + t.ran[0][1]), "ratio", "prompt: MLP modules skipped");

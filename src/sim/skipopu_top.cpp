@@ -197,9 +197,12 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
 
 void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   const uint64_t entry = map_.kv_entry_bytes();
+  // Unfused with K and V apart: the job reads every entry's K half, then every V half.
+  const bool split = !cfg_.fusion && cfg_.unfused_attention == UnfusedAttention::KvSplit;
   kv_job_.reqs.clear();
   kv_layout_.clear();
-  kv_job_.reqs.record_pieces(&kv_layout_.pieces);
+  kv_layout_v_.clear();
+  kv_src_.clear();
   context_.clear();
   // The last query that attends: the step's last token that ran this layer's attention.
   uint32_t last_query = step.first;
@@ -214,23 +217,42 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
     if (s >= 0) {
       ++n;
       if (s == static_cast<int32_t>(l)) {
-        map_.kv_entry(c, l, false, kv_job_.reqs);
+        kv_src_.push_back({c, s});
         ++reads;
       } else if (kvbuf_->resident(c, l)) {
         kvbuf_->count(true);
+        kv_src_.push_back({c, -1});
         ++hits;
       } else {
         kvbuf_->count(false);
-        map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
+        kv_src_.push_back({c, s});
         ++reads;
         ++misses;
       }
-      kv_layout_.end_entry();
     }
     // Prefill queries: token c attends to the n entries up to and including itself.
     if (step.prefill && qi < active_.size() && active_[qi] == c) {
       context_.push_back(n);
       ++qi;
+    }
+  }
+  // The stream: whole entries in token order, or (split) K halves then V halves.
+  const uint64_t half = entry / 2;
+  kv_job_.reqs.record_pieces(&kv_layout_.pieces);
+  for (const auto& [c, s] : kv_src_) {
+    if (s >= 0) {
+      if (split)
+        map_.kv_part(c, static_cast<uint32_t>(s), 0, half, false, kv_job_.reqs);
+      else
+        map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
+    }
+    kv_layout_.end_entry();
+  }
+  if (split) {
+    kv_job_.reqs.record_pieces(&kv_layout_v_.pieces);
+    for (const auto& [c, s] : kv_src_) {
+      if (s >= 0) map_.kv_part(c, static_cast<uint32_t>(s), half, entry - half, false, kv_job_.reqs);
+      kv_layout_v_.end_entry();
     }
   }
   if (!step.prefill) context_.push_back(n + 1);  // plus the query's own, freshly computed entry
@@ -245,6 +267,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.shape.queries = context_.size();
   w.fused_latency = fused_latency;
   w.kv = &kv_layout_;
+  w.v = split ? &kv_layout_v_ : nullptr;
   kv_job_.reqs.record_pieces(nullptr);
   const uint64_t t0 = clk_.now();
   if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
@@ -262,8 +285,17 @@ void SkipOpuTop::run_step(Step& step) {
   const bool dense = cfg_.kv.policy == KvPolicy::Dense;
   size_t pc = 0;
   if (rec_) begin_step(step);
+  uint64_t part_from = clk_.now();
+  Module part = Module::None;
+  auto account = [&](Module next) {
+    const uint64_t now = clk_.now();
+    if (part != Module::None) totals_.module_cycles[step.prefill ? 0 : 1][static_cast<int>(part)] += now - part_from;
+    part_from = now;
+    part = next;
+  };
   while (pc < code.size()) {
     const Instr& in = code[pc];
+    if (in.part != part) account(in.part);
     if (rec_) {
       if (ropt_.series) enter_segment(step, seg_of_pc_[pc]);
       if (tl_step_) {
@@ -359,6 +391,7 @@ void SkipOpuTop::run_step(Step& step) {
     }
     ++pc;
   }
+  account(Module::None);
   if (rec_) end_step();
 }
 

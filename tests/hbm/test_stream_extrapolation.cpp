@@ -28,13 +28,14 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
 // whichever is first), pop everything due, submit what arrives.
-static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs) {
+static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_t memo_capacity = 0) {
   BankModel m(p);
+  if (memo_capacity) m.set_memo_capacity(memo_capacity);
   Outcome o;
   Completion c;
   size_t i = 0;
@@ -61,6 +62,9 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs) {
   o.bursts = m.extrapolated_bursts();
   o.refreshes = m.extrapolated_refreshes();
   o.completions = m.extrapolated_completions();
+  o.skips = m.extrapolated_skips();
+  o.drains = m.extrapolated_drains();
+  o.restarts = m.extrapolation_restarts();
   o.virtual_landings = m.virtual_landings();
   return o;
 }
@@ -163,6 +167,7 @@ TEST_CASE("stream extrapolation: refreshes replayed on refresh edges") {
     const Outcome x = check(p, {q}, 0, false);
     if (refresh) CHECK(x.refreshes > 50);  // fails if refresh edges are not taken
     else CHECK(x.refreshes == 0);
+    CHECK(x.skips > 100);  // composed edges (kXSkip bursts per step) taken
   }
 }
 
@@ -189,7 +194,7 @@ TEST_CASE("stream extrapolation: a port-limited stream, exact") {
 // enter, and complete on replayed edges. Sizes not multiples of a burst (partial bursts at
 // the boundaries), some requests arriving mid-run, others only after the run has drained.
 TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed edges") {
-  uint64_t replayed = 0;
+  uint64_t replayed = 0, drains = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     HbmParams p = preset("u280");
     p.refresh = seed % 3 != 0;
@@ -226,8 +231,10 @@ TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed e
     std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
     const Outcome x = check(p, reqs, seed, seed <= 2);
     replayed += x.completions;
+    drains += x.drains;
   }
   CHECK(replayed > 10);  // fails if runs are not followed past a request boundary
+  CHECK(drains > 0);     // fails if no run's drain is replayed in one step
 }
 
 // The engine polled often (every few AXI cycles, like a busy SystemC wrapper): each poll
@@ -367,5 +374,32 @@ TEST_CASE("stream extrapolation: long streams, fast paths only, many seeds") {
     x.span = 400000;
     const Outcome o = check(p, workload(p, x, seed + 300), seed + 300, seed <= 2);
     CHECK(o.jumps > 0);
+  }
+}
+
+// A memo that starts over every few nodes (PCs standing at its nodes land first): results
+// unchanged, on the run workload with several PCs.
+TEST_CASE("stream extrapolation: a small memo starting over, exact") {
+  HbmParams p = preset("u280");
+  Mix x;
+  x.pcs = 3;
+  x.ports = 3;
+  x.streams = 3;
+  x.stream_bytes = 256 << 10;
+  x.smalls = 6;
+  x.span = 200000;
+  const std::vector<Request> reqs = workload(p, x, 4242);
+  p.fast_path = true;
+  p.stream_extrapolation = false;
+  const Outcome f = drive(p, reqs);
+  p.stream_extrapolation = true;
+  for (size_t cap : {size_t(4), size_t(37)}) {
+    const Outcome o = drive(p, reqs, cap);
+    INFO("capacity " << cap);
+    REQUIRE(o.done == f.done);
+    REQUIRE(o.report == f.report);
+    REQUIRE(o.late == 0);
+    CHECK(o.restarts > 0);
+    if (cap > 4) CHECK(o.jumps > 0);  // (4 nodes: restarts before any edge is known twice)
   }
 }

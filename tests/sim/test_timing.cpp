@@ -187,9 +187,9 @@ TEST_CASE("attention over a K/V stream: closed form equals the step-by-step refe
               const timing::AttentionShape s{heads, hd, ctx.data(), ctx.size()};
               INFO("rows=" << a.rows << " cols=" << a.cols << " queries=" << ctx.size() << " heads=" << heads
                            << " hd=" << hd << " profile=" << profile << " start=" << start);
-              for (bool fused : {true, false})
-                REQUIRE(timing::attention_stream_finish(a, s, start, ready.data(), n, fused) ==
-                        timing::attention_stream_reference(a, s, start, ready.data(), n, fused));
+              for (timing::AttnSteps st : {timing::AttnSteps::Both, timing::AttnSteps::QkOnly, timing::AttnSteps::PvOnly})
+                REQUIRE(timing::attention_stream_finish(a, s, start, ready.data(), n, st) ==
+                        timing::attention_stream_reference(a, s, start, ready.data(), n, st));
               ++checked;
             }
           }
@@ -204,15 +204,18 @@ TEST_CASE("attention over a K/V stream: closed form equals the step-by-step refe
   CHECK(w.softmax_elems == 32 * 320);
   std::vector<uint64_t> ready(320, 0);
   // All on chip: compute-bound, 352 steps from the start.
-  CHECK(timing::attention_stream_finish({64, 128}, s, 5, ready.data(), 320, true) == 357);
+  CHECK(timing::attention_stream_finish({64, 128}, s, 5, ready.data(), 320, timing::AttnSteps::Both) == 357);
   // The entries stream one per cycle from 10: entry e at 10 + e. Bounds A(need) + steps
   // left: entry 63: 73 + 352; 127: 137 + 320 (key blocks 1-4, P.V chunks 0-2) = 457; 191:
   // 201 + 224; 255: 265 + 192 = 457; 319: 329 + 96. Unfused Q.K^T only: 73 + 160, 137 + 128,
   // 201 + 96, 265 + 64, 329 + 32 = 361.
   for (uint64_t e = 0; e < 320; ++e) ready[e] = 10 + e;
-  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, true) == 457);
-  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, false) == 361);
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, timing::AttnSteps::Both) == 457);
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, timing::AttnSteps::QkOnly) == 361);
+  // P.V alone over a V stream (the unfused kv_split baseline): chunks need entries 127, 255,
+  // 319, 64 steps each: 137 + 192, 265 + 128, 329 + 64 = 393.
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, timing::AttnSteps::PvOnly) == 393);
   // Memory-bound: one entry every 4 cycles: last entry at 10 + 4*319 = 1286, + 96 steps.
   for (uint64_t e = 0; e < 320; ++e) ready[e] = 10 + 4 * e;
-  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, true) == 1382);
+  CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, timing::AttnSteps::Both) == 1382);
 }

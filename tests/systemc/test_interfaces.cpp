@@ -41,6 +41,10 @@ struct StubNonlinear : sc_core::sc_module, NonlinearIf {
     elems.push_back(e);
     sc_core::wait(clk.cycles(cycles));
   }
+  uint64_t pass_from(const UnitTiming&, uint64_t e, uint64_t from) override {
+    elems.push_back(e);
+    return from + cycles;
+  }
   void report(StatGroup&, uint64_t) const override {}
   const char* implementation() const override { return "stub"; }
 };
@@ -118,6 +122,52 @@ TEST_CASE("PE array against stub channels: GEMM and attention, by hand") {
   CHECK(rig.hbm.waits == 1);
 }
 
+TEST_CASE("unfused kv_split attention: P.V follows the V stream, softmax from the end of Q.K^T") {
+  // Issue 10, defect 4: the unfused baseline the paper's fusion ablation likely compares
+  // against reads K and V as two streams, so only the softmax passes (and pipeline fills)
+  // are serial; P.V overlaps the V stream. One decode query, 2 heads x head_dim 128, 200
+  // entries; request 0 carries the K halves (one 32-B beat each, entry e's K visible at
+  // 100 + e), request 1 the V halves (entry e's V at 300 + e); the job is done at 499.
+  // Q.K^T: key blocks need entries 63, 127, 191, 199, 2 steps each: max(8, 163 + 8, 227 + 6,
+  // 291 + 4, 299 + 2) = 301, + pipeline 16 = 317. Softmax: two stub passes of 5 from 317 (not
+  // from the job's end: K was complete long before V) = 327. P.V: chunks of 128 entries need
+  // 127 and 199, 4 steps each: max(327 + 8, 427 + 8, 499 + 4) = 503, + 16 = 519.
+  // Before: no V stream (P.V from on chip after the passes), and the passes ran from the
+  // job's end whenever Q.K^T finished before it.
+  Rig rig(default_config({"fusion=false", "unfused_attention=kv_split"}));
+  HbmJob kv;
+  KvStreamLayout k_lay, v_lay;
+  const uint64_t ctx[1] = {200};
+  uint64_t finish = 0;
+  rig.body = [&](Rig& r) {
+    kv.init(1, Traffic::KvRead);
+    kv.reqs.record_pieces(&k_lay.pieces);
+    for (uint64_t e = 0; e < 200; ++e) {
+      kv.reqs.add(0, e * 32, 32, false);
+      k_lay.end_entry();
+    }
+    kv.reqs.record_pieces(&v_lay.pieces);
+    for (uint64_t e = 0; e < 200; ++e) {
+      kv.reqs.add(0, 1000000 + e * 32, 32, false);
+      v_lay.end_entry();
+    }
+    kv.reqs.record_pieces(nullptr);
+    kv.first = 300;
+    kv.done = 499;
+    kv.arrivals = {RequestArrival{100, 299}, RequestArrival{300, 499}};
+    AttentionWork w;
+    w.shape = {2, 128, ctx, 1};
+    w.kv = &k_lay;
+    w.v = &v_lay;
+    r.pe.attention(w, kv, false);
+    finish = r.clk.now();
+  };
+  sc_core::sc_start();
+  REQUIRE(kv.reqs.requests().size() == 2);
+  CHECK(finish == 519);
+  CHECK(rig.nl.elems == std::vector<uint64_t>{400, 400});
+}
+
 TEST_CASE("attention follows fragmented K/V entry by entry, not the last request's first data") {
   // Issue 10, defect 1. Decode at 32 heads x head_dim 128 over 1024 entries (1023 read, the
   // query's own on chip): 16 key blocks x 32 Q.K^T steps + 8 entry chunks x 64 P.V steps =
@@ -185,8 +235,8 @@ TEST_CASE("registry: systemc blocks by name, rtl is a one-line input error") {
     msg = e.what();
   }
   CHECK(msg == data("configs/u280.json") +
-                   ": /blocks/router: implementation \"rtl\" is not plugged in yet (generated RTL co-simulation, "
-                   "issue 11); expected \"systemc\"");
+                   ": /blocks/router: implementation \"rtl\" needs the skipopu-rtl binary (built when Verilator is "
+                   "found; docs/rtl.md); this binary has only \"systemc\"");
 }
 
 TEST_CASE("PE array refuses GEMM parts whose token counts grow along the stream") {
