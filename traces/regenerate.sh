@@ -9,6 +9,7 @@ gen() { "$SKIPOPU" gen-trace "$@"; }
 gen --model llama2-7b   --prompt 256 --decode 64 --seed 1 --out traces/llama2-7b-p256-d64.trace
 gen --model llama2-7b   --prompt 256 --decode 64 --seed 1 --pattern nonconsecutive --out traces/llama2-7b-p256-d64-noncons.trace
 gen --model llama2-7b   --prompt 256 --decode 64 --pattern dense --out traces/llama2-7b-p256-d64-dense.trace
+gen --model llama2-7b   --prompt 16  --decode 64 --seed 1 --out traces/llama2-7b-p16-d64.trace
 gen --model tiny        --prompt 8   --decode 4  --seed 1 --out traces/tiny-p8-d4.trace
 gen --model tiny        --prompt 8   --decode 4  --pattern dense --out traces/tiny-p8-d4-dense.trace
 gen --model tiny-gqa    --prompt 8   --decode 4  --seed 1 --out traces/tiny-gqa-p8-d4.trace

@@ -50,6 +50,16 @@ struct RunTotals {
   uint64_t hbm_fixed_per_pc = 0, kv_reserved_per_pc = 0, kv_pages = 0;  // memory map at the end
 };
 
+// Where a run stands, for a progress display (`skipopu run`'s line on stderr). Reported once
+// before the prefill, once after it and once after each decoded token: never per event.
+struct RunProgress {
+  uint64_t tokens_done = 0, tokens_total = 0;  // prompt tokens count once the prefill is done
+  uint64_t decode_done = 0, decode_total = 0;
+  uint64_t cycle = 0;  // simulated core cycles so far
+  double core_hz = 0;
+};
+using ProgressHook = std::function<void(const RunProgress&)>;
+
 class SkipOpuTop : public sc_core::sc_module {
  public:
   // `rec` receives the series / timeline that `ropt` asks for (nullptr when neither is on).
@@ -58,6 +68,9 @@ class SkipOpuTop : public sc_core::sc_module {
   ~SkipOpuTop() override;
 
   const RunTotals& totals() const { return totals_; }
+  // Called from the controller's thread at the points RunProgress names; reads nothing
+  // back, so a run is the same with or without it.
+  void set_progress(ProgressHook hook) { progress_ = std::move(hook); }
   std::exception_ptr error() const { return error_; }
   const Program& program() const { return program_; }
   void report(StatGroup& root) const;
@@ -79,6 +92,7 @@ class SkipOpuTop : public sc_core::sc_module {
   void enter_segment(const Step& step, uint32_t segment);
   void close_segment();
   void end_step();
+  void report_progress(uint64_t tokens_done) const;
 
   const HardwareConfig& cfg_;
   const ModelCard& model_;
@@ -103,6 +117,7 @@ class SkipOpuTop : public sc_core::sc_module {
   size_t store_next_ = 0;
   HbmJob embed_job_, kv_job_;
   RunTotals totals_;
+  ProgressHook progress_;
   std::exception_ptr error_;
   std::vector<TokenRecord> prompt_;
   TokenRecord decode_rec_;
@@ -139,9 +154,11 @@ std::string series_csv(const Recording& r, const ModelCard& m, double core_hz, d
 std::string series_json(const Recording& r, const ModelCard& m, double core_hz, double peak_bytes_per_s,
                         const Json& inputs);
 std::string timeline_json(const Recording& r, const Program& p, double core_hz, const Json& inputs);
-// `summary_hook` may add statistics to the summary group (e.g. energy) before it is rendered.
+// `summary_hook` may add statistics to the summary group (e.g. energy) before it is rendered;
+// `progress` is called as SkipOpuTop::set_progress says.
 using SummaryHook = std::function<void(StatGroup& summary, const RunTotals& totals)>;
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose = false, const RecordOptions& ropt = {}, const SummaryHook& summary_hook = {});
+                   bool verbose = false, const RecordOptions& ropt = {}, const SummaryHook& summary_hook = {},
+                   const ProgressHook& progress = {});
 
 }  // namespace skipopu

@@ -1,12 +1,17 @@
 // skipopu run: replay a trace on a hardware config; print the report (text, JSON or CSV),
 // optionally write the JSON report to a file.
+#include <unistd.h>
+
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "data_dir.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "report_format.hpp"
 #include "skipopu/baselines/energy.hpp"
 #include "skipopu/baselines/resources.hpp"
@@ -88,6 +93,7 @@ int cmd_run(const Args& args) {
   std::string series, series_format, timeline, timeline_tokens, energy;
   std::vector<std::string> sets;
   bool quiet = false, verbose = false;
+  double progress_after = 2.0;
   desc.add_options()
       ("config,c", po::value(&config), "hardware config (JSON; default: configs/u280.json in the data directory)")
       ("model,m", po::value(&model), "model card name or path (default: the trace's model)")
@@ -96,7 +102,10 @@ int cmd_run(const Args& args) {
       ("format,f", po::value(&format)->default_value(format), "report format on stdout (or --out): text | json | csv")
       ("out,o", po::value(&out), "write the report in --format to this file (atomically) instead of stdout")
       ("json,j", po::value(&json_out), "also write the report as JSON to this file")
-      ("quiet,q", po::bool_switch(&quiet), "do not print the report")
+      ("quiet,q", po::bool_switch(&quiet), "do not print the report (nor the progress line)")
+      ("progress-after", po::value(&progress_after)->default_value(progress_after),
+       "seconds of wall time after which a progress line (tokens, simulated time, wall time, ETA) is shown "
+       "on stderr, updated in place; only when stderr is a terminal and without --quiet")
       ("verbose,v", po::bool_switch(&verbose), "text: also print detail groups (per pseudo-channel)")
       ("series", po::value(&series),
        "write per-token and per-layer series (one row per step and program segment) to this file")
@@ -115,6 +124,8 @@ int cmd_run(const Args& args) {
                      " [--series FILE] [--timeline FILE [--timeline-tokens A:B]]"))
     return kExitOk;
   const ReportFormat fmt = parse_report_format(format);
+  if (!std::isfinite(progress_after) || progress_after < 0)
+    throw InputError("command line: --progress-after: expected seconds >= 0, got " + std::to_string(progress_after));
   RecordOptions ropt;
   ropt.series = !series.empty();
   if (ropt.series) ropt.series_json = series_is_json(series, series_format);
@@ -151,7 +162,14 @@ int cmd_run(const Args& args) {
           energy);
     };
   }
-  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace, verbose, ropt, hook);
+  std::optional<ProgressLine> progress_line;
+  ProgressHook progress;
+  if (!quiet && isatty(STDERR_FILENO)) {
+    progress_line.emplace(stderr, progress_after);
+    progress = [&progress_line](const RunProgress& p) { progress_line->update(p); };
+  }
+  const RunReport rep = simulate(cfg, resolve_model_path(model, data_dir), trace, verbose, ropt, hook, progress);
+  if (progress_line) progress_line->finish();
   if (!out.empty()) write_file_atomically(out, format_report(rep, fmt));
   else if (!quiet) std::cout << format_report(rep, fmt);
   if (!json_out.empty()) write_file_atomically(json_out, format_report(rep, ReportFormat::json));

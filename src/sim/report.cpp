@@ -19,7 +19,8 @@ double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 }  // namespace
 
 RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, const std::string& trace_path,
-                   bool verbose, const RecordOptions& ropt, const SummaryHook& summary_hook) {
+                   bool verbose, const RecordOptions& ropt, const SummaryHook& summary_hook,
+                   const ProgressHook& progress) {
   // No SystemC banner on stdout: the report is the output.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
@@ -29,6 +30,7 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
 
   Recording rec;
   SkipOpuTop top("skipopu", cfg, model, trace, ropt, &rec);
+  top.set_progress(progress);
   sc_core::sc_start();
   if (top.error()) std::rethrow_exception(top.error());
   if (sc_core::sc_get_status() != sc_core::SC_STOPPED)

@@ -98,9 +98,22 @@ void SkipOpuTop::controller() {
   sc_core::sc_stop();
 }
 
+void SkipOpuTop::report_progress(uint64_t tokens_done) const {
+  if (!progress_) return;
+  RunProgress p;
+  p.tokens_total = trace_.header().tokens();
+  p.decode_total = trace_.header().decode;
+  p.tokens_done = tokens_done;
+  p.decode_done = totals_.decode_tokens;
+  p.cycle = clk_.now();
+  p.core_hz = double(cfg_.clocks.core_hz);
+  progress_(p);
+}
+
 void SkipOpuTop::replay() {
   const TraceHeader& h = trace_.header();
   totals_.prompt_tokens = h.prompt;
+  report_progress(0);
   // Prefill: the prompt as one batch.
   prompt_.resize(h.prompt);
   for (uint32_t i = 0; i < h.prompt; ++i) {
@@ -117,6 +130,7 @@ void SkipOpuTop::replay() {
     s.count = h.prompt;
     s.recs = prompt_.data();
     run_step(s);
+    report_progress(h.prompt);
   }
   const uint64_t prefill_end = clk_.now();
   totals_.prefill_cycles = prefill_end;
@@ -137,6 +151,7 @@ void SkipOpuTop::replay() {
     if (totals_.decode_tokens == 0 || c < totals_.token_cycles_min) totals_.token_cycles_min = c;
     totals_.token_cycles_max = std::max(totals_.token_cycles_max, c);
     ++totals_.decode_tokens;
+    report_progress(h.prompt + totals_.decode_tokens);
   }
   const uint64_t decode_end = clk_.now();
   totals_.decode_cycles = decode_end - prefill_end;

@@ -5,9 +5,12 @@ Each CHECK is one CTest test. Exact expectations throughout; a failed expectatio
 """
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 import tempfile
+import time
 
 SKIPOPU, REPO, CHECK = sys.argv[1], sys.argv[2], sys.argv[3]
 GT = os.path.join(REPO, "tests", "golden", "traces")
@@ -161,7 +164,103 @@ def check_trace_cli():
         expect("no output for a failed gen-trace", os.path.exists(os.path.join(d, "x.trace")), False)
 
 
+def run_tty(*args):
+    """Runs skipopu with stderr on a pseudo-terminal and stdout on a pipe; returns
+    (exit status, stdout bytes, everything the terminal received, wall seconds)."""
+    master, slave = pty.openpty()
+    t0 = time.monotonic()
+    p = subprocess.Popen([SKIPOPU, *args], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    term = b""
+    while True:  # until the child's end of the terminal is closed (EIO on Linux)
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        term += chunk
+    out = p.stdout.read()
+    rc = p.wait()
+    os.close(master)
+    return rc, out, term, time.monotonic() - t0
+
+
+def check_progress():
+    # The progress line of `skipopu run`: on a terminal only, not with -q, not before
+    # --progress-after seconds; it must not change stdout.
+    main = os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")
+    args = ["run", "--data-dir", REPO, "--trace", main, "--set", "hbm.model=burst", "--format", "json"]
+    plain = run(*args, "--progress-after", "0")
+    expect("no terminal: no progress line", "[skipopu]" in plain.stderr, False)
+    rc, out, term, wall = run_tty(*args, "--progress-after", "0")
+    expect("terminal: exit status", rc, 0)
+    expect("terminal: stdout identical to the run without a terminal", out == plain.stdout.encode(), True)
+    updates = re.findall(rb"\r\[skipopu\] ([^\r\n]*?)\x1b\[K", term)
+    expect("terminal: at least a first and a last update", len(updates) >= 2, True)
+    print(f"{len(updates)} updates in {wall:.2f} s: first {updates[0]!r}, last {updates[-1]!r}")
+    expect("terminal: first update (before the prefill)",
+           re.fullmatch(rb"0/320 tokens, decode 0/64, sim 0.0000 s, wall [0-9.]+ s, ETA --", updates[0]) is not None, True)
+    rep = json.loads(out)
+    sim = (stat(rep, "summary.prefill_cycles") + stat(rep, "summary.decode_cycles")) / (
+        stat(rep, "summary.core_clock_mhz") * 1e6)
+    last = re.fullmatch(rb"320/320 tokens, decode 64/64, sim ([0-9.]+) s, wall [0-9.]+ s, ETA 0 s", updates[-1])
+    expect("terminal: last update says every token is done", last is not None, True)
+    expect("terminal: last update's simulated time is the report's", last.group(1).decode(), f"{sim:.4f}")
+    # Updates at most every 0.25 s, plus the first and the last.
+    expect("terminal: updates throttled", len(updates) <= 2 + int(wall / 0.25) + 1, True)
+    expect("terminal: the line is ended once, after the last update",
+           term.count(b"\n") - term.count(b"warning"), 1)
+    expect("terminal: the newline follows the last update", b"ETA 0 s\x1b[K\r\n" in term, True)
+    # Short runs (default --progress-after 2) and --quiet print no progress line.
+    tiny = os.path.join(GT, "tiny-p16-d8-s4.trace")
+    rc, out, term, wall = run_tty("run", "--data-dir", REPO, "--trace", tiny)
+    if wall < 1.5:
+        expect("terminal, short run: no progress line", b"[skipopu]" in term, False)
+    rc, out, term, _ = run_tty(*args, "-q", "--progress-after", "0")
+    expect("terminal, --quiet: exit status", rc, 0)
+    expect("terminal, --quiet: no progress line", b"[skipopu]" in term, False)
+    p = run(*args, "--progress-after=-1", expect_rc=2)
+    expect("--progress-after=-1: one error line", p.stderr.count("\n") == 1 and "--progress-after" in p.stderr, True)
+
+
+def peak_rss_kib(*args):
+    """Runs skipopu and returns its own peak resident set (KiB, getrusage of that child)."""
+    p = subprocess.Popen([SKIPOPU, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"skipopu {' '.join(args)}: exit {os.waitstatus_to_exitcode(status)}\n{err}")
+    return ru.ru_maxrss
+
+
+def check_memory():
+    # Peak memory stays bounded by the K/V bookkeeping: a 32768-token trace (30720 prompt +
+    # 2048 decoded tokens) of the tiny model, burst HBM model, under 48 MiB, and at most
+    # 24 MiB above a 1025-token run of the same model (measured: about 27 and 12 MiB).
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(REPO, "models", "tiny.json")) as f:
+            card = json.load(f)
+        card["name"], card["max_seq_len"] = "tiny-32k", 32768
+        card_path = os.path.join(d, "tiny-32k.json")
+        with open(card_path, "w") as f:
+            json.dump(card, f)
+        rss = {}
+        for prompt, decode in ((1024, 1), (30720, 2048)):
+            t = os.path.join(d, f"p{prompt}-d{decode}.trace")
+            run("gen-trace", "--model", card_path, "--prompt", str(prompt), "--decode", str(decode), "--seed", "1",
+                "--out", t)
+            rss[prompt + decode] = peak_rss_kib("run", "-q", "--data-dir", REPO, "--model", card_path, "--trace", t,
+                                                "--set", "hbm.model=burst")
+            print(f"{prompt} + {decode} tokens: peak RSS {rss[prompt + decode] / 1024:.1f} MiB")
+        expect("32768 tokens: peak RSS under 48 MiB", rss[32768] < 48 * 1024, True)
+        expect("32768 tokens: at most 24 MiB above 1025 tokens", rss[32768] - rss[1025] <= 24 * 1024, True)
+
+
 CHECKS = {
+    "memory": check_memory,
+    "progress": check_progress,
     "trace_cli": check_trace_cli,
     "determinism": check_determinism,
     "skip_bytes": check_skip_bytes,

@@ -63,6 +63,7 @@ TEST_CASE("regenerating the bundled traces reproduces the committed files byte f
       {"llama2-7b-p256-d64.trace", "llama2-7b", 256, 64, SkipPattern::skipgpt},
       {"llama2-7b-p256-d64-noncons.trace", "llama2-7b", 256, 64, SkipPattern::nonconsecutive},
       {"llama2-7b-p256-d64-dense.trace", "llama2-7b", 256, 64, SkipPattern::dense},
+      {"llama2-7b-p16-d64.trace", "llama2-7b", 16, 64, SkipPattern::skipgpt},
       {"tiny-p8-d4.trace", "tiny", 8, 4, SkipPattern::skipgpt},
       {"tiny-p8-d4-dense.trace", "tiny", 8, 4, SkipPattern::dense},
       {"tiny-gqa-p8-d4.trace", "tiny-gqa", 8, 4, SkipPattern::skipgpt},
