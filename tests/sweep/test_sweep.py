@@ -394,6 +394,55 @@ def case_kill_runner_only():
     assert not _workdirs(proc.pid, tmp), "the next run did not remove the killed runner's scratch folder"
 
 
+def case_interrupt_stops():
+    """SIGINT (or SIGTERM) to the runner: it starts no further point, kills the skipopu
+    processes still running (each a ~30-s Llama-2-7B replay), exits 130 within seconds and
+    keeps what was written. (It used to wait for the executor, which went on starting every
+    queued point.)"""
+    doc = base_doc(workloads=[{"trace": os.path.join(REPO, "traces", "llama2-7b-p256-d64.trace")}],
+                   axes={"kv.policy": ["dense", "evict", "reuse"], "fusion": [True, False]})
+    p = spec("intr.json", doc)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        out = os.path.join(T, f"intr{int(sig)}.jsonl")
+        proc = subprocess.Popen(SW + ["run", p, "--out", out, "--jobs", "1", "--skipopu", BIN, "--no-validate"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        seen = set()
+
+        def runs():
+            found = []
+            for k in _children_of(proc.pid):
+                try:
+                    with open(f"/proc/{k}/cmdline", "rb") as f:
+                        argv = f.read().split(b"\0")
+                    if len(argv) > 1 and argv[0].endswith(b"/skipopu") and argv[1] == b"run":
+                        found.append(k)
+                except OSError:
+                    pass
+            return found
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60 and not seen:
+            seen.update(runs())
+            time.sleep(0.01)
+        assert seen, "the runner started no 'skipopu run' within 60 s"
+        proc.send_signal(sig)
+        t1 = time.monotonic()
+        while proc.poll() is None and time.monotonic() - t1 < 15:
+            seen.update(runs())  # a point started after the signal would show up here
+            time.sleep(0.01)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"signal {int(sig)}: the runner did not exit within 15 s")
+        err = proc.stderr.read()
+        assert proc.returncode == 130, (int(sig), proc.returncode, err)
+        assert "interrupted" in err, err
+        assert len(seen) == 1, f"signal {int(sig)}: {len(seen)} skipopu runs started (expected the one running)"
+        alive = [k for k in seen if _alive(k)]
+        for k in alive:
+            os.kill(k, signal.SIGKILL)
+        assert not alive, f"skipopu children {alive} outlived the interrupted runner"
+
+
 def case_spec_input_errors():
     """Specs a user can get wrong in JSON itself: one line naming the file and line or field, exit 2."""
     cases = [

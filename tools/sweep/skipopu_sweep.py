@@ -488,8 +488,39 @@ def _die_with_parent():
         pass
 
 
+_children = set()  # skipopu processes running now (killed when the runner is interrupted)
+_children_lock = threading.Lock()
+_stopping = threading.Event()  # set on interrupt: no new point starts
+
+
 def _run(cmd, timeout):
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=_die_with_parent)
+    if _stopping.is_set():
+        raise KeyboardInterrupt
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          preexec_fn=_die_with_parent) as proc:
+        with _children_lock:
+            _children.add(proc)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise subprocess.TimeoutExpired(cmd, timeout, out, err)
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _stop_children():
+    """Interrupted: start nothing more and kill the skipopu processes still running."""
+    _stopping.set()
+    with _children_lock:
+        for proc in list(_children):
+            try:
+                proc.kill()
+            except OSError:
+                pass
 
 
 def write_report_gz(path, data):
@@ -679,18 +710,25 @@ def cmd_run(a):
         sys.stderr.write(("\r" + line + ("\n" if final else "")) if tty else line + "\n")
         sys.stderr.flush()
 
+    ex = cf.ThreadPoolExecutor(max_workers=jobs)
     try:
-        with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
-            futs = [ex.submit(run_point, bin_, spec, p, workdir, a.timeout, reports_dir, results_dir, metrics)
-                    for p in todo]
-            for f in cf.as_completed(futs):
-                rec = f.result()
-                out.append(rec)
-                state["done"] += 1
-                state["failed"] += rec["status"] == "failed"
-                state["infeasible"] += rec["status"] == "infeasible"
-                progress()
+        futs = [ex.submit(run_point, bin_, spec, p, workdir, a.timeout, reports_dir, results_dir, metrics)
+                for p in todo]
+        for f in cf.as_completed(futs):
+            rec = f.result()
+            out.append(rec)
+            state["done"] += 1
+            state["failed"] += rec["status"] == "failed"
+            state["infeasible"] += rec["status"] == "infeasible"
+            progress()
+    except BaseException:
+        # Interrupted (or failed): queued points never start, running ones are killed; the
+        # points already written are kept for a rerun.
+        _stop_children()
+        ex.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        ex.shutdown(wait=True)
         out.close()
         shutil.rmtree(workdir, ignore_errors=True)
     progress(final=True)
