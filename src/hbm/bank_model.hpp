@@ -302,6 +302,9 @@ class BankModel final : public Model {
   int32_t x_node(const std::string& key);
   void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
   void x_drain_end(Pc& pc);
+  void x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const;
+  void x_clear_queue(Pc& pc);
+  const int32_t* x_restore_banks(Pc& pc, const int32_t* k, T t, uint64_t anchor);
   void x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                 std::string& out) const;
   int x_visit(Pc& pc, T limit);

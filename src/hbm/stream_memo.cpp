@@ -153,35 +153,30 @@ void BankModel::x_drain_end(Pc& pc) {
   const uint32_t gen = x_gen_;
   const int32_t end = x_node(x_buf_);
   if (gen != x_gen_ || x_nodes_[from].drain.succ >= 0) return;  // (the memo started over)
-  XEdge& e = x_nodes_[from].drain;
-  e.succ = end;
-  e.dt = pc.time - pc.x_t;
-  e.d_adm = 1;
-  e.nrun = pc.x_nrun;
-  e.d_events = pc.events - pc.x_events;
-  e.d_act = pc.n_act - pc.x_act;
-  e.d_pre = pc.n_pre - pc.x_pre;
-  e.d_rd = pc.n_rd - pc.x_rd;
-  e.d_wr = pc.n_wr - pc.x_wr;
-  e.d_bursts = pc.bursts - pc.x_bursts;
-  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
-    const Slot& x = slots_[pc.x_run[k]];
-    XSlotDelta& d = e.sl[k];
-    d.d_fin = x.done_bursts - pc.x_fin[k];
-    d.d_uni = pc.x_uni[k] - x.unissued;
-    d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
-    d.first = d.has_first ? x.first_col - pc.time : 0;
-    d.last = d.d_uni ? x.last_col - pc.time : 0;
-    d.completes = true;
-  }
+  x_record(pc, x_nodes_[from].drain, end, pc.x_adm + 1, pc.x_anchor);  // every request completes
   pc.x_prev = -1;
 }
 
-// Rebuilds the queue of the state `key` at time t: each queued burst goes back to the request
-// of the run whose beats it holds.
-void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key,
-                          T t, uint64_t anchor) {
-  const int32_t* k = reinterpret_cast<const int32_t*>(key.data());
+// The parts of a key shared by run states and drain end states: the timing registers relative
+// to t, then per bank the open row relative to the row of `anchor` and the bypass counter.
+// Returns the word after them.
+const int32_t* BankModel::x_restore_banks(Pc& pc, const int32_t* k, T t, uint64_t anchor) {
+  pc.reg.restore(t, k);
+  k += pc.reg.words();
+  const int64_t arow = int64_t(anchor >> amap_.row_pos());
+  pc.open_banks = 0;
+  for (uint32_t b = 0; b < nb_; ++b) {
+    Bank& bk = pc.bank[b];
+    const int32_t o = *k++;
+    bk.open_row = o == INT32_MIN ? -1 : arow + o;
+    bk.bypass = uint32_t(*k++);
+    if (bk.open_row >= 0) pc.open_banks |= uint64_t(1) << b;
+  }
+  return k;
+}
+
+// Empties the PC's queue (its entries go back to the pool).
+void BankModel::x_clear_queue(Pc& pc) {
   for (int m = 0; m < 2; ++m) {
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) pc.free_e.push_back(ei);
     pc.head[m] = pc.tail[m] = -1;
@@ -193,20 +188,44 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
   std::fill(pc.bcount.begin(), pc.bcount.end(), 0);
   std::fill(pc.bhits.begin(), pc.bhits.end(), 0);
   pc.pend_banks = {0, 0};
-  size_t i = 1;
-  pc.write_mode = k[i++] != 0;
-  ++i;  // the run's direction
-  pc.reg.restore(t, k + i);
-  i += pc.reg.words();
-  const int64_t arow = int64_t(anchor >> amap_.row_pos());
-  pc.open_banks = 0;
-  for (uint32_t b = 0; b < nb_; ++b) {
-    Bank& bk = pc.bank[b];
-    const int32_t o = k[i++];
-    bk.open_row = o == INT32_MIN ? -1 : arow + o;
-    bk.bypass = uint32_t(k[i++]);
-    if (bk.open_row >= 0) pc.open_banks |= uint64_t(1) << b;
+}
+
+// The stretch simulated since the last snapshot (x_snapshot) as edge `e` to node `succ`; the
+// entering request has `admitted` bursts in at its end, the anchor is `anchor` there.
+void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const {
+  e.succ = succ;
+  e.dt = pc.time - pc.x_t;
+  e.d_adm = admitted - pc.x_adm;
+  e.nrun = pc.x_nrun;
+  e.d_events = pc.events - pc.x_events;
+  e.d_act = pc.n_act - pc.x_act;
+  e.d_pre = pc.n_pre - pc.x_pre;
+  e.d_rd = pc.n_rd - pc.x_rd;
+  e.d_wr = pc.n_wr - pc.x_wr;
+  e.d_bursts = pc.bursts - pc.x_bursts;
+  e.d_anchor = anchor - pc.x_anchor;
+  e.d_ref = pc.n_ref - pc.x_ref;
+  e.d_refc = pc.ref_cycles - pc.x_refc;
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    const Slot& x = slots_[pc.x_run[k]];
+    XSlotDelta& d = e.sl[k];
+    d.d_fin = x.done_bursts - pc.x_fin[k];
+    d.d_uni = pc.x_uni[k] - x.unissued;
+    d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
+    d.first = d.has_first ? x.first_col - pc.time : 0;
+    d.last = d.d_uni ? x.last_col - pc.time : 0;
+    d.completes = x.done_bursts == x.bursts;
   }
+}
+
+// Rebuilds the queue of the state `key` at time t: each queued burst goes back to the request
+// of the run whose beats it holds.
+void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key,
+                          T t, uint64_t anchor) {
+  const int32_t* k = reinterpret_cast<const int32_t*>(key.data());
+  x_clear_queue(pc);
+  pc.write_mode = k[1] != 0;  // (k[2]: the run's direction)
+  size_t i = x_restore_banks(pc, k + 3, t, anchor) - k;
   for (int m = 0; m < 2; ++m) {
     const int32_t cnt = k[i++];
     for (int32_t j = 0; j < cnt; ++j, i += 3) {
@@ -429,37 +448,12 @@ int BankModel::x_visit(Pc& pc, T limit) {
     ++kept;
   }
   same_run = same_run && kept == nrun && ready_dev(s, s.admitted) <= pc.x_t;
-  auto record = [&](XEdge& e) {
-    e.succ = id;
-    e.dt = pc.time - pc.x_t;
-    e.d_adm = s.admitted - pc.x_adm;
-    e.nrun = pc.x_nrun;
-    e.d_events = pc.events - pc.x_events;
-    e.d_act = pc.n_act - pc.x_act;
-    e.d_pre = pc.n_pre - pc.x_pre;
-    e.d_rd = pc.n_rd - pc.x_rd;
-    e.d_wr = pc.n_wr - pc.x_wr;
-    e.d_bursts = pc.bursts - pc.x_bursts;
-    e.d_anchor = anchor - pc.x_anchor;
-    e.d_ref = pc.n_ref - pc.x_ref;
-    e.d_refc = pc.ref_cycles - pc.x_refc;
-    for (uint32_t k = 0; k < pc.x_nrun; ++k) {
-      const Slot& x = slots_[pc.x_run[k]];
-      XSlotDelta& d = e.sl[k];
-      d.d_fin = x.done_bursts - pc.x_fin[k];
-      d.d_uni = pc.x_uni[k] - x.unissued;
-      d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
-      d.first = d.has_first ? x.first_col - pc.time : 0;
-      d.last = d.d_uni ? x.last_col - pc.time : 0;
-      d.completes = x.done_bursts == x.bursts;
-    }
-  };
   if (same_run && pc.x_prev >= 0 && pc.x_gen == x_gen_ && x_nodes_[pc.x_prev].next.succ < 0)
-    record(x_nodes_[pc.x_prev].next);
+    x_record(pc, x_nodes_[pc.x_prev].next, id, s.admitted, anchor);
   if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&
       pc.ref_due == pc.xr_due + ref_interval_) {
     auto ins = x_redges_.emplace(uint64_t(uint32_t(pc.xr_node)) << 32 | uint64_t(pc.xr_d), XEdge{});
-    if (ins.second) record(ins.first->second);
+    if (ins.second) x_record(pc, ins.first->second, id, s.admitted, anchor);
   }
   pc.xr_node = -1;
   if (last) {
@@ -476,29 +470,9 @@ int BankModel::x_visit(Pc& pc, T limit) {
         if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
       // the end state: registers, rows and counters of the drained PC, queue empty
       const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[end].key->data());
-      for (int m = 0; m < 2; ++m) {
-        for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) pc.free_e.push_back(ei);
-        pc.head[m] = pc.tail[m] = -1;
-        pc.count[m] = 0;
-      }
-      pc.nr = pc.nw = 0;
-      std::fill(pc.bhead.begin(), pc.bhead.end(), -1);
-      std::fill(pc.btail.begin(), pc.btail.end(), -1);
-      std::fill(pc.bcount.begin(), pc.bcount.end(), 0);
-      std::fill(pc.bhits.begin(), pc.bhits.end(), 0);
-      pc.pend_banks = {0, 0};
+      x_clear_queue(pc);
       pc.write_mode = k[1] != 0;
-      pc.reg.restore(t2, k + 2);
-      size_t i = 2 + pc.reg.words();
-      const int64_t arow = int64_t(anchor >> amap_.row_pos());
-      pc.open_banks = 0;
-      for (uint32_t b = 0; b < nb_; ++b) {
-        Bank& bk = pc.bank[b];
-        const int32_t o = k[i++];
-        bk.open_row = o == INT32_MIN ? -1 : arow + o;
-        bk.bypass = uint32_t(k[i++]);
-        if (bk.open_row >= 0) pc.open_banks |= uint64_t(1) << b;
-      }
+      x_restore_banks(pc, k + 2, t2, anchor);
       pc.time = t2;
       pc.in_valid = pc.c_valid = false;
       pc.x_prev = -1;
