@@ -212,9 +212,10 @@ class BankModel final : public Model {
     uint64_t xv_anchor = 0;
     T xv_t2 = 0;
   };
-  // Stream extrapolation memo: one node per canonical PC state met just before the ingress of a
-  // burst while the PC serves one long request alone; an edge leads to the next such state,
-  // with the time and counters it took.
+  // Stream extrapolation memo (stream_memo.cpp): one node per canonical PC state met just
+  // before the ingress of a burst while the PC serves one port's run of contiguous requests
+  // alone; an edge leads to the next such state with the time and counters it took, per
+  // request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
     uint32_t d_fin = 0;       // bursts finished
     uint64_t d_uni = 0;       // beats issued
@@ -304,6 +305,7 @@ class BankModel final : public Model {
   void x_drain_end(Pc& pc);
   void x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const;
   void x_clear_queue(Pc& pc);
+  int32_t* x_encode_banks(const Pc& pc, int32_t* w, uint64_t anchor) const;
   const int32_t* x_restore_banks(Pc& pc, const int32_t* k, T t, uint64_t anchor);
   void x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                 std::string& out) const;

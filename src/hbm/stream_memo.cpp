@@ -74,17 +74,10 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
       3 + pc.reg.words() + 2 * size_t(nb_) + 2 + 3 * size_t(pc.count[0] + pc.count[1]) + 1 + 2 * size_t(nrun) + 1;
   out.resize(words * sizeof(int32_t));
   int32_t* w = reinterpret_cast<int32_t*>(&out[0]);
-  const int64_t arow = int64_t(anchor >> amap_.row_pos());
   *w++ = int32_t(anchor & (x_period_ - 1));
   *w++ = pc.write_mode;
   *w++ = s.write;
-  pc.reg.encode(pc.time, w);
-  w += pc.reg.words();
-  for (uint32_t b = 0; b < nb_; ++b) {
-    const Bank& bk = pc.bank[b];
-    *w++ = bk.open_row < 0 ? INT32_MIN : int32_t(bk.open_row - arow);
-    *w++ = int32_t(bk.bypass);
-  }
+  w = x_encode_banks(pc, w, anchor);
   for (int m = 0; m < 2; ++m) {
     *w++ = int32_t(pc.count[m]);
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) {
@@ -112,16 +105,9 @@ void BankModel::x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) co
   const size_t words = 2 + pc.reg.words() + 2 * size_t(nb_);
   out.resize(words * sizeof(int32_t));
   int32_t* w = reinterpret_cast<int32_t*>(&out[0]);
-  const int64_t arow = int64_t(anchor >> amap_.row_pos());
   *w++ = INT32_MIN;  // not a node of a run: no anchor phase can be negative
   *w++ = pc.write_mode;
-  pc.reg.encode(pc.time, w);
-  w += pc.reg.words();
-  for (uint32_t b = 0; b < nb_; ++b) {
-    const Bank& bk = pc.bank[b];
-    *w++ = bk.open_row < 0 ? INT32_MIN : int32_t(bk.open_row - arow);
-    *w++ = int32_t(bk.bypass);
-  }
+  w = x_encode_banks(pc, w, anchor);
 }
 
 // The memo node of `key` (created if new; the memo starts over when full).
@@ -158,8 +144,21 @@ void BankModel::x_drain_end(Pc& pc) {
 }
 
 // The parts of a key shared by run states and drain end states: the timing registers relative
-// to t, then per bank the open row relative to the row of `anchor` and the bypass counter.
-// Returns the word after them.
+// to the present, then per bank the open row relative to the row of `anchor` and the bypass
+// counter. x_encode_banks writes them, x_restore_banks reads them back (at time t); each
+// returns the word after them.
+int32_t* BankModel::x_encode_banks(const Pc& pc, int32_t* w, uint64_t anchor) const {
+  pc.reg.encode(pc.time, w);
+  w += pc.reg.words();
+  const int64_t arow = int64_t(anchor >> amap_.row_pos());
+  for (uint32_t b = 0; b < nb_; ++b) {
+    const Bank& bk = pc.bank[b];
+    *w++ = bk.open_row < 0 ? INT32_MIN : int32_t(bk.open_row - arow);
+    *w++ = int32_t(bk.bypass);
+  }
+  return w;
+}
+
 const int32_t* BankModel::x_restore_banks(Pc& pc, const int32_t* k, T t, uint64_t anchor) {
   pc.reg.restore(t, k);
   k += pc.reg.words();
