@@ -93,6 +93,28 @@ void reset(M& m) {
                            " cycles, timing.hpp says " + std::to_string(formula));
 }
 
+// A streaming block (nonlinear unit, router) from start to done: the first beat comes with
+// start, then one beat per cycle (filled by `feed`) until `beats` are in, clock edges until
+// done. Returns the cycles from start to done (`expected` + 1000 without done is an error).
+template <class M, class Feed>
+uint64_t drive_stream(M& m, uint64_t beats, uint64_t expected, const char* what, Feed&& feed) {
+  m.start = 1;
+  uint64_t edges = 0, beat = 0;
+  for (;;) {
+    const bool offer = beat < beats;
+    if (offer) feed();
+    m.in_valid = offer;
+    edge(m);
+    ++edges;
+    m.start = 0;
+    beat += offer;
+    if (m.done) break;
+    if (edges > expected + 1000) mismatch(std::string(what) + " never signalled done", edges, expected);
+  }
+  m.in_valid = 0;
+  return edges;
+}
+
 // ---------------------------------------------------------------- PE array
 class RtlPeArray final : public PeArray {
  public:
@@ -219,23 +241,10 @@ class RtlNonlinear final : public NonlinearUnit {
     m.op = static_cast<uint8_t>(op);
     m.n_elems = static_cast<uint32_t>(elems);
     m.inv_n = elems ? dsp::nl_inv_n(static_cast<uint32_t>(elems)) : 0;
-    m.start = 1;  // the first beat comes with start
-    uint64_t edges = 0, beat = 0;
-    for (;;) {
-      const bool offer = beat < beats;
-      if (offer) {
-        put(m.in_a, SKIPOPU_NL_WIDTH * 16, rng_);
-        put(m.in_b, SKIPOPU_NL_WIDTH * 16, rng_);
-      }
-      m.in_valid = offer;
-      edge(m);
-      ++edges;
-      m.start = 0;
-      beat += offer;
-      if (m.done) break;
-      if (edges > expected + 1000) mismatch("nonlinear pass never signalled done", edges, expected);
-    }
-    m.in_valid = 0;
+    const uint64_t edges = drive_stream(m, beats, expected, "nonlinear pass", [&] {
+      put(m.in_a, SKIPOPU_NL_WIDTH * 16, rng_);
+      put(m.in_b, SKIPOPU_NL_WIDTH * 16, rng_);
+    });
     if (edges != expected)
       mismatch(std::string("nonlinear ") + dsp::nl_op_name(static_cast<dsp::NlOp>(op)) + " pass of " +
                    std::to_string(elems) + " elements",
@@ -283,24 +292,11 @@ class RtlRouter final : public Router {
     Vskrt& m = *m_;
     m.n_tokens = static_cast<uint16_t>(tokens);
     m.d = static_cast<uint16_t>(d);
-    m.start = 1;  // the first beat comes with start
-    uint64_t edges = 0, beat = 0;
-    for (;;) {
-      const bool offer = beat < beats;
-      if (offer) {
-        put(m.in_x, SKIPOPU_ROUTER_LANES * 16, rng_);
-        put(m.in_w0, SKIPOPU_ROUTER_LANES * 16, rng_);
-        put(m.in_w1, SKIPOPU_ROUTER_LANES * 16, rng_);
-      }
-      m.in_valid = offer;
-      edge(m);
-      ++edges;
-      m.start = 0;
-      beat += offer;
-      if (m.done) break;
-      if (edges > expected + 1000) mismatch("router call never signalled done", edges, expected);
-    }
-    m.in_valid = 0;
+    const uint64_t edges = drive_stream(m, beats, expected, "router call", [&] {
+      put(m.in_x, SKIPOPU_ROUTER_LANES * 16, rng_);
+      put(m.in_w0, SKIPOPU_ROUTER_LANES * 16, rng_);
+      put(m.in_w1, SKIPOPU_ROUTER_LANES * 16, rng_);
+    });
     if (edges != expected)
       mismatch("router call of " + std::to_string(tokens) + " tokens x " + std::to_string(d), edges, expected);
     busy_ += edges;
