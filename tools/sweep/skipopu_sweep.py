@@ -11,7 +11,8 @@
 Every point is one `skipopu resources` and one `skipopu run` process (SystemC allows one
 simulation per process). Results: one JSON object per line, keyed by a stable hash of the
 point; a line is written with one write() and only once the point has finished, so killing
-the sweep loses nothing finished; a rerun skips finished points and reruns failed ones.
+the sweep loses nothing finished (a kill during that write can leave a partial last line: it is
+ignored, dropped on the next run and its point rerun); a rerun skips finished points and reruns failed ones.
 Each point's full run report is kept, gzip-compressed, in R.jsonl.reports/KEY.json.gz, so any
 statistic (by its path, as `skipopu run --format csv` lists them) can become a metric, a CSV
 column or a plot axis after the sweep.
@@ -396,7 +397,10 @@ def read_results(path):
 
 
 class ResultFile:
-    """Appends complete lines with one write() each, under a lock."""
+    """Appends each record as one line with one write(), under a lock (threads never interleave).
+    A SIGKILL during that write() can still leave a trailing partial line: POSIX does not make a
+    write() to a regular file all-or-nothing (Linux stops between pages when a fatal signal is
+    pending). read_results ignores such a line and the next open drops it."""
 
     def __init__(self, path):
         self.path = path
