@@ -503,8 +503,10 @@ void pack_wrapper(const std::vector<const dsp::PackingLayout*>& ls, std::vector<
 
 }  // namespace
 
-std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts) {
+std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
+                                     uint32_t kv_tokens) {
   const PeArrayRtl p = pe_array_params(c, h);
+  const KvHistoryRtl kv = kv_history_params(c, kv_tokens);
   std::vector<std::string> names;
   if (all_layouts) names = dsp::builtin_layout_names();
   else names = {c.pe.layout_fp16_int4, c.pe.layout_fp16_fp16};
@@ -564,6 +566,15 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
   man["nonlinear"] = nlj;
   man["router"] = {{"lanes", rt.lanes}, {"latency", rt.latency}, {"file", "skipopu_router.v"}};
   man["pack_modules"] = packs;
+  files.push_back({"skipopu_kv_store.v", generate_kv_store(kv, c.name)});
+  files.push_back({"skipopu_kv_history.v", generate_kv_history(kv, c.name)});
+  man["kv_history"] = {{"urams", kv.urams},          {"bytes", kv.bytes}, {"rows", kv.rows},
+                       {"beat_bits", 256},           {"max_tokens", kv.max_tokens},
+                       {"free_slots", kv.free_slots}, {"prefetch", kv.prefetch},
+                       {"file", "skipopu_kv_history.v"}, {"store_file", "skipopu_kv_store.v"}};
+  hdr << "#define SKIPOPU_KV_ROWS " << kv.rows << "\n#define SKIPOPU_KV_MAX_TOKENS " << kv.max_tokens
+      << "\n#define SKIPOPU_KV_FREE_SLOTS " << kv.free_slots << "\n#define SKIPOPU_KV_PREFETCH " << (kv.prefetch ? 1 : 0)
+      << "\n";
   const HandoffRtl ho = handoff_params(c);
   const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";
   std::vector<std::string> vfiles = {top_pack,

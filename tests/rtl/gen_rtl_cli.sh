@@ -36,6 +36,10 @@ check "router weights" 2 "/router/weight_bits: expected 16 to generate RTL" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set router.weight_bits=8
 check "router latency" 2 "/router/latency: expected at least 2" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set router.latency=1
+check "kv buffer empty" 2 "u280.json: /kv_buffer/urams: expected at least one 256-bit beat of storage" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set kv_buffer.urams=0
+check "kv tokens" 2 "--kv-tokens: expected a power of two in [2, 2^20], got 1000" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --kv-tokens 1000
 check "no --out" 2 "--out: expected an output folder" -- "$skipopu" gen-rtl --config "$cfg"
 check "unwritable" 3 "cannot create folder" -- "$skipopu" gen-rtl --out /proc/skipopu-no/x
 [ -e "$tmp/c" ] && { echo "FAIL a rejected config left an output folder"; fail=1; }

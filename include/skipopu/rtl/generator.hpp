@@ -90,9 +90,36 @@ std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_nam
 std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_name,
                               const std::vector<std::string>& verilog_files);
 
+// The KV history buffer (src/rtl/generator_mem.cpp, docs/rtl.md): skipopu_kv_store.v, the
+// storage (kv_buffer.urams * uram_bytes bytes as rows of one 256-bit beat; Yosys
+// synth_xilinx -family xcup -uram infers URAM288), and
+// skipopu_kv_history.v, the buffer: two entry sets of max_tokens tokens, a free-slot FIFO,
+// the fetch queue, capture, fill and lookup ports. Its keep / capture / fetch / overflow
+// decisions and its resident() answers are KvHistoryBuffer's (co-simulated). The entry size
+// is a run-time input (cfg_entry_beats: the model's 2 * kv_dim * element_bits / 256).
+// Abstracts away: HBM addresses of entries (fetch requests carry token and source layer).
+struct KvHistoryRtl {
+  static constexpr uint64_t kBeatBytes = 32;  // one 256-bit beat (the AXI data width)
+  unsigned urams = 0;
+  uint64_t bytes = 0;       // kv_buffer.urams * uram_bytes
+  uint64_t rows = 0;        // 256-bit beats the store holds: bytes / 32
+  unsigned addr_bits = 0;   // ceil(log2(rows))
+  uint32_t max_tokens = 0;  // context tokens the entry sets cover (gen-rtl --kv-tokens)
+  unsigned token_bits = 0;
+  uint64_t free_slots = 0;  // free-list and fetch-queue depth: 2 * max_tokens
+  bool prefetch = true;     // kv_buffer.prefetch
+};
+// InputError naming /kv_buffer/urams (less than one beat of storage) or --kv-tokens.
+KvHistoryRtl kv_history_params(const HardwareConfig& c, uint32_t max_tokens);
+std::string generate_kv_store(const KvHistoryRtl& p, const std::string& config_name);
+std::string generate_kv_history(const KvHistoryRtl& p, const std::string& config_name);
+
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
 // (skipopu_rtl_params.h), the Vivado hand-off files and a manifest (rtl.json). Deterministic.
-std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts);
+// kv_tokens: the KV history buffer's token capacity (gen-rtl --kv-tokens).
+constexpr uint32_t kDefaultKvTokens = 4096;  // gen-rtl's default: Llama-2's max_seq_len
+std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
+                                     uint32_t kv_tokens = kDefaultKvTokens);
 
 }  // namespace skipopu::rtl
