@@ -5,7 +5,8 @@
 // usage: tb_kv_history SEED PROMPT DECODE SOURCE_DIR
 // The model is models/tiny.json with 8 layers and one KV head (entries of 256 bytes = 8
 // beats); the config is configs/u280.json with the --set options the generated design used
-// (kv_buffer.urams=1: 36864 bytes, 144 entries) and kv.reserve=dense. Token t's attention
+// (kv_buffer.urams=1: 36864 bytes, 144 entries; kv_buffer.prefetch as generated) and
+// kv.reserve=dense. Token t's attention
 // runs at layer l with a per-token probability (0.1 .. 0.7: long skip streaks, so entries are
 // kept across layers, captured, fetched, and the two sets overflow the 144 entries). A prefill
 // of PROMPT tokens then DECODE steps; per step and layer: KV_PREFETCH l+1 (src(t, l+1) of every
@@ -14,6 +15,7 @@
 // capture port (every entry not served on chip). Fetch requests are answered with random
 // stalls while everything else runs. Checked, exactly:
 //   - after every prefetch: each token's decision (resident or not) = KvHistoryBuffer::resident,
+//     its duration (pf_start to idle) = 3 * context + 5 cycles + the src stream's stalls,
 //     the fetch requests (expanded by MemoryMap::kv_entry) = the SystemC fetch job's requests,
 //     and kept / captured / fetched / overflow / peak = the model's counters;
 //   - every lookup: hit or miss as the model answers, and a hit's beats = the entry's data
@@ -93,8 +95,10 @@ int main(int argc, char** argv) {
   const uint32_t decode = static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10));
   const std::string root = argv[4];
 
-  HardwareConfig cfg = load_hardware_config(root + "/configs/u280.json",
-                                            {"kv_buffer.urams=1", "kv.reserve=dense"}, root);
+  HardwareConfig cfg = load_hardware_config(
+      root + "/configs/u280.json",
+      {"kv_buffer.urams=1", "kv.reserve=dense", SKIPOPU_KV_PREFETCH ? "kv_buffer.prefetch=true" : "kv_buffer.prefetch=false"},
+      root);
   ModelCard model = load_model_card(root + "/models/tiny.json");
   model.layers = 8;
   model.kv_heads = 1;
@@ -234,7 +238,7 @@ int main(int argc, char** argv) {
   }
 
   int failures = 0;
-  uint64_t lookups = 0, hits = 0, beats_checked = 0, prefetches = 0, decisions = 0, fetch_reqs = 0;
+  uint64_t lookups = 0, hits = 0, beats_checked = 0, prefetches = 0, decisions = 0, fetch_reqs = 0, plan_cycles = 0;
   auto fail = [&](const std::string& what) {
     if (failures++ < 10) std::printf("  MISMATCH %s\n", what.c_str());
   };
@@ -257,8 +261,11 @@ int main(int argc, char** argv) {
         const uint32_t pl = l + 1;
         model_buf.prefetch(pl, context, m_attn);
         wait_idle();
+        while ((fetch_pending.read() >> (pl & 1)) & 1) tick();  // the layer pl-2 fetch (the model waited)
         decs.clear();
         requested.clear();
+        const uint64_t e0 = edges;
+        uint64_t src_stalls = 0;
         pf_layer = pl;
         pf_context = context;
         pf_stream_prev = m_attn;
@@ -273,11 +280,18 @@ int main(int argc, char** argv) {
           src_layer = s < 0 ? 0u : static_cast<uint32_t>(s);
           sc_start(SC_ZERO_TIME);
           const bool fire = offer && src_ready.read();
+          src_stalls += !offer && src_ready.read();
           tick();
           t += fire;
         }
         src_valid = false;
         wait_idle();
+        // pf_start's edge up to idle: the free walk (context + 4) and 2 per decision (+ 1).
+        const uint64_t plan = edges - e0, want_plan = 3ull * context + 5 + src_stalls;
+        if (plan != want_plan)
+          fail("prefetch L" + std::to_string(pl) + " context " + std::to_string(context) + ": planned in " +
+               std::to_string(plan) + " cycles, 3 * context + 5 + src stalls = " + std::to_string(want_plan));
+        plan_cycles += plan;
         tick();  // the last decision's outputs
         ++prefetches;
         // Decisions: one per context token, in order; resident exactly where the model says.
@@ -396,10 +410,10 @@ int main(int argc, char** argv) {
       fail(std::string(names[k]) + ": rtl " + std::to_string(got[k]) + ", model " + std::to_string(stat(g, names[k])));
   std::printf("%u layers, %u tokens (prompt %u + %u decode), entry %u beats, capacity %llu entries\n", L, tokens,
               prompt, decode, eb, static_cast<unsigned long long>(stat(g, "capacity_entries")));
-  std::printf("prefetches %llu: %llu decisions; kept %llu, captured %llu, fetched %llu (%llu requests), overflow %llu, "
+  std::printf("prefetches %llu: %llu decisions in %llu cycles (each 3 * context + 5 + src stalls); kept %llu, captured %llu, fetched %llu (%llu requests), overflow %llu, "
               "peak %llu\n",
               static_cast<unsigned long long>(prefetches), static_cast<unsigned long long>(decisions),
-              static_cast<unsigned long long>(stat(g, "kept")), static_cast<unsigned long long>(stat(g, "captured")),
+              static_cast<unsigned long long>(plan_cycles), static_cast<unsigned long long>(stat(g, "kept")), static_cast<unsigned long long>(stat(g, "captured")),
               static_cast<unsigned long long>(stat(g, "fetched")), static_cast<unsigned long long>(fetch_reqs),
               static_cast<unsigned long long>(stat(g, "overflow")),
               static_cast<unsigned long long>(stat(g, "peak_entries")));
