@@ -572,6 +572,13 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                        {"beat_bits", 256},           {"max_tokens", kv.max_tokens},
                        {"free_slots", kv.free_slots}, {"prefetch", kv.prefetch},
                        {"file", "skipopu_kv_history.v"}, {"store_file", "skipopu_kv_store.v"}};
+  const WeightDmaRtl wd = weight_dma_params(c);
+  files.push_back({"skipopu_weight_dma.v", generate_weight_dma(wd, c.name)});
+  files.push_back({"skipopu_weight_buffer.v", generate_weight_buffer(wd, c.name)});
+  man["weight_dma"] = {{"window_per_pc", wd.window_per_pc}, {"ring", 4}, {"file", "skipopu_weight_dma.v"},
+                       {"buffer_beats", wd.buffer_beats}, {"buffer_file", "skipopu_weight_buffer.v"}};
+  hdr << "#define SKIPOPU_WDMA_WINDOW_PER_PC " << wd.window_per_pc << "\n#define SKIPOPU_WBUF_BEATS " << wd.buffer_beats
+      << "\n";
   hdr << "#define SKIPOPU_KV_ROWS " << kv.rows << "\n#define SKIPOPU_KV_MAX_TOKENS " << kv.max_tokens
       << "\n#define SKIPOPU_KV_FREE_SLOTS " << kv.free_slots << "\n#define SKIPOPU_KV_PREFETCH " << (kv.prefetch ? 1 : 0)
       << "\n";

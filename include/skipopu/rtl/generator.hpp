@@ -114,6 +114,21 @@ KvHistoryRtl kv_history_params(const HardwareConfig& c, uint32_t max_tokens);
 std::string generate_kv_store(const KvHistoryRtl& p, const std::string& config_name);
 std::string generate_kv_history(const KvHistoryRtl& p, const std::string& config_name);
 
+// The weight DMA's issue logic (skipopu_weight_dma.v) and the weight buffer
+// (skipopu_weight_buffer.v), src/rtl/generator_mem.cpp: WeightDma's ring of 4 LOADW streams,
+// each stream's head (min(bytes per PC, window_per_pc)) requested once the previous tail was,
+// its tail when the PE array starts on it (co-simulated against WeightDma); the buffer is a
+// ring of two prefetch windows of beats. Abstracts away: addresses (requests carry per-PC byte
+// ranges of the stream and its tag), the tile layout of the array's weight port.
+struct WeightDmaRtl {
+  uint64_t window_per_pc = 0;  // ceil(pe_array.weight_prefetch_bytes / hbm.pseudo_channels)
+  uint64_t buffer_beats = 0;   // 2 windows of 256-bit beats, rounded up to a power of two
+  unsigned buffer_bits = 0;    // log2(buffer_beats)
+};
+WeightDmaRtl weight_dma_params(const HardwareConfig& c);  // InputError naming the config field
+std::string generate_weight_dma(const WeightDmaRtl& p, const std::string& config_name);
+std::string generate_weight_buffer(const WeightDmaRtl& p, const std::string& config_name);
+
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
 // (skipopu_rtl_params.h), the Vivado hand-off files and a manifest (rtl.json). Deterministic.
