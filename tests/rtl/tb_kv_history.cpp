@@ -2,7 +2,9 @@
 // verilated with --sc) against the SystemC model (KvHistoryBuffer, src/sim/kv_history_buffer.cpp)
 // driven with the same operations, in the order SkipOpuTop issues them.
 //
-// usage: tb_kv_history SEED PROMPT DECODE SOURCE_DIR
+// usage: tb_kv_history SEED PROMPT DECODE SOURCE_DIR [TRACE]
+// With TRACE (a .trace file), the attention masks, layer count and prompt are the trace's and
+// DECODE its first decode tokens; the rest is as below.
 // The model is models/tiny.json with 8 layers and one KV head (entries of 256 bytes = 8
 // beats); the config is configs/u280.json with the --set options the generated design used
 // (kv_buffer.urams=1: 36864 bytes, 144 entries; kv_buffer.prefetch as generated) and
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -40,6 +43,7 @@
 #include "skipopu/prng.hpp"
 #include "skipopu/program.hpp"
 #include "skipopu/stats.hpp"
+#include "skipopu/trace.hpp"
 #include "skipopu_rtl_params.h"
 
 namespace {
@@ -86,21 +90,32 @@ bool same_requests(const std::vector<hbm::Request>& a, const std::vector<hbm::Re
 
 // main, not sc_main: libskipopu_sim defines sc_main (sim_clock.cpp) for the CLI's own main.
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: tb_kv_history SEED PROMPT DECODE SOURCE_DIR\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: tb_kv_history SEED PROMPT DECODE SOURCE_DIR [TRACE]\n");
     return 2;
   }
   const uint64_t seed = std::strtoull(argv[1], nullptr, 10);
-  const uint32_t prompt = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
-  const uint32_t decode = static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10));
+  uint32_t prompt = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
+  uint32_t decode = static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10));
   const std::string root = argv[4];
+  // With a trace: its layers, its prompt, its first DECODE decode tokens and their masks.
+  std::vector<std::vector<uint64_t>> trace_masks;
+  uint32_t layers = 8;
+  if (argc == 6) {
+    TraceReader tr(argv[5]);
+    layers = tr.header().layers;
+    prompt = tr.header().prompt;
+    decode = std::min(decode, tr.header().decode);
+    TokenRecord rec;
+    while (trace_masks.size() < prompt + decode && tr.next(rec)) trace_masks.push_back(rec.attn);
+  }
 
   HardwareConfig cfg = load_hardware_config(
       root + "/configs/u280.json",
       {"kv_buffer.urams=1", "kv.reserve=dense", SKIPOPU_KV_PREFETCH ? "kv_buffer.prefetch=true" : "kv_buffer.prefetch=false"},
       root);
   ModelCard model = load_model_card(root + "/models/tiny.json");
-  model.layers = 8;
+  model.layers = layers;
   model.kv_heads = 1;
   const uint32_t tokens = prompt + decode;
   const Program prog = compile_program(model, cfg);
@@ -228,10 +243,11 @@ int main(int argc, char** argv) {
   cfg_valid = false;
   wait_idle();
 
-  // Attention masks: per token a probability that its attention runs at a layer.
+  // Attention masks: the trace's, or per token a probability that its attention runs at a layer.
   const uint32_t L = model.layers;
-  std::vector<std::vector<uint64_t>> masks(tokens, std::vector<uint64_t>(1, 0));
-  for (uint32_t t = 0; t < tokens; ++t) {
+  std::vector<std::vector<uint64_t>> masks(tokens, std::vector<uint64_t>((L + 63) / 64, 0));
+  if (!trace_masks.empty()) masks = trace_masks;
+  for (uint32_t t = 0; t < tokens && trace_masks.empty(); ++t) {
     const uint64_t p = 1 + rng.next() % 7;  // tenths: 0.1 .. 0.7
     for (uint32_t l = 0; l < L; ++l)
       if (rng.next() % 10 < p) masks[t][0] |= uint64_t(1) << l;
@@ -253,7 +269,7 @@ int main(int argc, char** argv) {
       bool m_attn = false;
       uint32_t last_query = first;
       for (uint32_t i = 0; i < count; ++i)
-        if ((masks[first + i][0] >> l) & 1) {
+        if ((masks[first + i][l / 64] >> (l % 64)) & 1) {
           m_attn = true;
           last_query = first + i;
         }
