@@ -3,6 +3,7 @@
 // (packing.cpp) and dsp::hybrid_group_accumulate / hybrid_group_partial (hybrid_mac.cpp),
 // with the C++ int64 arithmetic replaced by fields of the width the value needs.
 #include "skipopu/rtl/generator.hpp"
+#include "skipopu/rtl/controller.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -503,7 +504,8 @@ void pack_wrapper(const std::vector<const dsp::PackingLayout*>& ls, std::vector<
 
 }  // namespace
 
-std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts) {
+std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
+                                     const ModelCard* model) {
   const PeArrayRtl p = pe_array_params(c, h);
   std::vector<std::string> names;
   if (all_layouts) names = dsp::builtin_layout_names();
@@ -585,6 +587,16 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                            {"core_mhz", ho.core_mhz},
                            {"axi_mhz", ho.axi_mhz},
                            {"placeholders", "controller, KV history buffer, weight buffer and DMA, AXI masters, clock crossing"}};
+  const AxiMasterRtl axi = axi_master_params(c);
+  files.push_back({"skipopu_axi_rd_master.v", generate_axi_read_master(axi)});
+  files.push_back({"skipopu_axi_wr_master.v", generate_axi_write_master(axi)});
+  man["axi_masters"] = {{"read", "skipopu_axi_rd_master.v"}, {"write", "skipopu_axi_wr_master.v"},
+                        {"max_burst_beats", axi.max_burst}, {"max_outstanding_reads", axi.max_rd},
+                        {"max_outstanding_writes", axi.max_wr}};
+  hdr << "#define SKIPOPU_AXI_MAX_BURST " << axi.max_burst << "\n#define SKIPOPU_AXI_MAX_RD " << axi.max_rd
+      << "\n#define SKIPOPU_AXI_MAX_WR " << axi.max_wr << "\n#define SKIPOPU_AXI_ADDR_BITS " << axi.addr_bits
+      << "\n#define SKIPOPU_AXI_ID_BITS " << axi.id_bits << "\n";
+  append_controller(c, model, files, man, hdr);
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});
   return files;
