@@ -25,6 +25,7 @@
 #include "skipopu/model_card.hpp"
 #include "skipopu/program.hpp"
 #include "skipopu/recorder.hpp"
+#include "skipopu/sequencer.hpp"
 #include "skipopu/trace.hpp"
 #include "skipopu/weight_dma.hpp"
 
@@ -60,7 +61,7 @@ struct RunProgress {
 };
 using ProgressHook = std::function<void(const RunProgress&)>;
 
-class SkipOpuTop : public sc_core::sc_module {
+class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
  public:
   // `rec` receives the series / timeline that `ropt` asks for (nullptr when neither is on).
   SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, const ModelCard& model,
@@ -83,6 +84,8 @@ class SkipOpuTop : public sc_core::sc_module {
   void controller();
   void replay();
   void run_step(Step& step);
+  void issue(uint32_t pc, const IssueOperands& ops) override;  // InstrUnitsIf
+  void account(Module next);  // module_cycles: the code of `next` starts now
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);
   void count_modules(const TokenRecord& r, int phase);
@@ -127,6 +130,11 @@ class SkipOpuTop : public sc_core::sc_module {
   KvStreamLayout kv_layout_v_;     // unfused kv_split: which request carries each entry's V half
   std::vector<std::pair<uint32_t, int32_t>> kv_src_;  // context entries: token, source layer (-1: on chip)
   std::vector<GemmPart> parts_;
+  // The program's sequencing: nullptr = run_step's own (SystemC); else blocks.controller's.
+  std::unique_ptr<SequencerIf> seq_;
+  Step* cur_ = nullptr;  // the step being run
+  Module part_ = Module::None;
+  uint64_t part_from_ = 0;
   WorkCounters work_;  // workload bytes of every step (prefill included)
   // Series and timeline (recorder.hpp); off unless asked for.
   RecordOptions ropt_;
