@@ -157,6 +157,7 @@ std::string generate_controller(const ControllerRtl& p) {
     << "  output wire [" << W * 16 - 1 << ":0] iss_tok_kv,\n"
     << "  output wire [" << W - 1 << ":0] iss_new_step,\n"
     << "  output wire busy,\n"
+    << "  output wire step_end,\n"
     << "  output reg  [31:0] cycle,\n"
     << "  output reg  err\n"
     << ");\n"
@@ -232,7 +233,9 @@ std::string generate_controller(const ControllerRtl& p) {
       << "  assign iss_new_step[" << K << "] = c_new" << K << ";\n";
   }
   const std::string WS = S(W);
-  v << "  wire [" << P << ":0] unused_last_pc = c_pc" << WS << ";\n"
+  v << "  // The program ran to its end and no next step is offered (the step's last done, if any, is here).\n"
+    << "  assign step_end = go && c_end0 && !c_new0;\n"
+    << "  wire [" << P << ":0] unused_last_pc = c_pc" << WS << ";\n"
     << "  wire [31:0] unused_last = {c_m" << WS << ", c_a" << WS << "};\n"
     << "  wire [1:0] unused_last_flags = {c_alive" << WS << ", c_stepped" << WS << "};\n";
   // Commit: the state after slot take-1.
