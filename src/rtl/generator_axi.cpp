@@ -51,9 +51,13 @@ AxiMasterRtl axi_master_params(const HardwareConfig& c) {
   // as many bursts as 8 bits count (documented in docs/rtl.md).
   p.max_rd = c.hbm.max_outstanding_reads ? c.hbm.max_outstanding_reads : 255;
   p.max_wr = c.hbm.max_outstanding_writes ? c.hbm.max_outstanding_writes : 255;
-  if (p.max_rd > 255 || p.max_wr > 255)
-    throw_input_error(c.file, "/hbm/preset", "expected max_outstanding_reads/_writes at most 255 for the generated AXI masters, got " +
-                                                 S(p.max_rd > 255 ? p.max_rd : p.max_wr));
+  if (p.max_rd > 255)
+    throw_input_error(c.file, "/hbm/preset", "axi.max_outstanding_reads: expected at most 255 for the generated AXI read master (an 8-bit count), got " + S(p.max_rd));
+  if (p.max_wr > 255)
+    throw_input_error(c.file, "/hbm/preset", "axi.max_outstanding_writes: expected at most 255 for the generated AXI write master (an 8-bit count), got " + S(p.max_wr));
+  if (p.addr_bits - clog2(p.beat_bytes) > 32)
+    throw_input_error(c.file, "/hbm/preset", "pc_bytes: the generated AXI masters count beats in 32 bits; the address space has " +
+                                                 S(p.addr_bits) + " bits");
   return p;
 }
 
