@@ -586,7 +586,7 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                            {"axi_ports", ho.ports},
                            {"core_mhz", ho.core_mhz},
                            {"axi_mhz", ho.axi_mhz},
-                           {"placeholders", "controller, KV history buffer, weight buffer and DMA, AXI masters, clock crossing"}};
+                           {"placeholders", "controller and AXI masters (generated, not wired in), KV history buffer, weight buffer and DMA, clock crossing"}};
   const AxiMasterRtl axi = axi_master_params(c);
   files.push_back({"skipopu_axi_rd_master.v", generate_axi_read_master(axi)});
   files.push_back({"skipopu_axi_wr_master.v", generate_axi_write_master(axi)});
