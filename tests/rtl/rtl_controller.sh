@@ -98,6 +98,7 @@ PY
 }
 run_variant "reuse, fused"
 run_variant "dense K/V, unfused" --set kv.policy=dense --set fusion=false
+run_variant "evict, router weights from HBM" --set kv.policy=evict --set router.weights_on_chip=false
 rtl_extra=(--set blocks.pe_array=rtl --set blocks.nonlinear=rtl --set blocks.router=rtl)
 run_variant "reuse, fused; RTL compute blocks too"
 # skipopu itself has only the SystemC controller: one line naming the field, exit 2.
