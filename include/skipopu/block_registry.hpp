@@ -44,7 +44,9 @@ struct RtlBlockFactories {
   std::unique_ptr<NonlinearIf> (*nonlinear)(const char* instance, const BlockContext& ctx);
   std::unique_ptr<RouterIf> (*router)(const char* instance, const BlockContext& ctx);
   // blocks.controller "rtl": the verilated controller's sequencer (sequencer.hpp).
-  std::unique_ptr<SequencerIf> (*controller)(const HardwareConfig& cfg, const ModelCard& model, const Program& program);
+  // `wave`: a VCD file of the controller's signals (empty: none).
+  std::unique_ptr<SequencerIf> (*controller)(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
+                                             const std::string& wave);
 };
 const RtlBlockFactories* rtl_block_factories();
 
@@ -58,6 +60,8 @@ std::unique_ptr<PeArrayIf> make_pe_array(const BlockContext& ctx);
 std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx);
 std::unique_ptr<RouterIf> make_router(const BlockContext& ctx);
 // The program sequencer blocks.controller names: nullptr for "systemc" (SkipOpuTop's own).
-std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program);
+// `wave` (a VCD file) needs the rtl controller: an input error otherwise.
+std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
+                                            const std::string& wave);
 
 }  // namespace skipopu

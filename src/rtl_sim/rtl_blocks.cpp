@@ -323,7 +323,8 @@ std::unique_ptr<RouterIf> make_rtl_router(const char* inst, const BlockContext& 
 }  // namespace
 
 // src/rtl_sim/rtl_controller.cpp
-std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog);
+std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog,
+                                                 const std::string& wave);
 
 namespace {
 const RtlBlockFactories kFactories{make_rtl_pe_array, make_rtl_nonlinear, make_rtl_router, make_rtl_controller};

@@ -34,6 +34,7 @@
 #include "skipopu/sim_clock.hpp"
 #include "skipopu_rtl_params.h"
 #include "verilated.h"
+#include "verilated_vcd_c.h"
 
 namespace skipopu {
 namespace {
@@ -56,8 +57,16 @@ uint64_t bits(T w, unsigned lo, unsigned n) {
 
 class RtlController final : public SequencerIf {
  public:
-  RtlController(const HardwareConfig& c, const ModelCard& model, const Program& prog)
+  RtlController(const HardwareConfig& c, const ModelCard& model, const Program& prog, const std::string& wave)
       : prog_(prog), clk_(c.clocks.core_hz), layers_(model.layers), m_(std::make_unique<Vskct>("rtl_controller")) {
+    if (!wave.empty()) {
+      // Time unit: one VCD step per clock phase (two per core cycle, from the reset).
+      Verilated::traceEverOn(true);
+      vcd_ = std::make_unique<VerilatedVcdC>();
+      m_->trace(vcd_.get(), 99);
+      vcd_->open(wave.c_str());
+      if (!vcd_->isOpen()) throw OutputError(wave + ": cannot write the waveform");
+    }
     const unsigned need = rtl::issue_chain(prog);
     if (need > kW)
       throw_input_error(c.file, "/blocks/controller",
@@ -173,14 +182,17 @@ class RtlController final : public SequencerIf {
     m_->take = 0;
     edge();
     if (m_->err) internal("the RTL's err flag is set at the end");
+    if (vcd_) vcd_->close();
   }
 
  private:
   void edge() {
     m_->clk = 0;
     m_->eval();
+    if (vcd_) vcd_->dump(vtime_++);
     m_->clk = 1;
     m_->eval();
+    if (vcd_) vcd_->dump(vtime_++);
   }
   // The edge at the end of cycle rtl_now_, accepting `take` slots, then the cycle moves on.
   void commit(unsigned take) {
@@ -235,12 +247,15 @@ class RtlController final : public SequencerIf {
   bool step_pending_ = false;
   bool skip_first_ = false;
   unsigned idle_ = 0;  // consecutive cycles without an issue
+  std::unique_ptr<VerilatedVcdC> vcd_;
+  uint64_t vtime_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog) {
-  return std::make_unique<RtlController>(c, model, prog);
+std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog,
+                                                 const std::string& wave) {
+  return std::make_unique<RtlController>(c, model, prog, wave);
 }
 
 }  // namespace skipopu

@@ -101,6 +101,22 @@ run_variant "dense K/V, unfused" --set kv.policy=dense --set fusion=false
 run_variant "evict, router weights from HBM" --set kv.policy=evict --set router.weights_on_chip=false
 rtl_extra=(--set blocks.pe_array=rtl --set blocks.nonlinear=rtl --set blocks.router=rtl)
 run_variant "reuse, fused; RTL compute blocks too"
+# A waveform of the controller (--wave): the run is the same; the VCD has the controller's
+# scope and two time steps per core cycle of the run.
+rtl_extra=(--wave "$tmp/w.vcd")
+run_variant "reuse, fused, --wave"
+if grep -q '^ *\$scope module rtl_controller' "$tmp/w.vcd" &&
+   python3 - "$tmp/w.vcd" "$tmp/sc.json" <<'PY'
+import json, sys
+last = max(int(l[1:]) for l in open(sys.argv[1]) if l.startswith("#"))
+cyc = json.load(open(sys.argv[2]))["stats"]["groups"]["summary"]["stats"]["total_cycles"]["value"]
+print(f"  --wave: {last + 1} VCD time steps for {cyc} cycles")
+sys.exit(0 if last + 1 >= 2 * cyc else 1)
+PY
+then :; else echo "--wave: no controller waveform"; fail=1; fi
+msg=$("$sk" run --trace "$tmp/t.trace" --model "$model" "${sets[@]}" -q --wave "$tmp/w2.vcd" 2>&1) && fail=1
+echo "$msg"
+case "$msg" in *"command line: --wave: expected blocks.controller=rtl"*) ;; *) fail=1 ;; esac
 # skipopu itself has only the SystemC controller: one line naming the field, exit 2.
 set +e
 msg=$("$sk" run --trace "$tmp/t.trace" --model "$model" "${sets[@]}" --set blocks.controller=rtl 2>&1)
