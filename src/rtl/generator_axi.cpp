@@ -4,6 +4,7 @@
 // hbm.max_outstanding_reads / _writes bursts in flight.
 #include <sstream>
 
+#include "rtl_text.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/rtl/generator.hpp"
 
@@ -11,13 +12,8 @@ namespace skipopu::rtl {
 
 namespace {
 
-std::string S(uint64_t v) { return std::to_string(v); }
-
-unsigned clog2(uint64_t v) {
-  unsigned b = 0;
-  while ((uint64_t(1) << b) < v) ++b;
-  return b;
-}
+using text::clog2;
+using text::S;
 
 // The burst splitter both masters use (the write master twice: its AW side and its W side
 // must cut the same bursts): len = min(left, max_burst, beats to the next 4 KB boundary).

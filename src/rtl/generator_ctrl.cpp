@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "rtl_text.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/rtl/controller.hpp"
 
@@ -12,13 +13,8 @@ namespace skipopu::rtl {
 
 namespace {
 
-std::string S(uint64_t v) { return std::to_string(v); }
-
-unsigned clog2(uint64_t v) {
-  unsigned b = 0;
-  while ((uint64_t(1) << b) < v) ++b;
-  return b;
-}
+using text::clog2;
+using text::S;
 
 void put(InstrWord& w, InstrField f, uint64_t v, const std::string& what, size_t pc) {
   if (f.bits < 64 && v >> f.bits)

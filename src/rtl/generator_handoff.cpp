@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "rtl_text.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/rtl/generator.hpp"
 
@@ -12,13 +13,8 @@ namespace skipopu::rtl {
 
 namespace {
 
-std::string S(uint64_t v) { return std::to_string(v); }
-
-unsigned clog2(uint64_t v) {
-  unsigned b = 0;
-  while ((uint64_t(1) << b) < v) ++b;
-  return b;
-}
+using text::clog2;
+using text::S;
 
 // Period in ns, rounded DOWN to 1 ps (a constraint at most 1 ps tighter than the clock).
 std::string period_ns(double mhz) {

@@ -11,11 +11,60 @@
 #include <string>
 #include <vector>
 
+#include <systemc.h>
+
 #include "skipopu/hbm/hbm_config.hpp"
 #include "skipopu/hbm/hbm_model.hpp"
+#include "skipopu/prng.hpp"
 #include "skipopu/timing.hpp"
 
 namespace axi_tb {
+
+// One clock cycle of the testbench: inputs set, clock low (outputs settle and are sampled),
+// clock high (the edge).
+struct Clocking {
+  sc_signal<bool>& clk;
+  void settle() {
+    clk = false;
+    sc_start(1, SC_NS);
+  }
+  void edge() {
+    clk = true;
+    sc_start(1, SC_NS);
+  }
+  void cycles(int n) {
+    for (int k = 0; k < n; ++k) {
+      settle();
+      edge();
+    }
+  }
+};
+
+// One master command of the test.
+struct Cmd {
+  const char* name;
+  uint64_t addr, beats;
+  bool stalls;
+};
+// Directed: one beat ending a 4 KB page, one full burst, a range across 4 KB boundaries, a
+// 4096-beat stream, a 700-beat stream with stalls; then n random ones (1..600 beats anywhere in
+// a pseudo-channel, every third with stalls).
+inline std::vector<Cmd> commands(const skipopu::hbm::HbmParams& hp, unsigned max_burst, unsigned n,
+                                 skipopu::SplitMix64& rng) {
+  const uint64_t pc = hp.pc_bytes, BB = hp.beat_bytes;
+  std::vector<Cmd> cmds;
+  cmds.push_back({"one-beat", 3 * pc + 4096 - BB, 1, false});
+  cmds.push_back({"one-burst", 5 * pc, max_burst, false});
+  cmds.push_back({"4KB-crossing", 7 * pc + 4096 - 3 * BB, 2 * uint64_t{max_burst} + 5, false});
+  cmds.push_back({"long-stream", 11 * pc + 65536, 4096, false});
+  cmds.push_back({"long-stalls", 13 * pc + 8192 + 5 * BB, 700, true});
+  for (unsigned k = 0; k < n; ++k) {
+    const uint64_t p = rng.next() % hp.pseudo_channels;
+    const uint64_t off = (rng.next() % (pc / BB - 1024)) * BB;
+    cmds.push_back({"random", p * pc + off, 1 + rng.next() % 600, k % 3 == 2});
+  }
+  return cmds;
+}
 
 // The data of the beat at byte address a (both testbenches check it).
 inline uint32_t pattern(uint64_t a, unsigned word) {

@@ -11,8 +11,6 @@
 // beat's data is the slave's pattern for its address, in order, out_last on the last beat only;
 // err stays low. Printed: the cycle of the last beat against the same range read as one request
 // (how the simulator streams it) on a fresh model. Exit 0 only if every command passed.
-#include <systemc.h>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -68,44 +66,17 @@ int sc_main(int argc, char** argv) {
   dut.out_last(out_last);
   dut.outstanding(outstanding);
   dut.err(err);
-  // One cycle: inputs set, clock low (outputs settle and are sampled), clock high (the edge).
-  auto settle = [&] {
-    clk = false;
-    sc_start(1, SC_NS);
-  };
-  auto edge = [&] {
-    clk = true;
-    sc_start(1, SC_NS);
-  };
+  axi_tb::Clocking ck{clk};
   rst = true;
-  for (int k = 0; k < 3; ++k) {
-    settle();
-    edge();
-  }
+  ck.cycles(3);
   rst = false;
 
   skipopu::SplitMix64 rng(seed);
-  struct Cmd {
-    const char* name;
-    uint64_t addr, beats;
-    bool stalls;
-  };
-  std::vector<Cmd> cmds;
-  const uint64_t pc = hp.pc_bytes;
-  cmds.push_back({"one-beat", 3 * pc + 4096 - BB, 1, false});
-  cmds.push_back({"one-burst", 5 * pc, kMaxBurst, false});
-  cmds.push_back({"4KB-crossing", 7 * pc + 4096 - 3 * BB, 2 * kMaxBurst + 5, false});
-  cmds.push_back({"long-stream", 11 * pc + 65536, 4096, false});
-  cmds.push_back({"long-stalls", 13 * pc + 8192 + 5 * BB, 700, true});
-  for (unsigned k = 0; k < ncmd; ++k) {
-    const uint64_t p = rng.next() % hp.pseudo_channels;
-    const uint64_t off = (rng.next() % (pc / BB - 1024)) * BB;
-    cmds.push_back({"random", p * pc + off, 1 + rng.next() % 600, k % 3 == 2});
-  }
+  const std::vector<axi_tb::Cmd> cmds = axi_tb::commands(hp, kMaxBurst, ncmd, rng);
 
   int failures = 0;
   for (size_t ci = 0; ci < cmds.size(); ++ci) {
-    const Cmd& c = cmds[ci];
+    const axi_tb::Cmd& c = cmds[ci];
     axi_tb::HbmSlave slave(hp);
     std::string why;
     auto fail = [&](const std::string& w) {
@@ -138,7 +109,7 @@ int sc_main(int argc, char** argv) {
       }
       rvalid = offer;
       if (c.stalls) out_ready = (rng.next() % 3) != 0;
-      settle();
+      ck.settle();
       const bool cmd_taken = cmd_valid && cmd_ready;
       if (outstanding.read() != in_flight) fail("the master's outstanding count differs from the slave's");
       // Sample handshakes at the edge.
@@ -172,7 +143,7 @@ int sc_main(int argc, char** argv) {
       }
       if (in_flight > kMaxRd) fail("more than max_outstanding_reads bursts outstanding");
       peak = std::max(peak, in_flight);
-      edge();
+      ck.edge();
       if (cmd_taken) cmd_valid = false;
       ++t;
     }
@@ -191,10 +162,7 @@ int sc_main(int argc, char** argv) {
     failures += !why.empty();
     // Let the master return to idle before the next command.
     rvalid = false;
-    for (int k = 0; k < 4; ++k) {
-      settle();
-      edge();
-    }
+    ck.cycles(4);
   }
   std::printf("%s: %zu commands, %d failed (max_burst_beats %u, max_outstanding_reads %u)\n", failures ? "FAIL" : "PASS",
               cmds.size(), failures, kMaxBurst, kMaxRd);

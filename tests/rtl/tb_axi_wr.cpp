@@ -12,8 +12,6 @@
 // address, wlast exactly on each burst's last beat, full strobes; bursts outstanding never
 // exceed max_outstanding_writes (and reach it on long commands); cmd_ready only after the last
 // B; err low. Printed: the last B against the same range written as one request.
-#include <systemc.h>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -72,43 +70,17 @@ int sc_main(int argc, char** argv) {
   dut.m_axi_bready(bready);
   dut.outstanding(outstanding);
   dut.err(err);
-  auto settle = [&] {
-    clk = false;
-    sc_start(1, SC_NS);
-  };
-  auto edge = [&] {
-    clk = true;
-    sc_start(1, SC_NS);
-  };
+  axi_tb::Clocking ck{clk};
   rst = true;
-  for (int k = 0; k < 3; ++k) {
-    settle();
-    edge();
-  }
+  ck.cycles(3);
   rst = false;
 
   skipopu::SplitMix64 rng(seed);
-  struct Cmd {
-    const char* name;
-    uint64_t addr, beats;
-    bool stalls;
-  };
-  std::vector<Cmd> cmds;
-  const uint64_t pc = hp.pc_bytes;
-  cmds.push_back({"one-beat", 2 * pc + 4096 - BB, 1, false});
-  cmds.push_back({"one-burst", 4 * pc, kMaxBurst, false});
-  cmds.push_back({"4KB-crossing", 6 * pc + 8192 - 3 * BB, 2 * kMaxBurst + 5, false});
-  cmds.push_back({"long-stream", 9 * pc + 65536, 4096, false});
-  cmds.push_back({"long-stalls", 12 * pc + 4096 + 7 * BB, 700, true});
-  for (unsigned k = 0; k < ncmd; ++k) {
-    const uint64_t p = rng.next() % hp.pseudo_channels;
-    const uint64_t off = (rng.next() % (pc / BB - 1024)) * BB;
-    cmds.push_back({"random", p * pc + off, 1 + rng.next() % 600, k % 3 == 2});
-  }
+  const std::vector<axi_tb::Cmd> cmds = axi_tb::commands(hp, kMaxBurst, ncmd, rng);
 
   int failures = 0;
   for (size_t ci = 0; ci < cmds.size(); ++ci) {
-    const Cmd& c = cmds[ci];
+    const axi_tb::Cmd& c = cmds[ci];
     axi_tb::HbmSlave slave(hp);
     std::string why;
     auto fail = [&](const std::string& w) {
@@ -142,7 +114,7 @@ int sc_main(int argc, char** argv) {
       bvalid = b_offer;
       bid = id;
       bresp = 0;
-      settle();
+      ck.settle();
       const bool cmd_taken = cmd_valid && cmd_ready;
       if (outstanding.read() != in_flight) fail("the master's outstanding count differs from the slave's");
       if (accepted && cmd_ready) idle_seen = true;
@@ -185,7 +157,7 @@ int sc_main(int argc, char** argv) {
       }
       if (in_flight > kMaxWr) fail("more than max_outstanding_writes bursts outstanding");
       peak = std::max(peak, in_flight);
-      edge();
+      ck.edge();
       if (cmd_taken) cmd_valid = false;
       ++t;
     }
@@ -205,10 +177,7 @@ int sc_main(int argc, char** argv) {
                 c.name, (unsigned long long)c.beats, (unsigned long long)bursts, peak, (unsigned long long)last_b,
                 (unsigned long long)one.second, why.empty() ? "ok" : "FAIL: ", why.c_str());
     failures += !why.empty();
-    for (int k = 0; k < 4; ++k) {
-      settle();
-      edge();
-    }
+    ck.cycles(4);
   }
   std::printf("%s: %zu commands, %d failed (max_burst_beats %u, max_outstanding_writes %u)\n", failures ? "FAIL" : "PASS",
               cmds.size(), failures, kMaxBurst, kMaxWr);
