@@ -117,6 +117,15 @@ then :; else echo "--wave: no controller waveform"; fail=1; fi
 msg=$("$sk" run --trace "$tmp/t.trace" --model "$model" "${sets[@]}" -q --wave "$tmp/w2.vcd" 2>&1) && fail=1
 echo "$msg"
 case "$msg" in *"command line: --wave: expected blocks.controller=rtl"*) ;; *) fail=1 ;; esac
+# A program longer than the linked controller's memory: one line naming the field, exit 2.
+python3 -c "import json,sys; m=json.load(open(sys.argv[1])); m['layers']=64; m['name']='deep'; json.dump(m, open(sys.argv[2], 'w'))" \
+  "$model" "$tmp/deep.json"
+"$sk" gen-trace --model "$tmp/deep.json" --prompt 2 --decode 1 --seed 1 --out "$tmp/deep.trace" >/dev/null 2>&1
+rc=0
+msg=$("$skr" run --trace "$tmp/deep.trace" --model "$tmp/deep.json" "${sets[@]}" -q --set blocks.controller=rtl 2>&1) || rc=$?
+echo "exit $rc: $msg"
+case "$msg" in *"/blocks/controller: the program has 1088 instructions; skipopu-rtl links a controller with room for 1023"*)
+  [ $rc -eq 2 ] || fail=1 ;; *) fail=1 ;; esac
 # skipopu itself has only the SystemC controller: one line naming the field, exit 2.
 set +e
 msg=$("$sk" run --trace "$tmp/t.trace" --model "$model" "${sets[@]}" --set blocks.controller=rtl 2>&1)
