@@ -8,8 +8,13 @@
 // order on their blocks; LOADW, KV_STORE and KV_PREFETCH are handed to the DMA engines
 // and overlap with compute, so weight streaming, K/V writes and next-layer K/V prefetch
 // proceed behind the current instruction as they do in hardware.
-// Abstracts away: instruction fetch/decode (one program per step is resident on chip)
-// and the host interface.
+// The sequencing (which instruction runs next, each instruction's token counts) is run_step's
+// own loop, or with blocks.controller "rtl" the verilated generated controller
+// (sequencer.hpp); either way each instruction runs through issue() on the same blocks.
+// Abstracts away: instruction fetch/decode (one program per step is resident on chip; the
+// SystemC sequencing takes no cycle for BRANCH, JUMP and the DMA-type instructions, which the
+// generated controller reproduces with its multi-issue chain, docs/rtl.md) and the host
+// interface.
 #pragma once
 #include <array>
 #include <exception>
