@@ -595,7 +595,8 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                         {"max_outstanding_writes", axi.max_wr}};
   hdr << "#define SKIPOPU_AXI_MAX_BURST " << axi.max_burst << "\n#define SKIPOPU_AXI_MAX_RD " << axi.max_rd
       << "\n#define SKIPOPU_AXI_MAX_WR " << axi.max_wr << "\n#define SKIPOPU_AXI_ADDR_BITS " << axi.addr_bits
-      << "\n#define SKIPOPU_AXI_ID_BITS " << axi.id_bits << "\n";
+      << "\n#define SKIPOPU_AXI_ID_BITS " << axi.id_bits << "\n#define SKIPOPU_AXI_RD_LIMITED " << axi.rd_limited
+      << "\n#define SKIPOPU_AXI_WR_LIMITED " << axi.wr_limited << "\n";
   append_controller(c, model, files, man, hdr);
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});

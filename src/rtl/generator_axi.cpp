@@ -45,11 +45,14 @@ AxiMasterRtl axi_master_params(const HardwareConfig& c) {
     throw_input_error(c.file, "/hbm/preset", "expected max_burst_beats in 1..16 (AXI3 burst length), got " + S(p.max_burst));
   // 0 in the config: the HBM side sets no limit; the master still needs a counter: it allows
   // as many bursts as 8 bits count (documented in docs/rtl.md).
-  p.max_rd = c.hbm.max_outstanding_reads ? c.hbm.max_outstanding_reads : 255;
-  p.max_wr = c.hbm.max_outstanding_writes ? c.hbm.max_outstanding_writes : 255;
-  if (p.max_rd > 255)
+  constexpr unsigned kCount = 255;  // the masters' 8-bit outstanding counters
+  p.rd_limited = c.hbm.max_outstanding_reads != 0;
+  p.wr_limited = c.hbm.max_outstanding_writes != 0;
+  p.max_rd = p.rd_limited ? c.hbm.max_outstanding_reads : kCount;
+  p.max_wr = p.wr_limited ? c.hbm.max_outstanding_writes : kCount;
+  if (p.max_rd > kCount)
     throw_input_error(c.file, "/hbm/preset", "axi.max_outstanding_reads: expected at most 255 for the generated AXI read master (an 8-bit count), got " + S(p.max_rd));
-  if (p.max_wr > 255)
+  if (p.max_wr > kCount)
     throw_input_error(c.file, "/hbm/preset", "axi.max_outstanding_writes: expected at most 255 for the generated AXI write master (an 8-bit count), got " + S(p.max_wr));
   if (p.addr_bits - clog2(p.beat_bytes) > 32)
     throw_input_error(c.file, "/hbm/preset", "pc_bytes: the generated AXI masters count beats in 32 bits; the address space has " +

@@ -152,8 +152,8 @@ int sc_main(int argc, char** argv) {
     if (next_addr != c.addr + c.beats * BB) fail("the bursts do not cover the command");
     if (err) fail("err set");
     const uint64_t bursts = slave.bursts().size();
-    // A configured limit (255: none in the config) must be reached by a long enough command.
-    if (kMaxRd != 255 && bursts >= 2 * kMaxRd && peak != kMaxRd && !c.stalls) fail("the outstanding limit was never reached");
+    // A limit the config sets must be reached by a long enough command.
+    if (SKIPOPU_AXI_RD_LIMITED && bursts >= 2 * kMaxRd && peak != kMaxRd && !c.stalls) fail("the outstanding limit was never reached");
     const auto one = axi_tb::HbmSlave::single_request(hp, c.addr, c.beats, false, 1);
     std::printf("%-13s %5llu beats %4llu bursts peak %3u outstanding: beats at %6llu..%6llu; one request: %6llu..%6llu: %s%s\n",
                 c.name, (unsigned long long)c.beats, (unsigned long long)bursts, peak, (unsigned long long)first_beat,

@@ -170,8 +170,8 @@ int sc_main(int argc, char** argv) {
     if (bs_done != slave.bursts().size()) fail("cmd_ready before every response");
     if (err) fail("err set");
     const uint64_t bursts = slave.bursts().size();
-    // A configured limit (255: none in the config) must be reached by a long enough command.
-    if (kMaxWr != 255 && bursts >= 2 * kMaxWr && peak != kMaxWr && !c.stalls) fail("the outstanding limit was never reached");
+    // A limit the config sets must be reached by a long enough command.
+    if (SKIPOPU_AXI_WR_LIMITED && bursts >= 2 * kMaxWr && peak != kMaxWr && !c.stalls) fail("the outstanding limit was never reached");
     const auto one = axi_tb::HbmSlave::single_request(hp, c.addr, c.beats, true, 1);
     std::printf("%-13s %5llu beats %4llu bursts peak %3u outstanding: last response at %6llu; one request: %6llu: %s%s\n",
                 c.name, (unsigned long long)c.beats, (unsigned long long)bursts, peak, (unsigned long long)last_b,

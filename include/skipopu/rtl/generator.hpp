@@ -99,6 +99,7 @@ std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_nam
 struct AxiMasterRtl {
   unsigned data_bits = 0, addr_bits = 0, id_bits = 0, beat_bytes = 0;
   unsigned max_burst = 0, max_rd = 0, max_wr = 0;
+  bool rd_limited = false, wr_limited = false;  // the config sets the limit (else the counter's range)
 };
 AxiMasterRtl axi_master_params(const HardwareConfig& c);  // InputError naming the config field
 std::string generate_axi_read_master(const AxiMasterRtl& p);
