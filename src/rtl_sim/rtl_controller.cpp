@@ -27,7 +27,10 @@
 #include <string>
 #include <vector>
 
+#include <type_traits>
+
 #include "Vskct.h"
+#include "Vskctw.h"
 #include "skipopu/block_registry.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/rtl/controller.hpp"
@@ -55,11 +58,13 @@ uint64_t bits(T w, unsigned lo, unsigned n) {
 
 [[noreturn]] void internal(const std::string& what) { throw std::runtime_error("skipopu-rtl: controller: " + what); }
 
+// M: the verilated controller, Vskct, or Vskctw (verilated with --trace) for --wave.
+template <class M>
 class RtlController final : public SequencerIf {
  public:
   RtlController(const HardwareConfig& c, const ModelCard& model, const Program& prog, const std::string& wave)
-      : prog_(prog), clk_(c.clocks.core_hz), layers_(model.layers), m_(std::make_unique<Vskct>("rtl_controller")) {
-    if (!wave.empty()) {
+      : prog_(prog), clk_(c.clocks.core_hz), layers_(model.layers), m_(std::make_unique<M>("rtl_controller")) {
+    if constexpr (std::is_same_v<M, Vskctw>) {
       // Time unit: one VCD step per clock phase (two per core cycle, from the reset).
       Verilated::traceEverOn(true);
       vcd_ = std::make_unique<VerilatedVcdC>();
@@ -236,7 +241,7 @@ class RtlController final : public SequencerIf {
   const Program& prog_;
   CoreClock clk_;
   uint32_t layers_;
-  std::unique_ptr<Vskct> m_;
+  std::unique_ptr<M> m_;
   std::vector<rtl::InstrWord> words_;
   std::vector<uint32_t> routes_;
   std::vector<uint16_t> outcomes_;  // routing outcomes not yet pushed (from out_next_)
@@ -255,7 +260,8 @@ class RtlController final : public SequencerIf {
 
 std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog,
                                                  const std::string& wave) {
-  return std::make_unique<RtlController>(c, model, prog, wave);
+  if (wave.empty()) return std::make_unique<RtlController<Vskct>>(c, model, prog, wave);
+  return std::make_unique<RtlController<Vskctw>>(c, model, prog, wave);
 }
 
 }  // namespace skipopu
