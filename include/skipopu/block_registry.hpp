@@ -22,6 +22,7 @@
 #include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/memory_map.hpp"
+#include "skipopu/sequencer.hpp"
 #include "skipopu/sim_clock.hpp"
 
 namespace skipopu {
@@ -42,10 +43,15 @@ struct RtlBlockFactories {
   std::unique_ptr<PeArrayIf> (*pe_array)(const char* instance, const BlockContext& ctx);
   std::unique_ptr<NonlinearIf> (*nonlinear)(const char* instance, const BlockContext& ctx);
   std::unique_ptr<RouterIf> (*router)(const char* instance, const BlockContext& ctx);
+  // blocks.controller "rtl": the verilated controller's sequencer (sequencer.hpp).
+  // `wave`: a VCD file of the controller's signals (empty: none).
+  std::unique_ptr<SequencerIf> (*controller)(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
+                                             const std::string& wave);
 };
 const RtlBlockFactories* rtl_block_factories();
 
-// The implementation names registered for `block` ("pe_array", "nonlinear", "router"; empty
+// The implementation names registered for `block` ("pe_array", "nonlinear", "router",
+// "controller"; empty
 // for any other name).
 std::vector<std::string> registered_implementations(const std::string& block);
 
@@ -53,5 +59,9 @@ std::vector<std::string> registered_implementations(const std::string& block);
 std::unique_ptr<PeArrayIf> make_pe_array(const BlockContext& ctx);
 std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx);
 std::unique_ptr<RouterIf> make_router(const BlockContext& ctx);
+// The program sequencer blocks.controller names: nullptr for "systemc" (SkipOpuTop's own).
+// `wave` (a VCD file) needs the rtl controller: an input error otherwise.
+std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
+                                            const std::string& wave);
 
 }  // namespace skipopu

@@ -100,6 +100,7 @@ struct KvBufferConfig {
 // Which registered implementation each compute block uses (block_registry.hpp).
 struct BlockImpls {
   std::string pe_array, nonlinear, router;
+  std::string controller = "systemc";  // optional key: the program sequencer (sequencer.hpp)
 };
 
 enum class UnfusedAttention { KvTogether, KvSplit };

@@ -8,8 +8,13 @@
 // order on their blocks; LOADW, KV_STORE and KV_PREFETCH are handed to the DMA engines
 // and overlap with compute, so weight streaming, K/V writes and next-layer K/V prefetch
 // proceed behind the current instruction as they do in hardware.
-// Abstracts away: instruction fetch/decode (one program per step is resident on chip)
-// and the host interface.
+// The sequencing (which instruction runs next, each instruction's token counts) is run_step's
+// own loop, or with blocks.controller "rtl" the verilated generated controller
+// (sequencer.hpp); either way each instruction runs through issue() on the same blocks.
+// Abstracts away: instruction fetch/decode (one program per step is resident on chip; the
+// SystemC sequencing takes no cycle for BRANCH, JUMP and the DMA-type instructions, which the
+// generated controller reproduces with its multi-issue chain, docs/rtl.md) and the host
+// interface.
 #pragma once
 #include <array>
 #include <exception>
@@ -25,6 +30,7 @@
 #include "skipopu/model_card.hpp"
 #include "skipopu/program.hpp"
 #include "skipopu/recorder.hpp"
+#include "skipopu/sequencer.hpp"
 #include "skipopu/trace.hpp"
 #include "skipopu/weight_dma.hpp"
 
@@ -60,7 +66,7 @@ struct RunProgress {
 };
 using ProgressHook = std::function<void(const RunProgress&)>;
 
-class SkipOpuTop : public sc_core::sc_module {
+class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
  public:
   // `rec` receives the series / timeline that `ropt` asks for (nullptr when neither is on).
   SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, const ModelCard& model,
@@ -83,6 +89,8 @@ class SkipOpuTop : public sc_core::sc_module {
   void controller();
   void replay();
   void run_step(Step& step);
+  void issue(uint32_t pc, const IssueOperands& ops) override;  // InstrUnitsIf
+  void account(Module next);  // module_cycles: the code of `next` starts now
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);
   void count_modules(const TokenRecord& r, int phase);
@@ -127,6 +135,11 @@ class SkipOpuTop : public sc_core::sc_module {
   KvStreamLayout kv_layout_v_;     // unfused kv_split: which request carries each entry's V half
   std::vector<std::pair<uint32_t, int32_t>> kv_src_;  // context entries: token, source layer (-1: on chip)
   std::vector<GemmPart> parts_;
+  // The program's sequencing: nullptr = run_step's own (SystemC); else blocks.controller's.
+  std::unique_ptr<SequencerIf> seq_;
+  Step* cur_ = nullptr;  // the step being run
+  Module part_ = Module::None;
+  uint64_t part_from_ = 0;
   WorkCounters work_;  // workload bytes of every step (prefill included)
   // Series and timeline (recorder.hpp); off unless asked for.
   RecordOptions ropt_;

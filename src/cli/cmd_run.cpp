@@ -90,7 +90,7 @@ void parse_token_range(const std::string& s, const TraceHeader& h, uint64_t& a, 
 int cmd_run(const Args& args) {
   po::options_description desc("options");
   std::string config, model, trace, json_out, data_dir, format = "text", out;
-  std::string series, series_format, timeline, timeline_tokens, energy;
+  std::string series, series_format, timeline, timeline_tokens, energy, wave;
   std::vector<std::string> sets;
   bool quiet = false, verbose = false;
   double progress_after = 2.0;
@@ -114,6 +114,8 @@ int cmd_run(const Args& args) {
        "write a Chrome/Perfetto trace-event timeline (blocks and HBM pseudo-channels) to this file")
       ("energy", po::value(&energy),
        "energy coefficients (default: models/energy.json in the data directory; without it no energy figures)")
+      ("wave", po::value(&wave),
+       "skipopu-rtl with blocks.controller=rtl: write the generated controller's signals as a VCD waveform to this file")
       ("timeline-tokens", po::value(&timeline_tokens),
        "A:B: record tokens A..B-1 of the trace in the timeline (default: the first decoded token)")
       ("data-dir", po::value(&data_dir),
@@ -121,12 +123,13 @@ int cmd_run(const Args& args) {
   po::variables_map vm;
   if (!parse_options("run", args, desc, vm,
                      "--trace FILE [--config FILE] [--set k=v ...] [--format text|json|csv] [--out FILE] [--json OUT]"
-                     " [--series FILE] [--timeline FILE [--timeline-tokens A:B]]"))
+                     " [--series FILE] [--timeline FILE [--timeline-tokens A:B]] [--wave FILE]"))
     return kExitOk;
   const ReportFormat fmt = parse_report_format(format);
   if (!std::isfinite(progress_after) || progress_after < 0)
     throw InputError("command line: --progress-after: expected seconds >= 0, got " + std::to_string(progress_after));
   RecordOptions ropt;
+  ropt.wave = wave;
   ropt.series = !series.empty();
   if (ropt.series) ropt.series_json = series_is_json(series, series_format);
   else if (!series_format.empty()) throw InputError("command line: --series-format needs --series FILE");

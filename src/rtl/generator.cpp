@@ -3,6 +3,7 @@
 // (packing.cpp) and dsp::hybrid_group_accumulate / hybrid_group_partial (hybrid_mac.cpp),
 // with the C++ int64 arithmetic replaced by fields of the width the value needs.
 #include "skipopu/rtl/generator.hpp"
+#include "skipopu/rtl/controller.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -504,7 +505,7 @@ void pack_wrapper(const std::vector<const dsp::PackingLayout*>& ls, std::vector<
 }  // namespace
 
 std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
-                                     uint32_t kv_tokens) {
+                                     const ModelCard* model, uint32_t kv_tokens) {
   const PeArrayRtl p = pe_array_params(c, h);
   const KvHistoryRtl kv = kv_history_params(c, kv_tokens);
   std::vector<std::string> names;
@@ -602,7 +603,18 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                            {"axi_ports", ho.ports},
                            {"core_mhz", ho.core_mhz},
                            {"axi_mhz", ho.axi_mhz},
-                           {"placeholders", "controller, KV history buffer, weight buffer and DMA, AXI masters, clock crossing"}};
+                           {"placeholders", "controller and AXI masters (generated, not wired in), KV history buffer, weight buffer and DMA, clock crossing"}};
+  const AxiMasterRtl axi = axi_master_params(c);
+  files.push_back({"skipopu_axi_rd_master.v", generate_axi_read_master(axi)});
+  files.push_back({"skipopu_axi_wr_master.v", generate_axi_write_master(axi)});
+  man["axi_masters"] = {{"read", "skipopu_axi_rd_master.v"}, {"write", "skipopu_axi_wr_master.v"},
+                        {"max_burst_beats", axi.max_burst}, {"max_outstanding_reads", axi.max_rd},
+                        {"max_outstanding_writes", axi.max_wr}};
+  hdr << "#define SKIPOPU_AXI_MAX_BURST " << axi.max_burst << "\n#define SKIPOPU_AXI_MAX_RD " << axi.max_rd
+      << "\n#define SKIPOPU_AXI_MAX_WR " << axi.max_wr << "\n#define SKIPOPU_AXI_ADDR_BITS " << axi.addr_bits
+      << "\n#define SKIPOPU_AXI_ID_BITS " << axi.id_bits << "\n#define SKIPOPU_AXI_RD_LIMITED " << axi.rd_limited
+      << "\n#define SKIPOPU_AXI_WR_LIMITED " << axi.wr_limited << "\n";
+  append_controller(c, model, files, man, hdr);
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});
   return files;

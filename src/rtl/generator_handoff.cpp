@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "rtl_text.hpp"
 #include "skipopu/error.hpp"
 #include "skipopu/rtl/generator.hpp"
 
@@ -12,13 +13,8 @@ namespace skipopu::rtl {
 
 namespace {
 
-std::string S(uint64_t v) { return std::to_string(v); }
-
-unsigned clog2(uint64_t v) {
-  unsigned b = 0;
-  while ((uint64_t(1) << b) < v) ++b;
-  return b;
-}
+using text::clog2;
+using text::S;
 
 // Period in ns, rounded DOWN to 1 ps (a constraint at most 1 ps tighter than the clock).
 std::string period_ns(double mhz) {
@@ -81,10 +77,11 @@ std::string generate_u280_top(const HandoffRtl& h, const std::string& config_nam
     << " MHz)\n"
     << "// and axi_clk (hbm.axi_mhz = " << mhz_text(h.axi_mhz) << " MHz, the IP's AXI_<port>_ACLK).\n"
     << "//\n"
-    << "// PLACEHOLDER (issue 12; the RTL does not exist yet): the controller that runs the overlay\n"
-    << "// program, the KV history buffer, the weight buffer and DMA, the AXI3 read/write masters and\n"
-    << "// the core_clk <-> axi_clk crossing (" << h.cdc_sync_cycles << "-stage synchronisers, clocks.cdc_sync_cycles). Until\n"
-    << "// they exist every block's control and data inputs are tied to 0 and every AXI master is\n"
+    << "// PLACEHOLDER (issue 12): the controller (skipopu_controller.v) and the AXI3 read/write\n"
+    << "// masters (skipopu_axi_rd_master.v, skipopu_axi_wr_master.v) are generated beside this file\n"
+    << "// but not wired in yet; the KV history buffer, the weight buffer and DMA, and the\n"
+    << "// core_clk <-> axi_clk crossing (" << h.cdc_sync_cycles << "-stage synchronisers, clocks.cdc_sync_cycles) do not exist\n"
+    << "// yet. Until they do, every block's control and data inputs are tied to 0 and every AXI port is\n"
     << "// idle (valid low, ready high, INCR bursts of full beats); the block outputs and AXI inputs\n"
     << "// are collected in unused_* signals. Synthesising this shell as it is removes the compute\n"
     << "// blocks (nothing drives or reads them): it fixes the interface, the clocks and the file\n"

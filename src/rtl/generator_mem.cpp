@@ -10,18 +10,14 @@
 
 #include "skipopu/error.hpp"
 #include "skipopu/rtl/generator.hpp"
+#include "rtl_text.hpp"
 
 namespace skipopu::rtl {
 
 namespace {
 
-std::string S(uint64_t v) { return std::to_string(v); }
-
-unsigned clog2(uint64_t v) {
-  unsigned n = 0;
-  while ((uint64_t(1) << n) < v) ++n;
-  return n;
-}
+using text::clog2;
+using text::S;
 
 // Replaces every "@KEY@" of `t` by its value.
 std::string fill(std::string t, const std::vector<std::pair<std::string, std::string>>& kv) {

@@ -320,8 +320,14 @@ std::unique_ptr<RouterIf> make_rtl_router(const char* inst, const BlockContext& 
   return std::make_unique<RtlRouter>(inst, c);
 }
 
-const RtlBlockFactories kFactories{make_rtl_pe_array, make_rtl_nonlinear, make_rtl_router};
+}  // namespace
 
+// src/rtl_sim/rtl_controller.cpp
+std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog,
+                                                 const std::string& wave);
+
+namespace {
+const RtlBlockFactories kFactories{make_rtl_pe_array, make_rtl_nonlinear, make_rtl_router, make_rtl_controller};
 }  // namespace
 
 // Replaces the weak definition of src/sim/block_registry.cpp in skipopu-rtl.

@@ -81,6 +81,7 @@ std::vector<std::string> registered_implementations(const std::string& block) {
   if (block == "pe_array") return names(kPeArray);
   if (block == "nonlinear") return names(kNonlinear);
   if (block == "router") return names(kRouter);
+  if (block == "controller") return {"systemc", "rtl"};
   return {};
 }
 
@@ -92,6 +93,20 @@ std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx) {
 }
 std::unique_ptr<RouterIf> make_router(const BlockContext& ctx) {
   return build(kRouter, "router", ctx.cfg.blocks.router, ctx);
+}
+std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
+                                            const std::string& wave) {
+  if (cfg.blocks.controller == "systemc") {
+    if (!wave.empty())
+      throw InputError("command line: --wave: expected blocks.controller=rtl (the waveform is the generated controller's; skipopu-rtl)");
+    return nullptr;
+  }
+  const RtlBlockFactories* f = rtl_block_factories();
+  if (cfg.blocks.controller != "rtl" || !f || !f->controller)
+    throw_input_error(cfg.file, "/blocks/controller",
+                      "implementation \"" + cfg.blocks.controller +
+                          "\" needs the skipopu-rtl binary (built when Verilator is found; docs/rtl.md); this binary has only \"systemc\"");
+  return f->controller(cfg, model, program, wave);
 }
 
 }  // namespace skipopu

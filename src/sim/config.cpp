@@ -175,6 +175,7 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.blocks.pe_array = implementation(bl, "pe_array");
   c.blocks.nonlinear = implementation(bl, "nonlinear");
   c.blocks.router = implementation(bl, "router");
+  if (bl.has("controller")) c.blocks.controller = implementation(bl, "controller");
   bl.finish();
   r.finish();
 

@@ -36,6 +36,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   nl_ = make_nonlinear(BlockContext{cfg, clk_, map_, *hbm_});
   router_ = make_router(BlockContext{cfg, clk_, map_, *hbm_});
   pe_ = make_pe_array(BlockContext{cfg, clk_, map_, *hbm_, dma_.get(), nl_.get()});
+  seq_ = make_sequencer(cfg, model, program_, ropt.wave);
   pe_port_.bind(*pe_);
   router_port_.bind(*router_);
   nl_port_.bind(*nl_);
@@ -153,6 +154,7 @@ void SkipOpuTop::replay() {
     ++totals_.decode_tokens;
     report_progress(h.prompt + totals_.decode_tokens);
   }
+  if (seq_) seq_->finish();
   const uint64_t decode_end = clk_.now();
   totals_.decode_cycles = decode_end - prefill_end;
   // Posted writes and prefetches drain before the run ends (they are not on the
@@ -280,120 +282,150 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   }
 }
 
+IssueOperands instr_operands(const Instr& in, uint32_t layers, bool dense, uint64_t all, uint64_t m_path,
+                             uint64_t m_attn) {
+  const bool head = in.layer >= layers;
+  const uint64_t m = head ? 1 : m_path;
+  IssueOperands o;
+  switch (in.op) {
+    case Op::NormReduce: o.tokens = head ? 1 : all; break;
+    case Op::NormApply: case Op::Rope: case Op::Swiglu: case Op::Residual: case Op::Gemm: o.tokens = m; break;
+    case Op::Argmax: o.tokens = 1; break;
+    case Op::KvPrefetch: o.tokens = m_attn; break;
+    default: o.tokens = all; break;
+  }
+  // Dense policy: K/V projections run for every token of the step.
+  o.tokens_kv = head ? 1 : (dense ? all : m);
+  return o;
+}
+
+void SkipOpuTop::account(Module next) {
+  const uint64_t now = clk_.now();
+  if (part_ != Module::None) totals_.module_cycles[cur_->prefill ? 0 : 1][static_cast<int>(part_)] += now - part_from_;
+  part_from_ = now;
+  part_ = next;
+}
+
 void SkipOpuTop::run_step(Step& step) {
   const auto& code = program_.code;
   const uint64_t all = step.count;
   const bool dense = cfg_.kv.policy == KvPolicy::Dense;
-  size_t pc = 0;
   if (rec_) begin_step(step);
-  uint64_t part_from = clk_.now();
-  Module part = Module::None;
-  auto account = [&](Module next) {
-    const uint64_t now = clk_.now();
-    if (part != Module::None) totals_.module_cycles[step.prefill ? 0 : 1][static_cast<int>(part)] += now - part_from;
-    part_from = now;
-    part = next;
-  };
-  while (pc < code.size()) {
-    const Instr& in = code[pc];
-    if (in.part != part) account(in.part);
-    if (rec_) {
-      if (ropt_.series) enter_segment(step, seg_of_pc_[pc]);
-      if (tl_step_) {
-        const uint64_t now = clk_.now();
-        if (!rec_->instrs.empty() && rec_->instrs.back().end == UINT64_MAX) rec_->instrs.back().end = now;
-        rec_->instrs.push_back({static_cast<uint32_t>(pc), step.first, now, UINT64_MAX});
-        hbm_->set_tag(static_cast<uint32_t>(pc), step.first);
-      }
-    }
-    const bool final_block = in.layer >= model_.layers;
-    const uint64_t m = final_block ? 1 : step.m_path;
-    switch (in.op) {
-      case Op::Embed: {
-        embed_job_.reqs.clear();
-        for (uint32_t i = 0; i < step.count; ++i) {
-          // Token ids are not in the trace; rows are spread deterministically.
-          const uint32_t t = step.first + i;
-          map_.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % model_.vocab), embed_job_.reqs);
-        }
-        work_.embedding += embed_job_.reqs.bytes();
-        hbm_->submit(embed_job_);
-        hbm_->wait_for(embed_job_);
-        break;
-      }
-      case Op::NormReduce:
-        nl_port_->run(cfg_.nl.rmsnorm_reduce, in.elems * (final_block ? 1 : all));
-        break;
-      case Op::Route: {
-        router_port_->route(in.layer, static_cast<uint32_t>(in.module), all, in.elems);
-        active_.clear();
-        for (uint32_t i = 0; i < step.count; ++i) {
-          const bool ran = in.module == Module::Attn ? step.recs[i].attn_ran(in.layer) : step.recs[i].mlp_ran(in.layer);
-          if (ran) active_.push_back(step.first + i);
-        }
-        if (in.module == Module::Attn) step.m_attn = active_.size();
-        if (!cfg_.router.weights_on_chip) work_.router += sizes::router_weight_bytes(in.elems, cfg_.router.weight_bits);
-        break;
-      }
-      case Op::Branch:
+  cur_ = &step;
+  part_from_ = clk_.now();
+  part_ = Module::None;
+  if (seq_) {
+    seq_->run_step(StepDesc{step.prefill, step.first, step.count, step.recs}, *this);
+  } else {
+    // The SystemC controller's sequencing (the RTL's: src/rtl/generator_ctrl.cpp).
+    size_t pc = 0;
+    while (pc < code.size()) {
+      const Instr& in = code[pc];
+      issue(static_cast<uint32_t>(pc), instr_operands(in, model_.layers, dense, all, step.m_path, step.m_attn));
+      if (in.op == Op::Route && in.module == Module::Attn) step.m_attn = active_.size();
+      if (in.op == Op::Branch) {
         if (active_.empty()) {
           step.m_path = all;  // the skip path (dense K/V projection) serves every token
           pc = in.target;
           continue;
         }
         step.m_path = active_.size();
-        break;
-      case Op::NormApply:
-        nl_port_->run(cfg_.nl.rmsnorm_apply, in.elems * m);
-        break;
-      case Op::Rope:
-        nl_port_->run(cfg_.nl.rope, in.elems * m);
-        break;
-      case Op::Swiglu:
-        nl_port_->run(cfg_.nl.swiglu, in.elems * m);
-        break;
-      case Op::Residual:
-        nl_port_->run(cfg_.nl.residual, in.elems * m);
-        break;
-      case Op::Argmax:
-        nl_port_->run(cfg_.nl.argmax, in.elems);
-        break;
-      case Op::LoadW:
-        dma_->load(in.m0, in.m1, static_cast<uint32_t>(pc));
-        for (uint32_t i = in.m0; i <= in.m1; ++i) work_.weights += program_.matrices[i].bytes;
-        break;
-      case Op::Gemm: {
-        parts_.clear();
-        for (uint32_t i = in.m0; i <= in.m1; ++i) {
-          const Matrix& mat = program_.matrices[i];
-          GemmPart p;
-          p.k = mat.k;
-          p.n = mat.n;
-          // Dense policy: K/V projections run for every token of the step.
-          p.tokens = final_block ? 1 : (dense && mat.kv_proj ? all : m);
-          parts_.push_back(p);
-        }
-        pe_port_->gemm(parts_.data(), parts_.size(), in.fused_latency);
-        break;
-      }
-      case Op::KvStore:
-        kv_store(step, in.layer);
-        break;
-      case Op::KvPrefetch:
-        // Context for the buffer: tokens before the step (decode), the prompt (prefill).
-        kvbuf_->prefetch(in.layer, step.prefill ? step.first + step.count : step.first, step.m_attn > 0);
-        break;
-      case Op::Attention:
-        attention(step, in.layer, in.fused_latency);
-        break;
-      case Op::Jump:
+      } else if (in.op == Op::Jump) {
         pc = in.target;
         continue;
+      }
+      ++pc;
     }
-    ++pc;
   }
   account(Module::None);
   if (rec_) end_step();
+}
+
+void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
+  Step& step = *cur_;
+  const Instr& in = program_.code[pc];
+  if (in.part != part_) account(in.part);
+  if (rec_) {
+    if (ropt_.series) enter_segment(step, seg_of_pc_[pc]);
+    if (tl_step_) {
+      const uint64_t now = clk_.now();
+      if (!rec_->instrs.empty() && rec_->instrs.back().end == UINT64_MAX) rec_->instrs.back().end = now;
+      rec_->instrs.push_back({pc, step.first, now, UINT64_MAX});
+      hbm_->set_tag(pc, step.first);
+    }
+  }
+  switch (in.op) {
+    case Op::Embed: {
+      embed_job_.reqs.clear();
+      for (uint32_t i = 0; i < step.count; ++i) {
+        // Token ids are not in the trace; rows are spread deterministically.
+        const uint32_t t = step.first + i;
+        map_.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % model_.vocab), embed_job_.reqs);
+      }
+      work_.embedding += embed_job_.reqs.bytes();
+      hbm_->submit(embed_job_);
+      hbm_->wait_for(embed_job_);
+      break;
+    }
+    case Op::NormReduce:
+      nl_port_->run(cfg_.nl.rmsnorm_reduce, in.elems * ops.tokens);
+      break;
+    case Op::Route: {
+      router_port_->route(in.layer, static_cast<uint32_t>(in.module), ops.tokens, in.elems);
+      active_.clear();
+      for (uint32_t i = 0; i < step.count; ++i) {
+        const bool ran = in.module == Module::Attn ? step.recs[i].attn_ran(in.layer) : step.recs[i].mlp_ran(in.layer);
+        if (ran) active_.push_back(step.first + i);
+      }
+      if (!cfg_.router.weights_on_chip) work_.router += sizes::router_weight_bytes(in.elems, cfg_.router.weight_bits);
+      break;
+    }
+    case Op::Branch:
+    case Op::Jump:
+      break;  // the sequencer's
+    case Op::NormApply:
+      nl_port_->run(cfg_.nl.rmsnorm_apply, in.elems * ops.tokens);
+      break;
+    case Op::Rope:
+      nl_port_->run(cfg_.nl.rope, in.elems * ops.tokens);
+      break;
+    case Op::Swiglu:
+      nl_port_->run(cfg_.nl.swiglu, in.elems * ops.tokens);
+      break;
+    case Op::Residual:
+      nl_port_->run(cfg_.nl.residual, in.elems * ops.tokens);
+      break;
+    case Op::Argmax:
+      nl_port_->run(cfg_.nl.argmax, in.elems * ops.tokens);
+      break;
+    case Op::LoadW:
+      dma_->load(in.m0, in.m1, pc);
+      for (uint32_t i = in.m0; i <= in.m1; ++i) work_.weights += program_.matrices[i].bytes;
+      break;
+    case Op::Gemm: {
+      parts_.clear();
+      for (uint32_t i = in.m0; i <= in.m1; ++i) {
+        const Matrix& mat = program_.matrices[i];
+        GemmPart p;
+        p.k = mat.k;
+        p.n = mat.n;
+        p.tokens = mat.kv_proj ? ops.tokens_kv : ops.tokens;
+        parts_.push_back(p);
+      }
+      pe_port_->gemm(parts_.data(), parts_.size(), in.fused_latency);
+      break;
+    }
+    case Op::KvStore:
+      kv_store(step, in.layer);
+      break;
+    case Op::KvPrefetch:
+      // Context for the buffer: tokens before the step (decode), the prompt (prefill).
+      kvbuf_->prefetch(in.layer, step.prefill ? step.first + step.count : step.first, ops.tokens > 0);
+      break;
+    case Op::Attention:
+      attention(step, in.layer, in.fused_latency);
+      break;
+  }
 }
 
 void SkipOpuTop::begin_step(const Step& step) {
@@ -444,9 +476,12 @@ void SkipOpuTop::end_step() {
 }
 
 std::vector<std::pair<std::string, std::string>> SkipOpuTop::implementations() const {
-  return {{"pe_array", pe_port_->implementation()},
-          {"nonlinear", nl_port_->implementation()},
-          {"router", router_port_->implementation()}};
+  std::vector<std::pair<std::string, std::string>> v = {{"pe_array", pe_port_->implementation()},
+                                                         {"nonlinear", nl_port_->implementation()},
+                                                         {"router", router_port_->implementation()}};
+  // Listed only when it is not the SystemC top's own (reports of the default stay as they were).
+  if (seq_) v.emplace_back("controller", seq_->implementation());
+  return v;
 }
 
 void SkipOpuTop::report(StatGroup& root) const {

@@ -16,8 +16,9 @@ check() {  # check NAME WANT_RC WANT_TEXT -- command...
     echo "ok   $name: $out"
   fi
 }
-"$skipopu" gen-rtl --out "$tmp/a" --all-layouts >/dev/null && "$skipopu" gen-rtl --out "$tmp/b" --all-layouts >/dev/null
-if diff -r "$tmp/a" "$tmp/b" >/dev/null && [ "$(ls "$tmp/a" | wc -l)" -ge 12 ]; then echo "ok   deterministic"; else echo "FAIL deterministic"; fail=1; fi
+"$skipopu" gen-rtl --out "$tmp/a" --all-layouts --model "$root/models/tiny.json" >/dev/null &&
+  "$skipopu" gen-rtl --out "$tmp/b" --all-layouts --model "$root/models/tiny.json" >/dev/null
+if diff -r "$tmp/a" "$tmp/b" >/dev/null && [ "$(ls "$tmp/a" | wc -l)" -ge 12 ] && [ -s "$tmp/a/skipopu_program.hex" ]; then echo "ok   deterministic"; else echo "FAIL deterministic"; fail=1; fi
 ls "$tmp/a" | grep -q '\.tmp$' && { echo "FAIL temporary files left"; fail=1; }
 cfg=$root/configs/u280.json
 check "group_size" 2 "u280.json: /weights/group_size: expected pe_array.cols" -- \
@@ -40,6 +41,9 @@ check "kv buffer empty" 2 "u280.json: /kv_buffer/urams: expected at least one 25
   "$skipopu" gen-rtl --out "$tmp/c" --set kv_buffer.urams=0
 check "kv tokens" 2 "--kv-tokens: expected a power of two in [2, 2^20], got 1000" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --kv-tokens 1000
+check "outstanding reads" 2 "/hbm/preset: axi.max_outstanding_reads: expected at most 255" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set hbm.overrides.axi.max_outstanding_reads=256
+check "model card" 2 "nope.json: cannot open file" -- "$skipopu" gen-rtl --out "$tmp/c" --model "$tmp/nope.json"
 check "no --out" 2 "--out: expected an output folder" -- "$skipopu" gen-rtl --config "$cfg"
 check "unwritable" 3 "cannot create folder" -- "$skipopu" gen-rtl --out /proc/skipopu-no/x
 [ -e "$tmp/c" ] && { echo "FAIL a rejected config left an output folder"; fail=1; }

@@ -21,6 +21,7 @@
 #include "skipopu/config.hpp"
 #include "skipopu/dsp/hybrid_mac.hpp"
 #include "skipopu/dsp/packing.hpp"
+#include "skipopu/model_card.hpp"
 
 namespace skipopu::rtl {
 
@@ -128,13 +129,28 @@ struct WeightDmaRtl {
 WeightDmaRtl weight_dma_params(const HardwareConfig& c);  // InputError naming the config field
 std::string generate_weight_dma(const WeightDmaRtl& p, const std::string& config_name);
 std::string generate_weight_buffer(const WeightDmaRtl& p, const std::string& config_name);
+// AXI3 masters (src/rtl/generator_axi.cpp; docs/rtl.md "AXI3 masters"): one command (address,
+// beats, ID) -> INCR bursts of at most hbm max_burst_beats full beats, never across 4 KB, with at
+// most max_outstanding_reads / _writes bursts in flight (0 in the config: 255, the counter's
+// range). Abstracts away: the core/AXI clock crossing (the masters run on one clock), narrow
+// or unaligned transfers, W data before its address, read-data interleaving (one ID per command).
+struct AxiMasterRtl {
+  unsigned data_bits = 0, addr_bits = 0, id_bits = 0, beat_bytes = 0;
+  unsigned max_burst = 0, max_rd = 0, max_wr = 0;
+  bool rd_limited = false, wr_limited = false;  // the config sets the limit (else the counter's range)
+};
+AxiMasterRtl axi_master_params(const HardwareConfig& c);  // InputError naming the config field
+std::string generate_axi_read_master(const AxiMasterRtl& p);
+std::string generate_axi_write_master(const AxiMasterRtl& p);
 
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
 // (skipopu_rtl_params.h), the Vivado hand-off files and a manifest (rtl.json). Deterministic.
 // kv_tokens: the KV history buffer's token capacity (gen-rtl --kv-tokens).
 constexpr uint32_t kDefaultKvTokens = 4096;  // gen-rtl's default: Llama-2's max_seq_len
+// With `model`: also the controller sized for its program and the program itself
+// (skipopu_program.hex, $readmemh format; skipopu_program.txt, the listing).
 std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
-                                     uint32_t kv_tokens = kDefaultKvTokens);
+                                     const ModelCard* model = nullptr, uint32_t kv_tokens = kDefaultKvTokens);
 
 }  // namespace skipopu::rtl
