@@ -95,6 +95,12 @@ struct KvBufferConfig {
   uint32_t urams = 0;       // URAM288 blocks given to the KV history buffer
   uint32_t uram_bytes = 0;  // bytes per URAM288 (288 Kb = 36864 B)
   bool prefetch = true;     // prefetch next layer's reused entries in the background
+  // Whether the buffer's write port taps the attention's K/V read stream, so that an entry
+  // reused at layer l from layer l-1 is captured while layer l-1 reads it (no HBM read);
+  // false: every entry not already resident is fetched from HBM (docs/config.md).
+  bool capture = false;
+  uint32_t port_bits = 0;   // width of one URAM288 port (72)
+  uint32_t read_ports = 0;  // ports per URAM that read hits out to the PE array (of 2)
 };
 
 // Which registered implementation each compute block uses (block_registry.hpp).

@@ -105,16 +105,18 @@ void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency)
 }
 
 // When each context entry of `lay` is visible: the last byte of its pieces in the job's
-// requests (entries without pieces, on chip: 0).
+// requests, or (on chip) when the history buffer has read it out.
 static void entry_ready(const KvStreamLayout& lay, const HbmJob& kv, uint32_t beat, std::vector<uint64_t>& ready) {
   const auto& reqs = kv.reqs.requests();
-  for (size_t e = 0; e < lay.entries(); ++e)
+  for (size_t e = 0; e < lay.entries(); ++e) {
+    ready[e] = lay.on_chip[e];
     for (uint32_t p = lay.begin[e]; p < lay.begin[e + 1]; ++p) {
       const RequestPiece& piece = lay.pieces[p];
       const RequestArrival& r = kv.arrivals[piece.req];
       const uint64_t t = timing::piece_arrival(r.first, r.done, reqs[piece.req].bytes, piece.end, beat);
       if (t > ready[e]) ready[e] = t;
     }
+  }
 }
 
 void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
