@@ -26,6 +26,14 @@ struct ClockConfig {
   // The HBM AXI clock is the HBM preset's (hbm.axi_mhz): one source for it.
 };
 
+// The controller that issues the overlay program (docs/isa.md).
+struct ControllerConfig {
+  // Core cycles between two instruction issues: the controller decodes the next
+  // instruction while the current one runs, so issue costs time only when an instruction
+  // is done (or handed to a DMA engine) sooner than this after its own issue. 0: free.
+  uint32_t issue_cycles = 0;
+};
+
 struct PeArrayConfig {
   uint32_t rows = 0;  // output neurons per cycle (lanes down)
   uint32_t cols = 0;  // input elements per cycle (lanes across)
@@ -114,6 +122,7 @@ struct HardwareConfig {
   std::string name;
   std::string file;  // where it came from (for messages)
   ClockConfig clocks;
+  ControllerConfig controller;
   PeArrayConfig pe;
   WeightFormat weights;
   uint32_t activation_bits = 0;  // FP16 activations = 16

@@ -8,8 +8,10 @@
 // order on their blocks; LOADW, KV_STORE and KV_PREFETCH are handed to the DMA engines
 // and overlap with compute, so weight streaming, K/V writes and next-layer K/V prefetch
 // proceed behind the current instruction as they do in hardware.
-// Abstracts away: instruction fetch/decode (one program per step is resident on chip)
-// and the host interface.
+// Instruction issue: one instruction every controller.issue_cycles core cycles at most,
+// the next decoded while the current runs (a blocking instruction starts at its issue).
+// Abstracts away: instruction fetch (one program per step is resident on chip) and the
+// host interface.
 #pragma once
 #include <array>
 #include <exception>
@@ -115,6 +117,7 @@ class SkipOpuTop : public sc_core::sc_module {
   std::unique_ptr<KvHistoryBuffer> kvbuf_;
   std::array<HbmJob, 8> store_ring_;  // posted K/V writes in flight
   size_t store_next_ = 0;
+  uint64_t next_issue_ = 0;  // earliest cycle of the next instruction issue
   HbmJob embed_job_, kv_job_;
   RunTotals totals_;
   ProgressHook progress_;

@@ -92,6 +92,10 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.clocks.cdc_sync_cycles = static_cast<uint32_t>(clk.u64("cdc_sync_cycles", 0, 16));
   clk.finish();
 
+  JsonReader ctl = r.object("controller");
+  c.controller.issue_cycles = static_cast<uint32_t>(ctl.u64("issue_cycles", 0, 1u << 16));
+  ctl.finish();
+
   JsonReader pe = r.object("pe_array");
   c.pe.rows = static_cast<uint32_t>(pe.u64("rows", 1, 4096));
   c.pe.cols = static_cast<uint32_t>(pe.u64("cols", 1, 4096));

@@ -319,6 +319,10 @@ void SkipOpuTop::run_step(Step& step) {
         hbm_->set_tag(static_cast<uint32_t>(pc), step.first);
       }
     }
+    if (cfg_.controller.issue_cycles != 0) {  // instruction issue
+      if (next_issue_ > clk_.now()) clk_.wait_until(next_issue_);
+      next_issue_ = clk_.now() + cfg_.controller.issue_cycles;
+    }
     const bool final_block = in.layer >= model_.layers;
     const uint64_t m = final_block ? 1 : step.m_path;
     switch (in.op) {

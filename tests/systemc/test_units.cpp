@@ -8,6 +8,7 @@
 #include "skipopu/kv_history_buffer.hpp"
 #include "skipopu/nonlinear_unit.hpp"
 #include "skipopu/router.hpp"
+#include "skipopu/skipopu_top.hpp"
 
 using namespace skipopu;
 using skipopu::test::data;
@@ -178,4 +179,24 @@ TEST_CASE("KV history buffer: URAM read ports deliver hits at urams x ports x 8 
   CHECK(buf.read_bytes_per_cycle() == 4096);
   CHECK(buf.read_done(100, 16384) == 104);
   CHECK(buf.read_done(100, 16385) == 105);
+}
+
+TEST_CASE("controller: one instruction issue every issue_cycles, by hand") {
+  // Issue 10, defect 5. With issue_cycles far above any instruction's duration on the tiny
+  // model, instruction k of a step issues exactly issue_cycles after instruction k-1; a
+  // decode step ends with the same ARGMAX as the step before, so it lasts exactly
+  // (instructions it executes) x issue_cycles. The dense trace runs every module: BRANCH
+  // falls through, JUMP is taken (counted by walking the program). Without the issue
+  // model the step took a few hundred cycles.
+  const HardwareConfig cfg = default_config({"hbm.model=burst", "controller.issue_cycles=50000"});
+  const ModelCard model = load_model_card(data("models/tiny.json"));
+  const Program prog = compile_program(model, cfg);
+  uint64_t n = 0;
+  for (size_t pc = 0; pc < prog.code.size(); ++n)
+    pc = prog.code[pc].op == Op::Jump ? prog.code[pc].target : pc + 1;
+  REQUIRE(n > 20);
+  const RunReport rep = simulate(cfg, data("models/tiny.json"), data("traces/tiny-p8-d4-dense.trace"));
+  const Json& sum = rep.json["stats"]["groups"]["summary"]["stats"];
+  CHECK(sum["cycles_per_token_min"]["value"].get<uint64_t>() == n * 50000);
+  CHECK(sum["cycles_per_token_max"]["value"].get<uint64_t>() == n * 50000);
 }
