@@ -42,6 +42,9 @@ struct PeArrayConfig {
   std::string layout_fp16_fp16;  // DSP packing layout for attention (Q.K^T, P.V) products
   uint32_t pipeline_latency = 0;  // cycles from the last operand in to the last result out
   uint64_t weight_prefetch_bytes = 0;  // weight-buffer window the DMA may run ahead
+  // Bytes a core cycle the weight buffer's ports read out to the array (0: no limit): a
+  // tile step lasts at least ceil(tile bytes / this) cycles (docs/config.md).
+  uint64_t weight_buffer_bytes = 0;
 };
 
 struct WeightFormat {

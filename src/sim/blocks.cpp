@@ -77,6 +77,9 @@ PeArray::PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const 
   shape_.cols = cfg.pe.cols;
   lanes_w_ = dsp::builtin_layout(cfg.pe.layout_fp16_int4).lanes;
   lanes_a_ = dsp::builtin_layout(cfg.pe.layout_fp16_fp16).lanes;
+  if (cfg.pe.weight_buffer_bytes != 0)
+    tile_read_ = timing::ceil_div(sizes::matrix_bytes(cfg.weights, shape_.cols, shape_.rows, cfg.weights.bits),
+                                  cfg.pe.weight_buffer_bytes);
   const uint64_t products = uint64_t(shape_.rows) * shape_.cols;
   for (uint32_t lanes : {lanes_w_, lanes_a_}) {
     if (uint64_t(cfg.pe.dsps) * lanes < products)
@@ -89,7 +92,7 @@ PeArray::PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const 
 
 void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) {
   const uint64_t start = clk_.now();
-  const timing::GemmWork w = timing::gemm_work(shape_, parts, nparts);
+  const timing::GemmWork w = timing::gemm_work(shape_, parts, nparts, tile_read_);
   // The closed form is exact only for token counts that never grow along the stream
   // (timing.hpp); the compiler emits them that way.
   if (!w.ordered) throw std::logic_error("PE array: GEMM parts with growing token counts");

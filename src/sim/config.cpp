@@ -104,6 +104,7 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.pe.layout_fp16_fp16 = pe.str("layout_fp16_fp16");
   c.pe.pipeline_latency = static_cast<uint32_t>(pe.u64("pipeline_latency", 0, 1u << 16));
   c.pe.weight_prefetch_bytes = pe.u64("weight_prefetch_bytes", 0, 1ull << 32);
+  c.pe.weight_buffer_bytes = pe.u64("weight_buffer_bytes", 0, 1ull << 32);
   pe.finish();
   for (const auto& [key, name] : {std::pair{"layout_fp16_int4", &c.pe.layout_fp16_int4},
                                   std::pair{"layout_fp16_fp16", &c.pe.layout_fp16_fp16}}) {
