@@ -81,6 +81,9 @@ class KvHistoryBuffer : public sc_core::sc_module {
   uint32_t cur_layer_ = 0;
   HbmJob fetch_[2];            // double-buffered by layer parity
   uint32_t fetch_layer_[2] = {0, 0};
+  std::vector<uint64_t> pc_bytes_;  // scratch: per-channel bytes of a fetch
+  double fetch_balance_sum_ = 0.0;  // channel max/mean summed over fetches with bytes
+  uint64_t fetch_jobs_ = 0;
   uint64_t hits_ = 0, misses_ = 0, kept_ = 0, captured_ = 0, fetched_ = 0, overflow_ = 0, peak_ = 0;
 };
 

@@ -63,6 +63,10 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev, u
   if (used > peak_) peak_ = used;
   next_layer_ = l;
   has_next_ = true;
+  if (fetch.reqs.bytes() != 0) {
+    fetch_balance_sum_ += fetch.reqs.channel_max_over_mean(pc_bytes_);
+    ++fetch_jobs_;
+  }
   hbm->submit(fetch);
 }
 
@@ -92,6 +96,9 @@ void KvHistoryBuffer::report(StatGroup& g) const {
   g.add("fetched", fetched_, "count", "entries prefetched from HBM in the background");
   g.add("overflow", overflow_, "count", "reused entries that did not fit (become misses)");
   g.add("peak_entries", peak_, "count", "most entries live at once (two layers' sets)");
+  g.add_real("fetch_channel_max_over_mean", fetch_jobs_ ? fetch_balance_sum_ / double(fetch_jobs_) : 0.0, "ratio",
+             "per-channel balance of the background fetches: most loaded pseudo-channel's bytes over the mean, "
+             "averaged over the fetches that read HBM");
   g.add("read_bytes_per_cycle", read_bytes_, "byte", "K/V bytes the URAM read ports deliver to the PE array a cycle");
 }
 

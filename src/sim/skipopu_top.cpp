@@ -241,6 +241,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   const uint64_t t0 = clk_.now();
   if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
   const uint64_t start = clk_.now();
+  if (!step.prefill) totals_.kv_fetch_wait_cycles += start - t0;
   // The stream: whole entries in token order, or (split) K halves then V halves. Hits are
   // read out of the buffer in the same order (K halves first when split).
   const uint64_t half = entry / 2;
@@ -290,6 +291,10 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   if (!step.prefill) {
     totals_.kv_attn_cycles += clk_.now() - t0;
     totals_.kv_attn_hbm_bytes += kv_job_.reqs.bytes();
+    if (kv_job_.reqs.bytes() != 0) {
+      totals_.kv_balance_sum += kv_job_.reqs.channel_max_over_mean(pc_bytes_);
+      ++totals_.kv_balance_count;
+    }
   }
 }
 

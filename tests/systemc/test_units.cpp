@@ -169,6 +169,8 @@ TEST_CASE("KV history buffer without capture: a non-consecutive skip is fetched 
   CHECK(g.find("fetched")->ivalue == 1);
   CHECK(g.find("captured")->ivalue == 1);
   CHECK(rig.hbm.bytes(Traffic::KvPrefetch) == 1024);
+  // One 1024-B entry in one of 32 pseudo-channels: the fetch's channel max/mean is 32.
+  CHECK(g.find("fetch_channel_max_over_mean")->dvalue == 32.0);
 }
 
 TEST_CASE("KV history buffer: URAM read ports deliver hits at urams x ports x 8 B a cycle") {
