@@ -25,8 +25,9 @@
 // Layout assumption: every entry is striped over all the buffer's URAMs (one wide word
 // per address), so two entries never compete for one URAM's port: the bank conflicts of a
 // narrower banking are absent by construction, and the read rate above is the only limit.
-// Abstracts away: the fill (write) port's rate (urams * (2 - read_ports) ports, at least
-// as fast as the whole HBM: a fill never waits for it; docs/studies.md, study 3).
+// Abstracts away: the fill (write) port's rate (with read_ports 1, one port per URAM:
+// 4096 B a cycle, twice the whole HBM's, so a fill never waits for it; with read_ports 2
+// fills would share the read ports, which is not modelled; docs/studies.md, study 3).
 #pragma once
 #include <systemc>
 #include <vector>
