@@ -32,15 +32,23 @@ using GemmPart = timing::GemmPart;
 
 // Which requests of an attention's K/V job carry each context entry, in stream (token)
 // order: entry e's pieces are pieces[begin[e] .. begin[e+1]). An entry without pieces is
-// on chip (a history-buffer hit, or the decode query's own fresh entry): ready at the start.
+// on chip: a history-buffer hit, visible at on_chip[e] (the cycle the buffer's read ports
+// have delivered it, KvHistoryBuffer::read_done), or the decode query's own fresh entry
+// (on_chip 0: ready at the start). An entry is visible at the later of on_chip[e] and
+// its pieces' arrivals.
 struct KvStreamLayout {
   std::vector<uint32_t> begin{0};
   std::vector<RequestPiece> pieces;
+  std::vector<uint64_t> on_chip;
   void clear() {
     begin.assign(1, 0);
     pieces.clear();
+    on_chip.clear();
   }
-  void end_entry() { begin.push_back(static_cast<uint32_t>(pieces.size())); }
+  void end_entry(uint64_t on_chip_at = 0) {
+    begin.push_back(static_cast<uint32_t>(pieces.size()));
+    on_chip.push_back(on_chip_at);
+  }
   size_t entries() const { return begin.size() - 1; }
 };
 

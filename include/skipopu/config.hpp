@@ -26,6 +26,14 @@ struct ClockConfig {
   // The HBM AXI clock is the HBM preset's (hbm.axi_mhz): one source for it.
 };
 
+// The controller that issues the overlay program (docs/isa.md).
+struct ControllerConfig {
+  // Core cycles between two instruction issues: the controller decodes the next
+  // instruction while the current one runs, so issue costs time only when an instruction
+  // is done (or handed to a DMA engine) sooner than this after its own issue. 0: free.
+  uint32_t issue_cycles = 0;
+};
+
 struct PeArrayConfig {
   uint32_t rows = 0;  // output neurons per cycle (lanes down)
   uint32_t cols = 0;  // input elements per cycle (lanes across)
@@ -34,6 +42,9 @@ struct PeArrayConfig {
   std::string layout_fp16_fp16;  // DSP packing layout for attention (Q.K^T, P.V) products
   uint32_t pipeline_latency = 0;  // cycles from the last operand in to the last result out
   uint64_t weight_prefetch_bytes = 0;  // weight-buffer window the DMA may run ahead
+  // Bytes a core cycle the weight buffer's ports read out to the array (0: no limit): a
+  // tile step lasts at least ceil(tile bytes / this) cycles (docs/config.md).
+  uint64_t weight_buffer_bytes = 0;
 };
 
 struct WeightFormat {
@@ -95,6 +106,12 @@ struct KvBufferConfig {
   uint32_t urams = 0;       // URAM288 blocks given to the KV history buffer
   uint32_t uram_bytes = 0;  // bytes per URAM288 (288 Kb = 36864 B)
   bool prefetch = true;     // prefetch next layer's reused entries in the background
+  // Whether the buffer's write port taps the attention's K/V read stream, so that an entry
+  // reused at layer l from layer l-1 is captured while layer l-1 reads it (no HBM read);
+  // false: every entry not already resident is fetched from HBM (docs/config.md).
+  bool capture = false;
+  uint32_t port_bits = 0;   // width of one URAM288 port (72)
+  uint32_t read_ports = 0;  // ports per URAM that read hits out to the PE array (of 2)
 };
 
 // Which registered implementation each compute block uses (block_registry.hpp).
@@ -109,6 +126,7 @@ struct HardwareConfig {
   std::string name;
   std::string file;  // where it came from (for messages)
   ClockConfig clocks;
+  ControllerConfig controller;
   PeArrayConfig pe;
   WeightFormat weights;
   uint32_t activation_bits = 0;  // FP16 activations = 16

@@ -53,6 +53,10 @@ class RequestList {
   const std::vector<hbm::Request>& requests() const { return reqs_; }
   std::vector<hbm::Request>& requests() { return reqs_; }
   uint64_t bytes() const { return bytes_; }
+  // Per-channel load balance of the list: the most loaded pseudo-channel's bytes over the
+  // mean over all pseudo-channels (1 = even; 0 for an empty list). `scratch` holds the
+  // per-channel sums (sized once, then reused).
+  double channel_max_over_mean(std::vector<uint64_t>& scratch) const;
 
  private:
   std::vector<hbm::Request> reqs_;

@@ -8,6 +8,9 @@
 // with fusion, softmax runs online in the same pass and only its pipeline latency shows. The products per DSP48E2 come from
 // the configured packing layouts (DSP datapath, include/skipopu/dsp/); the array checks
 // that rows*cols products fit its DSPs.
+// The weight buffer reads a tile (rows x cols weights and their group scales) out in
+// ceil(tile bytes / pe_array.weight_buffer_bytes) cycles, so a tile step with tokens lasts
+// at least that long (timing::gemm_work; 0: no limit).
 // Abstracts away: operand values (timing only here; numerics are in the DSP library) and
 // the per-column accumulator tree (folded into pipeline_latency).
 #pragma once
@@ -49,6 +52,7 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
   const CoreClock& clk_;
   timing::ArrayShape shape_;
   uint32_t lanes_w_ = 0, lanes_a_ = 0;
+  uint64_t tile_read_ = 0;  // cycles the weight buffer takes to read one tile out (0: no limit)
   std::vector<uint64_t> ready_;  // per context entry of the current attention: visible at
   uint64_t busy_ = 0, stall_ = 0, gemms_ = 0, attns_ = 0, macs_ = 0, latency_ = 0;
 };

@@ -11,10 +11,10 @@
 // The sequencing (which instruction runs next, each instruction's token counts) is run_step's
 // own loop, or with blocks.controller "rtl" the verilated generated controller
 // (sequencer.hpp); either way each instruction runs through issue() on the same blocks.
-// Abstracts away: instruction fetch/decode (one program per step is resident on chip; the
-// SystemC sequencing takes no cycle for BRANCH, JUMP and the DMA-type instructions, which the
-// generated controller reproduces with its multi-issue chain, docs/rtl.md) and the host
-// interface.
+// Instruction issue: one instruction every controller.issue_cycles core cycles at most,
+// the next decoded while the current runs (a blocking instruction starts at its issue).
+// Abstracts away: instruction fetch (one program per step is resident on chip) and the
+// host interface.
 #pragma once
 #include <array>
 #include <exception>
@@ -50,6 +50,10 @@ struct RunTotals {
   uint64_t kv_entries_stored = 0, kv_entries_dense = 0;
   // Decode attentions: cycles from the K/V request to the attention's end, HBM K/V bytes.
   uint64_t kv_attn_cycles = 0, kv_attn_hbm_bytes = 0;
+  // Decode attentions: cycles waiting for the history buffer's fetch before the K/V stream
+  // is issued, and the stream's channel balance (max/mean) summed over attentions with HBM reads.
+  uint64_t kv_fetch_wait_cycles = 0, kv_balance_count = 0;
+  double kv_balance_sum = 0.0;
   // Controller cycles inside each module's code, [phase][module] (Instr::part; the
   // embedding and head are neither).
   uint64_t module_cycles[2][2] = {{0, 0}, {0, 0}};
@@ -123,6 +127,8 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   std::unique_ptr<KvHistoryBuffer> kvbuf_;
   std::array<HbmJob, 8> store_ring_;  // posted K/V writes in flight
   size_t store_next_ = 0;
+  uint64_t next_issue_ = 0;  // earliest cycle of the next instruction issue
+  std::vector<uint64_t> pc_bytes_;  // scratch: per-channel bytes of a K/V stream
   HbmJob embed_job_, kv_job_;
   RunTotals totals_;
   ProgressHook progress_;

@@ -86,7 +86,10 @@ struct GemmWork {
   // gemm_finish's closed form; the compiler emits K/V projection (all tokens) first).
   bool ordered = true;
 };
-GemmWork gemm_work(const ArrayShape& a, const GemmPart* parts, size_t nparts);
+// `tile_read` > 0: a tile step with tokens lasts at least tile_read cycles (the weight
+// buffer's ports read one tile out in tile_read cycles; PeArray); tile_read 1 or 0: no limit.
+// Costs max(tokens, tile_read) keep the order of the token counts, so gemm_finish stays exact.
+GemmWork gemm_work(const ArrayShape& a, const GemmPart* parts, size_t nparts, uint64_t tile_read = 0);
 
 // Finish of the GEMM's last tile step (pipeline latency excluded) when the weight stream's
 // tiles arrive linearly between `first` and `last` (one stream over all parts) and each tile
@@ -105,8 +108,9 @@ inline uint64_t gemm_finish(uint64_t start, uint64_t first, uint64_t last, const
 
 // The same, tile step by tile step: tile j of the stream (parts in order, each part's tiles
 // in turn) arrives at first + floor(j*(last-first)/(N-1)) (N tiles in all).
+// A tile step of part i takes max(tokens, tile_read) cycles (tokens > 0), as gemm_work says.
 uint64_t gemm_finish_reference(const ArrayShape& a, const GemmPart* parts, size_t nparts, uint64_t start,
-                               uint64_t first, uint64_t last);
+                               uint64_t first, uint64_t last, uint64_t tile_read = 0);
 
 // ---------------------------------------------------------------- router
 // The d->2 dot product of `tokens` vectors at `lanes` MACs per cycle: ceil(d/lanes) cycles a

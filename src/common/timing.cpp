@@ -25,19 +25,24 @@ uint64_t overlap_finish_reference(uint64_t start, uint64_t first, uint64_t last,
   return t;
 }
 
-GemmWork gemm_work(const ArrayShape& a, const GemmPart* parts, size_t nparts) {
+// Cycles of one tile step of `tokens` tokens when a tile takes `tile_read` cycles to read out.
+static uint64_t tile_step(uint64_t tokens, uint64_t tile_read) {
+  return tokens == 0 ? 0 : tokens > tile_read ? tokens : tile_read;
+}
+
+GemmWork gemm_work(const ArrayShape& a, const GemmPart* parts, size_t nparts, uint64_t tile_read) {
   GemmWork w;
   for (size_t i = 0; i < nparts; ++i) {
-    w.compute += gemm_tiles(a, parts[i].k, parts[i].n) * parts[i].tokens;
+    w.compute += gemm_tiles(a, parts[i].k, parts[i].n) * tile_step(parts[i].tokens, tile_read);
     w.macs += parts[i].k * parts[i].n * parts[i].tokens;
     if (i > 0 && parts[i].tokens > parts[i - 1].tokens) w.ordered = false;
-    w.tail = parts[i].tokens;
+    w.tail = tile_step(parts[i].tokens, tile_read);
   }
   return w;
 }
 
 uint64_t gemm_finish_reference(const ArrayShape& a, const GemmPart* parts, size_t nparts, uint64_t start,
-                               uint64_t first, uint64_t last) {
+                               uint64_t first, uint64_t last, uint64_t tile_read) {
   uint64_t n = 0;
   for (size_t i = 0; i < nparts; ++i) {
     // Count the tiles by walking the matrix: row blocks of `rows` outputs, column blocks
@@ -51,7 +56,10 @@ uint64_t gemm_finish_reference(const ArrayShape& a, const GemmPart* parts, size_
       for (uint64_t c = 0; c < parts[i].k; c += a.cols) {
         const uint64_t arrival = linear_arrival(first, last, j++, n);
         if (arrival > t) t = arrival;
-        for (uint64_t m = 0; m < parts[i].tokens; ++m) ++t;  // one token vector per cycle
+        uint64_t step = 0;
+        for (uint64_t m = 0; m < parts[i].tokens; ++m) ++step;  // one token vector per cycle
+        if (parts[i].tokens > 0 && step < tile_read) step = tile_read;  // the tile's read-out
+        t += step;
       }
   return t;
 }

@@ -582,6 +582,7 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
       << "\n";
   hdr << "#define SKIPOPU_KV_ROWS " << kv.rows << "\n#define SKIPOPU_KV_MAX_TOKENS " << kv.max_tokens
       << "\n#define SKIPOPU_KV_FREE_SLOTS " << kv.free_slots << "\n#define SKIPOPU_KV_PREFETCH " << (kv.prefetch ? 1 : 0)
+      << "\n#define SKIPOPU_KV_CAPTURE " << (kv.capture ? 1 : 0)
       << "\n";
   const HandoffRtl ho = handoff_params(c);
   const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";

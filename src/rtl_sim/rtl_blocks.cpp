@@ -121,6 +121,9 @@ class RtlPeArray final : public PeArray {
   RtlPeArray(const char* inst, const BlockContext& c)
       : PeArray(inst, c.cfg, c.clk, *c.weights, *c.nonlinear, c.hbm), m_(std::make_unique<Vskpe>("rtl_pe_array")) {
     const rtl::PeArrayRtl p = rtl::pe_array_params(c.cfg, dsp::HybridMacConfig{});
+    if (c.cfg.pe.weight_buffer_bytes != 0)
+      throw_input_error(c.cfg.file, "/pe_array/weight_buffer_bytes",
+                        "expected 0 with blocks.pe_array rtl: the generated RTL has no weight-buffer read limit");
     expect_same(c.cfg, "/pe_array/rows", p.rows, SKIPOPU_RTL_ROWS);
     expect_same(c.cfg, "/pe_array/cols", p.cols, SKIPOPU_RTL_COLS);
     expect_same(c.cfg, "/pe_array/pipeline_latency", p.latency, SKIPOPU_RTL_LATENCY);

@@ -77,6 +77,9 @@ PeArray::PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const 
   shape_.cols = cfg.pe.cols;
   lanes_w_ = dsp::builtin_layout(cfg.pe.layout_fp16_int4).lanes;
   lanes_a_ = dsp::builtin_layout(cfg.pe.layout_fp16_fp16).lanes;
+  if (cfg.pe.weight_buffer_bytes != 0)
+    tile_read_ = timing::ceil_div(sizes::matrix_bytes(cfg.weights, shape_.cols, shape_.rows, cfg.weights.bits),
+                                  cfg.pe.weight_buffer_bytes);
   const uint64_t products = uint64_t(shape_.rows) * shape_.cols;
   for (uint32_t lanes : {lanes_w_, lanes_a_}) {
     if (uint64_t(cfg.pe.dsps) * lanes < products)
@@ -89,7 +92,7 @@ PeArray::PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const 
 
 void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) {
   const uint64_t start = clk_.now();
-  const timing::GemmWork w = timing::gemm_work(shape_, parts, nparts);
+  const timing::GemmWork w = timing::gemm_work(shape_, parts, nparts, tile_read_);
   // The closed form is exact only for token counts that never grow along the stream
   // (timing.hpp); the compiler emits them that way.
   if (!w.ordered) throw std::logic_error("PE array: GEMM parts with growing token counts");
@@ -105,16 +108,18 @@ void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency)
 }
 
 // When each context entry of `lay` is visible: the last byte of its pieces in the job's
-// requests (entries without pieces, on chip: 0).
+// requests, or (on chip) when the history buffer has read it out.
 static void entry_ready(const KvStreamLayout& lay, const HbmJob& kv, uint32_t beat, std::vector<uint64_t>& ready) {
   const auto& reqs = kv.reqs.requests();
-  for (size_t e = 0; e < lay.entries(); ++e)
+  for (size_t e = 0; e < lay.entries(); ++e) {
+    ready[e] = lay.on_chip[e];
     for (uint32_t p = lay.begin[e]; p < lay.begin[e + 1]; ++p) {
       const RequestPiece& piece = lay.pieces[p];
       const RequestArrival& r = kv.arrivals[piece.req];
       const uint64_t t = timing::piece_arrival(r.first, r.done, reqs[piece.req].bytes, piece.end, beat);
       if (t > ready[e]) ready[e] = t;
     }
+  }
 }
 
 void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {

@@ -85,11 +85,16 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   JsonReader r(c.resolved, path, "", &origins);
   c.name = r.str("name");
   r.str("description");
+  if (r.has("notes")) r.raw("notes");  // free-form provenance of the values (docs/config.md)
 
   JsonReader clk = r.object("clocks");
   c.clocks.core_hz = static_cast<uint64_t>(clk.real("core_mhz", 1.0, 2000.0) * 1e6 + 0.5);
   c.clocks.cdc_sync_cycles = static_cast<uint32_t>(clk.u64("cdc_sync_cycles", 0, 16));
   clk.finish();
+
+  JsonReader ctl = r.object("controller");
+  c.controller.issue_cycles = static_cast<uint32_t>(ctl.u64("issue_cycles", 0, 1u << 16));
+  ctl.finish();
 
   JsonReader pe = r.object("pe_array");
   c.pe.rows = static_cast<uint32_t>(pe.u64("rows", 1, 4096));
@@ -99,6 +104,7 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.pe.layout_fp16_fp16 = pe.str("layout_fp16_fp16");
   c.pe.pipeline_latency = static_cast<uint32_t>(pe.u64("pipeline_latency", 0, 1u << 16));
   c.pe.weight_prefetch_bytes = pe.u64("weight_prefetch_bytes", 0, 1ull << 32);
+  c.pe.weight_buffer_bytes = pe.u64("weight_buffer_bytes", 0, 1ull << 32);
   pe.finish();
   for (const auto& [key, name] : {std::pair{"layout_fp16_int4", &c.pe.layout_fp16_int4},
                                   std::pair{"layout_fp16_fp16", &c.pe.layout_fp16_fp16}}) {
@@ -160,6 +166,9 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.kv_buffer.urams = static_cast<uint32_t>(kb.u64("urams", 0, 100000));
   c.kv_buffer.uram_bytes = static_cast<uint32_t>(kb.u64("uram_bytes", 1, 1u << 20));
   c.kv_buffer.prefetch = kb.boolean("prefetch");
+  c.kv_buffer.capture = kb.boolean("capture");
+  c.kv_buffer.port_bits = static_cast<uint32_t>(kb.u64("port_bits", 1, 4096));
+  c.kv_buffer.read_ports = static_cast<uint32_t>(kb.u64("read_ports", 1, 2));
   kb.finish();
 
   JsonReader hb = r.object("hbm");
@@ -190,6 +199,10 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   if (c.kv.gather_bytes % c.hbm.beat_bytes != 0)
     throw_input_error(path, "/kv/gather_bytes",
                       "expected 0 (no limit) or a multiple of hbm.port_bytes (" + std::to_string(c.hbm.beat_bytes) + ")");
+  if (c.kv_buffer.port_bits < c.kv.element_bits)
+    throw_input_error(path, "/kv_buffer/port_bits",
+                      "expected at least kv.element_bits (" + std::to_string(c.kv.element_bits) +
+                          "): a port carries whole K/V elements");
   if (c.weights.group_size % c.pe.cols != 0 && c.pe.cols % c.weights.group_size != 0)
     throw_input_error(path, "/weights/group_size", "expected a divisor or multiple of pe_array.cols");
   return c;

@@ -10,7 +10,10 @@ KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareCon
       map_(map),
       enabled_(cfg.kv.policy == KvPolicy::Reuse),
       prefetch_on_(cfg.kv_buffer.prefetch),
+      capture_(cfg.kv_buffer.capture),
       capacity_(cfg.kv_buffer_bytes() / map.kv_entry_bytes()),
+      read_bytes_(uint64_t(cfg.kv_buffer.urams) * cfg.kv_buffer.read_ports *
+                  (cfg.kv_buffer.port_bits / cfg.kv.element_bits) * cfg.kv.element_bits / 8),
       cur_(max_tokens, -1),
       next_(max_tokens, -1) {
   hbm.bind(hbm_if);
@@ -20,7 +23,7 @@ KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareCon
   }
 }
 
-void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
+void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev, uint32_t step_first) {
   if (!enabled_) return;
   // The set planned for the previous layer becomes the current one.
   if (has_next_) {
@@ -44,7 +47,8 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
       continue;
     }
     if (used >= capacity_) { ++overflow_; continue; }
-    if (s == static_cast<int32_t>(l) - 1 && stream_prev) {
+    const bool prev = s == static_cast<int32_t>(l) - 1;
+    if (prev && (t >= step_first || (capture_ && stream_prev))) {
       ++captured_;
     } else if (prefetch_on_) {
       map_.kv_entry(t, static_cast<uint32_t>(s), false, fetch.reqs);
@@ -59,6 +63,10 @@ void KvHistoryBuffer::prefetch(uint32_t l, uint32_t context, bool stream_prev) {
   if (used > peak_) peak_ = used;
   next_layer_ = l;
   has_next_ = true;
+  if (fetch.reqs.bytes() != 0) {
+    fetch_balance_sum_ += fetch.reqs.channel_max_over_mean(pc_bytes_);
+    ++fetch_jobs_;
+  }
   hbm->submit(fetch);
 }
 
@@ -88,6 +96,10 @@ void KvHistoryBuffer::report(StatGroup& g) const {
   g.add("fetched", fetched_, "count", "entries prefetched from HBM in the background");
   g.add("overflow", overflow_, "count", "reused entries that did not fit (become misses)");
   g.add("peak_entries", peak_, "count", "most entries live at once (two layers' sets)");
+  g.add_real("fetch_channel_max_over_mean", fetch_jobs_ ? fetch_balance_sum_ / double(fetch_jobs_) : 0.0, "ratio",
+             "per-channel balance of the background fetches: most loaded pseudo-channel's bytes over the mean, "
+             "averaged over the fetches that read HBM");
+  g.add("read_bytes_per_cycle", read_bytes_, "byte", "K/V bytes the URAM read ports deliver to the PE array a cycle");
 }
 
 }  // namespace skipopu

@@ -19,6 +19,15 @@ void RequestList::clear() {
   bytes_ = 0;
 }
 
+double RequestList::channel_max_over_mean(std::vector<uint64_t>& scratch) const {
+  if (bytes_ == 0 || last_.empty()) return 0.0;
+  scratch.assign(last_.size(), 0);
+  for (const auto& r : reqs_) scratch[r.pc] += r.bytes;
+  uint64_t most = 0;
+  for (uint64_t b : scratch) most = b > most ? b : most;
+  return double(most) * double(last_.size()) / double(bytes_);
+}
+
 void RequestList::add(uint32_t pc, uint64_t addr, uint64_t bytes, bool write) {
   if (max_request_ == 0) return add_one(pc, addr, bytes, write);
   while (bytes > 0) {

@@ -84,6 +84,11 @@ RunReport simulate(const HardwareConfig& cfg, const std::string& model_path, con
               "HBM K/V bytes per second of decode attention");
   ka.add_real("equivalent_gbps", attn_s > 0 ? double(t.need_kv_read) / attn_s / 1e9 : 0.0, "GB/s",
               "K/V bytes attended to (history hits counted) per second of decode attention");
+  ka.add_real("channel_max_over_mean", t.kv_balance_count ? t.kv_balance_sum / double(t.kv_balance_count) : 0.0,
+              "ratio", "per-channel balance of each attention's HBM K/V stream: most loaded pseudo-channel's bytes "
+              "over the mean, averaged over the decode attentions that read HBM");
+  ka.add("fetch_wait_cycles", t.kv_fetch_wait_cycles, "cycle",
+         "of `cycles`: waiting for the history buffer's fetch before the K/V stream is issued");
 
   StatGroup& mc = s.group("module_cycles", "controller cycles inside each module's code (norm and router to the next module)");
   mc.add("prefill_attention", t.module_cycles[0][0], "cycle", "prefill: attention modules (run or skip path)");

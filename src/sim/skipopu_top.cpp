@@ -239,8 +239,16 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
       ++qi;
     }
   }
-  // The stream: whole entries in token order, or (split) K halves then V halves.
+  // The attention starts once the history buffer's fetch for this layer is in.
+  const uint64_t t0 = clk_.now();
+  if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
+  const uint64_t start = clk_.now();
+  if (!step.prefill) totals_.kv_fetch_wait_cycles += start - t0;
+  // The stream: whole entries in token order, or (split) K halves then V halves. Hits are
+  // read out of the buffer in the same order (K halves first when split).
   const uint64_t half = entry / 2;
+  const uint64_t hit_part = split ? half : entry;
+  uint64_t on_chip = 0;  // on-chip bytes read out so far
   kv_job_.reqs.record_pieces(&kv_layout_.pieces);
   for (const auto& [c, s] : kv_src_) {
     if (s >= 0) {
@@ -248,14 +256,22 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
         map_.kv_part(c, static_cast<uint32_t>(s), 0, half, false, kv_job_.reqs);
       else
         map_.kv_entry(c, static_cast<uint32_t>(s), false, kv_job_.reqs);
+      kv_layout_.end_entry();
+    } else {
+      on_chip += hit_part;
+      kv_layout_.end_entry(kvbuf_->read_done(start, on_chip));
     }
-    kv_layout_.end_entry();
   }
   if (split) {
     kv_job_.reqs.record_pieces(&kv_layout_v_.pieces);
     for (const auto& [c, s] : kv_src_) {
-      if (s >= 0) map_.kv_part(c, static_cast<uint32_t>(s), half, entry - half, false, kv_job_.reqs);
-      kv_layout_v_.end_entry();
+      if (s >= 0) {
+        map_.kv_part(c, static_cast<uint32_t>(s), half, entry - half, false, kv_job_.reqs);
+        kv_layout_v_.end_entry();
+      } else {
+        on_chip += entry - half;
+        kv_layout_v_.end_entry(kvbuf_->read_done(start, on_chip));
+      }
     }
   }
   if (!step.prefill) context_.push_back(n + 1);  // plus the query's own, freshly computed entry
@@ -272,13 +288,15 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.kv = &kv_layout_;
   w.v = split ? &kv_layout_v_ : nullptr;
   kv_job_.reqs.record_pieces(nullptr);
-  const uint64_t t0 = clk_.now();
-  if (HbmJob* f = kvbuf_->pending(l)) hbm_->wait_for(*f);
   hbm_->submit(kv_job_);
   pe_port_->attention(w, kv_job_, cfg_.fusion);
   if (!step.prefill) {
     totals_.kv_attn_cycles += clk_.now() - t0;
     totals_.kv_attn_hbm_bytes += kv_job_.reqs.bytes();
+    if (kv_job_.reqs.bytes() != 0) {
+      totals_.kv_balance_sum += kv_job_.reqs.channel_max_over_mean(pc_bytes_);
+      ++totals_.kv_balance_count;
+    }
   }
 }
 
@@ -354,6 +372,10 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       hbm_->set_tag(pc, step.first);
     }
   }
+  if (cfg_.controller.issue_cycles != 0) {  // instruction issue
+    if (next_issue_ > clk_.now()) clk_.wait_until(next_issue_);
+    next_issue_ = clk_.now() + cfg_.controller.issue_cycles;
+  }
   switch (in.op) {
     case Op::Embed: {
       embed_job_.reqs.clear();
@@ -420,7 +442,7 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       break;
     case Op::KvPrefetch:
       // Context for the buffer: tokens before the step (decode), the prompt (prefill).
-      kvbuf_->prefetch(in.layer, step.prefill ? step.first + step.count : step.first, ops.tokens > 0);
+      kvbuf_->prefetch(in.layer, step.prefill ? step.first + step.count : step.first, ops.tokens > 0, step.first);
       break;
     case Op::Attention:
       attention(step, in.layer, in.fused_latency);

@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
 
   HardwareConfig cfg = load_hardware_config(
       root + "/configs/u280.json",
-      {"kv_buffer.urams=1", "kv.reserve=dense", SKIPOPU_KV_PREFETCH ? "kv_buffer.prefetch=true" : "kv_buffer.prefetch=false"},
+      {"kv_buffer.urams=1", "kv.reserve=dense", SKIPOPU_KV_PREFETCH ? "kv_buffer.prefetch=true" : "kv_buffer.prefetch=false",
+       SKIPOPU_KV_CAPTURE ? "kv_buffer.capture=true" : "kv_buffer.capture=false"},
       root);
   ModelCard model = load_model_card(root + "/models/tiny.json");
   model.layers = layers;
@@ -122,7 +123,7 @@ int main(int argc, char** argv) {
   const MemoryMap map(model, cfg, prog, tokens);
   const uint32_t eb = static_cast<uint32_t>(map.kv_entry_bytes() / 32);
   if (cfg.kv_buffer_bytes() / 32 != SKIPOPU_KV_ROWS || tokens > SKIPOPU_KV_MAX_TOKENS ||
-      map.kv_entry_bytes() % 32 != 0 || cfg.kv_buffer.prefetch != (SKIPOPU_KV_PREFETCH != 0)) {
+      map.kv_entry_bytes() % 32 != 0 || cfg.kv_buffer.prefetch != (SKIPOPU_KV_PREFETCH != 0) || cfg.kv_buffer.capture != (SKIPOPU_KV_CAPTURE != 0)) {
     std::fprintf(stderr, "tb_kv_history: the generated design does not match the testbench's config\n");
     return 2;
   }
@@ -134,7 +135,7 @@ int main(int argc, char** argv) {
   sc_signal<bool> rst, cfg_valid, idle, pf_start, pf_stream_prev, src_valid, src_ready, src_none, dec_valid;
   sc_signal<bool> fq_valid, fq_ready, fill_valid, fill_ready, cap_valid, lk_valid, lk_ready, rsp_valid, rsp_ready;
   sc_signal<bool> rsp_hit, rsp_last;
-  sc_signal<uint32_t> cfg_entry_beats, pf_layer, pf_context, src_layer, dec_token, dec_action, fq_token, fq_layer,
+  sc_signal<uint32_t> cfg_entry_beats, pf_layer, pf_context, pf_step_first, src_layer, dec_token, dec_action, fq_token, fq_layer,
       fq_base, fetch_pending, cap_token, cap_layer, lk_token, lk_layer;
   sc_signal<uint32_t> st_capacity, st_hits, st_misses, st_kept, st_captured, st_fetched, st_overflow, st_peak;
   sc_signal<sc_bv<256>> fill_data, cap_data, rsp_data;
@@ -147,6 +148,7 @@ int main(int argc, char** argv) {
   dut.pf_start(pf_start);
   dut.pf_layer(pf_layer);
   dut.pf_context(pf_context);
+  dut.pf_step_first(pf_step_first);
   dut.pf_stream_prev(pf_stream_prev);
   dut.src_valid(src_valid);
   dut.src_ready(src_ready);
@@ -275,7 +277,7 @@ int main(int argc, char** argv) {
         }
       if (l + 1 < L) {  // KV_PREFETCH l+1
         const uint32_t pl = l + 1;
-        model_buf.prefetch(pl, context, m_attn);
+        model_buf.prefetch(pl, context, m_attn, first);
         wait_idle();
         while ((fetch_pending.read() >> (pl & 1)) & 1) tick();  // the layer pl-2 fetch (the model waited)
         decs.clear();
@@ -285,6 +287,7 @@ int main(int argc, char** argv) {
         pf_layer = pl;
         pf_context = context;
         pf_stream_prev = m_attn;
+        pf_step_first = first;
         pf_start = true;
         tick();
         pf_start = false;

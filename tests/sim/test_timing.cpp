@@ -119,6 +119,38 @@ TEST_CASE("GEMM general form (mixed token counts): closed form equals the tile-b
   CHECK(timing::gemm_finish(0, 0, 3, w) == 8);
 }
 
+TEST_CASE("GEMM with a weight-buffer read limit: closed form equals the tile-step recurrence") {
+  // Issue 10, defect 5: a tile step with tokens lasts max(tokens, tile_read) cycles. The
+  // costs keep the token counts' order, so gemm_finish stays exact; swept as above.
+  const timing::ArrayShape a{4, 8};
+  const uint64_t shapes[][2] = {{8, 4}, {16, 12}, {9, 5}};
+  uint64_t checked = 0;
+  for (uint64_t tile_read = 0; tile_read <= 5; ++tile_read)
+    for (const auto& s0 : shapes)
+      for (const auto& s1 : shapes)
+        for (uint64_t m0 = 0; m0 <= 6; ++m0)
+          for (uint64_t m1 = 0; m1 <= m0; ++m1)
+            for (uint64_t first = 0; first <= 30; first += 10)
+              for (uint64_t span = 0; span <= 160; span += 9) {
+                const timing::GemmPart parts[2] = {{s0[0], s0[1], m0}, {s1[0], s1[1], m1}};
+                const timing::GemmWork w = timing::gemm_work(a, parts, 2, tile_read);
+                REQUIRE(w.ordered);
+                INFO("tile_read " << tile_read << " tokens " << m0 << ", " << m1 << " last " << first + span);
+                REQUIRE(timing::gemm_finish(13, first, first + span, w) ==
+                        timing::gemm_finish_reference(a, parts, 2, 13, first, first + span, tile_read));
+                ++checked;
+              }
+  CHECK(checked == 6 * 9 * 28 * 4 * 18);
+  // By hand: 2 tiles x 1 token, then 2 tiles x 1 token, tiles read out in 3 cycles: compute
+  // 4 x 3 = 12, tail 3; stream 0 .. 30 -> max(0 + 12, 30 + 3) = 33 (without the limit 31).
+  const timing::GemmPart p[2] = {{8, 8, 1}, {8, 8, 1}};
+  const timing::GemmWork w = timing::gemm_work(a, p, 2, 3);
+  CHECK(w.compute == 12);
+  CHECK(w.tail == 3);
+  CHECK(timing::gemm_finish(0, 0, 30, w) == 33);
+  CHECK(timing::gemm_finish(0, 0, 30, timing::gemm_work(a, p, 2)) == 31);
+}
+
 TEST_CASE("GEMM general form: growing token counts break the closed form (its precondition)") {
   const timing::ArrayShape a{4, 8};
   // Ordered (8 tokens on 1 tile, then 1 token on 2 tiles): the closed form holds for every span.

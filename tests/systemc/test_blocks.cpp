@@ -77,6 +77,18 @@ TEST_CASE("memory-bound GEMM: last weight beat + one tile + pipeline, by hand") 
   CHECK(b.finish[0] == 58);
 }
 
+TEST_CASE("weight-buffer read limit: a decode tile step lasts the tile's read-out, by hand") {
+  // Issue 10, defect 5. A 64 x 128 tile of 4-bit weights with FP16 group scales (group 128)
+  // is 4096 + 64 x 2 = 4224 B; a buffer reading 512 B a cycle takes ceil(4224/512) = 9 cycles
+  // a tile. The memory-bound case above (8 tiles, 1 token, stream visible 23 .. 39) becomes
+  // max(23 + 8 x 9, 39 + 9) + 18 = 113 (58 without the limit).
+  Bench b(default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40", "pe_array.weight_buffer_bytes=512"}));
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  CHECK(b.finish.at(0) == 113);
+}
+
 TEST_CASE("compute-bound GEMM (64 tokens): first arrival + all tiles, by hand") {
   Bench b(bench_config());
   b.mat = 2;

@@ -209,6 +209,31 @@ TEST_CASE("attention follows fragmented K/V entry by entry, not the last request
   CHECK(finish == 2285);
 }
 
+TEST_CASE("attention: history-buffer hits are visible when the URAM ports have read them") {
+  // Issue 10, defects 3/5: on-chip entries are no longer all visible at the start. Fused,
+  // one query over 128 entries, 2 heads x 128: Q.K^T 2 heads x 2 key blocks, P.V 2 heads x
+  // 2 head_dim blocks x 1 entry chunk: 8 steps. All entries on chip: 0..63 read out at 10,
+  // 64..127 at 500. Steps needing entry 64 or later: Q.K^T key block 1 (2) and every P.V
+  // step (4): max(0 + 8, 10 + 8, 500 + 6) = 506, + pipeline 16 = 522. (Before: on-chip
+  // entries visible at the start, 8 + 16 = 24.)
+  Rig rig(default_config());
+  HbmJob kv;
+  KvStreamLayout lay;
+  const uint64_t ctx[1] = {128};
+  uint64_t finish = 0;
+  rig.body = [&](Rig& r) {
+    kv.init(1, Traffic::KvRead);
+    for (uint64_t e = 0; e < 128; ++e) lay.end_entry(e < 64 ? 10 : 500);
+    AttentionWork w;
+    w.shape = {2, 128, ctx, 1};
+    w.kv = &lay;
+    r.pe.attention(w, kv, true);
+    finish = r.clk.now();
+  };
+  sc_core::sc_start();
+  CHECK(finish == 522);
+}
+
 TEST_CASE("registry: systemc blocks by name, rtl is a one-line input error") {
   const HardwareConfig cfg = default_config({"hbm.model=burst"});
   CoreClock clk(cfg.clocks.core_hz);

@@ -8,6 +8,7 @@
 #include "skipopu/kv_history_buffer.hpp"
 #include "skipopu/nonlinear_unit.hpp"
 #include "skipopu/router.hpp"
+#include "skipopu/skipopu_top.hpp"
 
 using namespace skipopu;
 using skipopu::test::data;
@@ -79,7 +80,7 @@ TEST_CASE("nonlinear unit: ceil(elements / per cycle) + latency, by hand") {
 }
 
 TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
-  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense"}));
+  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense", "kv_buffer.capture=true"}));
   // 4 layers. t0 runs attention everywhere; t1 only at layer 0; t2 at layers 0 and 2.
   rig.kv.record(mask({0, 1, 2, 3}));
   rig.kv.record(mask({0}));
@@ -87,13 +88,13 @@ TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
   KvHistoryBuffer buf("kvbuf", rig.cfg, rig.map, rig.kv, rig.hbm, 16);
   std::vector<bool> res;
   rig.body = [&](Rig&) {
-    buf.prefetch(1, 3, true);   // t1, t2 reuse layer 0, streamed at layer 0: 2 captures
+    buf.prefetch(1, 3, true, 3);  // t1, t2 reuse layer 0, streamed at layer 0: 2 captures
     res.push_back(buf.resident(1, 1));
     res.push_back(buf.resident(2, 1));
-    buf.prefetch(2, 3, true);   // t1 still reuses layer 0: kept; t2 runs layer 2
+    buf.prefetch(2, 3, true, 3);  // t1 still reuses layer 0: kept; t2 runs layer 2
     res.push_back(buf.resident(1, 2));
     res.push_back(buf.resident(2, 2));
-    buf.prefetch(3, 3, false);  // t1 kept; t2 reuses layer 2, not streamed: fetched
+    buf.prefetch(3, 3, false, 3);  // t1 kept; t2 reuses layer 2, not streamed: fetched
     res.push_back(buf.resident(2, 3));
     if (HbmJob* f = buf.pending(3)) {
       CHECK(f->reqs.bytes() == rig.map.kv_entry_bytes());
@@ -115,7 +116,8 @@ TEST_CASE("KV history buffer: capture, keep, fetch, by hand") {
 
 TEST_CASE("KV history buffer: entries beyond capacity overflow") {
   // One 1024-B entry of capacity (tiny model: 2 x 256 x FP16).
-  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense", "kv_buffer.urams=1", "kv_buffer.uram_bytes=1024"}));
+  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense", "kv_buffer.urams=1", "kv_buffer.uram_bytes=1024",
+                          "kv_buffer.capture=true"}));
   rig.kv.record(mask({0, 1, 2, 3}));
   rig.kv.record(mask({0}));
   rig.kv.record(mask({0, 2}));
@@ -123,7 +125,7 @@ TEST_CASE("KV history buffer: entries beyond capacity overflow") {
   CHECK(buf.capacity_entries() == 1);
   bool r1 = false, r2 = true;
   rig.body = [&](Rig&) {
-    buf.prefetch(1, 3, true);
+    buf.prefetch(1, 3, true, 3);
     r1 = buf.resident(1, 1);
     r2 = buf.resident(2, 1);
   };
@@ -134,4 +136,69 @@ TEST_CASE("KV history buffer: entries beyond capacity overflow") {
   buf.report(g);
   CHECK(g.find("overflow")->ivalue == 1);
   CHECK(g.find("captured")->ivalue == 1);
+}
+
+TEST_CASE("KV history buffer without capture: a non-consecutive skip is fetched from HBM") {
+  // Issue 10, defect 3. t1 and t2 skip layer 1 only (non-consecutive): they reuse layer 0's
+  // entries, which layer 0's K/V stream read. The paper's buffer is prefetched from HBM
+  // (kv_buffer.capture false, the default): both entries are fetched, 2 x 1024 B (tiny
+  // model: 2 x 256 FP16 per entry). The old model captured them for free (0 bytes).
+  // Tokens of the current step (from step_first on) have their layer-0 entries produced
+  // on chip in this step: those are taken from the K/V projection, never fetched.
+  Rig rig(default_config({"hbm.model=burst", "kv.reserve=dense"}));
+  rig.kv.record(mask({0, 1, 2, 3}));
+  rig.kv.record(mask({0, 2, 3}));
+  rig.kv.record(mask({0, 2, 3}));
+  KvHistoryBuffer buf("kvbuf", rig.cfg, rig.map, rig.kv, rig.hbm, 16);
+  std::vector<bool> res;
+  uint64_t fetch_bytes = 0;
+  rig.body = [&](Rig&) {
+    buf.prefetch(1, 3, true, 2);  // t1 from earlier steps: fetched; t2 is the step's own: produced
+    res.push_back(buf.resident(1, 1));
+    res.push_back(buf.resident(2, 1));
+    if (HbmJob* f = buf.pending(1)) {
+      fetch_bytes = f->reqs.bytes();
+      rig.hbm.wait_for(*f);
+    }
+  };
+  sc_core::sc_start();
+  CHECK(res == std::vector<bool>{true, true});
+  CHECK(fetch_bytes == rig.map.kv_entry_bytes());
+  StatGroup g;
+  buf.report(g);
+  CHECK(g.find("fetched")->ivalue == 1);
+  CHECK(g.find("captured")->ivalue == 1);
+  CHECK(rig.hbm.bytes(Traffic::KvPrefetch) == 1024);
+  // One 1024-B entry in one of 32 pseudo-channels: the fetch's channel max/mean is 32.
+  CHECK(g.find("fetch_channel_max_over_mean")->dvalue == 32.0);
+}
+
+TEST_CASE("KV history buffer: URAM read ports deliver hits at urams x ports x 8 B a cycle") {
+  // 512 URAM288, one 72-bit read port each: 4 FP16 (8 B) a port a cycle = 4096 B a cycle.
+  // A 16-KiB Llama-2-7B entry takes 4 cycles; the 16385th byte a fifth.
+  Rig rig(default_config({"hbm.model=burst"}));
+  KvHistoryBuffer buf("kvbuf", rig.cfg, rig.map, rig.kv, rig.hbm, 16);
+  CHECK(buf.read_bytes_per_cycle() == 4096);
+  CHECK(buf.read_done(100, 16384) == 104);
+  CHECK(buf.read_done(100, 16385) == 105);
+}
+
+TEST_CASE("controller: one instruction issue every issue_cycles, by hand") {
+  // Issue 10, defect 5. With issue_cycles far above any instruction's duration on the tiny
+  // model, instruction k of a step issues exactly issue_cycles after instruction k-1; a
+  // decode step ends with the same ARGMAX as the step before, so it lasts exactly
+  // (instructions it executes) x issue_cycles. The dense trace runs every module: BRANCH
+  // falls through, JUMP is taken (counted by walking the program). Without the issue
+  // model the step took a few hundred cycles.
+  const HardwareConfig cfg = default_config({"hbm.model=burst", "controller.issue_cycles=50000"});
+  const ModelCard model = load_model_card(data("models/tiny.json"));
+  const Program prog = compile_program(model, cfg);
+  uint64_t n = 0;
+  for (size_t pc = 0; pc < prog.code.size(); ++n)
+    pc = prog.code[pc].op == Op::Jump ? prog.code[pc].target : pc + 1;
+  REQUIRE(n > 20);
+  const RunReport rep = simulate(cfg, data("models/tiny.json"), data("traces/tiny-p8-d4-dense.trace"));
+  const Json& sum = rep.json["stats"]["groups"]["summary"]["stats"];
+  CHECK(sum["cycles_per_token_min"]["value"].get<uint64_t>() == n * 50000);
+  CHECK(sum["cycles_per_token_max"]["value"].get<uint64_t>() == n * 50000);
 }

@@ -109,6 +109,7 @@ struct KvHistoryRtl {
   unsigned token_bits = 0;
   uint64_t free_slots = 0;  // free-list and fetch-queue depth: 2 * max_tokens
   bool prefetch = true;     // kv_buffer.prefetch
+  bool capture = false;     // kv_buffer.capture
 };
 // InputError naming /kv_buffer/urams (less than one beat of storage) or --kv-tokens.
 KvHistoryRtl kv_history_params(const HardwareConfig& c, uint32_t max_tokens);
