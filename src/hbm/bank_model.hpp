@@ -213,9 +213,9 @@ class BankModel final : public Model {
     T xv_t2 = 0;
   };
   // Stream extrapolation memo (stream_memo.cpp): one node per canonical PC state met just
-  // before the ingress of a burst while the PC serves one port's run of contiguous requests
-  // alone; an edge leads to the next such state with the time and counters it took, per
-  // request of the run.
+  // before the ingress of a burst while the PC serves one port's run alone (the request
+  // entering and up to three draining); an edge leads to the next such state with the time
+  // and counters it took, per request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
     uint32_t d_fin = 0;       // bursts finished
     uint64_t d_uni = 0;       // beats issued

@@ -1,14 +1,14 @@
 // Stream extrapolation (fast path, simulator.stream_extrapolation), docs/hbm.md.
 //
-// While a PC serves one port's run of address-contiguous requests alone (the one whose bursts
-// are entering, behind up to three that have entered and are draining, every other open
-// request of the PC waiting behind in the same port lane, no refresh in progress), its state
-// just before each burst's ingress is written in canonical form: the timing registers relative
-// to the present (a register at or below the present acts as the present, so it is written as
-// 0), open rows relative to the row of the burst about to enter, the queued bursts by beat
-// offset and pending beats, where each draining request ends, which requests have had a column
-// command, the hit-bypass counters, the write mode and the address phase inside one address
-// period. From such a state the evolution is a function of it alone until a refresh starts,
+// While a PC serves one port's run alone (the request whose bursts are entering, behind up to
+// three that have entered and are draining, of any port, direction and address, every other
+// open request of the PC waiting behind in the entering one's port lane, no refresh in
+// progress), its state just before each burst's ingress is written in canonical form: the
+// timing registers relative to the present (a register at or below the present acts as the
+// present, so it is written as 0), open rows relative to the row of the burst about to enter,
+// the queued bursts by beat offset, pending beats and the request of the run each belongs to,
+// each request's direction and whether it has had a column command, the hit-bypass counters,
+// the write mode and the address phase inside one address period. From such a state the evolution is a function of it alone until a refresh starts,
 // the engine's limit is reached or the entering request's last burst would enter, provided
 // its bursts wait only for queue room (each is at the PC when the stretch starts). Every state
 // met is a memo node; the simulated stretch to the next node is its edge (time, counters, and
@@ -45,24 +45,20 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   const bool is_last = last && s.admitted + 1 == s.bursts && ln->fifo.size() - ln->head == 1;
   if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
   if (last) *last = is_last;
-  // every other open request has entered (it is not one waiting behind in the lane) and is of
-  // the same port and direction; together they end exactly where si begins
+  // every other open request has entered (it is not one waiting behind in the lane): it is
+  // draining, whatever its port, direction and addresses (each queued burst is keyed with the
+  // request it belongs to)
   const size_t older = pc.open.size() - (ln->fifo.size() - ln->head);
   if (older + 1 > kXRun) return UINT32_MAX;
   nrun = 0;
   for (uint32_t o : pc.open) {
     const Slot& x = slots_[o];
     if (x.admitted < x.bursts) continue;
-    if (x.port_id != s.port_id || x.write != s.write) return UINT32_MAX;
     uint32_t k = nrun++;  // insertion by submission order
     for (; k > 0 && slots_[run[k - 1]].seq > x.seq; --k) run[k] = run[k - 1];
     run[k] = o;
   }
   if (nrun != older) return UINT32_MAX;
-  for (uint32_t k = 0; k < nrun; ++k) {
-    const Slot& x = slots_[run[k]];
-    if (x.beat0 + x.beats != (k + 1 < nrun ? slots_[run[k + 1]].beat0 : s.beat0)) return UINT32_MAX;
-  }
   run[nrun++] = si;
   return si;
 }
@@ -81,15 +77,18 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
   for (int m = 0; m < 2; ++m) {
     *w++ = int32_t(pc.count[m]);
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) {
-      *w++ = int32_t(int64_t(pc.pool[ei].beat) - int64_t(anchor));
-      *w++ = pc.pool[ei].n;
-      *w++ = pc.pool[ei].pend;
+      const Entry& e = pc.pool[ei];
+      uint32_t k = 0;  // the request of the run it belongs to
+      while (run[k] != e.slot) ++k;
+      *w++ = int32_t(int64_t(e.beat) - int64_t(anchor));
+      *w++ = int32_t(e.n) | int32_t(k << 8);
+      *w++ = e.pend;
     }
   }
   *w++ = int32_t(nrun);
   for (uint32_t k = 0; k < nrun; ++k) {
     const Slot& x = slots_[run[k]];
-    *w++ = k + 1 < nrun ? int32_t(int64_t(x.beat0 + x.beats) - int64_t(anchor)) : 0;  // where it ends
+    *w++ = x.write;
     *w++ = x.first_col != kInf;
   }
   // the last burst may end inside its aligned block: its beats (0: not the last burst)
@@ -229,9 +228,9 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
     const int32_t cnt = k[i++];
     for (int32_t j = 0; j < cnt; ++j, i += 3) {
       const uint64_t beat = uint64_t(int64_t(anchor) + k[i]);
-      uint32_t r = 0;
-      while (r + 1 < nrun && beat >= slots_[run[r]].beat0 + slots_[run[r]].beats) ++r;
-      admit_entry(pc, run[r], beat, uint32_t(k[i + 1]), uint16_t(k[i + 2]));
+      const uint32_t r = uint32_t(k[i + 1]) >> 8;
+      if (r >= nrun) throw std::logic_error("hbm bank model: stream extrapolation key of another run");
+      admit_entry(pc, run[r], beat, uint32_t(k[i + 1]) & 0xff, uint16_t(k[i + 2]));
     }
   }
   pc.time = t;
