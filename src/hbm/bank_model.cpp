@@ -105,6 +105,7 @@ void BankModel::submit(const Request& r) {
   s.arrival = r.arrival;
   s.pc = r.pc;
   s.write = r.write;
+  s.delivered = false;
   s.seq = seq_++;
   s.bursts = uint32_t(burst_of(s.beat0 + s.beats - 1) - burst_of(s.beat0) + 1);
   s.admitted = s.done_bursts = 0;
@@ -266,12 +267,7 @@ void BankModel::finish_burst(Pc& pc, int32_t ei) {
 // last column command) and the bookkeeping.
 void BankModel::complete(Pc& pc, uint32_t si) {
   const Slot& s = slots_[si];
-  Completion c;
-  c.id = s.id;
-  c.arrival = s.arrival;
-  c.first_data = data_at(s, s.first_col);
-  c.done = data_at(s, s.last_col);
-  heap_.push(c);
+  if (!s.delivered) heap_.push(completion_of(s, s.first_col, s.last_col));
   ++pc.requests;
   (s.write ? pc.bytes_written : pc.bytes_read) += s.bytes;
   const uint32_t k = s.open_idx, last = pc.open.back();  // swap-remove

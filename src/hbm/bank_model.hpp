@@ -81,6 +81,7 @@ class BankModel final : public Model {
   // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
   void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
+  uint64_t virtual_drains() const { return x_vdrains_; }  // drains stood before (past the limit), completions delivered
 
  private:
   using T = detail::T;
@@ -103,6 +104,7 @@ class BankModel final : public Model {
     uint32_t bursts, done_bursts, admitted;
     uint32_t pc, port_id;
     bool write;
+    bool delivered;  // its completion is in the heap already (a PC standing before a drain)
   };
   struct alignas(64) Entry {  // one AXI burst in a controller queue
     uint64_t ord;             // admission order in its PC (beat age = ord * kMaxBeats + beat)
@@ -208,6 +210,7 @@ class BankModel final : public Model {
     // virtual landing: the stream stands at memo node xv_node (time pc.time, queue not
     // rebuilt); its next edge ends at xv_t2, at or after the limit it was advanced to
     bool xv = false, xv_real = false;  // xv_real: the queue is still the node's (nothing to rebuild)
+    bool xv_drain = false;  // standing before the node's drain edge (xv_t2: next completion's last column)
     int32_t xv_node = -1;
     uint64_t xv_anchor = 0;
     T xv_t2 = 0;
@@ -268,6 +271,15 @@ class BankModel final : public Model {
     return to_axi(uint64_t(col + lat)) + (s.write ? p_.write_latency : p_.read_latency) +
            ports_.return_latency(s.port.hops);
   }
+  // The completion of slot s whose first and last column commands issue at `first` and `last`.
+  Completion completion_of(const Slot& s, T first, T last) const {
+    Completion c;
+    c.id = s.id;
+    c.arrival = s.arrival;
+    c.first_data = data_at(s, first);
+    c.done = data_at(s, last);
+    return c;
+  }
   void row_opened(Pc& pc, uint32_t b);
   // timing
   template <bool kFast>
@@ -315,6 +327,8 @@ class BankModel final : public Model {
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
+  void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
+  void x_drain_deliver(Pc& pc, T limit);
   void x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key, T t,
                  uint64_t anchor);
 
@@ -354,7 +368,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0;
 };
 
 }  // namespace skipopu::hbm

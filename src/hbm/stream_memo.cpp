@@ -408,7 +408,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
 void BankModel::x_land(Pc& pc) {
   if (!pc.xv) return;
   if (!pc.xv_real) x_restore(pc, pc.x_run, pc.x_nrun, *x_nodes_[pc.xv_node].key, pc.time, pc.xv_anchor);
-  pc.xv = false;
+  pc.xv = pc.xv_drain = false;
   pc.x_landed = true;
 }
 
@@ -460,24 +460,23 @@ int BankModel::x_visit(Pc& pc, T limit) {
     // ends before the limit and no refresh starts on the way; else recorded.
     const XEdge& d = x_nodes_[id].drain;
     const T t2 = pc.time + d.dt;
-    if (d.succ >= 0 && t2 < limit && (!p_.refresh || t2 < pc.ref_due)) {
-      const int32_t end = d.succ;
-      x_apply(pc, run, nrun, d, t2);
-      if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
-      for (Lane& l : pc.lanes)
-        if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
-      // the end state: registers, rows and counters of the drained PC, queue empty
-      const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[end].key->data());
-      x_clear_queue(pc);
-      pc.write_mode = k[1] != 0;
-      x_restore_banks(pc, k + 2, t2, anchor);
-      pc.time = t2;
-      pc.in_valid = pc.c_valid = false;
-      pc.x_prev = -1;
-      ++x_jumps_;
-      ++x_drains_;
-      x_bursts_ += d.d_bursts;
-      return kXDrained;
+    if (d.succ >= 0 && (!p_.refresh || t2 < pc.ref_due)) {
+      if (t2 < limit) {
+        x_drain_apply(pc, run, nrun, id, anchor);
+        return kXDrained;
+      }
+      if (x_virtual_ok_) {
+        // Past the limit: stand at this node, the queue untouched, until an advance's limit
+        // passes the drain's end; the completions before each limit are delivered on the way.
+        x_snapshot(pc, run, nrun, id, anchor);
+        pc.xv = pc.xv_real = pc.xv_drain = true;
+        pc.xv_node = id;
+        pc.xv_anchor = anchor;
+        x_drain_deliver(pc, limit);
+        ++x_virtual_;
+        ++x_vdrains_;
+        return kXVirtual;
+      }
     }
     x_snapshot(pc, run, nrun, id, anchor);
     pc.xd_node = id;
@@ -504,9 +503,75 @@ int BankModel::x_visit(Pc& pc, T limit) {
   return r;
 }
 
+// Replays the drain edge of node `id` (the PC stands there at pc.time with the run `run`,
+// the run's last burst about to enter): every request of the run completes, the PC lands in
+// the drain's end state with an empty queue.
+void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id,
+                              uint64_t anchor) {
+  const XEdge& d = x_nodes_[id].drain;
+  const T t2 = pc.time + d.dt;
+  const uint32_t si = run[nrun - 1];
+  x_apply(pc, run, nrun, d, t2);
+  if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
+  for (Lane& l : pc.lanes)
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
+  // the end state: registers, rows and counters of the drained PC, queue empty
+  const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[d.succ].key->data());
+  x_clear_queue(pc);
+  pc.write_mode = k[1] != 0;
+  x_restore_banks(pc, k + 2, t2, anchor);
+  pc.time = t2;
+  pc.in_valid = pc.c_valid = false;
+  pc.x_prev = -1;
+  ++x_jumps_;
+  ++x_drains_;
+  x_bursts_ += d.d_bursts;
+}
+
+// A PC standing before a known drain (xv_drain): the completions of the drain whose last
+// column command is before `limit` are delivered now, as the per-event path would have
+// delivered them by this limit (complete() does not deliver them again); xv_t2 becomes the
+// last column command of the next one, the earliest time anything else is seen.
+void BankModel::x_drain_deliver(Pc& pc, T limit) {
+  const XEdge& d = x_nodes_[pc.xv_node].drain;
+  const T t2 = pc.time + d.dt;
+  T next = kInf;
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    Slot& x = slots_[pc.x_run[k]];
+    if (x.delivered) continue;
+    const XSlotDelta& sd = d.sl[k];
+    const T last = sd.d_uni ? t2 + sd.last : x.last_col;
+    if (last >= limit) {
+      next = std::min(next, last);
+      continue;
+    }
+    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : t2 + sd.first, last));
+    x.delivered = true;
+  }
+  pc.xv_t2 = next;
+}
+
 // Continues a virtual landing at the start of an advance: keeps walking if the run still
 // runs alone, else lands. True: still virtual (the advance is over).
 bool BankModel::x_resume(Pc& pc, T limit) {
+  if (pc.xv_drain) {
+    // Standing before a drain: nothing may have been submitted since (x_prev is cleared then).
+    if (pc.x_prev != pc.xv_node || pc.x_gen != x_gen_ || !x_virtual_ok_) {
+      x_land(pc);
+      return false;
+    }
+    const XEdge& d = x_nodes_[pc.xv_node].drain;
+    if (pc.time + d.dt < limit) {
+      std::array<uint32_t, kXRun> run = pc.x_run;
+      uint32_t nrun = pc.x_nrun;
+      pc.xv = pc.xv_drain = false;
+      x_drain_apply(pc, run, nrun, pc.xv_node, pc.xv_anchor);
+      return false;
+    }
+    x_drain_deliver(pc, limit);
+    ++x_virtual_;
+    return true;
+  }
   std::array<uint32_t, kXRun> run;
   uint32_t nrun = 0;
   const uint32_t si = x_stream_run(pc, run, nrun);

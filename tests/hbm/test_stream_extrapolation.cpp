@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -64,6 +64,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_
   o.completions = m.extrapolated_completions();
   o.skips = m.extrapolated_skips();
   o.drains = m.extrapolated_drains();
+  o.vdrains = m.virtual_drains();
   o.restarts = m.extrapolation_restarts();
   o.virtual_landings = m.virtual_landings();
   return o;
@@ -194,7 +195,7 @@ TEST_CASE("stream extrapolation: a port-limited stream, exact") {
 // enter, and complete on replayed edges. Sizes not multiples of a burst (partial bursts at
 // the boundaries), some requests arriving mid-run, others only after the run has drained.
 TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed edges") {
-  uint64_t replayed = 0, drains = 0;
+  uint64_t replayed = 0, drains = 0, vdrains = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     HbmParams p = preset("u280");
     p.refresh = seed % 3 != 0;
@@ -232,9 +233,14 @@ TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed e
     const Outcome x = check(p, reqs, seed, seed <= 2);
     replayed += x.completions;
     drains += x.drains;
+    vdrains += x.vdrains;
   }
+  INFO("drains " << drains << ", stood before " << vdrains);
   CHECK(replayed > 10);  // fails if runs are not followed past a request boundary
   CHECK(drains > 0);     // fails if no run's drain is replayed in one step
+  // a PC stands before a known drain that crosses the limit (its completions delivered on the
+  // way); the drains counted are those replayed, after standing or at once
+  CHECK(vdrains > 0);
 }
 
 // Runs of requests that are not address-contiguous: a weight stream followed by a K/V read
@@ -293,6 +299,43 @@ TEST_CASE("stream extrapolation: runs of unrelated requests (other addresses, po
   CHECK(replayed > 4 * drains + 20);
 }
 
+// A PC standing before a known drain (past the limit of its advance) must land when a request
+// arrives before the drain ends: the new request's bursts enter among the drain's. One stream
+// per "token", the same each time; a small read arrives at a time swept across the stream's
+// end (before, during and after its drain) in every other token.
+TEST_CASE("stream extrapolation: a request arriving while a PC stands before a drain") {
+  for (int refresh = 0; refresh < 2; ++refresh) {
+    HbmParams p = preset("u280");
+    p.refresh = refresh;
+    p.read_latency = p.write_latency = 0;
+    Request q;
+    q.id = 1;
+    q.bytes = 64 << 10;
+    q.addr = 4096 * 9 + 32;
+    const Cycle done = check(p, {q}, 0).done.at(1).second;  // the stream alone: when it completes
+    std::vector<Request> reqs;
+    uint64_t id = 1;
+    const Cycle period = 40000;
+    for (Cycle token = 0; token < 48; ++token) {
+      q.id = id++;
+      q.arrival = token * period;
+      reqs.push_back(q);
+      Request r;
+      r.id = id++;
+      r.addr = (64 << 20) + 512 * token;
+      r.bytes = 64;
+      r.port = uint32_t(token % 2);
+      // odd tokens: from before the stream's last burst enters to after its drain; even ones:
+      // well after it (the drain is recorded and replayed undisturbed)
+      r.arrival = token * period + (token % 2 ? done - 700 + 30 * (token / 2) : done + 3000);
+      reqs.push_back(r);
+    }
+    const Outcome x = check(p, reqs, uint64_t(refresh), false);
+    INFO("refresh " << refresh << ": drains " << x.drains << ", stood before " << x.vdrains);
+    CHECK(x.vdrains > 5);
+  }
+}
+
 // The engine polled often (every few AXI cycles, like a busy SystemC wrapper): each poll
 // stops the walk at its limit, and the stream stands at a memo node without rebuilding its
 // queue (a virtual landing) until the next poll or the report. Every completion must be
@@ -330,7 +373,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
     }
     std::map<uint64_t, std::array<Cycle, 3>> seen[2];  // id -> first_data, done, poll
     std::string report[2];
-    uint64_t virt[2] = {0, 0}, jumps[2] = {0, 0};
+    uint64_t virt[2] = {0, 0}, jumps[2] = {0, 0}, vdrains[2] = {0, 0};
     for (int x = 0; x < 2; ++x) {
       p.stream_extrapolation = x;
       BankModel m(p);
@@ -352,6 +395,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
       report[x] = j.dump(1);
       virt[x] = m.virtual_landings();
       jumps[x] = m.extrapolated_jumps();
+      vdrains[x] = m.virtual_drains();
     }
     INFO("scenario " << scenario);
     REQUIRE(seen[1] == seen[0]);
@@ -359,6 +403,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
     CHECK(virt[1] > 100);
     CHECK(jumps[1] > 10);
     CHECK(virt[0] == 0);
+    if (scenario >= 2) CHECK(vdrains[1] > 0);  // the drain of each token's run, stood before
   }
 }
 
