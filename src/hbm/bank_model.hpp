@@ -81,7 +81,8 @@ class BankModel final : public Model {
   // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
   void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
-  uint64_t virtual_drains() const { return x_vdrains_; }  // drains stood before (past the limit), completions delivered
+  uint64_t virtual_drains() const { return x_vdrains_; }
+  uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
   using T = detail::T;
@@ -307,6 +308,7 @@ class BankModel final : public Model {
     return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);
   }
   void settle();
+  bool idle_refreshes(Pc& pc, uint32_t pci, T stop);
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
   void complete(Pc& pc, uint32_t si);
@@ -362,13 +364,14 @@ class BankModel final : public Model {
   std::vector<TraceCmd> trace_;
   // stream extrapolation
   bool x_on_ = false;       // enabled and applicable (fast path, all-bank refresh, row field topmost)
+  bool x_idle_ = false;     // idle refreshes in closed form (fast path, extrapolation on, all-bank refresh)
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0;
 };
 
 }  // namespace skipopu::hbm
