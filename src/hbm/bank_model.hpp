@@ -82,7 +82,8 @@ class BankModel final : public Model {
   void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
   uint64_t virtual_drains() const { return x_vdrains_; }
-  uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
+  uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }
+  uint64_t walks_to_last_burst() const { return x_to_last_; }  // walks that ended just before a request's last burst  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
   using T = detail::T;
@@ -257,6 +258,7 @@ class BankModel final : public Model {
     uint64_t anchor;
     uint64_t steps = 0, refreshes = 0;
     XStop why = XStop::Other;
+    bool last = false;  // ended just before the entering request's last burst
     T t2 = 0;  // Limit: the end of the edge that crosses the limit
   };
 
@@ -371,7 +373,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -372,7 +372,10 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
       }
       break;
     }
-    if (s.admitted + e->d_adm + 2 > s.bursts) break;
+    // The edge may end just before the request's last burst enters (that burst, possibly
+    // partial, is not on the edge: the stretch is the one recorded); the walk ends there.
+    if (s.admitted + e->d_adm + 1 > s.bursts) break;
+    const bool to_last = s.admitted + e->d_adm + 1 == s.bursts;
     // every burst entering on the edge (up to the next node's) is at the PC when it starts:
     // the ingresses wait only for room, as when the edge was recorded
     if (ready_dev(s, s.admitted + e->d_adm) > tt) break;
@@ -389,6 +392,11 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     w.anchor += e->d_anchor;
     cur = e->succ;
     ++w.steps;
+    if (to_last) {
+      w.last = true;
+      ++x_to_last_;
+      break;
+    }
   }
   if (w.steps == 0) return w;
   const int32_t phase = *reinterpret_cast<const int32_t*>(x_nodes_[cur].key->data());
@@ -496,10 +504,11 @@ int BankModel::x_visit(Pc& pc, T limit) {
     r = kXVirtual;
   } else if (w.steps > 0) {
     x_restore(pc, run, nrun, *x_nodes_[w.node].key, pc.time, w.anchor);
-    pc.x_landed = true;
+    pc.x_landed = !w.last;
     r = kXLanded;
   }
   x_snapshot(pc, run, nrun, w.node, w.anchor);
+  if (w.last) pc.x_prev = -1;  // the last burst's ingress is visited (its own node); no edge to it
   return r;
 }
 
@@ -594,6 +603,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return true;
   }
   x_land(pc);
+  if (w.last) pc.x_landed = false, pc.x_prev = -1;  // as in x_visit
   return false;
 }
 

@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0, idle_refs = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0, idle_refs = 0, to_last = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -66,6 +66,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_
   o.drains = m.extrapolated_drains();
   o.vdrains = m.virtual_drains();
   o.idle_refs = m.idle_refreshes_replayed();
+  o.to_last = m.walks_to_last_burst();
   o.restarts = m.extrapolation_restarts();
   o.virtual_landings = m.virtual_landings();
   return o;
@@ -153,6 +154,8 @@ TEST_CASE("stream extrapolation: a long stream alone jumps and is exact") {
     // or silently inapplicable.
     CHECK(x.jumps > 0);
     CHECK(x.bursts > 1500);  // AXI bursts of 512 B: 2049 in all
+    // the walk goes up to the last burst's ingress (that burst may be partial: not on the edge)
+    CHECK(x.to_last == 1);
   }
 }
 
