@@ -83,7 +83,8 @@ class BankModel final : public Model {
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
   uint64_t virtual_drains() const { return x_vdrains_; }
   uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }
-  uint64_t walks_to_last_burst() const { return x_to_last_; }  // walks that ended just before a request's last burst  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
+  uint64_t walks_to_last_burst() const { return x_to_last_; }  // walks that ended just before a request's last burst
+  uint64_t walks_to_drain() const { return x_last_drains_; }    // ... and went on into a known drain, queue not rebuilt  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
   using T = detail::T;
@@ -333,6 +334,7 @@ class BankModel final : public Model {
   void x_land(Pc& pc);
   void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
   void x_drain_deliver(Pc& pc, T limit);
+  int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
   void x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key, T t,
                  uint64_t anchor);
 
@@ -373,7 +375,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -422,6 +422,45 @@ void BankModel::x_land(Pc& pc) {
 
 static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2, kXDrained = 3;
 
+// A walk `w` ended just before the entering request's last burst: if nothing waits behind it
+// and the drain from there is known, the drain is replayed (or the PC stands before it)
+// without rebuilding the queue first. The node of that state is the walk's last node with its
+// last word (the last burst's beats, x_encode) set: the queue, registers and run are the same.
+int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit) {
+  const uint32_t si = run[nrun - 1];
+  for (const Lane& l : pc.lanes)
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si && l.fifo.size() - l.head != 1) return kXNone;
+  uint64_t b0;
+  uint32_t n0;
+  burst_range(slots_[si], slots_[si].admitted, b0, n0);
+  x_buf_ = *x_nodes_[w.node].key;
+  reinterpret_cast<int32_t*>(&x_buf_[0])[x_buf_.size() / sizeof(int32_t) - 1] = int32_t(n0);
+  const auto it = x_map_.find(x_buf_);
+  if (it == x_map_.end()) return kXNone;
+  const int32_t id = it->second;
+  const XEdge& d = x_nodes_[id].drain;
+  const T t2 = pc.time + d.dt;
+  if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
+  ++x_last_drains_;
+  if (t2 < limit) {
+    x_drain_apply(pc, run, nrun, id, w.anchor);
+    return kXDrained;
+  }
+  if (!x_virtual_ok_) {
+    --x_last_drains_;
+    return kXNone;
+  }
+  x_snapshot(pc, run, nrun, id, w.anchor);
+  pc.xv = pc.xv_drain = true;
+  pc.xv_real = false;  // the queue is rebuilt from the node when the PC lands
+  pc.xv_node = id;
+  pc.xv_anchor = w.anchor;
+  x_drain_deliver(pc, limit);
+  ++x_virtual_;
+  ++x_vdrains_;
+  return kXVirtual;
+}
+
 int BankModel::x_visit(Pc& pc, T limit) {
   if (pc.x_landed) {  // the ingress of the node just restored: already visited
     pc.x_landed = false;
@@ -492,6 +531,10 @@ int BankModel::x_visit(Pc& pc, T limit) {
     return kXNone;
   }
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
+  if (w.last) {
+    const int v = x_last_drain(pc, run, nrun, w, limit);
+    if (v != kXNone) return v;
+  }
   int r = kXNone;
   if (w.why == XStop::Limit && x_virtual_ok_) {
     // Stand at the node without rebuilding the queue until something needs it.
@@ -591,6 +634,13 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return false;
   }
   const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit);
+  if (w.last) {
+    pc.xv = false;  // (x_last_drain stands again if it can)
+    const int v = x_last_drain(pc, run, nrun, w, limit);
+    if (v == kXVirtual) return true;
+    if (v == kXDrained) return false;
+    pc.xv = true;
+  }
   if (w.steps > 0) {
     pc.xv_real = false;
     pc.xv_node = w.node;

@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0, idle_refs = 0, to_last = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -67,6 +67,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_
   o.vdrains = m.virtual_drains();
   o.idle_refs = m.idle_refreshes_replayed();
   o.to_last = m.walks_to_last_burst();
+  o.to_drain = m.walks_to_drain();
   o.restarts = m.extrapolation_restarts();
   o.virtual_landings = m.virtual_landings();
   return o;
@@ -335,8 +336,11 @@ TEST_CASE("stream extrapolation: a request arriving while a PC stands before a d
       reqs.push_back(r);
     }
     const Outcome x = check(p, reqs, uint64_t(refresh), false);
-    INFO("refresh " << refresh << ": drains " << x.drains << ", stood before " << x.vdrains);
+    INFO("refresh " << refresh << ": drains " << x.drains << ", stood before " << x.vdrains << ", walked into "
+                    << x.to_drain);
     CHECK(x.vdrains > 5);
+    // the walk over the stream goes on into its known drain without rebuilding the queue
+    CHECK(x.to_drain > 10);
   }
 }
 
