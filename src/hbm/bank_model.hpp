@@ -75,6 +75,7 @@ class BankModel final : public Model {
   size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
   uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
+  uint64_t drain_completions() const { return x_drain_completions_; }    // ... of them on drain edges
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
@@ -375,7 +376,7 @@ class BankModel final : public Model {
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0;
 };
 
 }  // namespace skipopu::hbm

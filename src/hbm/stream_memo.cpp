@@ -563,6 +563,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   const XEdge& d = x_nodes_[id].drain;
   const T t2 = pc.time + d.dt;
   const uint32_t si = run[nrun - 1];
+  x_drain_completions_ += nrun;  // every request of the run completes on it
   x_apply(pc, run, nrun, d, t2);
   if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
   for (Lane& l : pc.lanes)
