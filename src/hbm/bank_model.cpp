@@ -59,6 +59,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   x_on_ = p_.fast_path && p_.stream_extrapolation && !p_.mapping.empty() &&
           p_.mapping.back().field == AddrField::Row && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
   x_period_ = uint64_t(1) << amap_.row_pos();
+  x_idle_ = p_.fast_path && p_.stream_extrapolation && p_.refresh && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
   due_.assign(p_.pseudo_channels, detail::kNeg);
   nb_base_.assign(p_.pseudo_channels, 0);
   nb_add_.assign(p_.pseudo_channels, -1);
@@ -105,6 +106,7 @@ void BankModel::submit(const Request& r) {
   s.arrival = r.arrival;
   s.pc = r.pc;
   s.write = r.write;
+  s.delivered = false;
   s.seq = seq_++;
   s.bursts = uint32_t(burst_of(s.beat0 + s.beats - 1) - burst_of(s.beat0) + 1);
   s.admitted = s.done_bursts = 0;
@@ -266,12 +268,7 @@ void BankModel::finish_burst(Pc& pc, int32_t ei) {
 // last column command) and the bookkeeping.
 void BankModel::complete(Pc& pc, uint32_t si) {
   const Slot& s = slots_[si];
-  Completion c;
-  c.id = s.id;
-  c.arrival = s.arrival;
-  c.first_data = data_at(s, s.first_col);
-  c.done = data_at(s, s.last_col);
-  heap_.push(c);
+  if (!s.delivered) heap_.push(completion_of(s, s.first_col, s.last_col));
   ++pc.requests;
   (s.write ? pc.bytes_written : pc.bytes_read) += s.bytes;
   const uint32_t k = s.open_idx, last = pc.open.back();  // swap-remove
@@ -514,6 +511,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
     // 1: ingress of the earliest-ready burst (in order per port; waits for queue room)
     uint32_t in_slot = UINT32_MAX;
     size_t in_i = 0;
+    T in_t = kInf;  // when that burst may enter
     {
       T rbest = kInf;
       uint64_t sbest = UINT64_MAX;
@@ -543,6 +541,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       if (in_slot != UINT32_MAX) {
         const bool room = slots_[in_slot].write ? pc.nw < p_.write_queue : pc.nr < p_.read_queue;
         const T t = std::max(rbest, pc.time);
+        if (room) in_t = t;
         if (room && t < best) { best = t; kind = 1; }
       }
     }
@@ -580,6 +579,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         if (v == 2) break;     // replayed up to the limit, standing at a node
         if (v == 3) continue;  // the run drained in one step
       }
+      if (kind == 2 && x_idle_ && idle_refreshes(pc, pci, std::min(limit, in_t))) continue;
     }
     pc.time = best;
     ++pc.events;
@@ -646,6 +646,33 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
     pc.min_unissued = 1;
   }
   sync_pc(pci);
+}
+
+// Refreshes of an idle PC in closed form (fast path with stream extrapolation, all-bank
+// refresh): queue empty, every bank closed, the refresh due at pc.ref_due about to start and
+// REF free to issue then. Each refresh is then two events at its due time (start, REF: nothing
+// to precharge), and nothing else happens until the next burst may enter or the limit, `stop`
+// (an ingress at a refresh's due time goes first). REF only pushes the ACT register (tRFC), a
+// maximum over issue times, so issuing the last REF alone leaves the registers as issuing all.
+// At least two refreshes (one is left to the per-event path, which keeps the refresh-edge
+// bookkeeping of the stream memo: after two starts it has forgotten the last node either way).
+// True: done, pc.time at the last REF.
+bool BankModel::idle_refreshes(Pc& pc, uint32_t pci, T stop) {
+  if (pc.ref_active || pc.nr + pc.nw || pc.open_banks || trace_on_ || pc.ref_due + ref_interval_ >= stop ||
+      pc.reg.earliest(REF, 0) > pc.ref_due)
+    return false;
+  const uint64_t n = uint64_t(stop - 1 - pc.ref_due) / uint64_t(ref_interval_) + 1;  // due before stop
+  const T last = pc.ref_due + T(n - 1) * ref_interval_;
+  issue_row(pc, pci, REF, 0, 0, last);
+  pc.n_ref += n - 1;
+  pc.ref_cycles += n * uint64_t(p_.timing.tRFC);
+  pc.ref_due = last + ref_interval_;
+  pc.ref_start = last;
+  pc.events += 2 * n;
+  pc.time = last;
+  pc.x_prev = pc.xr_node = -1;
+  x_idle_refs_ += n;
+  return true;
 }
 
 // ---- engine interface ----

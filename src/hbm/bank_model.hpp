@@ -75,12 +75,17 @@ class BankModel final : public Model {
   size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
   uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
+  uint64_t drain_completions() const { return x_drain_completions_; }    // ... of them on drain edges
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
   // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
   void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
+  uint64_t virtual_drains() const { return x_vdrains_; }
+  uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }
+  uint64_t walks_to_last_burst() const { return x_to_last_; }  // walks that ended just before a request's last burst
+  uint64_t walks_to_drain() const { return x_last_drains_; }    // ... and went on into a known drain, queue not rebuilt  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
   using T = detail::T;
@@ -103,6 +108,7 @@ class BankModel final : public Model {
     uint32_t bursts, done_bursts, admitted;
     uint32_t pc, port_id;
     bool write;
+    bool delivered;  // its completion is in the heap already (a PC standing before a drain)
   };
   struct alignas(64) Entry {  // one AXI burst in a controller queue
     uint64_t ord;             // admission order in its PC (beat age = ord * kMaxBeats + beat)
@@ -208,14 +214,15 @@ class BankModel final : public Model {
     // virtual landing: the stream stands at memo node xv_node (time pc.time, queue not
     // rebuilt); its next edge ends at xv_t2, at or after the limit it was advanced to
     bool xv = false, xv_real = false;  // xv_real: the queue is still the node's (nothing to rebuild)
+    bool xv_drain = false;  // standing before the node's drain edge (xv_t2: next completion's last column)
     int32_t xv_node = -1;
     uint64_t xv_anchor = 0;
     T xv_t2 = 0;
   };
   // Stream extrapolation memo (stream_memo.cpp): one node per canonical PC state met just
-  // before the ingress of a burst while the PC serves one port's run of contiguous requests
-  // alone; an edge leads to the next such state with the time and counters it took, per
-  // request of the run.
+  // before the ingress of a burst while the PC serves one port's run alone (the request
+  // entering and up to three draining); an edge leads to the next such state with the time
+  // and counters it took, per request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
     uint32_t d_fin = 0;       // bursts finished
     uint64_t d_uni = 0;       // beats issued
@@ -253,6 +260,7 @@ class BankModel final : public Model {
     uint64_t anchor;
     uint64_t steps = 0, refreshes = 0;
     XStop why = XStop::Other;
+    bool last = false;  // ended just before the entering request's last burst
     T t2 = 0;  // Limit: the end of the edge that crosses the limit
   };
 
@@ -267,6 +275,15 @@ class BankModel final : public Model {
     const T lat = T(s.write ? p_.timing.tCWL : p_.timing.tCL) + tB_;
     return to_axi(uint64_t(col + lat)) + (s.write ? p_.write_latency : p_.read_latency) +
            ports_.return_latency(s.port.hops);
+  }
+  // The completion of slot s whose first and last column commands issue at `first` and `last`.
+  Completion completion_of(const Slot& s, T first, T last) const {
+    Completion c;
+    c.id = s.id;
+    c.arrival = s.arrival;
+    c.first_data = data_at(s, first);
+    c.done = data_at(s, last);
+    return c;
   }
   void row_opened(Pc& pc, uint32_t b);
   // timing
@@ -295,6 +312,7 @@ class BankModel final : public Model {
     return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);
   }
   void settle();
+  bool idle_refreshes(Pc& pc, uint32_t pci, T stop);
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
   void complete(Pc& pc, uint32_t si);
@@ -315,6 +333,9 @@ class BankModel final : public Model {
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
+  void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
+  void x_drain_deliver(Pc& pc, T limit);
+  int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
   void x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key, T t,
                  uint64_t anchor);
 
@@ -348,13 +369,14 @@ class BankModel final : public Model {
   std::vector<TraceCmd> trace_;
   // stream extrapolation
   bool x_on_ = false;       // enabled and applicable (fast path, all-bank refresh, row field topmost)
+  bool x_idle_ = false;     // idle refreshes in closed form (fast path, extrapolation on, all-bank refresh)
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   std::string x_buf_;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0;
 };
 
 }  // namespace skipopu::hbm

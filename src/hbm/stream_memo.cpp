@@ -1,14 +1,14 @@
 // Stream extrapolation (fast path, simulator.stream_extrapolation), docs/hbm.md.
 //
-// While a PC serves one port's run of address-contiguous requests alone (the one whose bursts
-// are entering, behind up to three that have entered and are draining, every other open
-// request of the PC waiting behind in the same port lane, no refresh in progress), its state
-// just before each burst's ingress is written in canonical form: the timing registers relative
-// to the present (a register at or below the present acts as the present, so it is written as
-// 0), open rows relative to the row of the burst about to enter, the queued bursts by beat
-// offset and pending beats, where each draining request ends, which requests have had a column
-// command, the hit-bypass counters, the write mode and the address phase inside one address
-// period. From such a state the evolution is a function of it alone until a refresh starts,
+// While a PC serves one port's run alone (the request whose bursts are entering, behind up to
+// three that have entered and are draining, of any port, direction and address, every other
+// open request of the PC waiting behind in the entering one's port lane, no refresh in
+// progress), its state just before each burst's ingress is written in canonical form: the
+// timing registers relative to the present (a register at or below the present acts as the
+// present, so it is written as 0), open rows relative to the row of the burst about to enter,
+// the queued bursts by beat offset, pending beats and the request of the run each belongs to,
+// each request's direction and whether it has had a column command, the hit-bypass counters,
+// the write mode and the address phase inside one address period. From such a state the evolution is a function of it alone until a refresh starts,
 // the engine's limit is reached or the entering request's last burst would enter, provided
 // its bursts wait only for queue room (each is at the PC when the stretch starts). Every state
 // met is a memo node; the simulated stretch to the next node is its edge (time, counters, and
@@ -45,24 +45,20 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   const bool is_last = last && s.admitted + 1 == s.bursts && ln->fifo.size() - ln->head == 1;
   if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
   if (last) *last = is_last;
-  // every other open request has entered (it is not one waiting behind in the lane) and is of
-  // the same port and direction; together they end exactly where si begins
+  // every other open request has entered (it is not one waiting behind in the lane): it is
+  // draining, whatever its port, direction and addresses (each queued burst is keyed with the
+  // request it belongs to)
   const size_t older = pc.open.size() - (ln->fifo.size() - ln->head);
   if (older + 1 > kXRun) return UINT32_MAX;
   nrun = 0;
   for (uint32_t o : pc.open) {
     const Slot& x = slots_[o];
     if (x.admitted < x.bursts) continue;
-    if (x.port_id != s.port_id || x.write != s.write) return UINT32_MAX;
     uint32_t k = nrun++;  // insertion by submission order
     for (; k > 0 && slots_[run[k - 1]].seq > x.seq; --k) run[k] = run[k - 1];
     run[k] = o;
   }
   if (nrun != older) return UINT32_MAX;
-  for (uint32_t k = 0; k < nrun; ++k) {
-    const Slot& x = slots_[run[k]];
-    if (x.beat0 + x.beats != (k + 1 < nrun ? slots_[run[k + 1]].beat0 : s.beat0)) return UINT32_MAX;
-  }
   run[nrun++] = si;
   return si;
 }
@@ -81,15 +77,18 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
   for (int m = 0; m < 2; ++m) {
     *w++ = int32_t(pc.count[m]);
     for (int32_t ei = pc.head[m]; ei >= 0; ei = pc.pool[ei].next) {
-      *w++ = int32_t(int64_t(pc.pool[ei].beat) - int64_t(anchor));
-      *w++ = pc.pool[ei].n;
-      *w++ = pc.pool[ei].pend;
+      const Entry& e = pc.pool[ei];
+      uint32_t k = 0;  // the request of the run it belongs to
+      while (run[k] != e.slot) ++k;
+      *w++ = int32_t(int64_t(e.beat) - int64_t(anchor));
+      *w++ = int32_t(e.n) | int32_t(k << 8);
+      *w++ = e.pend;
     }
   }
   *w++ = int32_t(nrun);
   for (uint32_t k = 0; k < nrun; ++k) {
     const Slot& x = slots_[run[k]];
-    *w++ = k + 1 < nrun ? int32_t(int64_t(x.beat0 + x.beats) - int64_t(anchor)) : 0;  // where it ends
+    *w++ = x.write;
     *w++ = x.first_col != kInf;
   }
   // the last burst may end inside its aligned block: its beats (0: not the last burst)
@@ -229,9 +228,9 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
     const int32_t cnt = k[i++];
     for (int32_t j = 0; j < cnt; ++j, i += 3) {
       const uint64_t beat = uint64_t(int64_t(anchor) + k[i]);
-      uint32_t r = 0;
-      while (r + 1 < nrun && beat >= slots_[run[r]].beat0 + slots_[run[r]].beats) ++r;
-      admit_entry(pc, run[r], beat, uint32_t(k[i + 1]), uint16_t(k[i + 2]));
+      const uint32_t r = uint32_t(k[i + 1]) >> 8;
+      if (r >= nrun) throw std::logic_error("hbm bank model: stream extrapolation key of another run");
+      admit_entry(pc, run[r], beat, uint32_t(k[i + 1]) & 0xff, uint16_t(k[i + 2]));
     }
   }
   pc.time = t;
@@ -373,7 +372,10 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
       }
       break;
     }
-    if (s.admitted + e->d_adm + 2 > s.bursts) break;
+    // The edge may end just before the request's last burst enters (that burst, possibly
+    // partial, is not on the edge: the stretch is the one recorded); the walk ends there.
+    if (s.admitted + e->d_adm + 1 > s.bursts) break;
+    const bool to_last = s.admitted + e->d_adm + 1 == s.bursts;
     // every burst entering on the edge (up to the next node's) is at the PC when it starts:
     // the ingresses wait only for room, as when the edge was recorded
     if (ready_dev(s, s.admitted + e->d_adm) > tt) break;
@@ -390,6 +392,11 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     w.anchor += e->d_anchor;
     cur = e->succ;
     ++w.steps;
+    if (to_last) {
+      w.last = true;
+      ++x_to_last_;
+      break;
+    }
   }
   if (w.steps == 0) return w;
   const int32_t phase = *reinterpret_cast<const int32_t*>(x_nodes_[cur].key->data());
@@ -409,11 +416,50 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
 void BankModel::x_land(Pc& pc) {
   if (!pc.xv) return;
   if (!pc.xv_real) x_restore(pc, pc.x_run, pc.x_nrun, *x_nodes_[pc.xv_node].key, pc.time, pc.xv_anchor);
-  pc.xv = false;
+  pc.xv = pc.xv_drain = false;
   pc.x_landed = true;
 }
 
 static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2, kXDrained = 3;
+
+// A walk `w` ended just before the entering request's last burst: if nothing waits behind it
+// and the drain from there is known, the drain is replayed (or the PC stands before it)
+// without rebuilding the queue first. The node of that state is the walk's last node with its
+// last word (the last burst's beats, x_encode) set: the queue, registers and run are the same.
+int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit) {
+  const uint32_t si = run[nrun - 1];
+  for (const Lane& l : pc.lanes)
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si && l.fifo.size() - l.head != 1) return kXNone;
+  uint64_t b0;
+  uint32_t n0;
+  burst_range(slots_[si], slots_[si].admitted, b0, n0);
+  x_buf_ = *x_nodes_[w.node].key;
+  reinterpret_cast<int32_t*>(&x_buf_[0])[x_buf_.size() / sizeof(int32_t) - 1] = int32_t(n0);
+  const auto it = x_map_.find(x_buf_);
+  if (it == x_map_.end()) return kXNone;
+  const int32_t id = it->second;
+  const XEdge& d = x_nodes_[id].drain;
+  const T t2 = pc.time + d.dt;
+  if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
+  ++x_last_drains_;
+  if (t2 < limit) {
+    x_drain_apply(pc, run, nrun, id, w.anchor);
+    return kXDrained;
+  }
+  if (!x_virtual_ok_) {
+    --x_last_drains_;
+    return kXNone;
+  }
+  x_snapshot(pc, run, nrun, id, w.anchor);
+  pc.xv = pc.xv_drain = true;
+  pc.xv_real = false;  // the queue is rebuilt from the node when the PC lands
+  pc.xv_node = id;
+  pc.xv_anchor = w.anchor;
+  x_drain_deliver(pc, limit);
+  ++x_virtual_;
+  ++x_vdrains_;
+  return kXVirtual;
+}
 
 int BankModel::x_visit(Pc& pc, T limit) {
   if (pc.x_landed) {  // the ingress of the node just restored: already visited
@@ -461,24 +507,23 @@ int BankModel::x_visit(Pc& pc, T limit) {
     // ends before the limit and no refresh starts on the way; else recorded.
     const XEdge& d = x_nodes_[id].drain;
     const T t2 = pc.time + d.dt;
-    if (d.succ >= 0 && t2 < limit && (!p_.refresh || t2 < pc.ref_due)) {
-      const int32_t end = d.succ;
-      x_apply(pc, run, nrun, d, t2);
-      if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
-      for (Lane& l : pc.lanes)
-        if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
-      // the end state: registers, rows and counters of the drained PC, queue empty
-      const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[end].key->data());
-      x_clear_queue(pc);
-      pc.write_mode = k[1] != 0;
-      x_restore_banks(pc, k + 2, t2, anchor);
-      pc.time = t2;
-      pc.in_valid = pc.c_valid = false;
-      pc.x_prev = -1;
-      ++x_jumps_;
-      ++x_drains_;
-      x_bursts_ += d.d_bursts;
-      return kXDrained;
+    if (d.succ >= 0 && (!p_.refresh || t2 < pc.ref_due)) {
+      if (t2 < limit) {
+        x_drain_apply(pc, run, nrun, id, anchor);
+        return kXDrained;
+      }
+      if (x_virtual_ok_) {
+        // Past the limit: stand at this node, the queue untouched, until an advance's limit
+        // passes the drain's end; the completions before each limit are delivered on the way.
+        x_snapshot(pc, run, nrun, id, anchor);
+        pc.xv = pc.xv_real = pc.xv_drain = true;
+        pc.xv_node = id;
+        pc.xv_anchor = anchor;
+        x_drain_deliver(pc, limit);
+        ++x_virtual_;
+        ++x_vdrains_;
+        return kXVirtual;
+      }
     }
     x_snapshot(pc, run, nrun, id, anchor);
     pc.xd_node = id;
@@ -486,6 +531,10 @@ int BankModel::x_visit(Pc& pc, T limit) {
     return kXNone;
   }
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
+  if (w.last) {
+    const int v = x_last_drain(pc, run, nrun, w, limit);
+    if (v != kXNone) return v;
+  }
   int r = kXNone;
   if (w.why == XStop::Limit && x_virtual_ok_) {
     // Stand at the node without rebuilding the queue until something needs it.
@@ -498,16 +547,84 @@ int BankModel::x_visit(Pc& pc, T limit) {
     r = kXVirtual;
   } else if (w.steps > 0) {
     x_restore(pc, run, nrun, *x_nodes_[w.node].key, pc.time, w.anchor);
-    pc.x_landed = true;
+    pc.x_landed = !w.last;
     r = kXLanded;
   }
   x_snapshot(pc, run, nrun, w.node, w.anchor);
+  if (w.last) pc.x_prev = -1;  // the last burst's ingress is visited (its own node); no edge to it
   return r;
+}
+
+// Replays the drain edge of node `id` (the PC stands there at pc.time with the run `run`,
+// the run's last burst about to enter): every request of the run completes, the PC lands in
+// the drain's end state with an empty queue.
+void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id,
+                              uint64_t anchor) {
+  const XEdge& d = x_nodes_[id].drain;
+  const T t2 = pc.time + d.dt;
+  const uint32_t si = run[nrun - 1];
+  x_drain_completions_ += nrun;  // every request of the run completes on it
+  x_apply(pc, run, nrun, d, t2);
+  if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
+  for (Lane& l : pc.lanes)
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
+  // the end state: registers, rows and counters of the drained PC, queue empty
+  const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[d.succ].key->data());
+  x_clear_queue(pc);
+  pc.write_mode = k[1] != 0;
+  x_restore_banks(pc, k + 2, t2, anchor);
+  pc.time = t2;
+  pc.in_valid = pc.c_valid = false;
+  pc.x_prev = -1;
+  ++x_jumps_;
+  ++x_drains_;
+  x_bursts_ += d.d_bursts;
+}
+
+// A PC standing before a known drain (xv_drain): the completions of the drain whose last
+// column command is before `limit` are delivered now, as the per-event path would have
+// delivered them by this limit (complete() does not deliver them again); xv_t2 becomes the
+// last column command of the next one, the earliest time anything else is seen.
+void BankModel::x_drain_deliver(Pc& pc, T limit) {
+  const XEdge& d = x_nodes_[pc.xv_node].drain;
+  const T t2 = pc.time + d.dt;
+  T next = kInf;
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    Slot& x = slots_[pc.x_run[k]];
+    if (x.delivered) continue;
+    const XSlotDelta& sd = d.sl[k];
+    const T last = sd.d_uni ? t2 + sd.last : x.last_col;
+    if (last >= limit) {
+      next = std::min(next, last);
+      continue;
+    }
+    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : t2 + sd.first, last));
+    x.delivered = true;
+  }
+  pc.xv_t2 = next;
 }
 
 // Continues a virtual landing at the start of an advance: keeps walking if the run still
 // runs alone, else lands. True: still virtual (the advance is over).
 bool BankModel::x_resume(Pc& pc, T limit) {
+  if (pc.xv_drain) {
+    // Standing before a drain: nothing may have been submitted since (x_prev is cleared then).
+    if (pc.x_prev != pc.xv_node || pc.x_gen != x_gen_ || !x_virtual_ok_) {
+      x_land(pc);
+      return false;
+    }
+    const XEdge& d = x_nodes_[pc.xv_node].drain;
+    if (pc.time + d.dt < limit) {
+      std::array<uint32_t, kXRun> run = pc.x_run;
+      uint32_t nrun = pc.x_nrun;
+      pc.xv = pc.xv_drain = false;
+      x_drain_apply(pc, run, nrun, pc.xv_node, pc.xv_anchor);
+      return false;
+    }
+    x_drain_deliver(pc, limit);
+    ++x_virtual_;
+    return true;
+  }
   std::array<uint32_t, kXRun> run;
   uint32_t nrun = 0;
   const uint32_t si = x_stream_run(pc, run, nrun);
@@ -518,6 +635,13 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return false;
   }
   const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit);
+  if (w.last) {
+    pc.xv = false;  // (x_last_drain stands again if it can)
+    const int v = x_last_drain(pc, run, nrun, w, limit);
+    if (v == kXVirtual) return true;
+    if (v == kXDrained) return false;
+    pc.xv = true;
+  }
   if (w.steps > 0) {
     pc.xv_real = false;
     pc.xv_node = w.node;
@@ -530,6 +654,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return true;
   }
   x_land(pc);
+  if (w.last) pc.x_landed = false, pc.x_prev = -1;  // as in x_visit
   return false;
 }
 

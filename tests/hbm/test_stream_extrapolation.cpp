@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -64,6 +64,11 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_
   o.completions = m.extrapolated_completions();
   o.skips = m.extrapolated_skips();
   o.drains = m.extrapolated_drains();
+  o.vdrains = m.virtual_drains();
+  o.idle_refs = m.idle_refreshes_replayed();
+  o.to_last = m.walks_to_last_burst();
+  o.to_drain = m.walks_to_drain();
+  o.drain_completions = m.drain_completions();
   o.restarts = m.extrapolation_restarts();
   o.virtual_landings = m.virtual_landings();
   return o;
@@ -151,6 +156,8 @@ TEST_CASE("stream extrapolation: a long stream alone jumps and is exact") {
     // or silently inapplicable.
     CHECK(x.jumps > 0);
     CHECK(x.bursts > 1500);  // AXI bursts of 512 B: 2049 in all
+    // the walk goes up to the last burst's ingress (that burst may be partial: not on the edge)
+    CHECK(x.to_last == 1);
   }
 }
 
@@ -189,12 +196,40 @@ TEST_CASE("stream extrapolation: a port-limited stream, exact") {
   }
 }
 
+// One layout of requests on PC `pc`, read once per "token" like the weights of a decode step:
+// four tokens 60000-80000 cycles apart, each request `gap()` after the previous one.
+struct Item {
+  uint64_t addr, bytes;
+  uint32_t port;
+  bool write;
+};
+template <class Gap>
+static void per_token(const std::vector<Item>& layout, uint32_t pc, SplitMix64& rng, Gap gap, uint64_t& id,
+                      std::vector<Request>& out) {
+  Cycle at = rng.next() % 1000;
+  for (int token = 0; token < 4; ++token) {
+    for (const Item& it : layout) {
+      Request q;
+      q.id = id++;
+      q.pc = pc;
+      q.port = it.port;
+      q.addr = it.addr;
+      q.bytes = it.bytes;
+      q.write = it.write;
+      q.arrival = at;
+      at += gap();
+      out.push_back(q);
+    }
+    at += 60000 + rng.next() % 20000;
+  }
+}
+
 // Runs of address-contiguous requests from one port, like the weight DMA's stream head and
 // tail and the next matrix's head: the earlier requests drain while the next one's bursts
 // enter, and complete on replayed edges. Sizes not multiples of a burst (partial bursts at
 // the boundaries), some requests arriving mid-run, others only after the run has drained.
 TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed edges") {
-  uint64_t replayed = 0, drains = 0;
+  uint64_t replayed = 0, drains = 0, vdrains = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     HbmParams p = preset("u280");
     p.refresh = seed % 3 != 0;
@@ -203,38 +238,141 @@ TEST_CASE("stream extrapolation: contiguous runs complete requests on replayed e
     std::vector<Request> reqs;
     uint64_t id = 1;
     for (uint32_t pc = 0; pc < 2; ++pc) {
-      // one layout, read once per "token" like the weights of a decode step
-      std::vector<std::pair<uint64_t, uint64_t>> layout;  // (addr, bytes)
+      std::vector<Item> layout;
       uint64_t addr = 32 * (rng.next() % 4096);
       for (int k = 0; k < 6; ++k) {
         const uint64_t bytes = k % 2 ? (64 << 10) + 32 * (rng.next() % 4096) : (16 << 10) - 32 * (rng.next() % 3);
-        layout.push_back({addr, bytes});
+        layout.push_back({addr, bytes, pc, seed == 5 && pc == 1});
         addr += bytes;
       }
-      Cycle at = rng.next() % 1000;
-      for (int token = 0; token < 4; ++token) {
-        for (const auto& [a, b] : layout) {
-          Request q;
-          q.id = id++;
-          q.pc = pc;
-          q.port = pc;
-          q.addr = a;
-          q.bytes = b;
-          q.write = seed == 5 && pc == 1;
-          q.arrival = at;
-          at += rng.next() % 3000;
-          reqs.push_back(q);
-        }
-        at += 60000 + rng.next() % 20000;
-      }
+      per_token(layout, pc, rng, [&] { return Cycle(rng.next() % 3000); }, id, reqs);
     }
     std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
     const Outcome x = check(p, reqs, seed, seed <= 2);
     replayed += x.completions;
     drains += x.drains;
+    vdrains += x.vdrains;
   }
+  INFO("drains " << drains << ", stood before " << vdrains);
   CHECK(replayed > 10);  // fails if runs are not followed past a request boundary
   CHECK(drains > 0);     // fails if no run's drain is replayed in one step
+  // a PC stands before a known drain that crosses the limit (its completions delivered on the
+  // way); the drains counted are those replayed, after standing or at once
+  CHECK(vdrains > 0);
+}
+
+// Runs of requests that are not address-contiguous: a weight stream followed by a K/V read
+// elsewhere, a K/V write and the read of the same rows (the prefill), requests of another port
+// entering while the previous one drains. The draining requests are keyed with their queued
+// bursts, so the stretches where one drains while the next enters are replayed too.
+TEST_CASE("stream extrapolation: runs of unrelated requests (other addresses, ports, directions)") {
+  uint64_t replayed = 0, on_drains = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    HbmParams p = preset("u280");
+    p.refresh = seed % 3 != 0;
+    if (seed % 2) p.read_latency = p.write_latency = 0;
+    SplitMix64 rng(seed * 131);
+    std::vector<Request> reqs;
+    uint64_t id = 1;
+    for (uint32_t pc = 0; pc < 2; ++pc) {
+      std::vector<Item> layout;
+      for (int k = 0; k < 6; ++k) {
+        Item it;
+        it.bytes = (48 << 10) + 32 * (rng.next() % 2048);
+        it.addr = 32 * (rng.next() % ((p.pc_bytes - it.bytes) / 32));  // anywhere: not contiguous
+        it.port = uint32_t(rng.next() % 2);
+        it.write = (seed == 4 || seed == 5) && k % 3 == 1;
+        layout.push_back(it);
+        if (seed == 5 && it.write) {  // then the read of the rows just written
+          it.write = false;
+          layout.push_back(it);
+        }
+      }
+      // each behind the previous one, entering as it drains
+      per_token(layout, pc, rng, [&] { return Cycle(200 + rng.next() % 400); }, id, reqs);
+    }
+    std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+    const Outcome x = check(p, reqs, seed, seed <= 2);
+    replayed += x.completions;
+    on_drains += x.drain_completions;
+  }
+  // completions on edges where the next request was entering (fails if runs stop at a request
+  // not contiguous with the next: then only drains complete requests)
+  INFO("replayed " << replayed << ", on drains " << on_drains);
+  CHECK(replayed - on_drains > 40);
+}
+
+// A PC standing before a known drain (past the limit of its advance) must land when a request
+// arrives before the drain ends: the new request's bursts enter among the drain's. One stream
+// per "token", the same each time; a small read arrives at a time swept across the stream's
+// end (before, during and after its drain) in every other token.
+TEST_CASE("stream extrapolation: a request arriving while a PC stands before a drain") {
+  for (int refresh = 0; refresh < 2; ++refresh) {
+    HbmParams p = preset("u280");
+    p.refresh = refresh;
+    p.read_latency = p.write_latency = 0;
+    Request q;
+    q.id = 1;
+    q.bytes = 64 << 10;
+    q.addr = 4096 * 9 + 32;
+    const Cycle done = check(p, {q}, 0).done.at(1).second;  // the stream alone: when it completes
+    std::vector<Request> reqs;
+    uint64_t id = 1;
+    const Cycle period = 40000;
+    for (Cycle token = 0; token < 48; ++token) {
+      q.id = id++;
+      q.arrival = token * period;
+      reqs.push_back(q);
+      Request r;
+      r.id = id++;
+      r.addr = (64 << 20) + 512 * token;
+      r.bytes = 64;
+      r.port = uint32_t(token % 2);
+      // odd tokens: from before the stream's last burst enters to after its drain; even ones:
+      // well after it (the drain is recorded and replayed undisturbed)
+      r.arrival = token * period + (token % 2 ? done - 700 + 30 * (token / 2) : done + 3000);
+      reqs.push_back(r);
+    }
+    const Outcome x = check(p, reqs, uint64_t(refresh), false);
+    INFO("refresh " << refresh << ": drains " << x.drains << ", stood before " << x.vdrains << ", walked into "
+                    << x.to_drain);
+    CHECK(x.vdrains > 5);
+    // the walk over the stream goes on into its known drain without rebuilding the queue
+    CHECK(x.to_drain > 10);
+  }
+}
+
+// Refreshes of an idle PC (queue empty, rows closed) in closed form: requests far apart (the
+// PC catches up on many refreshes when the next one arrives), on two PCs and two ports, some
+// with a slow AXI clock. Same completions and reports, including the event count, as the
+// per-event path.
+TEST_CASE("stream extrapolation: refreshes of an idle PC in closed form") {
+  uint64_t idle = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    HbmParams p = preset(seed % 3 == 0 ? "ramulator2_hbm2_2000" : "u280");
+    if (seed % 2) {  // a slow AXI clock: bursts become ready well after the arrival
+      p.dev_num = 5;
+      p.dev_den = 2;
+    }
+    SplitMix64 rng(seed * 991);
+    std::vector<Request> reqs;
+    Cycle at = 0;
+    for (uint64_t id = 1; id <= 40; ++id) {
+      Request q;
+      q.id = id;
+      q.pc = uint32_t(rng.next() % 2);
+      q.port = uint32_t(rng.next() % 2);
+      q.bytes = 32 << (rng.next() % 12);
+      q.addr = (rng.next() % (p.pc_bytes / 2 / q.bytes)) * q.bytes;
+      q.write = rng.next() % 4 == 0;
+      at += rng.next() % 4 == 0 ? rng.next() % 500 : 2000 + rng.next() % 60000;  // often idle for many tREFI
+      q.arrival = at;
+      reqs.push_back(q);
+    }
+    const Outcome x = check(p, reqs, seed, seed <= 3);
+    idle += x.idle_refs;
+  }
+  CHECK(idle > 100);  // fails if idle refreshes are simulated one by one
 }
 
 // The engine polled often (every few AXI cycles, like a busy SystemC wrapper): each poll
@@ -274,7 +412,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
     }
     std::map<uint64_t, std::array<Cycle, 3>> seen[2];  // id -> first_data, done, poll
     std::string report[2];
-    uint64_t virt[2] = {0, 0}, jumps[2] = {0, 0};
+    uint64_t virt[2] = {0, 0}, jumps[2] = {0, 0}, vdrains[2] = {0, 0};
     for (int x = 0; x < 2; ++x) {
       p.stream_extrapolation = x;
       BankModel m(p);
@@ -296,6 +434,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
       report[x] = j.dump(1);
       virt[x] = m.virtual_landings();
       jumps[x] = m.extrapolated_jumps();
+      vdrains[x] = m.virtual_drains();
     }
     INFO("scenario " << scenario);
     REQUIRE(seen[1] == seen[0]);
@@ -303,6 +442,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
     CHECK(virt[1] > 100);
     CHECK(jumps[1] > 10);
     CHECK(virt[0] == 0);
+    if (scenario >= 2) CHECK(vdrains[1] > 0);  // the drain of each token's run, stood before
   }
 }
 
