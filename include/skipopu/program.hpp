@@ -34,6 +34,10 @@ enum class Op : uint8_t {
 enum class Module : uint8_t { Attn = 0, Mlp = 1, None = 2 };
 
 const char* to_string(Op op);
+// Whether the controller waits for the instruction's end before the next issue (EMBED, ROUTE,
+// the nonlinear passes, GEMM, ATTN, ARGMAX); LOADW, KV_STORE, KV_PREFETCH are handed to their
+// engines, BRANCH and JUMP resolved by the controller (docs/isa.md).
+bool blocking(Op op);
 
 // One weight matrix as stored in HBM: K inputs x N outputs, `bits` per weight plus
 // per-group scale/zero point.

@@ -12,7 +12,9 @@
 // own loop, or with blocks.controller "rtl" the verilated generated controller
 // (sequencer.hpp); either way each instruction runs through issue() on the same blocks.
 // Instruction issue: one instruction every controller.issue_cycles core cycles at most,
-// the next decoded while the current runs (a blocking instruction starts at its issue).
+// the next decoded while the current runs (a blocking instruction starts at its issue); the
+// wait is the sequencer's (run_step's loop here, the RTL's countdown gate with
+// blocks.controller "rtl"), issue() starts the instruction at once.
 // Abstracts away: instruction fetch (one program per step is resident on chip) and the
 // host interface.
 #pragma once

@@ -11,6 +11,10 @@
 // with the RTL's token counts): a blocking instruction is accepted at once and the RTL sees done
 // at the cycle the block returns; a non-blocking one whose engine makes the controller wait
 // (the posted K/V write ring full, for example) is accepted at the cycle the engine takes it.
+// The instruction issue interval (controller.issue_cycles) is the RTL's own (one slot and a
+// countdown gate, generated from the config; a run whose config has another value is refused):
+// a non-blocking instruction in the one slot is taken at the cycle's edge, and the transactor
+// moves on to the next cycle.
 // Nothing is issued that the RTL did not offer, and every cycle the RTL spends (a bubble after a
 // done, an instruction a cycle late) is a cycle of the run: the comparison with the SystemC
 // sequencer's run is then not identical any more.
@@ -44,6 +48,8 @@ namespace {
 
 constexpr unsigned kW = SKIPOPU_CTRL_WIDTH;
 constexpr unsigned kP = SKIPOPU_CTRL_PC_BITS;
+constexpr unsigned kIssueCycles = SKIPOPU_CTRL_ISSUE_CYCLES;  // > 0: one slot, a countdown gate
+static_assert(kIssueCycles == 0 || kW == 1, "a paced controller has one issue slot");
 
 template <std::size_t N>
 uint64_t bits(const VlWide<N>& w, unsigned lo, unsigned n) {
@@ -72,7 +78,11 @@ class RtlController final : public SequencerIf {
       vcd_->open(wave.c_str());
       if (!vcd_->isOpen()) throw OutputError(wave + ": cannot write the waveform");
     }
-    const unsigned need = rtl::issue_chain(prog);
+    if (c.controller.issue_cycles != kIssueCycles)
+      throw_input_error(c.file, "/controller/issue_cycles",
+                        std::to_string(c.controller.issue_cycles) + " with blocks.controller=rtl; skipopu-rtl links a controller generated with issue_cycles " +
+                            std::to_string(kIssueCycles) + " (CMake SKIPOPU_RTL_SIM_ARGS)");
+    const unsigned need = kIssueCycles != 0 ? 1 : rtl::issue_chain(prog);
     if (need > kW)
       throw_input_error(c.file, "/blocks/controller",
                         "the program issues up to " + std::to_string(need) + " instructions in one cycle; skipopu-rtl links a controller generated with " +
@@ -125,8 +135,8 @@ class RtlController final : public SequencerIf {
       if (n == 0) {
         if (!step_pending_ && m_->step_end) return;  // this step's program ran to its end
         // A cycle in which the RTL issues nothing (a bubble): it is a cycle of the run.
-        if (++idle_ > 1000)
-          internal("the RTL has issued nothing for 1000 cycles at cycle " + std::to_string(clk_.now()) +
+        if (++idle_ > 1000 + kIssueCycles)
+          internal("the RTL has issued nothing for " + std::to_string(1000 + kIssueCycles) + " cycles at cycle " + std::to_string(clk_.now()) +
                    " and is not at the step's end");
         commit(0);
         clk_.wait_until(rtl_now_);
@@ -158,7 +168,7 @@ class RtlController final : public SequencerIf {
         const uint64_t t0 = clk_.now();
         units.issue(pc, ops);
         const uint64_t t1 = clk_.now();
-        if (rtl::blocking(in.op)) {
+        if (blocking(in.op)) {
           if (t1 == t0)
             internal("blocking instruction " + std::to_string(pc) + " (" + to_string(in.op) +
                      ") took no cycle: the RTL's done would be due in its issue cycle");
@@ -176,7 +186,14 @@ class RtlController final : public SequencerIf {
           break;
         }
       }
-      if (!ended) internal("an issue chain at cycle " + std::to_string(clk_.now()) + " ended without a blocking instruction");
+      if (!ended) {
+        // Paced issue: the one slot held a non-blocking instruction; it is taken at the edge
+        // ending this cycle and the controller goes on in the next (or when its gate opens).
+        if (kIssueCycles == 0)
+          internal("an issue chain at cycle " + std::to_string(clk_.now()) + " ended without a blocking instruction");
+        commit(n);
+        clk_.wait_until(rtl_now_);
+      }
     }
   }
 

@@ -6,6 +6,13 @@
 
 namespace skipopu {
 
+bool blocking(Op op) {
+  switch (op) {
+    case Op::Branch: case Op::Jump: case Op::LoadW: case Op::KvStore: case Op::KvPrefetch: return false;
+    default: return true;
+  }
+}
+
 const char* to_string(Op op) {
   switch (op) {
     case Op::Embed: return "EMBED";

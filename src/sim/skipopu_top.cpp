@@ -336,10 +336,19 @@ void SkipOpuTop::run_step(Step& step) {
     seq_->run_step(StepDesc{step.prefill, step.first, step.count, step.recs}, *this);
   } else {
     // The SystemC controller's sequencing (the RTL's: src/rtl/generator_ctrl.cpp).
+    // Instruction issue (controller.issue_cycles = ic > 0): one instruction at a time, the next
+    // taken no earlier than ic cycles after the previous take; a blocking instruction is taken at
+    // its issue (its successor then issues at max(its end, issue + ic)), a LOADW / KV_STORE /
+    // KV_PREFETCH when its engine accepts it, BRANCH / JUMP at once. The RTL's countdown gate
+    // is the same rule (src/rtl/generator_ctrl.cpp).
+    const uint32_t ic = cfg_.controller.issue_cycles;
     size_t pc = 0;
     while (pc < code.size()) {
       const Instr& in = code[pc];
+      if (ic != 0 && next_issue_ > clk_.now()) clk_.wait_until(next_issue_);
+      const uint64_t t_issue = clk_.now();
       issue(static_cast<uint32_t>(pc), instr_operands(in, model_.layers, dense, all, step.m_path, step.m_attn));
+      if (ic != 0) next_issue_ = (blocking(in.op) ? t_issue : clk_.now()) + ic;
       if (in.op == Op::Route && in.module == Module::Attn) step.m_attn = active_.size();
       if (in.op == Op::Branch) {
         if (active_.empty()) {
@@ -371,10 +380,6 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       rec_->instrs.push_back({pc, step.first, now, UINT64_MAX});
       hbm_->set_tag(pc, step.first);
     }
-  }
-  if (cfg_.controller.issue_cycles != 0) {  // instruction issue
-    if (next_issue_ > clk_.now()) clk_.wait_until(next_issue_);
-    next_issue_ = clk_.now() + cfg_.controller.issue_cycles;
   }
   switch (in.op) {
     case Op::Embed: {

@@ -9,6 +9,12 @@
 # (so every per-block busy/stall/byte counter agrees), and every instruction must start at the
 # same cycle in both; the decode steps' cycles are printed. On a difference the first
 # diverging instruction is printed (step token, pc, instruction, cycle in each run).
+# The instruction issue interval (controller.issue_cycles) is the generated controller's own
+# (one slot and a countdown gate), so a wrong interval in the RTL makes the runs differ. The
+# linked design's interval comes from SKIPOPU_RTL_SIM_ARGS (the default config: 1); another one
+# needs another build of skipopu-rtl, e.g.
+#   cmake -B build-ic3 -DSKIPOPU_RTL_SIM_ARGS="<the default list>;--set;controller.issue_cycles=3"
+# and this test run there (docs/rtl.md "Controller in the loop").
 set -euo pipefail
 sk=$1 skr=$2 src=$3
 shift 3
@@ -125,6 +131,16 @@ rc=0
 msg=$("$skr" run --trace "$tmp/deep.trace" --model "$tmp/deep.json" "${sets[@]}" -q --set blocks.controller=rtl 2>&1) || rc=$?
 echo "exit $rc: $msg"
 case "$msg" in *"/blocks/controller: the program has 1088 instructions; skipopu-rtl links a controller with room for 1023"*)
+  [ $rc -eq 2 ] || fail=1 ;; *) fail=1 ;; esac
+# A config whose instruction issue interval is not the linked controller's (the interval is
+# the generated design's countdown): one line naming the field, exit 2.
+linked=$(printf '%s\n' "${sets[@]}" | sed -n 's/^controller\.issue_cycles=//p' | tail -1)
+[ -n "$linked" ] || linked=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['controller']['issue_cycles'])" "$src/configs/u280.json")
+rc=0
+msg=$("$skr" run --trace "$tmp/t.trace" --model "$model" "${sets[@]}" -q --set blocks.controller=rtl \
+  --set controller.issue_cycles=$((linked + 1)) 2>&1) || rc=$?
+echo "exit $rc: $msg"
+case "$msg" in *"/controller/issue_cycles: $((linked + 1)) with blocks.controller=rtl; skipopu-rtl links a controller generated with issue_cycles $linked"*)
   [ $rc -eq 2 ] || fail=1 ;; *) fail=1 ;; esac
 # skipopu itself has only the SystemC controller: one line naming the field, exit 2.
 set +e

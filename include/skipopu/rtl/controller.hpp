@@ -7,11 +7,14 @@
 // the popcount of the trace's bitmask over the step), JUMP, the step loop (a step queue:
 // valid/ready of the next step's token count), and the token count each instruction works on
 // (the m of SkipOpuTop: routed tokens after a BRANCH, every token on the skip path, one in the
-// head). Every instruction from the one after a blocking instruction's done (or a step start)
-// up to and including the next blocking instruction issues in the same cycle (issue slots,
-// `width` of them): control instructions and the DMA-type ones (LOADW, KV_STORE, KV_PREFETCH)
-// take no cycle, as in the SystemC top. Blocking: EMBED, ROUTE, the nonlinear passes, GEMM,
-// ATTN (the controller waits for `done`).
+// head). Instruction issue as controller.issue_cycles (ic) says: with ic >= 1 one issue slot and
+// a countdown gate, the next instruction taken no earlier than ic cycles after the previous take
+// (a blocking instruction's successor at max(its done, its take + ic)), as the SystemC top's
+// run_step; with ic = 0 every instruction from the one after a blocking instruction's done (or a
+// step start) up to and including the next blocking instruction issues in the same cycle (issue
+// slots, `width` of them): control instructions and the DMA-type ones (LOADW, KV_STORE,
+// KV_PREFETCH) take no cycle. Blocking (`blocking` in program.hpp): EMBED, ROUTE, the nonlinear
+// passes, GEMM, ATTN, ARGMAX (the controller waits for `done`).
 // Abstracts away: the units themselves (the issue slots are their command ports; in the
 // RTL-in-the-loop run the SystemC blocks execute them), timing closure of the combinational
 // issue chain (`width` dependent instruction-memory reads in one cycle), the host interface
@@ -51,16 +54,16 @@ std::string program_hex(const std::vector<InstrWord>& words);  // $readmemh form
 // (following both ways of every BRANCH and every JUMP) ending with a blocking one, from the
 // program's start and from after each blocking instruction.
 unsigned issue_chain(const Program& p);
-bool blocking(Op op);
 
 struct ControllerRtl {
   unsigned width = 0;     // issue slots
   unsigned pc_bits = 0;   // instruction memory: 2^pc_bits words
   unsigned fifo_bits = 0; // routing-outcome FIFO: 2^fifo_bits entries
+  uint32_t issue_cycles = 0;  // controller.issue_cycles: >= 1 one slot and a countdown gate
 };
-// Sized for `prog` (issue_chain slots, memory for its instructions), or, without one, 8 slots
-// and 1024 words.
-ControllerRtl controller_params(const Program* prog);
+// With issue_cycles >= 1 one slot; with 0 sized for `prog` (issue_chain slots), or, without
+// one, 8 slots. Memory for `prog`'s instructions, or, without one, 1024 words.
+ControllerRtl controller_params(const Program* prog, uint32_t issue_cycles);
 std::string generate_controller(const ControllerRtl& p);
 // generate_design's part: skipopu_controller.v (sized for the model's program when given, with
 // skipopu_program.hex and .txt), its manifest entry and parameter lines.
