@@ -65,6 +65,15 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   // HbmIf: submit a job at the current core cycle; block until a job has completed.
   void submit(HbmJob& job) override;
   void wait_for(HbmJob& job) override;
+  // The same submission with the requests handed over one at a time as the client builds
+  // them (job.reqs stays unused; no track_requests): start(job), stream(job, r) for each
+  // request in list order, then finish(job, bytes of them all), with no wait in between.
+  // Same ids, order and cycle as submit() of the whole list, so the same results, but a long
+  // job (the prefill's embedding lookup, one request per row piece) is never held whole; while
+  // not recording a timeline its requests take no slot either (one id range per job).
+  void start(HbmJob& job);
+  void stream(HbmJob& job, const hbm::Request& r);
+  void finish(HbmJob& job, uint64_t bytes);
 
   uint64_t bytes(Traffic t) const { return bytes_[static_cast<size_t>(t)]; }
   uint64_t requests() const { return requests_; }
@@ -81,6 +90,17 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
 
  private:
   void run();
+  void submit_one(HbmJob& job, hbm::Request& r);
+  uint64_t stream_arrival_ = 0;  // AXI cycle of the job being submitted
+  uint32_t stream_index_ = 0;    // index of its next request
+  bool streaming_ = false;       // it comes through stream()
+  // A job streamed while not recording takes no slots (a long one would double the table
+  // up to its length): its requests have the consecutive ids [first, end).
+  struct Range {
+    uint64_t first, end;
+    HbmJob* job;
+  };
+  std::vector<Range> ranges_;
   std::unique_ptr<hbm::Model> model_;
   const CoreClock& clk_;
   ClockCrossing xing_;

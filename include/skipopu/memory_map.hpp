@@ -53,6 +53,25 @@ class RequestList {
   const std::vector<hbm::Request>& requests() const { return reqs_; }
   std::vector<hbm::Request>& requests() { return reqs_; }
   uint64_t bytes() const { return bytes_; }
+  // Streaming (a job too long to hold whole, handed to HbmBlock::stream): calls f(request)
+  // for every request, oldest first, that nothing added later can merge into any more (its
+  // pseudo-channel has a newer request), stopping at the first that still can; with `all`,
+  // for every request left. Handed-over requests leave the list (bytes() still counts them),
+  // so it holds only the open ones; the order is the list's, as if it had been built whole.
+  template <class F>
+  void hand_over(F&& f, bool all) {
+    while (head_ < reqs_.size() && (all || last_[reqs_[head_].pc] != static_cast<int64_t>(head_))) f(reqs_[head_++]);
+    if (all) {
+      reqs_.clear();
+      for (auto& l : last_) l = -1;
+      head_ = 0;
+    } else if (head_ >= 64 && head_ * 2 >= reqs_.size()) {  // drop the handed-over prefix
+      reqs_.erase(reqs_.begin(), reqs_.begin() + static_cast<std::ptrdiff_t>(head_));
+      for (auto& l : last_)
+        if (l >= 0) l -= static_cast<int64_t>(head_);
+      head_ = 0;
+    }
+  }
   // Per-channel load balance of the list: the most loaded pseudo-channel's bytes over the
   // mean over all pseudo-channels (1 = even; 0 for an empty list). `scratch` holds the
   // per-channel sums (sized once, then reused).
@@ -60,6 +79,7 @@ class RequestList {
 
  private:
   std::vector<hbm::Request> reqs_;
+  size_t head_ = 0;            // streaming: requests before it are handed over
   std::vector<int64_t> last_;  // index of the last request per PC in reqs_, or -1
   uint64_t bytes_ = 0;
   uint64_t max_request_ = 0;

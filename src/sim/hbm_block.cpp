@@ -1,5 +1,7 @@
 #include "skipopu/hbm_block.hpp"
 
+#include <algorithm>
+
 namespace skipopu {
 
 const char* to_string(Traffic t) {
@@ -29,46 +31,74 @@ HbmBlock::HbmBlock(sc_core::sc_module_name name, std::unique_ptr<hbm::Model> mod
   SC_THREAD(run);
 }
 
-void HbmBlock::submit(HbmJob& job) {
+void HbmBlock::start(HbmJob& job) {
   sc_assert(!job.busy());
   const uint64_t now = clk_.now();
   job.submitted_at = now;
   job.first = now;
   job.done = now;
-  auto& reqs = job.reqs.requests();
-  bytes_[static_cast<size_t>(job.traffic)] += job.reqs.bytes();
-  if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{now, now});
-  if (reqs.empty()) return;
-  const uint64_t arrival = xing_.to_axi(now);
-  for (size_t i = 0; i < reqs.size(); ++i) {
-    auto& r = reqs[i];
-    const uint64_t id = next_id_++;
-    while (slots_[id & (slots_.size() - 1)].job != nullptr) grow();
-    int64_t rec = -1;
-    if (recording_) {  // timeline: one slice per job and pseudo-channel
-      rec = pc_slice_[r.pc];
-      if (rec < 0) {
-        HbmSlice s;
-        s.channel = r.pc;
-        s.instr = job.instr != HbmJob::kNoInstr ? job.instr : tag_instr_;
-        s.token = tag_token_;
-        s.traffic = static_cast<uint8_t>(job.traffic);
-        s.start = s.end = now;
-        rec = pc_slice_[r.pc] = static_cast<int64_t>(rec_->size());
-        rec_->push_back(s);
-      }
-      (*rec_)[rec].bytes += r.bytes;
-    }
-    slots_[id & (slots_.size() - 1)] = Slot{id, &job, static_cast<uint32_t>(i), rec};
+  stream_arrival_ = xing_.to_axi(now);
+  stream_index_ = 0;
+}
+
+void HbmBlock::submit_one(HbmJob& job, hbm::Request& r) {
+  const uint64_t id = next_id_++;
+  if (!recording_ && !job.track_requests && streaming_) {  // consecutive ids of one job: no slot
+    if (stream_index_ == 0) ranges_.push_back(Range{id, id, &job});
+    ranges_.back().end = id + 1;
+    ++stream_index_;
     r.id = id;
-    r.arrival = arrival;
+    r.arrival = stream_arrival_;
     model_->submit(r);
     ++job.outstanding;
     ++requests_;
+    return;
   }
-  if (recording_)
-    for (const auto& r : reqs) pc_slice_[r.pc] = -1;
-  submitted_.notify(sc_core::SC_ZERO_TIME);
+  while (slots_[id & (slots_.size() - 1)].job != nullptr) grow();
+  int64_t rec = -1;
+  if (recording_) {  // timeline: one slice per job and pseudo-channel
+    rec = pc_slice_[r.pc];
+    if (rec < 0) {
+      HbmSlice s;
+      s.channel = r.pc;
+      s.instr = job.instr != HbmJob::kNoInstr ? job.instr : tag_instr_;
+      s.token = tag_token_;
+      s.traffic = static_cast<uint8_t>(job.traffic);
+      s.start = s.end = job.submitted_at;
+      rec = pc_slice_[r.pc] = static_cast<int64_t>(rec_->size());
+      rec_->push_back(s);
+    }
+    (*rec_)[rec].bytes += r.bytes;
+  }
+  slots_[id & (slots_.size() - 1)] = Slot{id, &job, stream_index_++, rec};
+  r.id = id;
+  r.arrival = stream_arrival_;
+  model_->submit(r);
+  ++job.outstanding;
+  ++requests_;
+}
+
+void HbmBlock::finish(HbmJob& job, uint64_t bytes) {
+  streaming_ = false;
+  bytes_[static_cast<size_t>(job.traffic)] += bytes;
+  if (recording_) std::fill(pc_slice_.begin(), pc_slice_.end(), -1);
+  if (job.outstanding) submitted_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HbmBlock::submit(HbmJob& job) {
+  start(job);
+  auto& reqs = job.reqs.requests();
+  if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{job.submitted_at, job.submitted_at});
+  streaming_ = false;
+  for (auto& r : reqs) submit_one(job, r);
+  finish(job, job.reqs.bytes());
+}
+
+void HbmBlock::stream(HbmJob& job, const hbm::Request& r) {
+  sc_assert(!job.track_requests);
+  streaming_ = true;
+  hbm::Request q = r;
+  submit_one(job, q);
 }
 
 void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {
@@ -101,16 +131,34 @@ void HbmBlock::run() {
     const uint64_t until = xing_.visible_axi(clk_.now());
     while (model_->pop_completion(until, c)) {
       auto& slot = slots_[c.id & (slots_.size() - 1)];
-      sc_assert(slot.id == c.id && slot.job != nullptr);
-      HbmJob& job = *slot.job;
-      slot.job = nullptr;
+      HbmJob* jp = nullptr;
+      int64_t rec = -1;
+      uint32_t index = 0;
+      if (slot.id == c.id && slot.job != nullptr) {
+        jp = slot.job;
+        rec = slot.rec;
+        index = slot.index;
+        slot.job = nullptr;
+      } else {  // a streamed job's range (never tracks requests)
+        for (const Range& g : ranges_)
+          if (c.id >= g.first && c.id < g.end) jp = g.job;
+        sc_assert(jp != nullptr);
+      }
+      HbmJob& job = *jp;
       const uint64_t first = xing_.to_core(c.first_data);
       const uint64_t done = xing_.to_core(c.done);
-      if (job.track_requests) job.arrivals[slot.index] = RequestArrival{first, done};
-      if (slot.rec >= 0 && done > (*rec_)[slot.rec].end) (*rec_)[slot.rec].end = done;
+      if (job.track_requests) job.arrivals[index] = RequestArrival{first, done};
+      if (rec >= 0 && done > (*rec_)[rec].end) (*rec_)[rec].end = done;
       if (first > job.first) job.first = first;
       if (done > job.done) job.done = done;
-      if (--job.outstanding == 0) job.finished.notify(sc_core::SC_ZERO_TIME);
+      if (--job.outstanding == 0) {
+        job.finished.notify(sc_core::SC_ZERO_TIME);
+        for (size_t i = 0; i < ranges_.size(); ++i)
+          if (ranges_[i].job == &job) {
+            ranges_.erase(ranges_.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+          }
+      }
     }
   }
 }

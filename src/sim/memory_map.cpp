@@ -15,6 +15,7 @@ using timing::ceil_div;
 
 void RequestList::clear() {
   reqs_.clear();
+  head_ = 0;
   for (auto& l : last_) l = -1;
   bytes_ = 0;
 }

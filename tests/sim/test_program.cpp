@@ -299,3 +299,37 @@ TEST_CASE("memory map: K/V layout choices give the gathers a compiler would issu
   CHECK(test::input_error([&] { default_config({"kv.gather_bytes=48"}); }) ==
         data("configs/u280.json") + ": /kv/gather_bytes: expected 0 (no limit) or a multiple of hbm.port_bytes (32)");
 }
+
+TEST_CASE("RequestList: streamed hand-over equals the whole list, merges included") {
+  // The prefill's embedding lookup hands its requests to the HBM block as it builds them
+  // (SkipOpuTop, Op::Embed): each must be handed over only once no later piece can merge into
+  // it, and in list order, so the HBM model sees exactly the list built whole.
+  auto key = [](const hbm::Request& q) {
+    return std::to_string(q.pc) + "@" + std::to_string(q.addr) + "+" + std::to_string(q.bytes);
+  };
+  for (uint64_t seed : {1ull, 7ull, 12345ull}) {
+    RequestList whole(4), streamed(4);
+    std::vector<std::string> expect, got;
+    size_t most_open = 0;
+    uint64_t x = seed;
+    std::vector<uint64_t> next_addr(4, 0);
+    for (int i = 0; i < 5000; ++i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const uint32_t pc = uint32_t(x >> 60) % 4;
+      // Half the pieces continue their PC's last piece (they merge), the rest jump.
+      const uint64_t addr = (x >> 40) & 1 ? next_addr[pc] : ((x >> 20) & 0xfff) * 64;
+      const uint64_t bytes = 32 + ((x >> 8) & 3) * 32;
+      next_addr[pc] = addr + bytes;
+      whole.add(pc, addr, bytes, false);
+      streamed.add(pc, addr, bytes, false);
+      streamed.hand_over([&](const hbm::Request& q) { got.push_back(key(q)); }, false);
+      most_open = std::max(most_open, streamed.requests().size());
+    }
+    streamed.hand_over([&](const hbm::Request& q) { got.push_back(key(q)); }, true);
+    for (const auto& q : whole.requests()) expect.push_back(key(q));
+    CHECK(got == expect);
+    CHECK(streamed.bytes() == whole.bytes());
+    CHECK(streamed.requests().empty());
+    CHECK(most_open <= 128);  // only the open requests and a bounded handed-over prefix are held
+  }
+}
