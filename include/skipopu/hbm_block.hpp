@@ -90,10 +90,10 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
 
  private:
   void run();
-  void submit_one(HbmJob& job, hbm::Request& r);
+  // streamed: the request comes through stream() (its id may join the job's id range).
+  void submit_one(HbmJob& job, hbm::Request& r, bool streamed);
   uint64_t stream_arrival_ = 0;  // AXI cycle of the job being submitted
   uint32_t stream_index_ = 0;    // index of its next request
-  bool streaming_ = false;       // it comes through stream()
   // A job streamed while not recording takes no slots (a long one would double the table
   // up to its length): its requests have the consecutive ids [first, end).
   struct Range {

@@ -41,9 +41,9 @@ void HbmBlock::start(HbmJob& job) {
   stream_index_ = 0;
 }
 
-void HbmBlock::submit_one(HbmJob& job, hbm::Request& r) {
+void HbmBlock::submit_one(HbmJob& job, hbm::Request& r, bool streamed) {
   const uint64_t id = next_id_++;
-  if (!recording_ && !job.track_requests && streaming_) {  // consecutive ids of one job: no slot
+  if (streamed && !recording_ && !job.track_requests) {  // consecutive ids of one job: no slot
     if (stream_index_ == 0) ranges_.push_back(Range{id, id, &job});
     ranges_.back().end = id + 1;
     ++stream_index_;
@@ -79,7 +79,6 @@ void HbmBlock::submit_one(HbmJob& job, hbm::Request& r) {
 }
 
 void HbmBlock::finish(HbmJob& job, uint64_t bytes) {
-  streaming_ = false;
   bytes_[static_cast<size_t>(job.traffic)] += bytes;
   if (recording_) std::fill(pc_slice_.begin(), pc_slice_.end(), -1);
   if (job.outstanding) submitted_.notify(sc_core::SC_ZERO_TIME);
@@ -89,16 +88,14 @@ void HbmBlock::submit(HbmJob& job) {
   start(job);
   auto& reqs = job.reqs.requests();
   if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{job.submitted_at, job.submitted_at});
-  streaming_ = false;
-  for (auto& r : reqs) submit_one(job, r);
+  for (auto& r : reqs) submit_one(job, r, false);
   finish(job, job.reqs.bytes());
 }
 
 void HbmBlock::stream(HbmJob& job, const hbm::Request& r) {
   sc_assert(!job.track_requests);
-  streaming_ = true;
   hbm::Request q = r;
-  submit_one(job, q);
+  submit_one(job, q, true);
 }
 
 void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {
