@@ -397,6 +397,7 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       pc.c_valid = true;
       pc.c_wm = wm;
       pc.c_dirty = ~uint64_t(0);
+      pc.k_valid = false;
     }
     const uint64_t all = nb_ == 64 ? ~uint64_t(0) : (uint64_t(1) << nb_) - 1;
     for (uint64_t m = pc.c_dirty & all; m; m &= m - 1) {
@@ -406,7 +407,10 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       detail::BankChoice& ch = pc.c_choice[b];
       policy_.choose(v, b == oldest_bank, ch);
       const uint64_t bit = uint64_t(1) << b;
-      pc.c_col_own[b] = ch.col ? pc.reg.own(cc, b) : kInf;
+      const T col_own = ch.col ? pc.reg.own(cc, b) : kInf;
+      if (col_own != pc.c_col_own[b]) col_key_moved(pc, b, col_own);
+      pc.c_col_age[b] = ch.col_age;
+      pc.c_row_age[b] = ch.row_age;
       const bool refsb = ch.row && ch.row_cmd == REFSB;
       const T row_own = ch.row && !refsb ? pc.reg.own(ch.row_cmd, b) : kInf;
       const uint64_t actm = ch.row && ch.row_cmd == ACT ? pc.c_actm | bit : pc.c_actm & ~bit;
@@ -417,7 +421,9 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
     }
     for (uint64_t m = pc.c_col_stale & ~pc.c_dirty; m; m &= m - 1) {
       const uint32_t b = uint32_t(__builtin_ctzll(m));
-      if (pc.c_col_own[b] != kInf) pc.c_col_own[b] = pc.reg.own(cc, b);
+      if (pc.c_col_own[b] == kInf) continue;
+      const T col_own = pc.reg.own(cc, b);
+      if (col_own != pc.c_col_own[b]) col_key_moved(pc, b, col_own);
     }
     for (uint64_t m = pc.c_row_stale & ~pc.c_dirty; m; m &= m - 1) {
       const uint32_t b = uint32_t(__builtin_ctzll(m));
@@ -427,20 +433,37 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       pc.c_row_own[b] = row_own;
     }
     pc.c_dirty = pc.c_col_stale = pc.c_row_stale = 0;
-    // Each bus takes the earliest time (the kernel: clamped keys over every bank), then the
-    // oldest among the banks tied there, then the lowest bank (ascending scan, strict compare).
-    uint64_t tied = 0;
-    const T cc_common = std::max(pc.reg.common(cc), now);
-    T bt = detail::sel_min(pc.c_col_own.data(), cc_common, nb_, tied);
-    if (bt != kInf) {
-      const uint32_t bb = oldest_tied(tied, [&](uint32_t b) { return pc.c_choice[b].col_age; });
-      const detail::BankChoice& ch = pc.c_choice[bb];
-      col = detail::ColCand{bt, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
+    // Each bus takes the earliest time (the kernel: keys over every bank), then the oldest
+    // among the banks tied there, then the lowest bank (resolve_col / resolve_row, for the bus
+    // that issues). Both scans are without the present (kept while no input changes: the
+    // banks' own parts, the ACT mask, the shared parts), then clamped to it. max(key, now) is
+    // monotone, so the earliest is max(earliest, now); the banks tied there are the same
+    // unless now has reached the second-smallest key.
+    // The column bus's keys share one part, so the shared part acts like the present: the
+    // kept scan holds while it does not fall below the clamp it was made with.
+    // When banks are ready at the clamp, they are the tie there (not kept: the keys above it
+    // are not looked at).
+    const T c_col = std::max(pc.reg.common(cc), now);
+    uint64_t ready = 0;
+    if (!pc.k_valid || c_col < pc.k_c || (c_col > pc.k_bt && c_col >= pc.k_k2)) {
+      ready = detail::sel_ready(pc.c_col_own.data(), c_col, nb_);
+      pc.k_valid = !ready;
+      if (!ready) {
+        pc.k_tied = 0;
+        pc.k_k2 = kInf;
+        pc.k_bt = detail::sel_scan(pc.c_col_own.data(), 0, c_col, c_col, nb_, pc.k_tied, pc.k_k2);
+        pc.k_c = c_col;
+      }
     }
-    // The row bus: the scan without the present (kept while no input changes: the banks' row
-    // parts, the ACT mask, the shared parts), then clamped to it. max(key, now) is monotone, so
-    // the earliest is max(earliest, now); the banks tied there are the same unless now has
-    // reached the second-smallest key.
+    if (ready) {
+      col.t = c_col;
+      col.tied = ready;
+      col.some = true;
+    } else if (pc.k_bt != kInf) {
+      col.t = std::max(pc.k_bt, c_col);
+      col.tied = pc.k_tied;
+      col.some = true;
+    }
     const T g_pre = pc.reg.common(PRE), g_act = pc.reg.common(ACT);
     if (!pc.r_valid || pc.r_pre != g_pre || pc.r_act != g_act || (now > pc.r_bt && now >= pc.r_k2)) {
       pc.r_tied = 0;
@@ -451,8 +474,8 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       pc.r_act = g_act;
       pc.r_valid = true;
     }
-    tied = pc.r_tied;
-    bt = pc.r_bt == kInf ? kInf : std::max(pc.r_bt, now);
+    uint64_t tied = pc.r_tied;
+    T bt = pc.r_bt == kInf ? kInf : std::max(pc.r_bt, now);
     if (pc.c_refsb) {  // a refresh-pending bank's REFsb (its own shared part)
       const uint32_t b = uint32_t(__builtin_ctzll(pc.c_refsb));
       const T t = std::max({pc.reg.own(REFSB, b), pc.reg.common(REFSB), now});
@@ -460,9 +483,9 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       if (t == bt) tied |= uint64_t(1) << b;
     }
     if (bt != kInf) {
-      const uint32_t bb = oldest_tied(tied, [&](uint32_t b) { return pc.c_choice[b].row_age; });
-      const detail::BankChoice& ch = pc.c_choice[bb];
-      row = detail::RowCand{bt, ch.row_age, bb, ch.row_row, ch.row_cmd, true};
+      row.t = bt;
+      row.tied = tied;
+      row.some = true;
     }
   } else {
     // Reference: every bank's view from a full scan of the mode's queue in age order, every
@@ -489,6 +512,47 @@ void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& r
       if (ch.row) policy_.offer(row, ch, b, std::max(pc.chk.earliest(ch.row_cmd, b), now));
     }
   }
+}
+
+// Bank b's column-bus own part becomes `own`: the kept column scan (keys max(own, k_c)) is
+// updated in place (remove the old key, insert the new one), or dropped when the bank was
+// alone at the earliest key. k_k2 stays a lower bound of the keys above the earliest (a
+// removed one may have been it), which only makes select rescan sooner.
+void BankModel::col_key_moved(Pc& pc, uint32_t b, T own) const {
+  const T old = pc.c_col_own[b];
+  pc.c_col_own[b] = own;
+  if (!pc.k_valid) return;
+  const uint64_t bit = uint64_t(1) << b;
+  if (old != kInf && std::max(old, pc.k_c) == pc.k_bt) {
+    pc.k_tied &= ~bit;
+    if (!pc.k_tied) {
+      pc.k_valid = false;
+      return;
+    }
+  }
+  if (own == kInf) return;
+  const T k = std::max(own, pc.k_c);
+  if (pc.k_bt == kInf || k < pc.k_bt) {
+    pc.k_k2 = pc.k_bt;
+    pc.k_bt = k;
+    pc.k_tied = bit;
+  } else if (k == pc.k_bt) {
+    pc.k_tied |= bit;
+  } else {
+    pc.k_k2 = std::min(pc.k_k2, k);
+  }
+}
+
+void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
+  const uint32_t bb = oldest_tied(col.tied, [&](uint32_t b) { return pc.c_col_age[b]; });
+  const detail::BankChoice& ch = pc.c_choice[bb];
+  col = detail::ColCand{col.t, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
+}
+
+void BankModel::resolve_row(const Pc& pc, detail::RowCand& row) const {
+  const uint32_t bb = oldest_tied(row.tied, [&](uint32_t b) { return pc.c_row_age[b]; });
+  const detail::BankChoice& ch = pc.c_choice[bb];
+  row = detail::RowCand{row.t, ch.row_age, bb, ch.row_row, ch.row_cmd, true};
 }
 
 void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
@@ -621,6 +685,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         }
         break;
       case 3:
+        if constexpr (kFast) resolve_row(pc, row);
         issue_row(pc, pci, row.cmd, row.bank, row.row, best);
         if (row.cmd == REFSB) {
           pc.c_dirty |= uint64_t(1) << row.bank;
@@ -629,6 +694,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         }
         break;
       case 4:
+        if constexpr (kFast) resolve_col(pc, col);
         pc.write_mode = wm;
         if (col.bypass) ++pc.bank[col.bank].bypass;
         issue_column(pc, col.node, best);

@@ -176,6 +176,15 @@ class BankModel final : public Model {
     // REFsb of a refresh-pending bank is kept out and compared on its own)
     alignas(64) std::array<T, kMaxBanks> c_col_own{}, c_row_own{};
     std::array<detail::BankChoice, kMaxBanks> c_choice{};
+    // each bank's column / row candidate age (c_choice's col_age / row_age), contiguous for the
+    // tie-break among the banks tied at the earliest time
+    alignas(64) std::array<uint64_t, kMaxBanks> c_col_age{}, c_row_age{};
+    // column-bus selection kept between events (select, col_key_moved): the earliest of the
+    // banks' keys max(c_col_own, k_c) (k_c: the clamp, shared part and present, of the last
+    // full scan), the banks tied there, and a lower bound of the keys above it
+    bool k_valid = false;
+    uint64_t k_tied = 0;
+    T k_bt = 0, k_k2 = 0, k_c = 0;
     // row-bus selection kept between events (select): earliest, banks tied there, the next
     // larger key, and the shared parts it was computed with
     bool r_valid = false;
@@ -296,8 +305,13 @@ class BankModel final : public Model {
   template <bool kFast>
   T prea_earliest(const Pc& pc) const;
   // scheduling: the views of every bank with work, then the policy
+  // (fast path: col and row carry their time and the banks tied there; resolve_col /
+  // resolve_row pick the winner among them, only for the bus that issues)
   template <bool kFast>
   void select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& row) const;
+  void resolve_col(const Pc& pc, detail::ColCand& col) const;
+  void col_key_moved(Pc& pc, uint32_t b, T own) const;
+  void resolve_row(const Pc& pc, detail::RowCand& row) const;
   void view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const;
   void advance(Pc& pc, uint32_t pci, T limit);
   template <bool kFast>

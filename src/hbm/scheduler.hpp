@@ -46,6 +46,7 @@ struct ColCand {
   int32_t node = -1;
   bool bypass = false;  // an older pending beat of the same bank (a miss) is passed over
   bool some = false;
+  uint64_t tied = 0;    // fast path, before the winner is resolved: the banks tied at t
 };
 
 struct RowCand {
@@ -55,6 +56,7 @@ struct RowCand {
   uint32_t row = 0;
   Cmd cmd = ACT;
   bool some = false;
+  uint64_t tied = 0;  // fast path, before the winner is resolved: the banks tied at t
 };
 
 // What the policy lets one bank do next (the engine adds the times).

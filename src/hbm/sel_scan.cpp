@@ -118,35 +118,26 @@ __attribute__((target("avx512f"))) int64_t avx512_kernel16(const int64_t* raw, u
   k2 = std::min(k2, hmin512(_mm512_min_epi64(m0, m1)));
   return bt;
 }
-// Column bus, 16 banks: no ACT mask, no second key.
-__attribute__((target("avx512f"))) int64_t avx512_min16(const int64_t* raw, int64_t g, uint64_t& tied) {
+// Column bus, 16 banks: the banks at or below the shared part.
+__attribute__((target("avx512f"))) uint64_t avx512_ready16(const int64_t* raw, int64_t g) {
   const __m512i vg = _mm512_set1_epi64(g);
-  const __m512i k0 = _mm512_max_epi64(_mm512_loadu_si512(raw), vg);
-  const __m512i k1 = _mm512_max_epi64(_mm512_loadu_si512(raw + 8), vg);
-  const int64_t bt = hmin512(_mm512_min_epi64(k0, k1));
-  if (bt == kSelInf) return bt;
-  const __m512i vbt = _mm512_set1_epi64(bt);
-  tied |= uint64_t(_mm512_cmpeq_epi64_mask(k0, vbt)) | uint64_t(_mm512_cmpeq_epi64_mask(k1, vbt)) << 8;
-  return bt;
+  return uint64_t(_mm512_cmple_epi64_mask(_mm512_loadu_si512(raw), vg)) |
+         uint64_t(_mm512_cmple_epi64_mask(_mm512_loadu_si512(raw + 8), vg)) << 8;
 }
 }  // namespace
 #endif
 
-int64_t sel_min_scalar(const int64_t* raw, int64_t g, uint32_t n, uint64_t& tied) {
-  int64_t bt = kSelInf;
-  for (uint32_t b = 0; b < n; ++b) bt = std::min(bt, std::max(raw[b], g));
-  if (bt == kSelInf) return bt;
-  for (uint32_t b = 0; b < n; ++b) tied |= uint64_t(std::max(raw[b], g) == bt) << b;
-  return bt;
+uint64_t sel_ready_scalar(const int64_t* raw, int64_t g, uint32_t n) {
+  uint64_t r = 0;
+  for (uint32_t b = 0; b < n; ++b) r |= uint64_t(raw[b] <= g) << b;
+  return r;
 }
 
-int64_t sel_min(const int64_t* raw, int64_t g, uint32_t n, uint64_t& tied) {
+uint64_t sel_ready(const int64_t* raw, int64_t g, uint32_t n) {
 #ifdef SKIPOPU_X86_SIMD
-  if (kAvx512 && n == 16) return avx512_min16(raw, g, tied);
+  if (kAvx512 && n == 16) return avx512_ready16(raw, g);
 #endif
-  int64_t k2 = kSelInf;
-  if (n % 4 == 0) return sel_scan(raw, 0, g, g, n, tied, k2);
-  return sel_min_scalar(raw, g, n, tied);
+  return sel_ready_scalar(raw, g, n);
 }
 
 bool sel_scan_avx2(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act, uint32_t n, uint64_t& tied,

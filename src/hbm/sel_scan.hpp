@@ -28,10 +28,10 @@ bool sel_scan_avx512(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_
 int64_t sel_scan(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act, uint32_t n, uint64_t& tied,
                  int64_t& k2);
 
-// The column bus: one shared part g for every bank, no second key. Returns
-// bt = min over b of max(raw[b], g); when bt != kSelInf it ORs into `tied` the banks at bt.
-// Equal to sel_scan(raw, 0, g, g, n, tied, k2) on bt and tied.
-int64_t sel_min_scalar(const int64_t* raw, int64_t g, uint32_t n, uint64_t& tied);
-int64_t sel_min(const int64_t* raw, int64_t g, uint32_t n, uint64_t& tied);
+// The column bus's first look: the banks with raw[b] <= g (kSelInf > g: never). When there
+// are any, they are exactly the banks tied at the earliest key of sel_scan(raw, 0, g, g, ...),
+// which is g; when there are none, the earliest key is above g and sel_scan finds it.
+uint64_t sel_ready_scalar(const int64_t* raw, int64_t g, uint32_t n);
+uint64_t sel_ready(const int64_t* raw, int64_t g, uint32_t n);
 
 }  // namespace skipopu::hbm::detail
