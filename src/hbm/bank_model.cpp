@@ -544,7 +544,18 @@ void BankModel::col_key_moved(Pc& pc, uint32_t b, T own) const {
 }
 
 void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
-  const uint32_t bb = oldest_tied(col.tied, [&](uint32_t b) { return pc.c_col_age[b]; });
+  // The mode's oldest pending beat, when it is a tied bank's candidate, is the oldest of them
+  // (candidates are distinct beats): the common case of a stream, found without the loop.
+  uint32_t bb = UINT32_MAX;
+  if (col.tied & (col.tied - 1)) {
+    const int32_t h = pc.head[pc.c_wm];
+    if (h >= 0) {
+      const Entry& e = pc.pool[h];
+      const uint32_t i = uint32_t(__builtin_ctz(e.pend)), b = e.bank[i];
+      if (((col.tied >> b) & 1) && pc.c_col_age[b] == e.ord * kMaxBeats + i) bb = b;
+    }
+  }
+  if (bb == UINT32_MAX) bb = oldest_tied(col.tied, [&](uint32_t b) { return pc.c_col_age[b]; });
   const detail::BankChoice& ch = pc.c_choice[bb];
   col = detail::ColCand{col.t, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
 }
