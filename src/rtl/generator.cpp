@@ -606,7 +606,7 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                       {"activation_rows", 1u << pr.act_bits}, {"matrix_table", 1u << pr.matrix_bits}};
   if (model) man["processor"]["matrices"] = "skipopu_matrices.hex";
   hdr << "#define SKIPOPU_PROC_MATRIX_BITS " << pr.matrix_bits << "\n#define SKIPOPU_PROC_ACT_BITS " << pr.act_bits
-      << "\n#define SKIPOPU_PROC_KV_PORT " << pr.kv_port << "\n";
+      << "\n#define SKIPOPU_PROC_KV_PORT " << pr.kv_port << "\n#define SKIPOPU_PROC_PORTS " << pr.ports << "\n";
   const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";
   std::vector<std::string> vfiles = {top_pack,
                                      "skipopu_pe_column.v",

@@ -302,15 +302,24 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [" << R * 32 - 1 << ":0] pe_out_data;\n"
     << "  reg tile_ready;\n"
     << "  reg [" << TCB - 1 << ":0] tile_cnt;\n"
-    << "  wire pe_in_valid = pe_run && (pe_tcnt != 16'd0 || tile_ready);\n"
+    << "  // g_left: wide beats of the running GEMM's stream not yet taken (its LOADW's per-PC bytes, from the\n"
+    << "  // same matrix-table entries); drop: beats of finished streams still to discard (the tiles need\n"
+    << "  // fewer bits than the stream holds: scales, padding). A tile whose stream is exhausted goes on.\n"
+    << "  reg [31:0] g_left, drop;\n"
+    << "  wire [31:0] gm_sum = st_bytes + 32'd31;\n"
+    << "  wire [31:0] gm_beats = {5'd0, gm_sum[31:5]};\n"
+    << "  wire [4:0] unused_gm_sum = gm_sum[4:0];\n"
+    << "  wire pe_in_valid = pe_run && (pe_tcnt != 16'd0 || tile_ready || (g_left == 32'd0 && drop == 32'd0));\n"
     << "  wire pe_fire = pe_in_valid && pe_in_ready;\n";
   replicate(v, "pe_act", "act_q", C * 16);
   v << "  wire [" << NP - 1 << ":0] wb_out_valid;\n"
     << "  wire [" << WIDE - 1 << ":0] wb_out_data;\n"
     << "  wire wide_valid = &wb_out_valid;\n"
-    << "  wire wide_take = wide_valid && !tile_ready;\n"
+    << "  wire drop_take = wide_valid && drop != 32'd0;\n"
+    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && !tile_ready;\n"
+    << "  wire wide_take = drop_take || tile_take;\n"
     << "  reg [" << TBB * WIDE - 1 << ":0] wtile;\n"
-    << "  always @(posedge clk) if (wide_take) wtile <= "
+    << "  always @(posedge clk) if (tile_take) wtile <= "
     << (TBB > 1 ? "{wb_out_data, wtile[" + S(TBB * WIDE - 1) + ":" + S(WIDE) + "]}" : std::string("wb_out_data")) << ";\n";
   if (TPB > 1)
     v << "  reg [" << SB - 1 << ":0] tsub;  // the slice of the wide beat that is the next tile\n"
@@ -325,23 +334,30 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   v << "  always @(posedge clk) begin\n"
     << "    if (rst) begin\n"
     << "      pe_run <= 1'b0; pe_ntok <= 16'd0; pe_tcnt <= 16'd0; tile_ready <= 1'b0; tile_cnt <= " << TCB << "'d0;\n"
+    << "      g_left <= 32'd0; drop <= 32'd0;\n"
     << (TPB > 1 ? "      tsub <= " + S(SB) + "'d0;\n" : std::string())
     << "    end else begin\n"
     << "      if (go_gemm) begin pe_run <= 1'b1; pe_ntok <= tok0; pe_tcnt <= 16'd0; end\n"
     << "      else if (pe_done) pe_run <= 1'b0;\n"
+    << "      g_left <= go_gemm ? gm_beats : g_left - {31'd0, tile_take};\n"
+    << "      drop <= drop - {31'd0, drop_take} + (pe_done ? g_left - {31'd0, tile_take} : 32'd0);\n"
     << "      if (pe_fire) pe_tcnt <= (pe_tcnt + 16'd1 == pe_ntok) ? 16'd0 : pe_tcnt + 16'd1;\n"
     << (TPB > 1 ? "      if (pe_fire && pe_tcnt == 16'd0 && tsub != " + S(SB) + "'d" + S(TPB - 1) + ") tsub <= tsub + " + S(SB) +
                       "'d1;\n      else if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= 1'b0; tsub <= " + S(SB) +
                       "'d0; tile_cnt <= " + S(TCB) + "'d0; end\n"
                 : "      if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= 1'b0; tile_cnt <= " + S(TCB) + "'d0; end\n")
-    << "      else if (wide_take) begin\n"
+    << "      else if (tile_take) begin\n"
     << "        tile_cnt <= tile_cnt + " << TCB << "'d1;\n"
     << "        if (tile_cnt + " << TCB << "'d1 == " << TCB << "'d" << TBB << ") tile_ready <= 1'b1;\n"
     << "      end\n"
+    << "      if (pe_done) begin  // a partly used beat of the finished stream is discarded\n"
+    << "        tile_ready <= 1'b0; tile_cnt <= " << TCB << "'d0;" << (TPB > 1 ? " tsub <= " + S(SB) + "'d0;" : std::string())
+    << "\n      end\n"
     << "    end\n"
     << "  end\n"
     << "  skipopu_pe_array u_pe_array (\n"
-    << "    .clk(clk), .rst(rst), .start(go_gemm), .n_tiles(st_tiles[15:0]), .n_tokens(tok0),\n"
+    << "    .clk(clk), .rst(rst), .start(go_gemm), .n_tiles(st_tiles[15:0]),\n"
+    << "    .n_tokens(go_gemm ? tok0 : pe_ntok),  // sampled with each tile's first token\n"
     << "    .in_ready(pe_in_ready), .in_valid(pe_in_valid), .in_act(pe_act), .in_w(pe_w),\n"
     << "    .out_valid(pe_out_valid), .out_data(pe_out_data), .done(pe_done));\n";
   fold(v, "pe_fold", "pe_out_data", R * 32);
