@@ -13,9 +13,10 @@
 // is submitted at its address handshake, its read beats are due linearly between the
 // completion's first and last data, a write's response comes at the later of the model's
 // done and the cycle after its last W beat.
-// Checked: every step ends (the controller back at the program's end, busy low) within 400,000
-// cycles of the previous one; err stays low; every port read weights; the K/V port wrote (KV_STORE) and read
-// (attention misses or fetches). Printed: cycles per step, bursts per port.
+// Checked: every step ends (the controller takes the next one; the last: busy falls) within
+// 400,000 cycles of the previous boundary; err stays low; every port read; the K/V port wrote
+// (KV_STORE); the attention looked entries up. Printed: cycles per step, bursts per port, the KV
+// buffer's counters; on a failure, where the controller and the units stand.
 #define AXI_TB_NO_SYSTEMC
 #include <cstdio>
 #include <cstdlib>
@@ -286,7 +287,15 @@ int main(int argc, char** argv) {
     std::printf("port %02u: %llu read bursts (%llu beats), %llu write bursts (%llu beats)\n", p,
                 (unsigned long long)ps[p].rd_bursts, (unsigned long long)ps[p].rd_beats,
                 (unsigned long long)ps[p].wr_bursts, (unsigned long long)ps[p].wr_beats);
+  const auto* rr = dut->rootp;
+  const unsigned lookups = rr->skipopu_processor__DOT__kv_st_hits + rr->skipopu_processor__DOT__kv_st_misses;
+  std::printf("KV history buffer: capacity %u, kept %u, captured %u, fetched %u, overflow %u; lookups %u (hits %u, misses %u)\n",
+              unsigned(rr->skipopu_processor__DOT__kv_st_capacity), unsigned(rr->skipopu_processor__DOT__kv_st_kept),
+              unsigned(rr->skipopu_processor__DOT__kv_st_captured), unsigned(rr->skipopu_processor__DOT__kv_st_fetched),
+              unsigned(rr->skipopu_processor__DOT__kv_st_overflow), lookups,
+              unsigned(rr->skipopu_processor__DOT__kv_st_hits), unsigned(rr->skipopu_processor__DOT__kv_st_misses));
   if (why.empty()) {
+    if (lookups == 0) why = "the attention made no lookup";
     for (unsigned p = 0; p < 4; ++p)
       if (ps[p].rd_beats == 0) why = "port " + std::to_string(p) + " read nothing";
     if (ps[SKIPOPU_PROC_KV_PORT].wr_beats == 0) why = "the K/V port wrote nothing";
