@@ -585,26 +585,6 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
       << "\n#define SKIPOPU_KV_CAPTURE " << (kv.capture ? 1 : 0)
       << "\n";
   const HandoffRtl ho = handoff_params(c);
-  const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";
-  std::vector<std::string> vfiles = {top_pack,
-                                     "skipopu_pe_column.v",
-                                     "skipopu_pe_array.v",
-                                     "skipopu_nl_lane.v",
-                                     "skipopu_nonlinear.v",
-                                     "skipopu_router.v",
-                                     "skipopu_u280_top.v"};
-  files.push_back({"skipopu_u280_top.v", generate_u280_top(ho, c.name, p, nl, rt)});
-  files.push_back({"skipopu_u280.xdc", generate_u280_xdc(ho, c.name)});
-  files.push_back({"skipopu_u280_project.tcl", generate_u280_tcl(ho, c.name, vfiles)});
-  man["vivado_handoff"] = {{"top", "skipopu_u280_top"},
-                           {"file", "skipopu_u280_top.v"},
-                           {"xdc", "skipopu_u280.xdc"},
-                           {"tcl", "skipopu_u280_project.tcl"},
-                           {"part", "xcu280-fsvh2892-2L-e"},
-                           {"axi_ports", ho.ports},
-                           {"core_mhz", ho.core_mhz},
-                           {"axi_mhz", ho.axi_mhz},
-                           {"placeholders", "controller and AXI masters (generated, not wired in), KV history buffer, weight buffer and DMA, clock crossing"}};
   const AxiMasterRtl axi = axi_master_params(c);
   files.push_back({"skipopu_axi_rd_master.v", generate_axi_read_master(axi)});
   files.push_back({"skipopu_axi_wr_master.v", generate_axi_write_master(axi)});
@@ -615,7 +595,46 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
       << "\n#define SKIPOPU_AXI_MAX_WR " << axi.max_wr << "\n#define SKIPOPU_AXI_ADDR_BITS " << axi.addr_bits
       << "\n#define SKIPOPU_AXI_ID_BITS " << axi.id_bits << "\n#define SKIPOPU_AXI_RD_LIMITED " << axi.rd_limited
       << "\n#define SKIPOPU_AXI_WR_LIMITED " << axi.wr_limited << "\n";
-  append_controller(c, model, files, man, hdr);
+  Program prog;
+  if (model) prog = compile_program(*model, c);
+  const ControllerRtl ct = append_controller(c, model, &prog, files, man, hdr);
+  const ProcessorRtl pr = processor_params(c, wd, ho, model ? prog.matrices.size() : 0);
+  files.push_back({"skipopu_processor.v", generate_processor(pr, c.name, ct, p, nl, rt, kv, axi)});
+  if (model) files.push_back({"skipopu_matrices.hex", matrix_table_hex(*model, c, prog)});
+  man["processor"] = {{"file", "skipopu_processor.v"},     {"axi_ports", pr.ports},
+                      {"kv_port", pr.kv_port},             {"weight_buffer_beats_per_port", uint64_t(1) << pr.wbuf_bits},
+                      {"activation_rows", 1u << pr.act_bits}, {"matrix_table", 1u << pr.matrix_bits}};
+  if (model) man["processor"]["matrices"] = "skipopu_matrices.hex";
+  hdr << "#define SKIPOPU_PROC_MATRIX_BITS " << pr.matrix_bits << "\n#define SKIPOPU_PROC_ACT_BITS " << pr.act_bits
+      << "\n#define SKIPOPU_PROC_KV_PORT " << pr.kv_port << "\n#define SKIPOPU_PROC_PORTS " << pr.ports << "\n";
+  const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";
+  std::vector<std::string> vfiles = {top_pack,
+                                     "skipopu_pe_column.v",
+                                     "skipopu_pe_array.v",
+                                     "skipopu_nl_lane.v",
+                                     "skipopu_nonlinear.v",
+                                     "skipopu_router.v",
+                                     "skipopu_controller.v",
+                                     "skipopu_weight_dma.v",
+                                     "skipopu_weight_buffer.v",
+                                     "skipopu_kv_store.v",
+                                     "skipopu_kv_history.v",
+                                     "skipopu_axi_rd_master.v",
+                                     "skipopu_axi_wr_master.v",
+                                     "skipopu_processor.v",
+                                     "skipopu_u280_top.v"};
+  files.push_back({"skipopu_u280_top.v", generate_u280_top(ho, c.name, processor_ports(pr, ct, kv, axi))});
+  files.push_back({"skipopu_u280.xdc", generate_u280_xdc(ho, c.name)});
+  files.push_back({"skipopu_u280_project.tcl", generate_u280_tcl(ho, c.name, vfiles)});
+  man["vivado_handoff"] = {{"top", "skipopu_u280_top"},
+                           {"file", "skipopu_u280_top.v"},
+                           {"xdc", "skipopu_u280.xdc"},
+                           {"tcl", "skipopu_u280_project.tcl"},
+                           {"part", "xcu280-fsvh2892-2L-e"},
+                           {"axi_ports", ho.ports},
+                           {"core_mhz", ho.core_mhz},
+                           {"axi_mhz", ho.axi_mhz},
+                           {"placeholders", "clock crossing (AXI ports on core_clk), host bridge"}};
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});
   return files;

@@ -302,10 +302,9 @@ std::string generate_controller(const ControllerRtl& p) {
   return v.str();
 }
 
-void append_controller(const HardwareConfig& c, const ModelCard* model, std::vector<RtlFile>& files, Json& man,
-                       std::ostream& hdr) {
-  Program prog;
-  if (model) prog = compile_program(*model, c);
+ControllerRtl append_controller(const HardwareConfig& c, const ModelCard* model, const Program* prog_in,
+                                std::vector<RtlFile>& files, Json& man, std::ostream& hdr) {
+  const Program& prog = *prog_in;
   const ControllerRtl p = controller_params(model ? &prog : nullptr, c.controller.issue_cycles);
   files.push_back({"skipopu_controller.v", generate_controller(p)});
   Json j = {{"file", "skipopu_controller.v"}, {"issue_slots", p.width}, {"issue_cycles", p.issue_cycles},
@@ -322,6 +321,7 @@ void append_controller(const HardwareConfig& c, const ModelCard* model, std::vec
   hdr << "#define SKIPOPU_CTRL_WIDTH " << p.width << "\n#define SKIPOPU_CTRL_PC_BITS " << p.pc_bits
       << "\n#define SKIPOPU_CTRL_FIFO_BITS " << p.fifo_bits << "\n#define SKIPOPU_CTRL_ISSUE_CYCLES " << p.issue_cycles
       << "\n";
+  return p;
 }
 
 }  // namespace skipopu::rtl

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#ifndef AXI_TB_NO_SYSTEMC  // tb_processor.cpp drives a --cc model: no SystemC clocking
 #include <systemc.h>
+#endif
 
 #include "skipopu/hbm/hbm_config.hpp"
 #include "skipopu/hbm/hbm_model.hpp"
@@ -20,6 +22,7 @@
 
 namespace axi_tb {
 
+#ifndef AXI_TB_NO_SYSTEMC
 // One clock cycle of the testbench: inputs set, clock low (outputs settle and are sampled),
 // clock high (the edge).
 struct Clocking {
@@ -39,6 +42,8 @@ struct Clocking {
     }
   }
 };
+
+#endif
 
 // One master command of the test.
 struct Cmd {
@@ -88,10 +93,10 @@ class HbmSlave {
   const skipopu::hbm::HbmParams& params() const { return p_; }
 
   // Address handshake at AXI cycle t.
-  void issue(uint64_t addr, unsigned beats, bool write, uint64_t t, uint32_t id) {
+  void issue(uint64_t addr, unsigned beats, bool write, uint64_t t, uint32_t id, uint32_t port = 0) {
     skipopu::hbm::Request r;
     r.id = bursts_.size();
-    r.port = 0;
+    r.port = port;
     r.pc = static_cast<uint32_t>(addr / p_.pc_bytes);
     r.addr = addr % p_.pc_bytes;
     r.bytes = uint64_t{beats} * p_.beat_bytes;

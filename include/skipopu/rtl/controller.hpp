@@ -67,7 +67,9 @@ ControllerRtl controller_params(const Program* prog, uint32_t issue_cycles);
 std::string generate_controller(const ControllerRtl& p);
 // generate_design's part: skipopu_controller.v (sized for the model's program when given, with
 // skipopu_program.hex and .txt), its manifest entry and parameter lines.
-void append_controller(const HardwareConfig& c, const ModelCard* model, std::vector<RtlFile>& files, Json& man,
-                       std::ostream& hdr);
+// `prog`: compile_program(*model, c) when model is given (else unused). Returns the
+// controller's parameters.
+ControllerRtl append_controller(const HardwareConfig& c, const ModelCard* model, const Program* prog,
+                                std::vector<RtlFile>& files, Json& man, std::ostream& hdr);
 
 }  // namespace skipopu::rtl

@@ -22,6 +22,7 @@
 #include "skipopu/dsp/hybrid_mac.hpp"
 #include "skipopu/dsp/packing.hpp"
 #include "skipopu/model_card.hpp"
+#include "skipopu/program.hpp"
 
 namespace skipopu::rtl {
 
@@ -85,8 +86,6 @@ struct HandoffRtl {
   unsigned cdc_sync_cycles = 0;
 };
 HandoffRtl handoff_params(const HardwareConfig& c);  // InputError naming the config field
-std::string generate_u280_top(const HandoffRtl& h, const std::string& config_name, const PeArrayRtl& pe,
-                              const NonlinearRtl& nl, const RouterRtl& rt);
 std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_name);
 std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_name,
                               const std::vector<std::string>& verilog_files);
@@ -143,6 +142,43 @@ struct AxiMasterRtl {
 AxiMasterRtl axi_master_params(const HardwareConfig& c);  // InputError naming the config field
 std::string generate_axi_read_master(const AxiMasterRtl& p);
 std::string generate_axi_write_master(const AxiMasterRtl& p);
+
+// The whole processor (skipopu_processor.v, src/rtl/generator_top.cpp, docs/rtl.md "The whole
+// processor"): the controller's slot 0 dispatched to the PE array, nonlinear unit, router, weight
+// DMA (its requests to every port's AXI3 read master, the data into one weight buffer per port),
+// the KV history buffer (fetches on the K/V port's read master, KV_STORE on its write master,
+// lookups by the attention walk), EMBED on port 00; an activation buffer between the units.
+// Abstracts away: operand values (a unit's operands are the activation buffer's row replicated,
+// its results folded back onto a row), the attention arithmetic, K/V striping over the PCs
+// (one K/V port), the core/AXI clock crossing (one clock), the weights' tile layout.
+struct ControllerRtl;
+
+struct ProcessorRtl {
+  unsigned ports = 0;        // AXI ports (hbm.ports)
+  unsigned kv_port = 0;      // the port of every K/V transfer (the last)
+  uint64_t pc_bytes = 0;     // port p's weight slice starts at p * pc_bytes
+  unsigned wbuf_bits = 0;    // each port's weight buffer: 2^wbuf_bits beats (its share of two windows)
+  unsigned act_bits = 0;     // activation buffer: 2^act_bits rows of 256 bits
+  unsigned matrix_bits = 0;  // matrix table: 2^matrix_bits entries
+};
+struct RtlPort {
+  bool out = false, reg = false;
+  unsigned bits = 1;
+  std::string name;
+};
+std::string port_decl(const RtlPort& p);  // "input  wire [7:0] name"
+ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho,
+                              size_t matrices);  // matrices: the program's, 0 without a model
+std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl& ct, const KvHistoryRtl& kv,
+                                     const AxiMasterRtl& ax);
+std::string generate_processor(const ProcessorRtl& pp, const std::string& config_name, const ControllerRtl& ct,
+                               const PeArrayRtl& pe, const NonlinearRtl& nl, const RouterRtl& rt,
+                               const KvHistoryRtl& kv, const AxiMasterRtl& ax);
+// The matrix table of the model's program for the processor's mt_* port ($readmemh format, one
+// 64-bit word a line): entry k = {tiles, per-PC weight bytes} of matrices 0..k-1.
+std::string matrix_table_hex(const ModelCard& m, const HardwareConfig& c, const Program& prog);
+// The wrapper instantiating skipopu_processor on core_clk with the processor's ports as its own.
+std::string generate_u280_top(const HandoffRtl& h, const std::string& config_name, const std::vector<RtlPort>& ports);
 
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
