@@ -178,7 +178,10 @@ void BankModel::submit_stream(RequestStream& s) {
   for (uint32_t p = 0; p < p_.ports && lazy; ++p) {
     const uint32_t a = sp_pc_[p];
     if (a == kNone) continue;
-    if (a == kMany || ports_.crosses(p, a)) lazy = false;
+    if (a == kMany || ports_.crosses(p, a)) {
+      lazy = false;
+      break;
+    }
     for (const Lane& l : pcs_[a].lanes)
       if (l.port == p && l.feed != kNoFeed) lazy = false;
   }
