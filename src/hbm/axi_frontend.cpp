@@ -47,10 +47,14 @@ uint32_t AxiFrontEnd::new_slot() {
   return s;
 }
 
-void AxiFrontEnd::submit(const Request& r) {
+void AxiFrontEnd::check(const Request& r) const {
   if (r.port >= p_.ports || r.pc >= p_.pseudo_channels || r.axi_id >= p_.ids_per_port || r.bytes == 0 ||
       r.addr + r.bytes > p_.pc_bytes || r.arrival < now_ || r.arrival < last_arrival_)
     throw std::logic_error("hbm AXI front end: invalid request id " + std::to_string(r.id));
+}
+
+void AxiFrontEnd::submit(const Request& r) {
+  check(r);
   last_arrival_ = r.arrival;
   const uint32_t s = new_slot();
   Slot& sl = slots_[s];
@@ -79,14 +83,11 @@ void AxiFrontEnd::submit_stream(RequestStream& s) {
   // submit() issues each request at once while no lane has a queued head (none scheduled or
   // blocked) and each may issue: no outstanding limit, and single slave per ID holds
   // (counts only grow during the submission, so the checks hold for the whole stream).
-  bool pass = passing_ == nullptr && evalq_.empty() && nblocked_ == 0 && s.arrival() >= now_ &&
-              s.arrival() >= last_arrival_;
+  bool pass = passing_ == nullptr && evalq_.empty() && nblocked_ == 0;
   id_count_.assign(ids_.size(), 0);
   id_pc_.assign(ids_.size(), 0);
   s.scan([&](const Request& r) {
-    if (r.port >= p_.ports || r.pc >= p_.pseudo_channels || r.axi_id >= p_.ids_per_port || r.bytes == 0 ||
-        r.addr + r.bytes > p_.pc_bytes)
-      throw std::logic_error("hbm AXI front end: invalid request id " + std::to_string(r.id));
+    check(r);
     const uint32_t lane = r.port * 2 + (r.write ? 1 : 0), id = lane * p_.ids_per_port + r.axi_id;
     if ((r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads) != 0) pass = false;
     if (single_slave_ && ((id_count_[id] && id_pc_[id] != r.pc) || (ids_[id].outstanding && ids_[id].pc != r.pc)))

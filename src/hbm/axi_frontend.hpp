@@ -98,6 +98,7 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
     }
   };
 
+  void check(const Request& r) const;
   void taken(Request& r, uint64_t index) override;
   uint32_t new_slot();
   void lane_push(Lane& l, uint32_t s);

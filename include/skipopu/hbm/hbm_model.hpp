@@ -8,6 +8,8 @@
 // Protocol (DRAMSys-like: the engine computes the time of its next event, the wrapper
 // sleeps until then, no idle cycle is ever ticked):
 //   submit(r)            r.arrival must be >= every earlier arrival and >= now().
+//   submit_stream(s)     the same for every request of a RequestStream in order, all at
+//                        s.arrival(); the model takes each when it needs it (bounded memory).
 //   next_event()         earliest cycle at which a submitted request may complete,
 //                        given what was submitted so far (kNever if nothing pending).
 //   pop_completion(t,c)  advances the engine to cycle t (t <= the next submit's arrival)
