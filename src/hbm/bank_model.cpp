@@ -91,11 +91,19 @@ void BankModel::check(const Request& r) const {
     throw std::logic_error("hbm bank model: invalid request id " + std::to_string(r.id));
 }
 
-// A slot for request r, open in its PC (its port timing is the caller's).
-uint32_t BankModel::new_slot(const Request& r, uint64_t seq) {
+// A slot for request r, open in its PC (its port timing is the caller's). A request taken from
+// a feed gets none of the slots of its PC's memo run (`avoid`): stream_memo.cpp tells the run
+// at its last node by slot, and only a submit (which forgets that node) may reuse them.
+uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
+  size_t i = free_slots_.size();
+  if (avoid)
+    while (i > 0 && std::find(avoid->x_run.begin(), avoid->x_run.begin() + avoid->x_nrun, free_slots_[i - 1]) !=
+                        avoid->x_run.begin() + avoid->x_nrun)
+      --i;
   uint32_t si;
-  if (!free_slots_.empty()) {
-    si = free_slots_.back();
+  if (i > 0) {
+    si = free_slots_[i - 1];
+    free_slots_[i - 1] = free_slots_.back();
     free_slots_.pop_back();
   } else {
     si = uint32_t(slots_.size());
@@ -223,7 +231,7 @@ void BankModel::take(Pc& pc, Lane& l, size_t pos) {
   Request r;
   uint64_t k;
   if (!f.s->next(f.port, r, k)) throw std::logic_error("hbm bank model: a feed ended early");
-  const uint32_t si = new_slot(r, f.seq0 + k);
+  const uint32_t si = new_slot(r, f.seq0 + k, &pc);
   Slot& s = slots_[si];
   s.port = detail::PortTiming{f.base, 0, 0};
   f.base += s.bursts;

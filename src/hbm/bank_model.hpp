@@ -281,7 +281,7 @@ class BankModel final : public Model {
 
   // submission
   void check(const Request& r) const;
-  uint32_t new_slot(const Request& r, uint64_t seq);
+  uint32_t new_slot(const Request& r, uint64_t seq, const Pc* avoid = nullptr);
   Lane& lane_of(Pc& pc, uint32_t port);
   void take(Pc& pc, Lane& l, size_t pos);
   void take_all(Pc& pc);

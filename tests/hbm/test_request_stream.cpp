@@ -85,7 +85,7 @@ HbmParams params(const std::string& model, HbmParams::IdOrdering ord) {
 // A prefill-like workload on `pcs` channels (port = pc): a weight stream on every PC, then a
 // long streamed job of short requests (rows striped over half the channels, like the
 // embedding lookup), then more weight requests while it is being taken, then a second stream.
-std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports) {
+std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports, bool long_pieces = false) {
   SplitMix64 rng(seed);
   std::vector<Batch> bs;
   Batch w{0, false, {}};
@@ -108,6 +108,10 @@ std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports) {
         r.port = mixed_ports && k == 1 ? half : r.pc;  // one port feeding two PCs: all at once
         r.addr = base;
         r.bytes = 512;
+        if (long_pieces && row % 37 == 0) {  // a long request now and then (the memo follows those)
+          r.addr = (4 << 20) + uint64_t(row) * (64 << 10);
+          r.bytes = 64 << 10;
+        }
         r.write = (rng.next() % 16) == 0;
         s.reqs.push_back(r);
       }
@@ -128,10 +132,10 @@ std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports) {
   return bs;
 }
 
-void check_same(HbmParams p, bool front, bool mixed_ports, bool expect_lazy) {
+void check_same(HbmParams p, bool front, bool mixed_ports, bool expect_lazy, bool long_pieces = false) {
   p.pseudo_channels = 8;
   p.ports = 8;
-  const auto bs = workload(p.pseudo_channels, 7, mixed_ports);
+  const auto bs = workload(p.pseudo_channels, 7, mixed_ports, long_pieces);
   auto make = [&]() -> std::unique_ptr<Model> {
     HbmParams bare = p;
     bare.id_ordering = HbmParams::IdOrdering::None;
@@ -169,7 +173,8 @@ TEST_CASE("request stream: bank model (fast path, extrapolation on and off), sam
   const bool front = GENERATE(false, true);
   HbmParams p = params("bank", ord);
   p.stream_extrapolation = GENERATE(true, false);
-  check_same(p, front, false, true);
+  const bool long_pieces = GENERATE(false, true);  // long requests in the stream: the memo runs while it is taken
+  check_same(p, front, false, true, long_pieces);
 }
 
 TEST_CASE("request stream: taken whole where it may not be lazy, same as submit()") {
