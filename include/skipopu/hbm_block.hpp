@@ -37,6 +37,7 @@ struct HbmJob {
   HbmJob& operator=(const HbmJob&) = delete;
   void init(uint32_t pcs, Traffic t) { reqs.reset_pcs(pcs); traffic = t; }
   RequestList reqs;        // filled by the client, then submitted
+  hbm::RequestStream stream;  // a streamed job's requests (HbmBlock::submit_stream)
   Traffic traffic = Traffic::Weights;
   // The program instruction the job belongs to (timeline only); kNoInstr: the instruction
   // the controller executes when the job is submitted.
@@ -65,15 +66,14 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   // HbmIf: submit a job at the current core cycle; block until a job has completed.
   void submit(HbmJob& job) override;
   void wait_for(HbmJob& job) override;
-  // The same submission with the requests handed over one at a time as the client builds
-  // them (job.reqs stays unused; no track_requests): start(job), stream(job, r) for each
-  // request in list order, then finish(job, bytes of them all), with no wait in between.
-  // Same ids, order and cycle as submit() of the whole list, so the same results, but a long
-  // job (the prefill's embedding lookup, one request per row piece) is never held whole; while
-  // not recording a timeline its requests take no slot either (one id range per job).
-  void start(HbmJob& job);
-  void stream(HbmJob& job, const hbm::Request& r);
-  void finish(HbmJob& job, uint64_t bytes);
+  // The same submission with the requests made by `src` in order (job.reqs stays unused; no
+  // track_requests): same ids, order and cycle as submit() of the whole list, so the same
+  // results, but the HBM model takes each request only when it needs it (a port's next once
+  // the one before it has moved on, hbm::Model::submit_stream), so a long job (the prefill's
+  // embedding lookup, one request per row piece) is never held whole. While not recording a
+  // timeline its requests take no slot either (one id range per job). `src` stays alive and
+  // untouched until the job has completed.
+  void submit_stream(HbmJob& job, hbm::RequestSource& src);
 
   uint64_t bytes(Traffic t) const { return bytes_[static_cast<size_t>(t)]; }
   uint64_t requests() const { return requests_; }
@@ -90,8 +90,9 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
 
  private:
   void run();
-  // streamed: the request comes through stream() (its id may join the job's id range).
-  void submit_one(HbmJob& job, hbm::Request& r, bool streamed);
+  void start(HbmJob& job);
+  void submit_one(HbmJob& job, hbm::Request& r);
+  void finish(HbmJob& job, uint64_t bytes);
   uint64_t stream_arrival_ = 0;  // AXI cycle of the job being submitted
   uint32_t stream_index_ = 0;    // index of its next request
   // A job streamed while not recording takes no slots (a long one would double the table

@@ -53,25 +53,12 @@ class RequestList {
   const std::vector<hbm::Request>& requests() const { return reqs_; }
   std::vector<hbm::Request>& requests() { return reqs_; }
   uint64_t bytes() const { return bytes_; }
-  // Streaming (a job too long to hold whole, handed to HbmBlock::stream): calls f(request)
-  // for every request, oldest first, that nothing added later can merge into any more (its
-  // pseudo-channel has a newer request), stopping at the first that still can; with `all`,
-  // for every request left. Handed-over requests leave the list (bytes() still counts them),
-  // so it holds only the open ones; the order is the list's, as if it had been built whole.
-  template <class F>
-  void hand_over(F&& f, bool all) {
-    while (head_ < reqs_.size() && (all || last_[reqs_[head_].pc] != static_cast<int64_t>(head_))) f(reqs_[head_++]);
-    if (all) {
-      reqs_.clear();
-      for (auto& l : last_) l = -1;
-      head_ = 0;
-    } else if (head_ >= 64 && head_ * 2 >= reqs_.size()) {  // drop the handed-over prefix
-      reqs_.erase(reqs_.begin(), reqs_.begin() + static_cast<std::ptrdiff_t>(head_));
-      for (auto& l : last_)
-        if (l >= 0) l -= static_cast<int64_t>(head_);
-      head_ = 0;
-    }
-  }
+  // Streaming (a job too long to hold whole, an hbm::RequestSource): takes the oldest request
+  // if nothing added later can merge into it any more (its pseudo-channel has a newer
+  // request), or with `all` whatever is left; false when there is none. Taken requests leave
+  // the list (bytes() still counts them), so it holds only the open ones; the order is the
+  // list's, as if it had been built whole.
+  bool take(hbm::Request& r, bool all);
   // Per-channel load balance of the list: the most loaded pseudo-channel's bytes over the
   // mean over all pseudo-channels (1 = even; 0 for an empty list). `scratch` holds the
   // per-channel sums (sized once, then reused).
@@ -85,6 +72,33 @@ class RequestList {
   uint64_t max_request_ = 0;
   std::vector<RequestPiece>* pieces_ = nullptr;
   void add_one(uint32_t pc, uint64_t addr, uint64_t bytes, bool write);
+};
+
+class MemoryMap;
+
+// The prefill's embedding lookup of tokens [first, first + count), one request per row piece,
+// as a request source (HbmBlock::submit_stream): made row by row on demand, in the order and
+// with the merges of a RequestList built whole. Token ids are not in the trace; token t reads
+// row (t * 2654435761) mod vocab (rows spread deterministically).
+class EmbeddingLookup final : public hbm::RequestSource {
+ public:
+  EmbeddingLookup(const MemoryMap& map, uint32_t vocab);
+  void set_tokens(uint32_t first, uint32_t count) {
+    first_ = first;
+    count_ = count;
+    rewind();
+  }
+  void rewind() override {
+    list_.clear();
+    next_ = 0;
+  }
+  bool next(hbm::Request& r) override;
+
+ private:
+  const MemoryMap& map_;
+  uint32_t vocab_;
+  uint32_t first_ = 0, count_ = 0, next_ = 0;
+  RequestList list_;
 };
 
 class MemoryMap {

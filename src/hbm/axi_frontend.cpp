@@ -37,19 +37,26 @@ void AxiFrontEnd::lane_push(Lane& l, uint32_t s) {
   ++l.size;
 }
 
-void AxiFrontEnd::submit(const Request& r) {
+uint32_t AxiFrontEnd::new_slot() {
+  if (free_slots_.empty()) {
+    slots_.emplace_back();
+    return uint32_t(slots_.size() - 1);
+  }
+  const uint32_t s = free_slots_.back();
+  free_slots_.pop_back();
+  return s;
+}
+
+void AxiFrontEnd::check(const Request& r) const {
   if (r.port >= p_.ports || r.pc >= p_.pseudo_channels || r.axi_id >= p_.ids_per_port || r.bytes == 0 ||
       r.addr + r.bytes > p_.pc_bytes || r.arrival < now_ || r.arrival < last_arrival_)
     throw std::logic_error("hbm AXI front end: invalid request id " + std::to_string(r.id));
+}
+
+void AxiFrontEnd::submit(const Request& r) {
+  check(r);
   last_arrival_ = r.arrival;
-  uint32_t s;
-  if (free_slots_.empty()) {
-    s = uint32_t(slots_.size());
-    slots_.emplace_back();
-  } else {
-    s = free_slots_.back();
-    free_slots_.pop_back();
-  }
+  const uint32_t s = new_slot();
   Slot& sl = slots_[s];
   sl.r = r;
   sl.seq = seq_++;
@@ -59,6 +66,7 @@ void AxiFrontEnd::submit(const Request& r) {
   sl.next = kNone;
   sl.has_raw = false;
   sl.stalled = false;
+  sl.marker = 0;
   Lane& l = lanes_[sl.lane];
   // Issue at once when nothing else can issue before r.arrival (no head scheduled or blocked)
   // and r may issue now: counts only fall until then, so it may issue at its arrival, and the
@@ -69,6 +77,84 @@ void AxiFrontEnd::submit(const Request& r) {
   }
   lane_push(l, s);
   if (l.size == 1) schedule_head(sl.lane, r.arrival);  // an empty lane was neither blocked nor scheduled
+}
+
+void AxiFrontEnd::submit_stream(RequestStream& s) {
+  // submit() issues each request at once while no lane has a queued head (none scheduled or
+  // blocked) and each may issue: no outstanding limit, and single slave per ID holds
+  // (counts only grow during the submission, so the checks hold for the whole stream).
+  bool pass = passing_ == nullptr && evalq_.empty() && nblocked_ == 0;
+  id_count_.assign(ids_.size(), 0);
+  id_pc_.assign(ids_.size(), 0);
+  s.scan([&](const Request& r) {
+    check(r);
+    const uint32_t lane = r.port * 2 + (r.write ? 1 : 0), id = lane * p_.ids_per_port + r.axi_id;
+    if ((r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads) != 0) pass = false;
+    if (single_slave_ && ((id_count_[id] && id_pc_[id] != r.pc) || (ids_[id].outstanding && ids_[id].pc != r.pc)))
+      pass = false;
+    ++id_count_[id];
+    id_pc_[id] = r.pc;
+  });
+  if (!pass) return Model::submit_stream(s);
+  last_arrival_ = s.arrival();
+  passing_ = &s;
+  passing_left_ = s.size();
+  passing_seq_ = seq_;
+  seq_ += s.size();
+  issued_ += s.size();
+  for (uint32_t id = 0; id < ids_.size(); ++id) {
+    if (!id_count_[id]) continue;
+    IdState& st = ids_[id];
+    lanes_[id / p_.ids_per_port].inflight += uint32_t(id_count_[id]);
+    st.outstanding += uint32_t(id_count_[id]);
+    st.pc = id_pc_[id];
+    if (!ordered_) continue;
+    const uint32_t m = new_slot();  // the marker: its place in the ID's response order
+    Slot& mk = slots_[m];
+    mk = Slot{};
+    mk.marker = id_count_[id];
+    mk.id_index = id;
+    if (st.tail == kNone) st.head = m;
+    else slots_[st.tail].next = m;
+    st.tail = m;
+    st.marker = m;
+  }
+  s.set_hook(this);
+  inner_->submit_stream(s);
+}
+
+// The inner model takes request r (index in the stream) of the stream passed through: it gets
+// its slot, issued at the stream's arrival, and in ID order the place of the marker.
+void AxiFrontEnd::taken(Request& r, uint64_t index) {
+  const uint32_t s = new_slot();
+  Slot& sl = slots_[s];
+  sl.r = r;
+  sl.seq = passing_seq_ + index;
+  sl.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
+  sl.lane = r.port * 2 + (r.write ? 1 : 0);
+  sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
+  sl.next = kNone;
+  sl.has_raw = false;
+  sl.stalled = false;
+  sl.marker = 0;
+  if (ordered_) {  // s takes the marker's place, the marker (if any left) comes after it
+    IdState& st = ids_[sl.id_index];
+    const uint32_t m = st.marker;
+    std::swap(slots_[s], slots_[m]);
+    if (--slots_[s].marker == 0) {  // the last of them: the marker leaves (m keeps its place)
+      slots_[m].next = slots_[s].next;
+      st.marker = kNone;
+      free_slots_.push_back(s);
+    } else {
+      slots_[m].next = s;
+      if (st.tail == m) st.tail = s;
+      st.marker = s;
+    }
+    r.id = m;
+  } else {
+    r.id = s;
+  }
+  if (--passing_left_ == 0) passing_ = nullptr;
 }
 
 bool AxiFrontEnd::may_issue(const Slot& sl) const {

@@ -43,10 +43,17 @@
 
 namespace skipopu::hbm {
 
-class AxiFrontEnd final : public Model {
+class AxiFrontEnd final : public Model, private RequestStream::Hook {
  public:
   AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner);
   void submit(const Request& r) override;
+  // When submit() would issue every request of the stream at once (nothing queued or blocked,
+  // no outstanding limit, single_slave_per_id: each ID of the stream to one PC, the one its
+  // outstanding transactions go to), the stream goes on to the inner model, which takes each
+  // request when it needs it; each gets its slot then, and its place in its ID's response
+  // order is held meanwhile by a marker slot (the stream's requests of that ID not yet taken).
+  // Otherwise every request is submitted now.
+  void submit_stream(RequestStream& s) override;
   Cycle next_event() const override;
   bool pop_completion(Cycle until, Completion& out) override;
   Cycle now() const override { return now_; }
@@ -64,6 +71,7 @@ class AxiFrontEnd final : public Model {
     uint32_t next = kNone;   // next issued transaction of the same ID (ordering list)
     bool has_raw = false;
     bool stalled = false;    // counted once in the stall statistics
+    uint64_t marker = 0;     // a streamed ID's marker: requests of it not yet taken (0: a transaction)
   };
   struct IdState {
     uint32_t outstanding = 0;       // issued, slot not yet freed
@@ -71,6 +79,7 @@ class AxiFrontEnd final : public Model {
     uint32_t head = kNone, tail = kNone;  // issued, response not yet returned, in issue order
     Cycle last_done = 0;            // done' of the last response returned
     bool any = false;
+    uint32_t marker = kNone;        // ordering list: a stream's marker slot
   };
   struct Lane {                     // one address channel: queued transactions in order
     std::vector<uint32_t> ring;     // power-of-two ring of slot indices
@@ -89,6 +98,9 @@ class AxiFrontEnd final : public Model {
     }
   };
 
+  void check(const Request& r) const;
+  void taken(Request& r, uint64_t index) override;
+  uint32_t new_slot();
   void lane_push(Lane& l, uint32_t s);
   bool may_issue(const Slot& sl) const;
   void issue(uint32_t s, Cycle t);
@@ -113,6 +125,10 @@ class AxiFrontEnd final : public Model {
   uint32_t nblocked_ = 0;
   Cycle now_ = 0, inner_now_ = 0, last_arrival_ = 0;
   uint64_t seq_ = 0;
+  RequestStream* passing_ = nullptr;  // the stream passed to the inner model, until all taken
+  uint64_t passing_left_ = 0, passing_seq_ = 0;  // its requests not yet taken; its first's seq
+  std::vector<uint64_t> id_count_;   // submit_stream scratch: per ID, its requests in the stream
+  std::vector<uint32_t> id_pc_;
   // statistics
   uint64_t issued_ = 0, held_ = 0, id_stalls_ = 0, limit_stalls_ = 0, wait_cycles_ = 0;
 };

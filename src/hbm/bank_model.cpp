@@ -85,14 +85,25 @@ BankModel::T BankModel::ready_dev(const Slot& s, uint32_t k) const {
   return T(to_dev(ports_.ready(s.port, k, cum)));
 }
 
-void BankModel::submit(const Request& r) {
+void BankModel::check(const Request& r) const {
   if (r.pc >= p_.pseudo_channels || r.port >= p_.ports || r.bytes == 0 || r.arrival < now_ ||
       r.arrival < last_arrival_ || r.addr + r.bytes > p_.pc_bytes)
     throw std::logic_error("hbm bank model: invalid request id " + std::to_string(r.id));
-  last_arrival_ = r.arrival;
+}
+
+// A slot for request r, open in its PC (its port timing is the caller's). A request taken from
+// a feed gets none of the slots of its PC's memo run (`avoid`): stream_memo.cpp tells the run
+// at its last node by slot, and only a submit (which forgets that node) may reuse them.
+uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
+  size_t i = free_slots_.size();
+  if (avoid)
+    while (i > 0 && std::find(avoid->x_run.begin(), avoid->x_run.begin() + avoid->x_nrun, free_slots_[i - 1]) !=
+                        avoid->x_run.begin() + avoid->x_nrun)
+      --i;
   uint32_t si;
-  if (!free_slots_.empty()) {
-    si = free_slots_.back();
+  if (i > 0) {
+    si = free_slots_[i - 1];
+    free_slots_[i - 1] = free_slots_.back();
     free_slots_.pop_back();
   } else {
     si = uint32_t(slots_.size());
@@ -107,42 +118,147 @@ void BankModel::submit(const Request& r) {
   s.pc = r.pc;
   s.write = r.write;
   s.delivered = false;
-  s.seq = seq_++;
+  s.seq = seq;
   s.bursts = uint32_t(burst_of(s.beat0 + s.beats - 1) - burst_of(s.beat0) + 1);
   s.admitted = s.done_bursts = 0;
   s.unissued = s.beats;
   s.first_col = kInf;
   s.last_col = detail::kNeg;
   s.port_id = r.port;
-  s.port = ports_.accept(r.port, r.pc, r.arrival, s.bursts, s.beats);
   Pc& pc = pcs_[r.pc];
-  if (p_.fast_path) {
-    Lane* lane = nullptr;
-    for (Lane& l : pc.lanes)
-      if (l.port == r.port) lane = &l;
-    if (!lane) {
-      pc.lanes.push_back(Lane{r.port, {}, 0});
-      lane = &pc.lanes.back();
-    }
-    if (lane->head == lane->fifo.size()) {
-      lane->fifo.clear();
-      lane->head = 0;
-    } else if (lane->head >= 1024 && 2 * lane->head >= lane->fifo.size()) {  // a lane that never drains:
-      lane->fifo.erase(lane->fifo.begin(), lane->fifo.begin() + std::ptrdiff_t(lane->head));  // keep it bounded
-      lane->head = 0;
-    }
-    lane->fifo.push_back(si);
-  } else {
-    pc.incoming.push_back(si);
-  }
   s.open_idx = uint32_t(pc.open.size());
   pc.open.push_back(si);
+  return si;
+}
+
+BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port) {
+  Lane* lane = nullptr;
+  for (Lane& l : pc.lanes)
+    if (l.port == port) lane = &l;
+  if (!lane) {
+    pc.lanes.push_back(Lane{port, {}, 0});
+    lane = &pc.lanes.back();
+  }
+  if (lane->head == lane->fifo.size()) {
+    lane->fifo.clear();
+    lane->head = 0;
+  } else if (lane->head >= 1024 && 2 * lane->head >= lane->fifo.size()) {  // a lane that never drains:
+    lane->fifo.erase(lane->fifo.begin(), lane->fifo.begin() + std::ptrdiff_t(lane->head));  // keep it bounded
+    lane->head = 0;
+  }
+  return *lane;
+}
+
+void BankModel::submit(const Request& r) {
+  check(r);
+  last_arrival_ = r.arrival;
+  const uint32_t si = new_slot(r, seq_++);
+  Slot& s = slots_[si];
+  s.port = ports_.accept(r.port, r.pc, r.arrival, s.bursts, s.beats);
+  Pc& pc = pcs_[r.pc];
+  if (p_.fast_path) lane_of(pc, r.port).fifo.push_back(si);
+  else pc.incoming.push_back(si);
   if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
   pc.x_prev = pc.xr_node = pc.xd_node = -1;  // a new request: the evolution since the last node depends on it
   pc.dirty = true;
   pc.in_valid = false;
-  pc.min_unissued = pc.open.size() <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
+  pc.min_unissued = pc.open.size() + pc.pending <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
   sync_pc(r.pc);
+}
+
+void BankModel::submit_stream(RequestStream& s) {
+  constexpr uint32_t kNone = ~0u, kMany = ~0u - 1;
+  bool lazy = p_.fast_path;
+  sp_pc_.assign(p_.ports, kNone);
+  sp_bursts_.assign(p_.ports, 0);
+  sp_long_.assign(p_.ports, 0);
+  sp_min_.assign(p_.ports, UINT64_MAX);
+  s.scan([&](const Request& r) {
+    check(r);
+    uint32_t& a = sp_pc_[r.port];
+    if (a != r.pc) a = a == kNone ? r.pc : kMany;
+    const uint64_t beat0 = r.addr >> beat_shift_, beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
+    const uint64_t bursts = burst_of(beat0 + beats - 1) - burst_of(beat0) + 1;
+    sp_bursts_[r.port] += bursts;
+    if (x_on_ && bursts >= kXMinBursts) ++sp_long_[r.port];
+    sp_min_[r.port] = std::min(sp_min_[r.port], beats);
+  });
+  for (uint32_t p = 0; p < p_.ports && lazy; ++p) {
+    const uint32_t a = sp_pc_[p];
+    if (a == kNone) continue;
+    if (a == kMany || ports_.crosses(p, a)) {
+      lazy = false;
+      break;
+    }
+    for (const Lane& l : pcs_[a].lanes)
+      if (l.port == p && l.feed != kNoFeed) lazy = false;
+  }
+  if (!lazy) return Model::submit_stream(s);
+  last_arrival_ = s.arrival();
+  const uint64_t seq0 = seq_;
+  seq_ += s.size();
+  for (uint32_t p = 0; p < p_.ports; ++p) {
+    const uint32_t a = sp_pc_[p];
+    if (a == kNone) continue;
+    uint32_t f = 0;
+    while (f < feeds_.size() && feeds_[f].s) ++f;
+    if (f == feeds_.size()) feeds_.emplace_back();
+    feeds_[f] = Feed{&s, p, seq0, ports_.reserve(p, s.arrival(), sp_bursts_[p]), s.left(p)};
+    Pc& pc = pcs_[a];
+    Lane& l = lane_of(pc, p);
+    l.fifo.push_back(kFeedBit | f);
+    l.feed = f;
+    pc.pending += s.left(p);
+    pc.n_long += uint32_t(sp_long_[p]);
+    if (l.fifo.size() - l.head == 1) take(pc, l, l.head);  // never a feed at the head
+    pc.x_prev = pc.xr_node = pc.xd_node = -1;
+    pc.dirty = true;
+    pc.in_valid = false;
+    // as submit() of each: the bound over at most four open requests, else 1
+    if (pc.open.size() + pc.pending <= 4) {
+      take_all(pc);
+      pc.min_unissued = std::min(pc.min_unissued, sp_min_[p]);
+    } else {
+      pc.min_unissued = 1;
+    }
+    sync_pc(a);
+  }
+}
+
+// Takes the next request of the feed at l.fifo[pos] into a slot just before it.
+void BankModel::take(Pc& pc, Lane& l, size_t pos) {
+  Feed& f = feeds_[l.fifo[pos] & ~kFeedBit];
+  Request r;
+  uint64_t k;
+  if (!f.s->next(f.port, r, k)) throw std::logic_error("hbm bank model: a feed ended early");
+  const uint32_t si = new_slot(r, f.seq0 + k, &pc);
+  Slot& s = slots_[si];
+  s.port = detail::PortTiming{f.base, 0, 0};
+  f.base += s.bursts;
+  --pc.pending;
+  if (--f.left == 0) {
+    l.fifo[pos] = si;
+    l.feed = kNoFeed;
+    f.s = nullptr;
+  } else if (pos == l.head && l.head > 0) {
+    l.fifo[--l.head] = si;
+  } else {
+    l.fifo.insert(l.fifo.begin() + std::ptrdiff_t(pos), si);
+  }
+}
+
+void BankModel::take_all(Pc& pc) {
+  for (Lane& l : pc.lanes)
+    while (l.feed != kNoFeed) {
+      size_t pos = l.head;
+      while (l.fifo[pos] != (kFeedBit | l.feed)) ++pos;
+      take(pc, l, pos);
+    }
+}
+
+void BankModel::lane_pop(Pc& pc, Lane& l) {
+  ++l.head;
+  if (l.head < l.fifo.size() && (l.fifo[l.head] & kFeedBit)) take(pc, l, l.head);
 }
 
 // The per-PC scheduling summary that pop_completion and next_event scan, kept compact.
@@ -159,7 +275,7 @@ void BankModel::sync_pc(uint32_t i) {
     const uint64_t rem = pc.min_unissued;
     nb_base_[i] = pc.dirty ? pc.time : std::max(pc.xv_t2, pc.time + (rem > 1 ? T(rem - 1) * tB_ : 0));
     nb_add_[i] = lat;
-  } else if (pc.open.empty()) {
+  } else if (pc.open.empty() && !pc.pending) {
     nb_base_[i] = 0;
     nb_add_[i] = -1;  // nothing open
   } else {
@@ -664,7 +780,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         admit(pc, in_slot);
         pc.in_valid = false;
         if (++s.admitted == s.bursts) {
-          if constexpr (kFast) ++pc.lanes[in_i].head;
+          if constexpr (kFast) lane_pop(pc, pc.lanes[in_i]);
           else pc.incoming.erase(pc.incoming.begin() + std::ptrdiff_t(in_i));
         }
         break;
@@ -710,13 +826,14 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
         if (col.bypass) ++pc.bank[col.bank].bypass;
         issue_column(pc, col.node, best);
         if constexpr (kFast) {
-          if (pc.xd_node >= 0 && pc.open.empty()) x_drain_end(pc);  // a drain being recorded ends
+          if (pc.xd_node >= 0 && pc.open.empty() && !pc.pending) x_drain_end(pc);  // a drain being recorded ends
         }
         break;
     }
   }
   pc.dirty = false;
-  if (pc.open.size() <= 4) {
+  if (pc.pending && pc.open.size() + pc.pending <= 4) take_all(pc);
+  if (pc.open.size() + pc.pending <= 4) {
     pc.min_unissued = UINT64_MAX;
     for (uint32_t si : pc.open) pc.min_unissued = std::min(pc.min_unissued, slots_[si].unissued);
   } else {

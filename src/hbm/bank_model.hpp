@@ -37,6 +37,11 @@ class BankModel final : public Model {
  public:
   explicit BankModel(const HbmParams& p);
   void submit(const Request& r) override;
+  // Fast path, each port of the stream to one PC on its own switch: a port's requests wait in
+  // the stream behind a marker in their lane (same order, same sequence numbers, the port's
+  // AXI cycles reserved at once) and each is taken into a slot when the lane's head reaches it
+  // (or when its PC has at most four requests open and waiting in all). Otherwise all now.
+  void submit_stream(RequestStream& s) override;
   Cycle next_event() const override;
   bool pop_completion(Cycle until, Completion& out) override;
   Cycle now() const override { return now_; }
@@ -128,10 +133,19 @@ class BankModel final : public Model {
     int64_t open_row = -1;
     uint32_t bypass = 0;  // frfcfs_cap: hits served since the ACT while an older miss waited
   };
+  static constexpr uint32_t kFeedBit = 1u << 31, kNoFeed = ~0u;
   struct Lane {  // requests of one port to this PC, in order (their bursts become ready in order)
     uint32_t port;
-    std::vector<uint32_t> fifo;
+    std::vector<uint32_t> fifo;  // slots; kFeedBit | f: feed f's requests, never at the head
     size_t head = 0;
+    uint32_t feed = kNoFeed;     // the feed waiting in it
+  };
+  struct Feed {  // a stream's requests of one port, not yet taken into slots
+    RequestStream* s = nullptr;  // null: free
+    uint32_t port = 0;
+    uint64_t seq0 = 0;           // the stream's first sequence number
+    Cycle base = 0;              // the next one's port timing base
+    uint64_t left = 0;
   };
   struct Pc {
     T time = 0;      // last processed event
@@ -155,6 +169,7 @@ class BankModel final : public Model {
     uint32_t nr = 0, nw = 0;     // queue occupancy
     uint64_t admissions = 0;
     uint64_t min_unissued = 1;   // lower bound over open slots, for the next_event bound
+    uint64_t pending = 0;        // requests submitted, waiting in a feed (not in `open`)
     // fast path: per (mode, bank) age-ordered lists of pending beats (node = entry * 16 + beat)
     std::array<uint64_t, 2> pend_banks{{0, 0}};  // bit b: the (mode, b) list is not empty
     std::vector<Link> nlink;
@@ -273,6 +288,16 @@ class BankModel final : public Model {
     T t2 = 0;  // Limit: the end of the edge that crosses the limit
   };
 
+  // submission
+  void check(const Request& r) const;
+  uint32_t new_slot(const Request& r, uint64_t seq, const Pc* avoid = nullptr);
+  Lane& lane_of(Pc& pc, uint32_t port);
+  void take(Pc& pc, Lane& l, size_t pos);
+  void take_all(Pc& pc);
+  void lane_pop(Pc& pc, Lane& l);  // the head has entered whole
+  size_t lane_waiting(const Lane& l) const {
+    return l.fifo.size() - l.head + (l.feed != kNoFeed ? feeds_[l.feed].left - 1 : 0);
+  }
   // queue bookkeeping
   int32_t admit(Pc& pc, uint32_t si);
   int32_t admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
@@ -369,6 +394,9 @@ class BankModel final : public Model {
   std::vector<Pc> pcs_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
+  std::vector<Feed> feeds_;
+  std::vector<uint32_t> sp_pc_;  // submit_stream scratch, per port
+  std::vector<uint64_t> sp_bursts_, sp_long_, sp_min_;
   detail::CompletionQueue heap_;
   // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
   // completion bound max(lim_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)

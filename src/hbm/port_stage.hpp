@@ -6,6 +6,7 @@
 // Abstracts away: read data returning over the lateral links (the reservation is made on the
 // request path for reads and writes alike), AXI IDs and ordering (the AXI front end's job).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +25,15 @@ class PortStage {
   PortStage() = default;
   explicit PortStage(const HbmParams& p);
   PortTiming accept(uint32_t port, uint32_t pc, Cycle arrival, uint32_t bursts, uint64_t beats);
+  // Whether a request from `port` to `pc` crosses a switch boundary (reserves lateral links).
+  bool crosses(uint32_t port, uint32_t pc) const { return switch_of_port_[port] != switch_of_pc_[pc]; }
+  // accept() of requests of `port`, none crossing, all arriving at `arrival`, of `bursts` in
+  // all: the first one's base (each next one's is the one before plus its bursts).
+  Cycle reserve(uint32_t port, Cycle arrival, uint64_t bursts) {
+    const Cycle base = std::max(arrival, port_free_[port]);
+    port_free_[port] = base + bursts;
+    return base;
+  }
   // AXI cycle at which burst k, whose end is `cum` beats after the request's first beat, is at the PC.
   Cycle ready(const PortTiming& t, uint32_t k, uint64_t cum) const {
     Cycle axi = t.base + k;

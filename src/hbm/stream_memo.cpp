@@ -42,13 +42,13 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   const Slot& s = slots_[si];
   // its last burst is still out of the queue (or, with `last`, is the one entering and nothing
   // waits behind it), and the burst about to enter is at the PC
-  const bool is_last = last && s.admitted + 1 == s.bursts && ln->fifo.size() - ln->head == 1;
+  const bool is_last = last && s.admitted + 1 == s.bursts && lane_waiting(*ln) == 1;
   if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
   if (last) *last = is_last;
   // every other open request has entered (it is not one waiting behind in the lane): it is
   // draining, whatever its port, direction and addresses (each queued burst is keyed with the
   // request it belongs to)
-  const size_t older = pc.open.size() - (ln->fifo.size() - ln->head);
+  const size_t older = pc.open.size() + pc.pending - lane_waiting(*ln);
   if (older + 1 > kXRun) return UINT32_MAX;
   nrun = 0;
   for (uint32_t o : pc.open) {
@@ -429,7 +429,7 @@ static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2, kXDrained = 3;
 int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit) {
   const uint32_t si = run[nrun - 1];
   for (const Lane& l : pc.lanes)
-    if (l.head < l.fifo.size() && l.fifo[l.head] == si && l.fifo.size() - l.head != 1) return kXNone;
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si && lane_waiting(l) != 1) return kXNone;
   uint64_t b0;
   uint32_t n0;
   burst_range(slots_[si], slots_[si].admitted, b0, n0);
@@ -567,7 +567,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   x_apply(pc, run, nrun, d, t2);
   if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
   for (Lane& l : pc.lanes)
-    if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si) lane_pop(pc, l);
   // the end state: registers, rows and counters of the drained PC, queue empty
   const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[d.succ].key->data());
   x_clear_queue(pc);

@@ -41,19 +41,8 @@ void HbmBlock::start(HbmJob& job) {
   stream_index_ = 0;
 }
 
-void HbmBlock::submit_one(HbmJob& job, hbm::Request& r, bool streamed) {
+void HbmBlock::submit_one(HbmJob& job, hbm::Request& r) {
   const uint64_t id = next_id_++;
-  if (streamed && !recording_ && !job.track_requests) {  // consecutive ids of one job: no slot
-    if (stream_index_ == 0) ranges_.push_back(Range{id, id, &job});
-    ranges_.back().end = id + 1;
-    ++stream_index_;
-    r.id = id;
-    r.arrival = stream_arrival_;
-    model_->submit(r);
-    ++job.outstanding;
-    ++requests_;
-    return;
-  }
   while (slots_[id & (slots_.size() - 1)].job != nullptr) grow();
   int64_t rec = -1;
   if (recording_) {  // timeline: one slice per job and pseudo-channel
@@ -88,14 +77,28 @@ void HbmBlock::submit(HbmJob& job) {
   start(job);
   auto& reqs = job.reqs.requests();
   if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{job.submitted_at, job.submitted_at});
-  for (auto& r : reqs) submit_one(job, r, false);
+  for (auto& r : reqs) submit_one(job, r);
   finish(job, job.reqs.bytes());
 }
 
-void HbmBlock::stream(HbmJob& job, const hbm::Request& r) {
+void HbmBlock::submit_stream(HbmJob& job, hbm::RequestSource& src) {
   sc_assert(!job.track_requests);
-  hbm::Request q = r;
-  submit_one(job, q, true);
+  start(job);
+  job.stream.reset(src, next_id_, stream_arrival_);
+  const uint64_t n = job.stream.size();
+  if (recording_) {  // a timeline slice per request's channel: one by one, each with a slot
+    hbm::Request r;
+    uint64_t k;
+    while (job.stream.next_in_order(r, k)) submit_one(job, r);
+  } else if (n) {  // consecutive ids of one job: no slot
+    ranges_.push_back(Range{next_id_, next_id_ + n, &job});
+    next_id_ += n;
+    stream_index_ += static_cast<uint32_t>(n);
+    job.outstanding += static_cast<uint32_t>(n);
+    requests_ += n;
+    model_->submit_stream(job.stream);
+  }
+  finish(job, job.stream.bytes());
 }
 
 void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {

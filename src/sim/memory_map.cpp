@@ -20,6 +20,33 @@ void RequestList::clear() {
   bytes_ = 0;
 }
 
+bool RequestList::take(hbm::Request& r, bool all) {
+  if (head_ == reqs_.size() || (!all && last_[reqs_[head_].pc] == static_cast<int64_t>(head_))) return false;
+  r = reqs_[head_++];
+  if (head_ == reqs_.size()) {  // only with `all` (a pseudo-channel's newest is never taken before)
+    reqs_.clear();
+    for (auto& l : last_) l = -1;
+    head_ = 0;
+  } else if (head_ >= 64 && head_ * 2 >= reqs_.size()) {  // drop the taken prefix
+    reqs_.erase(reqs_.begin(), reqs_.begin() + static_cast<std::ptrdiff_t>(head_));
+    for (auto& l : last_)
+      if (l >= 0) l -= static_cast<int64_t>(head_);
+    head_ = 0;
+  }
+  return true;
+}
+
+EmbeddingLookup::EmbeddingLookup(const MemoryMap& map, uint32_t vocab) : map_(map), vocab_(vocab), list_(map.pcs()) {}
+
+bool EmbeddingLookup::next(hbm::Request& r) {
+  while (!list_.take(r, next_ == count_)) {
+    if (next_ == count_) return false;
+    const uint32_t t = first_ + next_++;
+    map_.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % vocab_), list_);
+  }
+  return true;
+}
+
 double RequestList::channel_max_over_mean(std::vector<uint64_t>& scratch) const {
   if (bytes_ == 0 || last_.empty()) return 0.0;
   scratch.assign(last_.size(), 0);

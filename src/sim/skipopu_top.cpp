@@ -383,22 +383,11 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
   }
   switch (in.op) {
     case Op::Embed: {
-      // One request per row piece: a long prompt's lookup is streamed to the HBM block as it
-      // is built (each request once no later row can merge into it), never held whole.
-      embed_job_.reqs.clear();
-      hbm_->start(embed_job_);
-      const auto give = [this](const hbm::Request& r) { hbm_->stream(embed_job_, r); };
-      for (uint32_t i = 0; i < step.count; ++i) {
-        // Token ids are not in the trace; rows are spread deterministically.
-        const uint32_t t = step.first + i;
-        map_.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % model_.vocab), embed_job_.reqs);
-        embed_job_.reqs.hand_over(give, false);
-      }
-      embed_job_.reqs.hand_over(give, true);
-      const uint64_t bytes = embed_job_.reqs.bytes();
-      embed_job_.reqs.clear();
-      work_.embedding += bytes;
-      hbm_->finish(embed_job_, bytes);
+      // One request per row piece: a long prompt's lookup is streamed to the HBM model, which
+      // makes each request only when it takes it (HbmBlock::submit_stream), never held whole.
+      embed_lookup_.set_tokens(step.first, step.count);
+      hbm_->submit_stream(embed_job_, embed_lookup_);
+      work_.embedding += embed_job_.stream.bytes();
       hbm_->wait_for(embed_job_);
       break;
     }

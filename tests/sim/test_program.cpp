@@ -300,10 +300,10 @@ TEST_CASE("memory map: K/V layout choices give the gathers a compiler would issu
         data("configs/u280.json") + ": /kv/gather_bytes: expected 0 (no limit) or a multiple of hbm.port_bytes (32)");
 }
 
-TEST_CASE("RequestList: streamed hand-over equals the whole list, merges included") {
-  // The prefill's embedding lookup hands its requests to the HBM block as it builds them
-  // (SkipOpuTop, Op::Embed): each must be handed over only once no later piece can merge into
-  // it, and in list order, so the HBM model sees exactly the list built whole.
+TEST_CASE("RequestList: streamed take equals the whole list, merges included") {
+  // The prefill's embedding lookup makes its requests as the HBM model takes them
+  // (EmbeddingLookup): each may be taken only once no later piece can merge into it, and in
+  // list order, so the HBM model sees exactly the list built whole.
   auto key = [](const hbm::Request& q) {
     return std::to_string(q.pc) + "@" + std::to_string(q.addr) + "+" + std::to_string(q.bytes);
   };
@@ -322,14 +322,37 @@ TEST_CASE("RequestList: streamed hand-over equals the whole list, merges include
       next_addr[pc] = addr + bytes;
       whole.add(pc, addr, bytes, false);
       streamed.add(pc, addr, bytes, false);
-      streamed.hand_over([&](const hbm::Request& q) { got.push_back(key(q)); }, false);
+      for (hbm::Request q; streamed.take(q, false);) got.push_back(key(q));
       most_open = std::max(most_open, streamed.requests().size());
     }
-    streamed.hand_over([&](const hbm::Request& q) { got.push_back(key(q)); }, true);
+    for (hbm::Request q; streamed.take(q, true);) got.push_back(key(q));
     for (const auto& q : whole.requests()) expect.push_back(key(q));
     CHECK(got == expect);
     CHECK(streamed.bytes() == whole.bytes());
     CHECK(streamed.requests().empty());
-    CHECK(most_open <= 128);  // only the open requests and a bounded handed-over prefix are held
+    CHECK(most_open <= 128);  // only the open requests and a bounded taken prefix are held
+  }
+}
+
+TEST_CASE("EmbeddingLookup: the requests of the rows' list built whole, again after a rewind") {
+  const ModelCard m = load_model_card(data("models/llama3.1-8b.json"));
+  const HardwareConfig c = default_config();
+  const Program p = compile_program(m, c);
+  const MemoryMap map(m, c, p, 4096);
+  RequestList whole(map.pcs());
+  for (uint32_t t = 100; t < 100 + 3000; ++t)
+    map.embedding_row(static_cast<uint32_t>((uint64_t(t) * 2654435761u) % m.vocab), whole);
+  EmbeddingLookup lookup(map, m.vocab);
+  lookup.set_tokens(100, 3000);
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<hbm::Request> got;
+    for (hbm::Request r; lookup.next(r);) got.push_back(r);
+    REQUIRE(got.size() == whole.requests().size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      const hbm::Request& a = got[i];
+      const hbm::Request& b = whole.requests()[i];
+      REQUIRE((a.pc == b.pc && a.port == b.port && a.addr == b.addr && a.bytes == b.bytes && a.write == b.write));
+    }
+    lookup.rewind();
   }
 }

@@ -8,6 +8,8 @@
 // Protocol (DRAMSys-like: the engine computes the time of its next event, the wrapper
 // sleeps until then, no idle cycle is ever ticked):
 //   submit(r)            r.arrival must be >= every earlier arrival and >= now().
+//   submit_stream(s)     the same for every request of a RequestStream in order, all at
+//                        s.arrival(); the model takes each when it needs it (bounded memory).
 //   next_event()         earliest cycle at which a submitted request may complete,
 //                        given what was submitted so far (kNever if nothing pending).
 //   pop_completion(t,c)  advances the engine to cycle t (t <= the next submit's arrival)
@@ -21,6 +23,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "skipopu/stats.hpp"
 
@@ -47,10 +50,89 @@ struct Completion {
   Cycle done = 0;        // cycle the last beat transfers (read) or the write is acknowledged
 };
 
+// A long job's requests made on demand, in submit order (the prefill's embedding lookup:
+// hundreds of thousands of requests that are never held whole). port, pc, addr, bytes, write
+// and axi_id are set; id and arrival are the stream's.
+class RequestSource {
+ public:
+  virtual ~RequestSource() = default;
+  virtual void rewind() = 0;              // back to the first request
+  virtual bool next(Request& r) = 0;      // the next one; false after the last
+};
+
+// One streamed submission (Model::submit_stream): the requests of a source, with the ids
+// first_id, first_id + 1, ... in submit order, all arriving at one cycle. A model takes them
+// port by port (each port's requests in submit order) when it needs them; requests of other
+// ports made on the way wait in a per-port buffer. Owned by the caller, alive and untouched
+// until every request of it has completed.
+class RequestStream {
+ public:
+  // A front end that passes the stream to an inner model sees each request as it is taken
+  // (it gives it its own id there).
+  class Hook {
+   public:
+    virtual void taken(Request& r, uint64_t index) = 0;
+
+   protected:
+    ~Hook() = default;
+  };
+
+  // Binds a source (rewound) and counts its requests.
+  void reset(RequestSource& src, uint64_t first_id, Cycle arrival);
+  uint64_t size() const { return size_; }
+  uint64_t bytes() const { return bytes_; }
+  uint64_t first_id() const { return first_id_; }
+  Cycle arrival() const { return arrival_; }
+  uint32_t ports() const { return uint32_t(bufs_.size()); }  // 1 + the largest port
+  uint64_t left(uint32_t port) const { return port < bufs_.size() ? bufs_[port].left : 0; }
+  void set_hook(Hook* h) { hook_ = h; }
+  // f(request) for every request in submit order, the stream left as it was. Only before
+  // anything is taken (a model sizes its lazy state from it when the stream is submitted).
+  template <class F>
+  void scan(F&& f) {
+    src_->rewind();
+    Request r;
+    for (uint64_t k = 0; src_->next(r); ++k) {
+      r.id = first_id_ + k;
+      r.arrival = arrival_;
+      f(static_cast<const Request&>(r));
+    }
+    src_->rewind();
+  }
+  // The next request of `port` (false: none left) and its index in submit order (id before
+  // a hook changes it). One call per request, never per burst.
+  bool next(uint32_t port, Request& r, uint64_t& index);
+  // The next request in submit order: a model that takes the whole stream at once, before
+  // anything was taken port by port.
+  bool next_in_order(Request& r, uint64_t& index);
+
+ private:
+  struct Buf {  // requests of one port made while looking for another port's
+    std::vector<Request> ring;  // power of two
+    size_t head = 0, n = 0;
+    uint64_t left = 0;          // not yet taken
+  };
+  bool make(Request& r);
+  void hooked(Request& r, uint64_t& index);
+  RequestSource* src_ = nullptr;
+  Hook* hook_ = nullptr;
+  uint64_t first_id_ = 0, size_ = 0, bytes_ = 0, made_ = 0;
+  Cycle arrival_ = 0;
+  std::vector<Buf> bufs_;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
   virtual void submit(const Request& r) = 0;
+  // Every request of `s` (not empty) at s.arrival(), with the results of submit() of each in
+  // submit order. The default takes them all now; a model that keeps each port's requests in
+  // order may take a port's next one only when it needs it (bounded memory for a long job).
+  virtual void submit_stream(RequestStream& s) {
+    Request r;
+    uint64_t k;
+    while (s.next_in_order(r, k)) submit(r);
+  }
   virtual Cycle next_event() const = 0;
   virtual bool pop_completion(Cycle until, Completion& out) = 0;
   virtual Cycle now() const = 0;
