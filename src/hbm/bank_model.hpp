@@ -79,6 +79,7 @@ class BankModel final : public Model {
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
+  uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
   // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
   void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
@@ -248,6 +249,7 @@ class BankModel final : public Model {
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
     // queue (every request of the run completes), to the end state `drain.succ`
     XEdge drain;
+    uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
   // memo size bound (~1.3 KB a node with its edges and key): past it the memo starts over
@@ -319,6 +321,10 @@ class BankModel final : public Model {
   uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr) const;
   void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
   int32_t x_node(const std::string& key);
+  void x_use(int32_t id) {
+    if (x_nodes_[id].use < 255) ++x_nodes_[id].use;
+  }
+  void x_evict();
   void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
   void x_drain_end(Pc& pc);
   void x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const;
@@ -375,6 +381,8 @@ class BankModel final : public Model {
   std::vector<XNode> x_nodes_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
+  uint64_t x_kept_ = 0;
+  std::vector<int32_t> x_remap_;  // x_evict: old node -> new node (-1: dropped)
   std::string x_buf_;
   uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0;
 };

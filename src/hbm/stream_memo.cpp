@@ -20,6 +20,7 @@
 // or, when the walk stops for another reason, its queue is rebuilt there. Exact, nothing to
 // undo: the engine never runs past `limit` and a new request's arrival is never before it.
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -109,22 +110,73 @@ void BankModel::x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) co
   w = x_encode_banks(pc, w, anchor);
 }
 
-// The memo node of `key` (created if new; the memo starts over when full).
+// The memo node of `key` (created if new; the memo starts over when full, keeping the nodes
+// in use, x_evict).
 int32_t BankModel::x_node(const std::string& key) {
   auto it = x_map_.find(key);
-  if (it != x_map_.end()) return it->second;
-  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) {  // bound the memory: start over
-    for (Pc& o : pcs_) x_land(o);        // (no virtual landing may outlive its node)
-    x_map_.clear();
-    x_nodes_.clear();
-    x_redges_.clear();
-    ++x_gen_;
+  if (it != x_map_.end()) {
+    x_use(it->second);
+    return it->second;
   }
+  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) x_evict();  // bound the memory
   const int32_t id = int32_t(x_nodes_.size());
   auto ins = x_map_.emplace(key, id);
   x_nodes_.emplace_back();
   x_nodes_.back().key = &ins.first->first;
   return id;
+}
+
+// The memo is full: it starts over with the nodes used most since the last start (met again,
+// walked through, drained from: `use`, halved at each start), at most half of its capacity,
+// and the edges between kept nodes (a state's evolution does not depend on which other states
+// are known). Every other node and edge goes; so do the PCs' references into the memo (a new
+// generation: no edge is recorded from a node of the old one, and no PC stands at a node).
+void BankModel::x_evict() {
+  for (Pc& o : pcs_) x_land(o);  // (no virtual landing may outlive its node)
+  ++x_gen_;
+  const size_t n = x_nodes_.size();
+  std::array<size_t, 256> at_use{};
+  for (const XNode& x : x_nodes_) ++at_use[x.use];
+  uint32_t th = 1;  // keep nodes with use >= th
+  size_t kept = n - at_use[0];
+  while (th < 256 && kept > x_max_nodes_ / 2) kept -= at_use[th++];
+  std::vector<int32_t>& remap = x_remap_;
+  remap.assign(n, -1);
+  int32_t k = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (x_nodes_[i].use >= th) remap[i] = k++;
+  std::unordered_map<std::string, int32_t> m2;
+  m2.reserve(size_t(k));
+  auto fix = [&](XEdge& e) {
+    if (e.succ < 0) return;
+    e.succ = remap[size_t(e.succ)];
+    if (e.succ < 0) e = XEdge{};
+  };
+  for (size_t i = 0; i < n; ++i) {  // in place: remap[i] <= i
+    if (remap[i] < 0) continue;
+    XNode& x = x_nodes_[size_t(remap[i])];
+    if (size_t(remap[i]) != i) x = x_nodes_[i];
+    auto nh = x_map_.extract(*x.key);  // the key string stays where it is: x.key stays valid
+    nh.mapped() = remap[i];
+    m2.insert(std::move(nh));
+    fix(x.next);
+    fix(x.skip);
+    if (x.skip.succ < 0) x.skip_tries = 0;
+    fix(x.drain);
+    x.use = uint8_t(x.use >> 1);
+  }
+  x_nodes_.resize(size_t(k));
+  std::unordered_map<uint64_t, XEdge> r2;
+  for (auto& [key, e] : x_redges_) {
+    const int32_t from = remap[size_t(key >> 32)];
+    if (from < 0 || remap[size_t(e.succ)] < 0 || r2.size() >= 2 * x_max_nodes_) continue;
+    XEdge e2 = e;
+    e2.succ = remap[size_t(e.succ)];
+    r2.emplace(uint64_t(uint32_t(from)) << 32 | (key & 0xffffffffu), e2);
+  }
+  x_map_ = std::move(m2);
+  x_redges_ = std::move(r2);
+  x_kept_ += size_t(k);
 }
 
 // The run being recorded since its last ingress has drained (its last request just
@@ -391,6 +443,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     x_bursts_ += e->d_bursts;
     w.anchor += e->d_anchor;
     cur = e->succ;
+    x_use(cur);
     ++w.steps;
     if (to_last) {
       w.last = true;
@@ -438,6 +491,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   const auto it = x_map_.find(x_buf_);
   if (it == x_map_.end()) return kXNone;
   const int32_t id = it->second;
+  x_use(id);
   const XEdge& d = x_nodes_[id].drain;
   const T t2 = pc.time + d.dt;
   if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
@@ -569,6 +623,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   for (Lane& l : pc.lanes)
     if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
   // the end state: registers, rows and counters of the drained PC, queue empty
+  x_use(d.succ);
   const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[d.succ].key->data());
   x_clear_queue(pc);
   pc.write_mode = k[1] != 0;
