@@ -93,7 +93,7 @@ class BankModel final : public Model {
   static constexpr T kInf = detail::kInf;
   static constexpr int kMaxBanks = 64;
   static constexpr int kMaxBeats = 16;
-  static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: a PC with a request this long open
+  static constexpr uint32_t kXMinBursts = 32;  // stream extrapolation: a PC with a request this long open
   static constexpr uint32_t kXRun = 4;          // stream extrapolation: requests of one run (draining + entering)
 
   struct alignas(64) Slot {  // one submitted request
