@@ -132,7 +132,18 @@ int32_t BankModel::x_node(const std::string& key) {
 // are known). Every other node and edge goes; so do the PCs' references into the memo (a new
 // generation: no edge is recorded from a node of the old one, and no PC stands at a node).
 void BankModel::x_evict() {
-  for (Pc& o : pcs_) x_land(o);  // (no virtual landing may outlive its node)
+  // No virtual landing may outlive its node. A PC that stood at a node is real again at the
+  // node's time, before the limit it was advanced to: its events from there to that limit are
+  // simulated at its next advance, so its completion bound is taken from its own time again
+  // (from the limit, with the beats it had at the node, it could be late).
+  for (uint32_t i = 0; i < pcs_.size(); ++i) {
+    Pc& o = pcs_[i];
+    if (!o.xv) continue;
+    x_land(o);
+    o.dirty = true;
+    lim_[i] = std::min(lim_[i], o.time);
+    sync_pc(i);
+  }
   ++x_gen_;
   const size_t n = x_nodes_.size();
   std::array<size_t, 256> at_use{};
