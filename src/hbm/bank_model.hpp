@@ -326,6 +326,9 @@ class BankModel final : public Model {
   }
   void x_evict();
   void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
+  static void x_pack(const std::string& raw, std::string& out);
+  const int32_t* x_unpack(const std::string& key);  // into x_raw_ (x_nwords_ words)
+  static int32_t x_first_word(const std::string& key);
   void x_drain_end(Pc& pc);
   void x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const;
   void x_clear_queue(Pc& pc);
@@ -383,7 +386,9 @@ class BankModel final : public Model {
   uint32_t x_gen_ = 1;
   uint64_t x_kept_ = 0;
   std::vector<int32_t> x_remap_;  // x_evict: old node -> new node (-1: dropped)
-  std::string x_buf_;
+  std::string x_buf_;   // a packed key (x_pack)
+  std::string x_raw_;   // a key's words (x_encode, x_unpack)
+  size_t x_nwords_ = 0;
   uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0;
 };
 

@@ -110,6 +110,54 @@ void BankModel::x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) co
   w = x_encode_banks(pc, w, anchor);
 }
 
+// Keys are stored packed: each 32-bit word of x_encode / x_encode_end zigzag-encoded in 7-bit
+// groups, low first, the high bit set on every byte but a word's last (most words are small
+// offsets: a key takes about a third of its words' bytes). x_unpack gives the words back.
+void BankModel::x_pack(const std::string& raw, std::string& out) {
+  const size_t n = raw.size() / sizeof(int32_t);
+  const int32_t* w = reinterpret_cast<const int32_t*>(raw.data());
+  out.resize(5 * n);
+  char* o = &out[0];
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t z = (uint32_t(w[i]) << 1) ^ uint32_t(w[i] >> 31);
+    while (z >= 0x80) {
+      *o++ = char(z | 0x80);
+      z >>= 7;
+    }
+    *o++ = char(z);
+  }
+  out.resize(size_t(o - &out[0]));
+}
+
+const int32_t* BankModel::x_unpack(const std::string& key) {
+  x_raw_.resize(key.size() * sizeof(int32_t));  // (at most one word a byte)
+  int32_t* w = reinterpret_cast<int32_t*>(&x_raw_[0]);
+  const unsigned char* b = reinterpret_cast<const unsigned char*>(key.data());
+  const unsigned char* e = b + key.size();
+  int32_t* o = w;
+  while (b < e) {
+    uint32_t z = 0;
+    for (int sh = 0;; sh += 7) {
+      const uint32_t c = *b++;
+      z |= (c & 0x7f) << sh;
+      if (!(c & 0x80)) break;
+    }
+    *o++ = int32_t(z >> 1) ^ -int32_t(z & 1);
+  }
+  x_nwords_ = size_t(o - w);
+  return w;
+}
+
+int32_t BankModel::x_first_word(const std::string& key) {
+  uint32_t z = 0;
+  for (size_t i = 0, sh = 0; i < key.size(); ++i, sh += 7) {
+    const uint32_t c = uint8_t(key[i]);
+    z |= (c & 0x7f) << sh;
+    if (!(c & 0x80)) break;
+  }
+  return int32_t(z >> 1) ^ -int32_t(z & 1);
+}
+
 // The memo node of `key` (created if new; the memo starts over when full, keeping the nodes
 // in use, x_evict).
 int32_t BankModel::x_node(const std::string& key) {
@@ -197,7 +245,8 @@ void BankModel::x_drain_end(Pc& pc) {
   const int32_t from = pc.xd_node;
   pc.xd_node = -1;
   if (pc.xd_gen != x_gen_ || pc.x_prev != from || pc.n_ref != pc.x_ref || pc.ref_active) return;
-  x_encode_end(pc, pc.x_anchor, x_buf_);
+  x_encode_end(pc, pc.x_anchor, x_raw_);
+  x_pack(x_raw_, x_buf_);
   const uint32_t gen = x_gen_;
   const int32_t end = x_node(x_buf_);
   if (gen != x_gen_ || x_nodes_[from].drain.succ >= 0) return;  // (the memo started over)
@@ -283,7 +332,7 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
 // of the run whose beats it holds.
 void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key,
                           T t, uint64_t anchor) {
-  const int32_t* k = reinterpret_cast<const int32_t*>(key.data());
+  const int32_t* k = x_unpack(key);
   x_clear_queue(pc);
   pc.write_mode = k[1] != 0;  // (k[2]: the run's direction)
   size_t i = x_restore_banks(pc, k + 3, t, anchor) - k;
@@ -463,7 +512,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     }
   }
   if (w.steps == 0) return w;
-  const int32_t phase = *reinterpret_cast<const int32_t*>(x_nodes_[cur].key->data());
+  const int32_t phase = x_first_word(*x_nodes_[cur].key);
   uint64_t chk;
   uint32_t n0;
   burst_range(s, s.admitted, chk, n0);
@@ -497,8 +546,10 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   uint64_t b0;
   uint32_t n0;
   burst_range(slots_[si], slots_[si].admitted, b0, n0);
-  x_buf_ = *x_nodes_[w.node].key;
-  reinterpret_cast<int32_t*>(&x_buf_[0])[x_buf_.size() / sizeof(int32_t) - 1] = int32_t(n0);
+  const int32_t* k = x_unpack(*x_nodes_[w.node].key);
+  const_cast<int32_t*>(k)[x_nwords_ - 1] = int32_t(n0);
+  x_raw_.resize(x_nwords_ * sizeof(int32_t));
+  x_pack(x_raw_, x_buf_);
   const auto it = x_map_.find(x_buf_);
   if (it == x_map_.end()) return kXNone;
   const int32_t id = it->second;
@@ -543,7 +594,8 @@ int BankModel::x_visit(Pc& pc, T limit) {
   uint64_t anchor;
   uint32_t n0;
   burst_range(s, s.admitted, anchor, n0);
-  x_encode(pc, run, nrun, anchor, x_buf_);
+  x_encode(pc, run, nrun, anchor, x_raw_);
+  x_pack(x_raw_, x_buf_);
   const int32_t id = x_node(x_buf_);
   // The simulated stretch from the previous node is the edge to this one: without a refresh
   // (a refresh start forgets the previous node) or, recorded separately, across one refresh.
@@ -635,7 +687,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
     if (l.head < l.fifo.size() && l.fifo[l.head] == si) ++l.head;
   // the end state: registers, rows and counters of the drained PC, queue empty
   x_use(d.succ);
-  const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[d.succ].key->data());
+  const int32_t* k = x_unpack(*x_nodes_[d.succ].key);
   x_clear_queue(pc);
   pc.write_mode = k[1] != 0;
   x_restore_banks(pc, k + 2, t2, anchor);
