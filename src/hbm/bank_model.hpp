@@ -225,16 +225,17 @@ class BankModel final : public Model {
   // entering and up to three draining); an edge leads to the next such state with the time
   // and counters it took, per request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
-    uint32_t d_fin = 0;       // bursts finished
-    uint64_t d_uni = 0;       // beats issued
     T first = 0, last = 0;    // its first (if it had none before) and last column command on the
-    bool has_first = false;   // edge, relative to the successor node
+                              // edge, relative to the successor node
+    uint32_t d_fin = 0;       // bursts finished
+    uint32_t d_uni = 0;       // beats issued (a request has fewer than 2^32 beats)
+    bool has_first = false;
     bool completes = false;   // its last beat issued on the edge
   };
   struct XEdge {
     int32_t succ = -1;
-    T dt = 0;
     uint32_t d_adm = 0, nrun = 0;
+    T dt = 0;
     uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_bursts = 0, d_anchor = 0;
     uint64_t d_ref = 0, d_refc = 0;  // refresh edges: the refresh on the way (REF, its cycles)
     std::array<XSlotDelta, kXRun> sl{};
@@ -247,8 +248,9 @@ class BankModel final : public Model {
     XEdge skip;
     uint8_t skip_tries = 0;
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
-    // queue (every request of the run completes), to the end state `drain.succ`
-    XEdge drain;
+    // queue (every request of the run completes), to the end state `succ` (x_drain_edge: an
+    // index into x_dedges_, -1: none; few nodes have one)
+    int32_t drain = -1;
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
@@ -325,6 +327,10 @@ class BankModel final : public Model {
     if (x_nodes_[id].use < 255) ++x_nodes_[id].use;
   }
   void x_evict();
+  const XEdge& x_drain_edge(int32_t id) const {
+    const int32_t d = x_nodes_[id].drain;
+    return d >= 0 ? x_dedges_[size_t(d)] : x_no_edge_;
+  }
   void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
   static void x_pack(const std::string& raw, std::string& out);
   const int32_t* x_unpack(const std::string& key);  // into x_raw_ (x_nwords_ words)
@@ -382,6 +388,8 @@ class BankModel final : public Model {
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
+  std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain)
+  XEdge x_no_edge_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   uint64_t x_kept_ = 0;

@@ -206,6 +206,7 @@ void BankModel::x_evict() {
     if (x_nodes_[i].use >= th) remap[i] = k++;
   std::unordered_map<std::string, int32_t> m2;
   m2.reserve(size_t(k));
+  std::vector<XEdge> d2;
   auto fix = [&](XEdge& e) {
     if (e.succ < 0) return;
     e.succ = remap[size_t(e.succ)];
@@ -221,7 +222,15 @@ void BankModel::x_evict() {
     fix(x.next);
     fix(x.skip);
     if (x.skip.succ < 0) x.skip_tries = 0;
-    fix(x.drain);
+    if (x.drain >= 0) {
+      XEdge d = x_dedges_[size_t(x.drain)];
+      fix(d);
+      x.drain = -1;
+      if (d.succ >= 0) {
+        x.drain = int32_t(d2.size());
+        d2.push_back(d);
+      }
+    }
     x.use = uint8_t(x.use >> 1);
   }
   x_nodes_.resize(size_t(k));
@@ -234,6 +243,7 @@ void BankModel::x_evict() {
     r2.emplace(uint64_t(uint32_t(from)) << 32 | (key & 0xffffffffu), e2);
   }
   x_map_ = std::move(m2);
+  x_dedges_ = std::move(d2);
   x_redges_ = std::move(r2);
   x_kept_ += size_t(k);
 }
@@ -249,8 +259,10 @@ void BankModel::x_drain_end(Pc& pc) {
   x_pack(x_raw_, x_buf_);
   const uint32_t gen = x_gen_;
   const int32_t end = x_node(x_buf_);
-  if (gen != x_gen_ || x_nodes_[from].drain.succ >= 0) return;  // (the memo started over)
-  x_record(pc, x_nodes_[from].drain, end, pc.x_adm + 1, pc.x_anchor);  // every request completes
+  if (gen != x_gen_ || x_nodes_[from].drain >= 0) return;  // (the memo started over)
+  x_nodes_[from].drain = int32_t(x_dedges_.size());
+  x_dedges_.emplace_back();
+  x_record(pc, x_dedges_.back(), end, pc.x_adm + 1, pc.x_anchor);  // every request completes
   pc.x_prev = -1;
 }
 
@@ -320,7 +332,7 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
     const Slot& x = slots_[pc.x_run[k]];
     XSlotDelta& d = e.sl[k];
     d.d_fin = x.done_bursts - pc.x_fin[k];
-    d.d_uni = pc.x_uni[k] - x.unissued;
+    d.d_uni = uint32_t(pc.x_uni[k] - x.unissued);
     d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
     d.first = d.has_first ? x.first_col - pc.time : 0;
     d.last = d.d_uni ? x.last_col - pc.time : 0;
@@ -554,7 +566,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   if (it == x_map_.end()) return kXNone;
   const int32_t id = it->second;
   x_use(id);
-  const XEdge& d = x_nodes_[id].drain;
+  const XEdge& d = x_drain_edge(id);
   const T t2 = pc.time + d.dt;
   if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
   ++x_last_drains_;
@@ -622,7 +634,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     // The run's last burst enters and nothing waits behind it: the drain that follows is a
     // function of this state until the queue is empty. Replayed in one step when known, it
     // ends before the limit and no refresh starts on the way; else recorded.
-    const XEdge& d = x_nodes_[id].drain;
+    const XEdge& d = x_drain_edge(id);
     const T t2 = pc.time + d.dt;
     if (d.succ >= 0 && (!p_.refresh || t2 < pc.ref_due)) {
       if (t2 < limit) {
@@ -677,7 +689,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
 // the drain's end state with an empty queue.
 void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id,
                               uint64_t anchor) {
-  const XEdge& d = x_nodes_[id].drain;
+  const XEdge& d = x_drain_edge(id);
   const T t2 = pc.time + d.dt;
   const uint32_t si = run[nrun - 1];
   x_drain_completions_ += nrun;  // every request of the run completes on it
@@ -704,7 +716,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
 // delivered them by this limit (complete() does not deliver them again); xv_t2 becomes the
 // last column command of the next one, the earliest time anything else is seen.
 void BankModel::x_drain_deliver(Pc& pc, T limit) {
-  const XEdge& d = x_nodes_[pc.xv_node].drain;
+  const XEdge& d = x_drain_edge(pc.xv_node);
   const T t2 = pc.time + d.dt;
   T next = kInf;
   for (uint32_t k = 0; k < pc.x_nrun; ++k) {
@@ -731,7 +743,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
       x_land(pc);
       return false;
     }
-    const XEdge& d = x_nodes_[pc.xv_node].drain;
+    const XEdge& d = x_drain_edge(pc.xv_node);
     if (pc.time + d.dt < limit) {
       std::array<uint32_t, kXRun> run = pc.x_run;
       uint32_t nrun = pc.x_nrun;
