@@ -254,8 +254,9 @@ class BankModel final : public Model {
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
-  // memo size bound (~1.3 KB a node with its edges and key): past it the memo starts over
-  static constexpr size_t kXMaxNodes = size_t(1) << 14;
+  // memo size bound (about 1.1 KB a node with its packed key, edges and map entry: ~70 MB):
+  // past it the memo starts over, keeping the nodes in use (x_evict)
+  static constexpr size_t kXMaxNodes = size_t(64) << 10;
   size_t x_max_nodes_ = kXMaxNodes;
   // How a walk over memo edges ended.
   enum class XStop { Limit, Other };
