@@ -84,6 +84,7 @@ class BankModel final : public Model {
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
+  uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
   // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
   void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
@@ -97,7 +98,7 @@ class BankModel final : public Model {
   static constexpr T kInf = detail::kInf;
   static constexpr int kMaxBanks = 64;
   static constexpr int kMaxBeats = 16;
-  static constexpr uint32_t kXMinBursts = 64;  // stream extrapolation: a PC with a request this long open
+  static constexpr uint32_t kXMinBursts = 32;  // stream extrapolation: a PC with a request this long open
   static constexpr uint32_t kXRun = 4;          // stream extrapolation: requests of one run (draining + entering)
 
   struct alignas(64) Slot {  // one submitted request
@@ -248,16 +249,17 @@ class BankModel final : public Model {
   // entering and up to three draining); an edge leads to the next such state with the time
   // and counters it took, per request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
-    uint32_t d_fin = 0;       // bursts finished
-    uint64_t d_uni = 0;       // beats issued
     T first = 0, last = 0;    // its first (if it had none before) and last column command on the
-    bool has_first = false;   // edge, relative to the successor node
+                              // edge, relative to the successor node
+    uint32_t d_fin = 0;       // bursts finished
+    uint32_t d_uni = 0;       // beats issued (a request has fewer than 2^32 beats)
+    bool has_first = false;
     bool completes = false;   // its last beat issued on the edge
   };
   struct XEdge {
     int32_t succ = -1;
-    T dt = 0;
     uint32_t d_adm = 0, nrun = 0;
+    T dt = 0;
     uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_bursts = 0, d_anchor = 0;
     uint64_t d_ref = 0, d_refc = 0;  // refresh edges: the refresh on the way (REF, its cycles)
     std::array<XSlotDelta, kXRun> sl{};
@@ -270,12 +272,15 @@ class BankModel final : public Model {
     XEdge skip;
     uint8_t skip_tries = 0;
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
-    // queue (every request of the run completes), to the end state `drain.succ`
-    XEdge drain;
+    // queue (every request of the run completes), to the end state `succ` (x_drain_edge: an
+    // index into x_dedges_, -1: none; few nodes have one)
+    int32_t drain = -1;
+    uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
-  // memo size bound (~1.3 KB a node with its edges and key): past it the memo starts over
-  static constexpr size_t kXMaxNodes = size_t(1) << 14;
+  // memo size bound (about 1.1 KB a node with its packed key, edges and map entry: ~70 MB):
+  // past it the memo starts over, keeping the nodes in use (x_evict)
+  static constexpr size_t kXMaxNodes = size_t(64) << 10;
   size_t x_max_nodes_ = kXMaxNodes;
   // How a walk over memo edges ended.
   enum class XStop { Limit, Other };
@@ -358,7 +363,18 @@ class BankModel final : public Model {
   uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr) const;
   void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
   int32_t x_node(const std::string& key);
+  void x_use(int32_t id) {
+    if (x_nodes_[id].use < 255) ++x_nodes_[id].use;
+  }
+  void x_evict();
+  const XEdge& x_drain_edge(int32_t id) const {
+    const int32_t d = x_nodes_[id].drain;
+    return d >= 0 ? x_dedges_[size_t(d)] : x_no_edge_;
+  }
   void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
+  static void x_pack(const std::string& raw, std::string& out);
+  const int32_t* x_unpack(const std::string& key);  // into x_raw_ (x_nwords_ words)
+  static int32_t x_first_word(const std::string& key);
   void x_drain_end(Pc& pc);
   void x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const;
   void x_clear_queue(Pc& pc);
@@ -415,9 +431,15 @@ class BankModel final : public Model {
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
+  std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain)
+  XEdge x_no_edge_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
-  std::string x_buf_;
+  uint64_t x_kept_ = 0;
+  std::vector<int32_t> x_remap_;  // x_evict: old node -> new node (-1: dropped)
+  std::string x_buf_;   // a packed key (x_pack)
+  std::string x_raw_;   // a key's words (x_encode, x_unpack)
+  size_t x_nwords_ = 0;
   uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0;
 };
 

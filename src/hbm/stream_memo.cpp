@@ -20,6 +20,7 @@
 // or, when the walk stops for another reason, its queue is rebuilt there. Exact, nothing to
 // undo: the engine never runs past `limit` and a new request's arrival is never before it.
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -109,22 +110,142 @@ void BankModel::x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) co
   w = x_encode_banks(pc, w, anchor);
 }
 
-// The memo node of `key` (created if new; the memo starts over when full).
+// Keys are stored packed: each 32-bit word of x_encode / x_encode_end zigzag-encoded in 7-bit
+// groups, low first, the high bit set on every byte but a word's last (most words are small
+// offsets: a key takes about a third of its words' bytes). x_unpack gives the words back.
+void BankModel::x_pack(const std::string& raw, std::string& out) {
+  const size_t n = raw.size() / sizeof(int32_t);
+  const int32_t* w = reinterpret_cast<const int32_t*>(raw.data());
+  out.resize(5 * n);
+  char* o = &out[0];
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t z = (uint32_t(w[i]) << 1) ^ uint32_t(w[i] >> 31);
+    while (z >= 0x80) {
+      *o++ = char(z | 0x80);
+      z >>= 7;
+    }
+    *o++ = char(z);
+  }
+  out.resize(size_t(o - &out[0]));
+}
+
+const int32_t* BankModel::x_unpack(const std::string& key) {
+  x_raw_.resize(key.size() * sizeof(int32_t));  // (at most one word a byte)
+  int32_t* w = reinterpret_cast<int32_t*>(&x_raw_[0]);
+  const unsigned char* b = reinterpret_cast<const unsigned char*>(key.data());
+  const unsigned char* e = b + key.size();
+  int32_t* o = w;
+  while (b < e) {
+    uint32_t z = 0;
+    for (int sh = 0;; sh += 7) {
+      const uint32_t c = *b++;
+      z |= (c & 0x7f) << sh;
+      if (!(c & 0x80)) break;
+    }
+    *o++ = int32_t(z >> 1) ^ -int32_t(z & 1);
+  }
+  x_nwords_ = size_t(o - w);
+  return w;
+}
+
+int32_t BankModel::x_first_word(const std::string& key) {
+  uint32_t z = 0;
+  for (size_t i = 0, sh = 0; i < key.size(); ++i, sh += 7) {
+    const uint32_t c = uint8_t(key[i]);
+    z |= (c & 0x7f) << sh;
+    if (!(c & 0x80)) break;
+  }
+  return int32_t(z >> 1) ^ -int32_t(z & 1);
+}
+
+// The memo node of `key` (created if new; the memo starts over when full, keeping the nodes
+// in use, x_evict).
 int32_t BankModel::x_node(const std::string& key) {
   auto it = x_map_.find(key);
-  if (it != x_map_.end()) return it->second;
-  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) {  // bound the memory: start over
-    for (Pc& o : pcs_) x_land(o);        // (no virtual landing may outlive its node)
-    x_map_.clear();
-    x_nodes_.clear();
-    x_redges_.clear();
-    ++x_gen_;
+  if (it != x_map_.end()) {
+    x_use(it->second);
+    return it->second;
   }
+  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) x_evict();  // bound the memory
   const int32_t id = int32_t(x_nodes_.size());
   auto ins = x_map_.emplace(key, id);
   x_nodes_.emplace_back();
   x_nodes_.back().key = &ins.first->first;
   return id;
+}
+
+// The memo is full: it starts over with the nodes used most since the last start (met again,
+// walked through, drained from: `use`, halved at each start), at most half of its capacity,
+// and the edges between kept nodes (a state's evolution does not depend on which other states
+// are known). Every other node and edge goes; so do the PCs' references into the memo (a new
+// generation: no edge is recorded from a node of the old one, and no PC stands at a node).
+void BankModel::x_evict() {
+  // No virtual landing may outlive its node. A PC that stood at a node is real again at the
+  // node's time, before the limit it was advanced to: its events from there to that limit are
+  // simulated at its next advance, so its completion bound is taken from its own time again
+  // (from the limit, with the beats it had at the node, it could be late).
+  for (uint32_t i = 0; i < pcs_.size(); ++i) {
+    Pc& o = pcs_[i];
+    if (!o.xv) continue;
+    x_land(o);
+    o.dirty = true;
+    lim_[i] = std::min(lim_[i], o.time);
+    sync_pc(i);
+  }
+  ++x_gen_;
+  const size_t n = x_nodes_.size();
+  std::array<size_t, 256> at_use{};
+  for (const XNode& x : x_nodes_) ++at_use[x.use];
+  uint32_t th = 1;  // keep nodes with use >= th
+  size_t kept = n - at_use[0];
+  while (th < 256 && kept > x_max_nodes_ / 2) kept -= at_use[th++];
+  std::vector<int32_t>& remap = x_remap_;
+  remap.assign(n, -1);
+  int32_t k = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (x_nodes_[i].use >= th) remap[i] = k++;
+  std::unordered_map<std::string, int32_t> m2;
+  m2.reserve(size_t(k));
+  std::vector<XEdge> d2;
+  auto fix = [&](XEdge& e) {
+    if (e.succ < 0) return;
+    e.succ = remap[size_t(e.succ)];
+    if (e.succ < 0) e = XEdge{};
+  };
+  for (size_t i = 0; i < n; ++i) {  // in place: remap[i] <= i
+    if (remap[i] < 0) continue;
+    XNode& x = x_nodes_[size_t(remap[i])];
+    if (size_t(remap[i]) != i) x = x_nodes_[i];
+    auto nh = x_map_.extract(*x.key);  // the key string stays where it is: x.key stays valid
+    nh.mapped() = remap[i];
+    m2.insert(std::move(nh));
+    fix(x.next);
+    fix(x.skip);
+    if (x.skip.succ < 0) x.skip_tries = 0;
+    if (x.drain >= 0) {
+      XEdge d = x_dedges_[size_t(x.drain)];
+      fix(d);
+      x.drain = -1;
+      if (d.succ >= 0) {
+        x.drain = int32_t(d2.size());
+        d2.push_back(d);
+      }
+    }
+    x.use = uint8_t(x.use >> 1);
+  }
+  x_nodes_.resize(size_t(k));
+  std::unordered_map<uint64_t, XEdge> r2;
+  for (auto& [key, e] : x_redges_) {
+    const int32_t from = remap[size_t(key >> 32)];
+    if (from < 0 || remap[size_t(e.succ)] < 0 || r2.size() >= 2 * x_max_nodes_) continue;
+    XEdge e2 = e;
+    e2.succ = remap[size_t(e.succ)];
+    r2.emplace(uint64_t(uint32_t(from)) << 32 | (key & 0xffffffffu), e2);
+  }
+  x_map_ = std::move(m2);
+  x_dedges_ = std::move(d2);
+  x_redges_ = std::move(r2);
+  x_kept_ += size_t(k);
 }
 
 // The run being recorded since its last ingress has drained (its last request just
@@ -134,11 +255,14 @@ void BankModel::x_drain_end(Pc& pc) {
   const int32_t from = pc.xd_node;
   pc.xd_node = -1;
   if (pc.xd_gen != x_gen_ || pc.x_prev != from || pc.n_ref != pc.x_ref || pc.ref_active) return;
-  x_encode_end(pc, pc.x_anchor, x_buf_);
+  x_encode_end(pc, pc.x_anchor, x_raw_);
+  x_pack(x_raw_, x_buf_);
   const uint32_t gen = x_gen_;
   const int32_t end = x_node(x_buf_);
-  if (gen != x_gen_ || x_nodes_[from].drain.succ >= 0) return;  // (the memo started over)
-  x_record(pc, x_nodes_[from].drain, end, pc.x_adm + 1, pc.x_anchor);  // every request completes
+  if (gen != x_gen_ || x_nodes_[from].drain >= 0) return;  // (the memo started over)
+  x_nodes_[from].drain = int32_t(x_dedges_.size());
+  x_dedges_.emplace_back();
+  x_record(pc, x_dedges_.back(), end, pc.x_adm + 1, pc.x_anchor);  // every request completes
   pc.x_prev = -1;
 }
 
@@ -208,7 +332,7 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
     const Slot& x = slots_[pc.x_run[k]];
     XSlotDelta& d = e.sl[k];
     d.d_fin = x.done_bursts - pc.x_fin[k];
-    d.d_uni = pc.x_uni[k] - x.unissued;
+    d.d_uni = uint32_t(pc.x_uni[k] - x.unissued);
     d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
     d.first = d.has_first ? x.first_col - pc.time : 0;
     d.last = d.d_uni ? x.last_col - pc.time : 0;
@@ -220,7 +344,7 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
 // of the run whose beats it holds.
 void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key,
                           T t, uint64_t anchor) {
-  const int32_t* k = reinterpret_cast<const int32_t*>(key.data());
+  const int32_t* k = x_unpack(key);
   x_clear_queue(pc);
   pc.write_mode = k[1] != 0;  // (k[2]: the run's direction)
   size_t i = x_restore_banks(pc, k + 3, t, anchor) - k;
@@ -391,6 +515,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     x_bursts_ += e->d_bursts;
     w.anchor += e->d_anchor;
     cur = e->succ;
+    x_use(cur);
     ++w.steps;
     if (to_last) {
       w.last = true;
@@ -399,7 +524,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     }
   }
   if (w.steps == 0) return w;
-  const int32_t phase = *reinterpret_cast<const int32_t*>(x_nodes_[cur].key->data());
+  const int32_t phase = x_first_word(*x_nodes_[cur].key);
   uint64_t chk;
   uint32_t n0;
   burst_range(s, s.admitted, chk, n0);
@@ -433,12 +558,15 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   uint64_t b0;
   uint32_t n0;
   burst_range(slots_[si], slots_[si].admitted, b0, n0);
-  x_buf_ = *x_nodes_[w.node].key;
-  reinterpret_cast<int32_t*>(&x_buf_[0])[x_buf_.size() / sizeof(int32_t) - 1] = int32_t(n0);
+  const int32_t* k = x_unpack(*x_nodes_[w.node].key);
+  const_cast<int32_t*>(k)[x_nwords_ - 1] = int32_t(n0);
+  x_raw_.resize(x_nwords_ * sizeof(int32_t));
+  x_pack(x_raw_, x_buf_);
   const auto it = x_map_.find(x_buf_);
   if (it == x_map_.end()) return kXNone;
   const int32_t id = it->second;
-  const XEdge& d = x_nodes_[id].drain;
+  x_use(id);
+  const XEdge& d = x_drain_edge(id);
   const T t2 = pc.time + d.dt;
   if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
   ++x_last_drains_;
@@ -478,7 +606,8 @@ int BankModel::x_visit(Pc& pc, T limit) {
   uint64_t anchor;
   uint32_t n0;
   burst_range(s, s.admitted, anchor, n0);
-  x_encode(pc, run, nrun, anchor, x_buf_);
+  x_encode(pc, run, nrun, anchor, x_raw_);
+  x_pack(x_raw_, x_buf_);
   const int32_t id = x_node(x_buf_);
   // The simulated stretch from the previous node is the edge to this one: without a refresh
   // (a refresh start forgets the previous node) or, recorded separately, across one refresh.
@@ -505,7 +634,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     // The run's last burst enters and nothing waits behind it: the drain that follows is a
     // function of this state until the queue is empty. Replayed in one step when known, it
     // ends before the limit and no refresh starts on the way; else recorded.
-    const XEdge& d = x_nodes_[id].drain;
+    const XEdge& d = x_drain_edge(id);
     const T t2 = pc.time + d.dt;
     if (d.succ >= 0 && (!p_.refresh || t2 < pc.ref_due)) {
       if (t2 < limit) {
@@ -560,7 +689,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
 // the drain's end state with an empty queue.
 void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id,
                               uint64_t anchor) {
-  const XEdge& d = x_nodes_[id].drain;
+  const XEdge& d = x_drain_edge(id);
   const T t2 = pc.time + d.dt;
   const uint32_t si = run[nrun - 1];
   x_drain_completions_ += nrun;  // every request of the run completes on it
@@ -569,7 +698,8 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   for (Lane& l : pc.lanes)
     if (l.head < l.fifo.size() && l.fifo[l.head] == si) lane_pop(pc, l);
   // the end state: registers, rows and counters of the drained PC, queue empty
-  const int32_t* k = reinterpret_cast<const int32_t*>(x_nodes_[d.succ].key->data());
+  x_use(d.succ);
+  const int32_t* k = x_unpack(*x_nodes_[d.succ].key);
   x_clear_queue(pc);
   pc.write_mode = k[1] != 0;
   x_restore_banks(pc, k + 2, t2, anchor);
@@ -586,7 +716,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
 // delivered them by this limit (complete() does not deliver them again); xv_t2 becomes the
 // last column command of the next one, the earliest time anything else is seen.
 void BankModel::x_drain_deliver(Pc& pc, T limit) {
-  const XEdge& d = x_nodes_[pc.xv_node].drain;
+  const XEdge& d = x_drain_edge(pc.xv_node);
   const T t2 = pc.time + d.dt;
   T next = kInf;
   for (uint32_t k = 0; k < pc.x_nrun; ++k) {
@@ -613,7 +743,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
       x_land(pc);
       return false;
     }
-    const XEdge& d = x_nodes_[pc.xv_node].drain;
+    const XEdge& d = x_drain_edge(pc.xv_node);
     if (pc.time + d.dt < limit) {
       std::array<uint32_t, kXRun> run = pc.x_run;
       uint32_t nrun = pc.x_nrun;

@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, kept = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -70,6 +70,7 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_
   o.to_drain = m.walks_to_drain();
   o.drain_completions = m.drain_completions();
   o.restarts = m.extrapolation_restarts();
+  o.kept = m.extrapolation_kept();
   o.virtual_landings = m.virtual_landings();
   return o;
 }
@@ -517,6 +518,28 @@ TEST_CASE("stream extrapolation: long streams, fast paths only, many seeds") {
   }
 }
 
+// The fast path with small memos of each capacity in `caps` against the fast path without
+// extrapolation: same completions and report, none late, the memo started over. Returns the
+// memo runs, in the order of `caps`.
+static std::vector<Outcome> small_memos(HbmParams p, const std::vector<Request>& reqs, std::vector<size_t> caps) {
+  p.fast_path = true;
+  p.stream_extrapolation = false;
+  const Outcome f = drive(p, reqs);
+  REQUIRE(f.done.size() == reqs.size());
+  p.stream_extrapolation = true;
+  std::vector<Outcome> r;
+  for (size_t cap : caps) {
+    r.push_back(drive(p, reqs, cap));
+    const Outcome& o = r.back();
+    INFO("capacity " << cap);
+    REQUIRE(o.done == f.done);
+    REQUIRE(o.report == f.report);
+    REQUIRE(o.late == 0);
+    CHECK(o.restarts > 0);
+  }
+  return r;
+}
+
 // A memo that starts over every few nodes (PCs standing at its nodes land first): results
 // unchanged, on the run workload with several PCs.
 TEST_CASE("stream extrapolation: a small memo starting over, exact") {
@@ -528,18 +551,79 @@ TEST_CASE("stream extrapolation: a small memo starting over, exact") {
   x.stream_bytes = 256 << 10;
   x.smalls = 6;
   x.span = 200000;
-  const std::vector<Request> reqs = workload(p, x, 4242);
-  p.fast_path = true;
-  p.stream_extrapolation = false;
-  const Outcome f = drive(p, reqs);
-  p.stream_extrapolation = true;
-  for (size_t cap : {size_t(4), size_t(37)}) {
-    const Outcome o = drive(p, reqs, cap);
-    INFO("capacity " << cap);
-    REQUIRE(o.done == f.done);
-    REQUIRE(o.report == f.report);
-    REQUIRE(o.late == 0);
-    CHECK(o.restarts > 0);
-    if (cap > 4) CHECK(o.jumps > 0);  // (4 nodes: restarts before any edge is known twice)
+  const std::vector<Outcome> o = small_memos(p, workload(p, x, 4242), {4, 37});
+  CHECK(o[1].jumps > 0);  // (4 nodes: restarts before any edge is known twice)
+}
+
+// Decode-like: the same weight streams every "token", with K/V-like reads whose length grows
+// by one entry a token between them, in a memo small enough to start over within a token.
+// A start keeps the nodes in use (x_evict: renumbered, edges between kept nodes kept, the
+// rest dropped): results unchanged, and nodes are kept (fails if a start clears everything or
+// an edge keeps the number of a node from before the start; with 32-burst requests memoised,
+// capacity 48 popped 2 completions late while a start left a landed PC's bound as it was).
+TEST_CASE("stream extrapolation: a memo starting over keeps the nodes in use, exact") {
+  HbmParams p = preset("u280");
+  std::vector<Request> reqs;
+  uint64_t id = 1;
+  Cycle at = 0;
+  for (uint32_t tok = 0; tok < 6; ++tok) {
+    for (uint32_t pc = 0; pc < 2; ++pc) {
+      Request w;  // a weight stream: same addresses every token
+      w.pc = pc;
+      w.port = pc;
+      w.addr = 4096 * (3 + pc) + 64 * pc;
+      w.bytes = 160 << 10;
+      w.arrival = at;
+      w.id = id++;
+      reqs.push_back(w);
+      Request kv;  // a K/V read, one 512-B entry longer every token
+      kv.pc = pc;
+      kv.port = pc;
+      kv.addr = (p.pc_bytes / 2) + 8192 * pc;
+      kv.bytes = (40 + tok) * 512;
+      kv.arrival = at + 3000;
+      kv.id = id++;
+      reqs.push_back(kv);
+      Request w2 = w;  // the next matrix
+      w2.addr = w.addr + (1 << 20);
+      w2.arrival = at + 6000;
+      w2.id = id++;
+      reqs.push_back(w2);
+    }
+    at += 40000;
+  }
+  std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+  for (const Outcome& o : small_memos(p, reqs, {48, 150, 400})) {
+    CHECK(o.kept > 0);
+    CHECK(o.jumps > 0);
+  }
+}
+
+// The same with refresh edges: a long stream every "token" (refresh edges recur on long
+// streams only), a K/V-like read between; refresh edges are replayed with starts in between.
+TEST_CASE("stream extrapolation: a memo starting over keeps refresh edges, exact") {
+  HbmParams p = preset("u280");
+  std::vector<Request> reqs;
+  uint64_t id = 1;
+  Cycle at = 0;
+  for (uint32_t tok = 0; tok < 4; ++tok) {
+    Request w;
+    w.pc = 0;
+    w.port = 0;
+    w.addr = 4096 * 3 + 64;
+    w.bytes = 4 << 20;
+    w.arrival = at;
+    w.id = id++;
+    reqs.push_back(w);
+    Request kv = w;
+    kv.addr = p.pc_bytes / 2;
+    kv.bytes = (40 + tok) * 512;
+    kv.id = id++;
+    reqs.push_back(kv);
+    at += 200000;
+  }
+  for (const Outcome& o : small_memos(p, reqs, {100, 160})) {
+    CHECK(o.kept > 0);
+    CHECK(o.refreshes > 0);
   }
 }
