@@ -114,14 +114,15 @@ void BankModel::submit(const Request& r) {
   s.first_col = kInf;
   s.last_col = detail::kNeg;
   s.port_id = r.port;
-  s.port = ports_.accept(r.port, r.pc, r.arrival, s.bursts, s.beats);
+  s.port = ports_.accept(r.port, r.pc, r.write, r.arrival, s.bursts, s.beats);
+  if (!r.write && s.port.hops) lateral_reads_ = true;
   Pc& pc = pcs_[r.pc];
   if (p_.fast_path) {
     Lane* lane = nullptr;
     for (Lane& l : pc.lanes)
-      if (l.port == r.port) lane = &l;
+      if (l.port == r.port && l.write == r.write) lane = &l;
     if (!lane) {
-      pc.lanes.push_back(Lane{r.port, {}, 0});
+      pc.lanes.push_back(Lane{r.port, r.write, {}, 0});
       lane = &pc.lanes.back();
     }
     if (lane->head == lane->fifo.size()) {
@@ -755,7 +756,8 @@ bool BankModel::idle_refreshes(Pc& pc, uint32_t pci, T stop) {
 // ---- engine interface ----
 
 Cycle BankModel::next_event() const {
-  Cycle best = heap_.empty() ? kNever : heap_.top().done;
+  Cycle best = heap_.empty() ? kNever : heap_.top().done;  // a lower bound of its done after the links
+  if (!out_.empty()) best = std::min(best, out_.top().done);
   // Per PC: the completion bound of sync_pc. The conversion to AXI cycles, the latency and the
   // clamp to now_ + 1 are monotone, so they apply once, to the smallest device time.
   T tmin = kInf;
@@ -796,8 +798,21 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
     }
     advanced_ = until;
   }
-  if (heap_.empty() || heap_.top().done > until) return false;
-  out = heap_.pop();
+  if (!lateral_reads_) {
+    if (heap_.empty() || heap_.top().done > until) return false;
+    out = heap_.pop();
+    return true;
+  }
+  // Every completion the DRAM delivers by `until` is in heap_ now (and none later can have an
+  // earlier done): in (done, id) order through the read-data links (which only delay), then
+  // out_ holds exactly those whose done after the links is at or before `until`.
+  while (!heap_.empty() && heap_.top().done <= until) {
+    Pending c = heap_.pop();
+    if (c.lateral) ports_.return_read(uint32_t(c.port), uint32_t(c.pc), c.beats, c.first_data, c.done);
+    out_.push(c);
+  }
+  if (out_.empty() || out_.top().done > until) return false;
+  out = out_.pop();
   return true;
 }
 

@@ -128,8 +128,11 @@ class BankModel final : public Model {
     int64_t open_row = -1;
     uint32_t bypass = 0;  // frfcfs_cap: hits served since the ACT while an older miss waited
   };
-  struct Lane {  // requests of one port to this PC, in order (their bursts become ready in order)
+  struct Lane {  // requests of one port and direction to this PC, in order (their bursts become
+                 // ready in order; a read may be ready before an earlier write of its port whose
+                 // data waits for a lateral link)
     uint32_t port;
+    bool write;
     std::vector<uint32_t> fifo;
     size_t head = 0;
   };
@@ -285,9 +288,21 @@ class BankModel final : public Model {
     return to_axi(uint64_t(col + lat)) + (s.write ? p_.write_latency : p_.read_latency) +
            ports_.return_latency(s.port.hops);
   }
+  // A completion as the DRAM delivers it, with what the lateral-link stage needs for a read
+  // crossing switches (lateral: its data returns over the links; port_stage.hpp).
+  // Packed in one word (hbm_config.cpp: ports and PCs <= 256; a request is at most pc_bytes <=
+  // 2^40 bytes, so beats < 2^47), so that the
+  // completion queue's entries stay small.
+  struct Pending : Completion {
+    uint64_t beats : 47, lateral : 1, port : 8, pc : 8;
+  };
   // The completion of slot s whose first and last column commands issue at `first` and `last`.
-  Completion completion_of(const Slot& s, T first, T last) const {
-    Completion c;
+  Pending completion_of(const Slot& s, T first, T last) const {
+    Pending c{};
+    c.port = s.port_id;
+    c.pc = s.pc;
+    c.beats = s.beats;
+    c.lateral = !s.write && s.port.hops;
     c.id = s.id;
     c.arrival = s.arrival;
     c.first_data = data_at(s, first);
@@ -369,7 +384,12 @@ class BankModel final : public Model {
   std::vector<Pc> pcs_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
-  detail::CompletionQueue heap_;
+  // Completions as the DRAM delivers them (pre-link done). While no read crosses switches
+  // (lateral_reads_ false) they are popped from here; after, every completion up to the time
+  // popped goes, in (done, id) order, through the read-data link stage into out_.
+  detail::BasicCompletionQueue<Pending> heap_;
+  detail::CompletionQueue out_;
+  bool lateral_reads_ = false;
   // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
   // completion bound max(lim_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
   std::vector<T> due_, nb_base_, nb_add_;
