@@ -115,7 +115,6 @@ void BankModel::submit(const Request& r) {
   s.last_col = detail::kNeg;
   s.port_id = r.port;
   s.port = ports_.accept(r.port, r.pc, r.write, r.arrival, s.bursts, s.beats);
-  if (!r.write && s.port.hops) lateral_reads_ = true;
   Pc& pc = pcs_[r.pc];
   if (p_.fast_path) {
     Lane* lane = nullptr;
@@ -756,8 +755,8 @@ bool BankModel::idle_refreshes(Pc& pc, uint32_t pci, T stop) {
 // ---- engine interface ----
 
 Cycle BankModel::next_event() const {
-  Cycle best = heap_.empty() ? kNever : heap_.top().done;  // a lower bound of its done after the links
-  if (!out_.empty()) best = std::min(best, out_.top().done);
+  Cycle best = heap_.q.empty() ? kNever : heap_.q.top().done;
+  if (!heap_.lat.empty()) best = std::min(best, heap_.lat.top().done);  // a lower bound after the links
   // Per PC: the completion bound of sync_pc. The conversion to AXI cycles, the latency and the
   // clamp to now_ + 1 are monotone, so they apply once, to the smallest device time.
   T tmin = kInf;
@@ -798,21 +797,17 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
     }
     advanced_ = until;
   }
-  if (!lateral_reads_) {
-    if (heap_.empty() || heap_.top().done > until) return false;
-    out = heap_.pop();
-    return true;
+  // Every completion the DRAM delivers by `until` is known now (and none later can have an
+  // earlier done): the reads crossing switches among them go through the read-data links in
+  // (done, id) order (the links only delay), then q holds exactly the completions whose final
+  // done is at or before `until`.
+  while (!heap_.lat.empty() && heap_.lat.top().done <= until) {
+    Pending c = heap_.lat.pop();
+    ports_.return_read(c.port, c.pc, c.beats, c.first_data, c.done);
+    heap_.q.push(c);
   }
-  // Every completion the DRAM delivers by `until` is in heap_ now (and none later can have an
-  // earlier done): in (done, id) order through the read-data links (which only delay), then
-  // out_ holds exactly those whose done after the links is at or before `until`.
-  while (!heap_.empty() && heap_.top().done <= until) {
-    Pending c = heap_.pop();
-    if (c.lateral) ports_.return_read(uint32_t(c.port), uint32_t(c.pc), c.beats, c.first_data, c.done);
-    out_.push(c);
-  }
-  if (out_.empty() || out_.top().done > until) return false;
-  out = out_.pop();
+  if (heap_.q.empty() || heap_.q.top().done > until) return false;
+  out = heap_.q.pop();
   return true;
 }
 

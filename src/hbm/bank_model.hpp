@@ -290,15 +290,25 @@ class BankModel final : public Model {
   }
   // A completion as the DRAM delivers it, with what the lateral-link stage needs for a read
   // crossing switches (lateral: its data returns over the links; port_stage.hpp).
-  // Packed in one word (hbm_config.cpp: ports and PCs <= 256; a request is at most pc_bytes <=
-  // 2^40 bytes, so beats < 2^47), so that the
-  // completion queue's entries stay small.
   struct Pending : Completion {
-    uint64_t beats : 47, lateral : 1, port : 8, pc : 8;
+    uint32_t port, pc;
+    uint64_t beats;
+    bool lateral;
+  };
+  // Completions as the DRAM delivers them: reads crossing switches wait in `lat` (pre-link
+  // done) for the read-data link stage, which pop_completion applies in (done, id) order and
+  // moves them into `q`; every other completion goes to `q` at once.
+  struct Delivered {
+    detail::CompletionQueue q;
+    detail::BasicCompletionHeap<Pending> lat;
+    void push(const Pending& c) {
+      if (c.lateral) lat.push(c);
+      else q.push(c);
+    }
   };
   // The completion of slot s whose first and last column commands issue at `first` and `last`.
   Pending completion_of(const Slot& s, T first, T last) const {
-    Pending c{};
+    Pending c;
     c.port = s.port_id;
     c.pc = s.pc;
     c.beats = s.beats;
@@ -384,12 +394,7 @@ class BankModel final : public Model {
   std::vector<Pc> pcs_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
-  // Completions as the DRAM delivers them (pre-link done). While no read crosses switches
-  // (lateral_reads_ false) they are popped from here; after, every completion up to the time
-  // popped goes, in (done, id) order, through the read-data link stage into out_.
-  detail::BasicCompletionQueue<Pending> heap_;
-  detail::CompletionQueue out_;
-  bool lateral_reads_ = false;
+  Delivered heap_;
   // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
   // completion bound max(lim_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
   std::vector<T> due_, nb_base_, nb_add_;

@@ -1,6 +1,6 @@
-// Completion queues: completions popped in order of (done, id) (any type derived from
-// Completion: the bank model keeps what its lateral-link stage needs beside each one).
-//  - CompletionHeap: a binary min-heap (reference; any done times).
+// Completion queues: completions popped in order of (done, id).
+//  - CompletionHeap: a binary min-heap (reference; any done times; BasicCompletionHeap for a
+//    type derived from Completion).
 //  - CompletionQueue: a calendar queue for the common case where completions fall a bounded
 //    distance ahead of the last one popped: a ring of kWindow one-cycle buckets (each kept
 //    sorted by id) plus a bitmap of the non-empty ones, and a CompletionHeap for anything
@@ -23,7 +23,8 @@ struct CompletionLater {  // a function object, so that the heap operations inli
   }
 };
 
-// E: Completion or a type derived from it (ordered by its done and id).
+// E: Completion or a type derived from it (the bank model keeps what its lateral-link stage
+// needs beside a read's completion).
 template <class E>
 class BasicCompletionHeap {
  public:
@@ -46,13 +47,12 @@ class BasicCompletionHeap {
 };
 using CompletionHeap = BasicCompletionHeap<Completion>;
 
-template <class E>
-class BasicCompletionQueue {
+class CompletionQueue {
  public:
   static constexpr uint64_t kWindow = 1024;  // cycles covered by the ring (a power of two)
 
-  BasicCompletionQueue() : ring_(kWindow) {}
-  void push(const E& c) {
+  CompletionQueue() : ring_(kWindow) {}
+  void push(const Completion& c) {
     if (in_ring_ == 0 && c.done >= lo_ + kWindow) lo_ = c.done - kWindow / 2;  // re-centre an idle ring
     if (c.done < lo_ || c.done - lo_ >= kWindow) {
       far_.push(c);
@@ -60,7 +60,7 @@ class BasicCompletionQueue {
     }
     const size_t i = size_t(c.done & (kWindow - 1));
     Bucket& bk = ring_[i];
-    std::vector<E>& v = bk.v;
+    std::vector<Completion>& v = bk.v;
     v.push_back(c);  // kept in increasing id from bk.head (ids mostly arrive in order: no move)
     for (size_t k = v.size() - 1; k > bk.head && v[k - 1].id > v[k].id; --k) std::swap(v[k - 1], v[k]);
     bits_[i / 64] |= uint64_t(1) << (i % 64);
@@ -68,16 +68,16 @@ class BasicCompletionQueue {
     if (c.done <= top_done_) top_ok_ = false;
   }
   bool empty() const { return in_ring_ == 0 && far_.empty(); }
-  const E& top() const {
-    const E* r = ring_top();
+  const Completion& top() const {
+    const Completion* r = ring_top();
     if (!r) return far_.top();
     if (far_.empty() || !CompletionLater{}(*r, far_.top())) return *r;
     return far_.top();
   }
-  E pop() {
-    const E* r = ring_top();
+  Completion pop() {
+    const Completion* r = ring_top();
     if (!r || (!far_.empty() && CompletionLater{}(*r, far_.top()))) return far_.pop();
-    const E c = *r;
+    const Completion c = *r;
     const size_t i = size_t(c.done & (kWindow - 1));
     Bucket& bk = ring_[i];
     if (++bk.head == bk.v.size()) {
@@ -95,7 +95,7 @@ class BasicCompletionQueue {
  private:
   static constexpr size_t kWords = kWindow / 64;
   // The ring's smallest (done, id), or null: the first non-empty bucket from lo_ on.
-  const E* ring_top() const {
+  const Completion* ring_top() const {
     if (in_ring_ == 0) return nullptr;
     if (!top_ok_) {
       const size_t s = size_t(lo_ & (kWindow - 1));
@@ -116,19 +116,18 @@ class BasicCompletionQueue {
   }
 
   struct Bucket {
-    std::vector<E> v;
+    std::vector<Completion> v;
     size_t head = 0;  // v[head..] are queued, in increasing id
   };
   std::vector<Bucket> ring_;
   std::array<uint64_t, kWords> bits_{};
   size_t in_ring_ = 0;
   Cycle lo_ = 0;  // ring entries have done in [lo_, lo_ + kWindow)
-  BasicCompletionHeap<E> far_;
+  CompletionHeap far_;
   mutable bool top_ok_ = false;
   mutable size_t top_i_ = 0;
   mutable Cycle top_done_ = 0;  // done of the cached top (valid while top_ok_)
 };
-using CompletionQueue = BasicCompletionQueue<Completion>;
 
 // Beats an access of `bytes` at `addr` occupies (partial beats waste a whole beat).
 // beat_bytes is a power of two (validate_hbm_params): shifts, no division per request.
