@@ -131,12 +131,12 @@ uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
   return si;
 }
 
-BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port) {
+BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port, bool write) {
   Lane* lane = nullptr;
   for (Lane& l : pc.lanes)
-    if (l.port == port) lane = &l;
+    if (l.port == port && l.write == write) lane = &l;
   if (!lane) {
-    pc.lanes.push_back(Lane{port, {}, 0});
+    pc.lanes.push_back(Lane{port, write, {}, 0});
     lane = &pc.lanes.back();
   }
   if (lane->head == lane->fifo.size()) {
@@ -154,9 +154,9 @@ void BankModel::submit(const Request& r) {
   last_arrival_ = r.arrival;
   const uint32_t si = new_slot(r, seq_++);
   Slot& s = slots_[si];
-  s.port = ports_.accept(r.port, r.pc, r.arrival, s.bursts, s.beats);
+  s.port = ports_.accept(r.port, r.pc, r.write, r.arrival, s.bursts, s.beats);
   Pc& pc = pcs_[r.pc];
-  if (p_.fast_path) lane_of(pc, r.port).fifo.push_back(si);
+  if (p_.fast_path) lane_of(pc, r.port, r.write).fifo.push_back(si);
   else pc.incoming.push_back(si);
   if (x_on_ && s.bursts >= kXMinBursts) ++pc.n_long;
   pc.x_prev = pc.xr_node = pc.xd_node = -1;  // a new request: the evolution since the last node depends on it
@@ -173,10 +173,12 @@ void BankModel::submit_stream(RequestStream& s) {
   sp_bursts_.assign(p_.ports, 0);
   sp_long_.assign(p_.ports, 0);
   sp_min_.assign(p_.ports, UINT64_MAX);
+  sp_dir_.assign(p_.ports, 0);
   s.scan([&](const Request& r) {
     check(r);
     uint32_t& a = sp_pc_[r.port];
     if (a != r.pc) a = a == kNone ? r.pc : kMany;
+    sp_dir_[r.port] |= r.write ? 2 : 1;
     const uint64_t beat0 = r.addr >> beat_shift_, beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
     const uint64_t bursts = burst_of(beat0 + beats - 1) - burst_of(beat0) + 1;
     sp_bursts_[r.port] += bursts;
@@ -186,12 +188,12 @@ void BankModel::submit_stream(RequestStream& s) {
   for (uint32_t p = 0; p < p_.ports && lazy; ++p) {
     const uint32_t a = sp_pc_[p];
     if (a == kNone) continue;
-    if (a == kMany || ports_.crosses(p, a)) {
+    if (a == kMany || sp_dir_[p] == 3 || ports_.crosses(p, a)) {
       lazy = false;
       break;
     }
     for (const Lane& l : pcs_[a].lanes)
-      if (l.port == p && l.feed != kNoFeed) lazy = false;
+      if (l.port == p && l.write == (sp_dir_[p] == 2) && l.feed != kNoFeed) lazy = false;
   }
   if (!lazy) return Model::submit_stream(s);
   last_arrival_ = s.arrival();
@@ -205,7 +207,7 @@ void BankModel::submit_stream(RequestStream& s) {
     if (f == feeds_.size()) feeds_.emplace_back();
     feeds_[f] = Feed{&s, p, seq0, ports_.reserve(p, s.arrival(), sp_bursts_[p]), s.left(p)};
     Pc& pc = pcs_[a];
-    Lane& l = lane_of(pc, p);
+    Lane& l = lane_of(pc, p, sp_dir_[p] == 2);
     l.fifo.push_back(kFeedBit | f);
     l.feed = f;
     pc.pending += s.left(p);
@@ -233,7 +235,7 @@ void BankModel::take(Pc& pc, Lane& l, size_t pos) {
   if (!f.s->next(f.port, r, k)) throw std::logic_error("hbm bank model: a feed ended early");
   const uint32_t si = new_slot(r, f.seq0 + k, &pc);
   Slot& s = slots_[si];
-  s.port = detail::PortTiming{f.base, 0, 0};
+  s.port = detail::PortTiming{f.base, 0, false, 0};
   f.base += s.bursts;
   --pc.pending;
   if (--f.left == 0) {
@@ -872,7 +874,8 @@ bool BankModel::idle_refreshes(Pc& pc, uint32_t pci, T stop) {
 // ---- engine interface ----
 
 Cycle BankModel::next_event() const {
-  Cycle best = heap_.empty() ? kNever : heap_.top().done;
+  Cycle best = heap_.q.empty() ? kNever : heap_.q.top().done;
+  if (!heap_.lat.empty()) best = std::min(best, heap_.lat.top().done);  // a lower bound after the links
   // Per PC: the completion bound of sync_pc. The conversion to AXI cycles, the latency and the
   // clamp to now_ + 1 are monotone, so they apply once, to the smallest device time.
   T tmin = kInf;
@@ -913,8 +916,17 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
     }
     advanced_ = until;
   }
-  if (heap_.empty() || heap_.top().done > until) return false;
-  out = heap_.pop();
+  // Every completion the DRAM delivers by `until` is known now (and none later can have an
+  // earlier done): the reads crossing switches among them go through the read-data links in
+  // (done, id) order (the links only delay), then q holds exactly the completions whose final
+  // done is at or before `until`.
+  while (!heap_.lat.empty() && heap_.lat.top().done <= until) {
+    Pending c = heap_.lat.pop();
+    ports_.return_read(c.port, c.pc, c.beats, c.first_data, c.done);
+    heap_.q.push(c);
+  }
+  if (heap_.q.empty() || heap_.q.top().done > until) return false;
+  out = heap_.q.pop();
   return true;
 }
 

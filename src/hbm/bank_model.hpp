@@ -135,8 +135,11 @@ class BankModel final : public Model {
     uint32_t bypass = 0;  // frfcfs_cap: hits served since the ACT while an older miss waited
   };
   static constexpr uint32_t kFeedBit = 1u << 31, kNoFeed = ~0u;
-  struct Lane {  // requests of one port to this PC, in order (their bursts become ready in order)
+  struct Lane {  // requests of one port and direction to this PC, in order (their bursts become
+                 // ready in order; a read may be ready before an earlier write of its port whose
+                 // data waits for a lateral link)
     uint32_t port;
+    bool write;
     std::vector<uint32_t> fifo;  // slots; kFeedBit | f: feed f's requests, never at the head
     size_t head = 0;
     uint32_t feed = kNoFeed;     // the feed waiting in it
@@ -296,7 +299,7 @@ class BankModel final : public Model {
   // submission
   void check(const Request& r) const;
   uint32_t new_slot(const Request& r, uint64_t seq, const Pc* avoid = nullptr);
-  Lane& lane_of(Pc& pc, uint32_t port);
+  Lane& lane_of(Pc& pc, uint32_t port, bool write);
   void take(Pc& pc, Lane& l, size_t pos);
   void take_all(Pc& pc);
   void lane_pop(Pc& pc, Lane& l);  // the head has entered whole
@@ -315,9 +318,31 @@ class BankModel final : public Model {
     return to_axi(uint64_t(col + lat)) + (s.write ? p_.write_latency : p_.read_latency) +
            ports_.return_latency(s.port.hops);
   }
+  // A completion as the DRAM delivers it, with what the lateral-link stage needs for a read
+  // crossing switches (lateral: its data returns over the links; port_stage.hpp).
+  struct Pending : Completion {
+    uint32_t port, pc;
+    uint64_t beats;
+    bool lateral;
+  };
+  // Completions as the DRAM delivers them: reads crossing switches wait in `lat` (pre-link
+  // done) for the read-data link stage, which pop_completion applies in (done, id) order and
+  // moves them into `q`; every other completion goes to `q` at once.
+  struct Delivered {
+    detail::CompletionQueue q;
+    detail::BasicCompletionHeap<Pending> lat;
+    void push(const Pending& c) {
+      if (c.lateral) lat.push(c);
+      else q.push(c);
+    }
+  };
   // The completion of slot s whose first and last column commands issue at `first` and `last`.
-  Completion completion_of(const Slot& s, T first, T last) const {
-    Completion c;
+  Pending completion_of(const Slot& s, T first, T last) const {
+    Pending c;
+    c.port = s.port_id;
+    c.pc = s.pc;
+    c.beats = s.beats;
+    c.lateral = !s.write && s.port.hops;
     c.id = s.id;
     c.arrival = s.arrival;
     c.first_data = data_at(s, first);
@@ -413,7 +438,8 @@ class BankModel final : public Model {
   std::vector<Feed> feeds_;
   std::vector<uint32_t> sp_pc_;  // submit_stream scratch, per port
   std::vector<uint64_t> sp_bursts_, sp_long_, sp_min_;
-  detail::CompletionQueue heap_;
+  std::vector<uint8_t> sp_dir_;  // per port: 1 reads, 2 writes, 3 both
+  Delivered heap_;
   // compact per-PC summary (sync_pc): advance it when limit > due_ (kNeg: submitted since);
   // completion bound max(lim_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
   std::vector<T> due_, nb_base_, nb_add_;

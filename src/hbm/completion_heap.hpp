@@ -1,5 +1,6 @@
 // Completion queues: completions popped in order of (done, id).
-//  - CompletionHeap: a binary min-heap (reference; any done times).
+//  - CompletionHeap: a binary min-heap (reference; any done times; BasicCompletionHeap for a
+//    type derived from Completion).
 //  - CompletionQueue: a calendar queue for the common case where completions fall a bounded
 //    distance ahead of the last one popped: a ring of kWindow one-cycle buckets (each kept
 //    sorted by id) plus a bitmap of the non-empty ones, and a CompletionHeap for anything
@@ -16,30 +17,35 @@
 namespace skipopu::hbm::detail {
 
 struct CompletionLater {  // a function object, so that the heap operations inline the comparison
-  bool operator()(const Completion& a, const Completion& b) const {
+  template <class E>
+  bool operator()(const E& a, const E& b) const {
     return a.done != b.done ? a.done > b.done : a.id > b.id;
   }
 };
 
-class CompletionHeap {
+// E: Completion or a type derived from it (the bank model keeps what its lateral-link stage
+// needs beside a read's completion).
+template <class E>
+class BasicCompletionHeap {
  public:
-  void push(const Completion& c) {
+  void push(const E& c) {
     v_.push_back(c);
     std::push_heap(v_.begin(), v_.end(), CompletionLater{});
   }
   bool empty() const { return v_.empty(); }
-  const Completion& top() const { return v_.front(); }
-  Completion pop() {
+  const E& top() const { return v_.front(); }
+  E pop() {
     std::pop_heap(v_.begin(), v_.end(), CompletionLater{});
-    Completion c = v_.back();
+    E c = v_.back();
     v_.pop_back();
     return c;
   }
   size_t size() const { return v_.size(); }
 
  private:
-  std::vector<Completion> v_;
+  std::vector<E> v_;
 };
+using CompletionHeap = BasicCompletionHeap<Completion>;
 
 class CompletionQueue {
  public:

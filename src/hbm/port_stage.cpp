@@ -12,22 +12,37 @@ PortStage::PortStage(const HbmParams& p)
   const uint32_t nsw = std::max((p.ports + p.ports_per_switch - 1) / p.ports_per_switch,
                                 (p.pseudo_channels + p.pcs_per_switch - 1) / p.pcs_per_switch);
   link_free_.assign(nsw, 0);
+  read_free_.assign(2 * size_t(nsw), 0);
 }
 
-PortTiming PortStage::accept(uint32_t port, uint32_t pc, Cycle arrival, uint32_t bursts, uint64_t beats) {
+PortTiming PortStage::accept(uint32_t port, uint32_t pc, bool write, Cycle arrival, uint32_t bursts,
+                             uint64_t beats) {
   PortTiming t;
   t.base = std::max(arrival, port_free_[port]);
   port_free_[port] = t.base + bursts;
   const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
   t.hops = sp > sc ? sp - sc : sc - sp;
-  if (t.hops) {
+  if (t.hops && write) {
     const uint32_t lo = std::min(sp, sc), hi = std::max(sp, sc);
     uint64_t start = t.base * lateral_beats_;
     for (uint32_t l = lo; l < hi; ++l) start = std::max(start, link_free_[l]);
     for (uint32_t l = lo; l < hi; ++l) link_free_[l] = start + beats * lateral_cycles_;
+    t.link = true;
     t.link_start = start;
   }
   return t;
+}
+
+void PortStage::return_read(uint32_t port, uint32_t pc, uint64_t beats, Cycle& first, Cycle& done) {
+  const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
+  const uint32_t lo = std::min(sp, sc), hi = std::max(sp, sc);
+  const size_t dir = sp > sc ? 1 : 0;  // data moves from the PC's switch toward the port's
+  const Cycle h = return_latency(hi - lo);
+  uint64_t start = (first - h) * lateral_beats_;  // first beat at the PC's side of the links
+  for (uint32_t l = lo; l < hi; ++l) start = std::max(start, read_free_[2 * l + dir]);
+  for (uint32_t l = lo; l < hi; ++l) read_free_[2 * l + dir] = start + beats * lateral_cycles_;
+  first = std::max(first, Cycle(start / lateral_beats_) + h);
+  done = std::max(done, Cycle((start + (beats - 1) * lateral_cycles_) / lateral_beats_) + h);
 }
 
 }  // namespace skipopu::hbm::detail

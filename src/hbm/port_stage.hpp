@@ -1,10 +1,23 @@
-// AXI port stage and switch of the bank model (AXI cycles, feed-forward at submit):
+// AXI port stage and switch of the bank model (AXI cycles):
 // each port sends one burst address per cycle, requests in order; a request to a pseudo-channel
-// behind another switch pays hop_latency per switch boundary each way and reserves every
-// lateral link on its path for its beats (first come, first served), so its burst k is ready
-// at the PC once its cumulative beats have crossed the links.
-// Abstracts away: read data returning over the lateral links (the reservation is made on the
-// request path for reads and writes alike), AXI IDs and ordering (the AXI front end's job).
+// behind another switch pays hop_latency per switch boundary each way.
+//  - Writes (feed-forward at submit): the write data reserves every lateral link on its path
+//    for its beats (first come, first served), so its burst k is ready at the PC once its
+//    cumulative beats have crossed the links.
+//  - Reads (feed-forward on completions, in delivery order): the read address crosses without
+//    a reservation; the read data crosses the lateral links back from the PC's switch to the
+//    port's after the DRAM delivers it. Each link has, per direction, a read-data path of its
+//    own (AXI read and write data are separate channels; PG276 'Lateral AXI Switch Access
+//    Throughput Loss': a read crossing switches holds its lateral path until its data burst is
+//    received), shared first come, first served by the reads whose data crosses it in that
+//    direction, in the order their last beat leaves the DRAM (pre-link done, then id).
+//    A read's beats cross back to back from the later of its first data beat and the cycle
+//    every link on its path is free; its last beat is at the port at the later of its
+//    uncontended time and that crossing + hop latency (return_read).
+// Abstracts away: a read's data arriving from the DRAM with gaps (its link reservation is one
+// block of its beats from its first beat on), the single dead cycle between masters on a
+// lateral write channel (PG276), which masters share which of the two lateral connections
+// (one link per switch boundary here), AXI IDs and ordering (the AXI front end's job).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -17,6 +30,7 @@ namespace skipopu::hbm::detail {
 struct PortTiming {
   Cycle base = 0;           // AXI cycle of the request's first burst address
   uint32_t hops = 0;        // switch boundaries crossed
+  bool link = false;        // a write crossing switches: its data reserved the links from link_start
   uint64_t link_start = 0;  // lateral-link start, in units of AXI cycles x lateral_beats
 };
 
@@ -24,8 +38,8 @@ class PortStage {
  public:
   PortStage() = default;
   explicit PortStage(const HbmParams& p);
-  PortTiming accept(uint32_t port, uint32_t pc, Cycle arrival, uint32_t bursts, uint64_t beats);
-  // Whether a request from `port` to `pc` crosses a switch boundary (reserves lateral links).
+  PortTiming accept(uint32_t port, uint32_t pc, bool write, Cycle arrival, uint32_t bursts, uint64_t beats);
+  // Whether a request from `port` to `pc` crosses a switch boundary (uses lateral links).
   bool crosses(uint32_t port, uint32_t pc) const { return switch_of_port_[port] != switch_of_pc_[pc]; }
   // accept() of requests of `port`, none crossing, all arriving at `arrival`, of `bursts` in
   // all: the first one's base (each next one's is the one before plus its bursts).
@@ -38,18 +52,31 @@ class PortStage {
   Cycle ready(const PortTiming& t, uint32_t k, uint64_t cum) const {
     Cycle axi = t.base + k;
     if (t.hops) {
-      const Cycle link = (t.link_start + cum * lateral_cycles_ + lateral_beats_ - 1) / lateral_beats_;
-      axi = std::max(axi, link) + Cycle(t.hops) * hop_latency_;
+      if (t.link) {
+        const Cycle link = (t.link_start + cum * lateral_cycles_ + lateral_beats_ - 1) / lateral_beats_;
+        axi = std::max(axi, link);
+      }
+      axi += Cycle(t.hops) * hop_latency_;
     }
     return axi;
   }
   Cycle return_latency(uint32_t hops) const { return Cycle(hops) * hop_latency_; }
+  uint32_t hops(uint32_t port, uint32_t pc) const {
+    const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
+    return sp > sc ? sp - sc : sc - sp;
+  }
+  // A read from `pc` to `port` (crossing switches) of `beats` beats whose first and last data
+  // beat would be at the port at `first` and `done` (hop latency included) with the links
+  // free: its data crosses the read-data links back; first and done move to when it is there.
+  // Called in delivery order (done, id): feed-forward.
+  void return_read(uint32_t port, uint32_t pc, uint64_t beats, Cycle& first, Cycle& done);
 
  private:
   uint32_t hop_latency_ = 0, lateral_beats_ = 1, lateral_cycles_ = 1;
   std::vector<uint32_t> switch_of_port_, switch_of_pc_;
   std::vector<Cycle> port_free_;
-  std::vector<uint64_t> link_free_;
+  std::vector<uint64_t> link_free_;  // write data, per link (units as link_start)
+  std::vector<uint64_t> read_free_;  // read data, per link and direction: [2 * l + (toward higher switch)]
 };
 
 }  // namespace skipopu::hbm::detail

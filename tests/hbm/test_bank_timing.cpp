@@ -152,21 +152,59 @@ TEST_CASE("mapping: Vivado default order and a custom order decode to the right 
   CHECK(c.trace[6].row == 1);
 }
 
-TEST_CASE("switch: crossing switches adds hop latency both ways and shares the lateral link") {
+TEST_CASE("switch: crossing switches adds hop latency both ways; write data shares the lateral link") {
   HbmParams p = base();   // hop_latency 2 per switch, lateral link 1 beat per cycle
-  // port 0 (switch 0) to PC 8 (switch 2): 2 hops, +4 AXI cycles each way, and the beat
-  // crosses the lateral link (1 cycle)
+  // port 0 (switch 0) to PC 8 (switch 2): 2 hops, +4 AXI cycles each way. A read's one beat
+  // crosses the links back in the cycle it transfers (nothing else on them): +8 in all.
   Run near = run(p, {rd(1, 0, 32, 0, 8, 8)});
   Run far = run(p, {rd(1, 0, 32, 0, 8, 0)});
-  CHECK(far.done[1].done - near.done[1].done == 9);
-  // ports 0 and 1 read 64 KB each from PCs 4 and 5 (one hop): the link moves one beat a
+  CHECK(far.done[1].done - near.done[1].done == 8);
+  // A write's beat crosses the links on the request path first (1 cycle): +9.
+  Run wnear = run(p, {wr(1, 0, 32, 0, 8, 8)});
+  Run wfar = run(p, {wr(1, 0, 32, 0, 8, 0)});
+  CHECK(wfar.done[1].done - wnear.done[1].done == 9);
+  // ports 0 and 1 write 64 KB each to PCs 4 and 5 (one hop): the link moves one beat a
   // cycle, so the second stream is exactly 2048 cycles (its predecessor's beats) late.
-  Run two = run(p, {rd(1, 0, 65536, 0, 4, 0), rd(2, 0, 65536, 0, 5, 1)});
-  Run alone = run(p, {rd(2, 0, 65536, 0, 5, 1)});
-  CHECK(alone.done[2].done >= 2048 + 2 + 25);   // last beat over the link at 2048, +hop, +RD pipeline
+  Run two = run(p, {wr(1, 0, 65536, 0, 4, 0), wr(2, 0, 65536, 0, 5, 1)});
+  Run alone = run(p, {wr(2, 0, 65536, 0, 5, 1)});
+  CHECK(alone.done[2].done >= 2048 + 2 + 8);   // last beat over the link at 2048, +hop, +WR pipeline
   CHECK(two.done[2].done == alone.done[2].done + 2048);
   CHECK(two.done[2].first_data == alone.done[2].first_data + 2048);
   CHECK(two.done[1].done == alone.done[2].done);
+}
+
+TEST_CASE("switch: read data returns over the lateral link, first come first served per direction") {
+  HbmParams p = base();   // hop_latency 2, lateral link 1 beat per cycle
+  // All at cycle 0: port 0 (switch 0) reads 64 KB from PC 4 (switch 1), port 1 reads 2 KB
+  // from PC 5 (switch 1), port 4 reads 2 KB from its own switch's PC 6.
+  // 2 KB read, alone: its bursts are at the PC at AXI 2 (hop), device 4: ACT (0,0) at 4,
+  // ACT (1,0) at 8 (tRRD_S), RD at 17 and 21 (tRCDRD), then one RD every tCCD_S = 2 across
+  // the two bank groups: the 64th at 21 + 2 x 62 = 145. First data ceil((17 + 14 + 2) / 2)
+  // + 2 = 19, last ceil((145 + 16) / 2) + 2 = 83.
+  // Local 2 KB read (no hop): ACT at 0, RDs at 13 ... 141: first ceil(29 / 2) = 15, last 79.
+  const Request big = rd(1, 0, 65536, 0, 4, 0), small = rd(2, 0, 2048, 0, 5, 1), local = rd(3, 0, 2048, 0, 6, 4);
+  Run both = run(p, {big, small, local});
+  Run big_alone = run(p, {big});
+  CHECK(both.done[2].first_data == 19);
+  CHECK(both.done[2].done == 83);
+  CHECK(both.done[3].first_data == 15);
+  CHECK(both.done[3].done == 79);
+  // The DRAM delivers the small read's last beat first (83 < the big one's), so its data takes
+  // the link first: cycles 17 .. 80 (its first beat at the PC's switch at 19 - 2). The big
+  // read's 2048 beats follow back to back, 81 .. 2128: first at the port 81 + 2 = 83, last
+  // 2128 + 2 = 2130, later than the DRAM alone would have it.
+  CHECK(big_alone.done[1].first_data == 19);
+  CHECK(big_alone.done[1].done < 2130);
+  CHECK(both.done[1].first_data == 83);
+  CHECK(both.done[1].done == 2130);
+  // Other directions and channels do not share: port 4 (switch 1) reading PC 0 (switch 0)
+  // sends its data the other way over the same link, and a 64 KB write from port 0 to PC 4
+  // reserves the link's write path; neither moves the small read.
+  Run other = run(p, {rd(1, 0, 65536, 0, 0, 4), small});
+  CHECK(other.done[2].done == 83);
+  CHECK(other.done[1].done == run(p, {rd(1, 0, 65536, 0, 0, 4)}).done[1].done);
+  Run wr_read = run(p, {wr(1, 0, 65536, 0, 4, 0), small});
+  CHECK(wr_read.done[2].done == 83);
 }
 
 TEST_CASE("bandwidth: sequential reads over 32 PCs land at 420-426 GB/s (refresh is the gap)") {
