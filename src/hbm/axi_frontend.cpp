@@ -284,13 +284,18 @@ void AxiFrontEnd::on_inner_completion(const Completion& c) {
     deliver(s, c.first_data, c.done);
     return;
   }
-  slots_[s].raw = c;
-  slots_[s].has_raw = true;
-  IdState& st = ids_[slots_[s].id_index];
-  while (st.head != kNone && slots_[st.head].has_raw) {  // return every response now in order
-    const uint32_t h = st.head;
+  Slot& sl = slots_[s];
+  IdState& st = ids_[sl.id_index];
+  if (st.head != s) {  // an earlier response of its ID has not returned: held (a head is never held)
+    sl.raw = c;
+    sl.has_raw = true;
+    return;
+  }
+  // s and every held response after it return now, in order.
+  Cycle raw_first = c.first_data, raw_done = c.done;
+  for (uint32_t h = s;;) {
     const Slot& x = slots_[h];
-    Cycle first = x.raw.first_data, done = x.raw.done;
+    Cycle first = raw_first, done = raw_done;
     if (st.any) {
       if (x.r.write) {
         done = std::max(done, st.last_done + 1);
@@ -299,12 +304,16 @@ void AxiFrontEnd::on_inner_completion(const Completion& c) {
         done = std::max(done, st.last_done + x.beats);
       }
     }
-    if (done != x.raw.done) ++held_;
+    if (done != raw_done) ++held_;
     st.last_done = done;
     st.any = true;
     st.head = x.next;
     if (st.head == kNone) st.tail = kNone;
     deliver(h, first, done);
+    h = st.head;
+    if (h == kNone || !slots_[h].has_raw) break;
+    raw_first = slots_[h].raw.first_data;
+    raw_done = slots_[h].raw.done;
   }
 }
 
