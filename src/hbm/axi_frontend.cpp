@@ -11,6 +11,7 @@ AxiFrontEnd::AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner)
   validate_hbm_params(p_, "hbm params");
   ordered_ = p_.id_ordering != HbmParams::IdOrdering::None;
   single_slave_ = p_.id_ordering == HbmParams::IdOrdering::SingleSlavePerId;
+  lazy_frees_ = ordered_ && p_.max_outstanding_reads == 0 && p_.max_outstanding_writes == 0;
   for (Lane& l : lanes_) l.ring.assign(16, kNone);
 }
 
@@ -90,6 +91,7 @@ void AxiFrontEnd::submit_stream(RequestStream& s) {
     check(r);
     const uint32_t lane = r.port * 2 + (r.write ? 1 : 0), id = lane * p_.ids_per_port + r.axi_id;
     if ((r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads) != 0) pass = false;
+    if (single_slave_ && lazy_frees_ && ids_[id].pc != r.pc) settle(ids_[id]);
     if (single_slave_ && ((id_count_[id] && id_pc_[id] != r.pc) || (ids_[id].outstanding && ids_[id].pc != r.pc)))
       pass = false;
     ++id_count_[id];
@@ -157,9 +159,44 @@ void AxiFrontEnd::taken(Request& r, uint64_t index) {
   if (--passing_left_ == 0) passing_ = nullptr;
 }
 
-bool AxiFrontEnd::may_issue(const Slot& sl) const {
+// Applies the ID's lazy frees due by inner_now_ (the frees freeq_ would have applied by now).
+void AxiFrontEnd::settle(IdState& st) {
+  uint32_t h = st.frees_head;
+  const uint32_t n = uint32_t(st.frees.size());
+  while (h < n && st.frees[h] <= inner_now_) ++h;
+  st.outstanding -= h - st.frees_head;
+  if (h == n) {
+    st.frees.clear();
+    st.frees_head = 0;
+  } else {
+    st.frees_head = h;
+  }
+}
+
+// Leaves lazy frees: those due are applied, the rest go to freeq_, each lane's count is its IDs'.
+void AxiFrontEnd::go_eager() {
+  lazy_frees_ = false;
+  for (uint32_t id = 0; id < ids_.size(); ++id) {
+    IdState& st = ids_[id];
+    settle(st);
+    const uint32_t lane = id / p_.ids_per_port;
+    for (uint32_t k = st.frees_head; k < st.frees.size(); ++k) {
+      Completion f;
+      f.id = (uint64_t(lane) << 32) | id;
+      f.done = st.frees[k];
+      freeq_.push(f);
+    }
+    st.frees.clear();
+    st.frees_head = 0;
+  }
+  for (Lane& l : lanes_) l.inflight = 0;
+  for (uint32_t id = 0; id < ids_.size(); ++id) lanes_[id / p_.ids_per_port].inflight += ids_[id].outstanding;
+}
+
+bool AxiFrontEnd::may_issue(const Slot& sl) {
   const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
-  const IdState& st = ids_[sl.id_index];
+  IdState& st = ids_[sl.id_index];
+  if (lazy_frees_ && single_slave_ && st.pc != sl.r.pc) settle(st);
   return (limit == 0 || lanes_[sl.lane].inflight < limit) && !(single_slave_ && st.outstanding != 0 && st.pc != sl.r.pc);
 }
 
@@ -194,6 +231,7 @@ void AxiFrontEnd::evaluate(Cycle t, uint32_t lane) {
   const uint32_t s = l.ring[l.head];
   Slot& sl = slots_[s];
   if (!may_issue(sl)) {  // wait for a response of this lane to free it
+    if (lazy_frees_) go_eager();
     const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
     l.blocked = true;
     ++nblocked_;
@@ -227,10 +265,16 @@ void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
   o.first_data = first;
   o.done = done;
   outq_.push(o);
-  Completion f;
-  f.id = (uint64_t(sl.lane) << 32) | sl.id_index;
-  f.done = done + p_.release_cycles;
-  freeq_.push(f);
+  if (lazy_frees_) {
+    IdState& st = ids_[sl.id_index];
+    if (st.frees_head != st.frees.size()) settle(st);  // keeps the list short
+    st.frees.push_back(done + p_.release_cycles);
+  } else {
+    Completion f;
+    f.id = (uint64_t(sl.lane) << 32) | sl.id_index;
+    f.done = done + p_.release_cycles;
+    freeq_.push(f);
+  }
   free_slots_.push_back(s);
 }
 
@@ -240,13 +284,18 @@ void AxiFrontEnd::on_inner_completion(const Completion& c) {
     deliver(s, c.first_data, c.done);
     return;
   }
-  slots_[s].raw = c;
-  slots_[s].has_raw = true;
-  IdState& st = ids_[slots_[s].id_index];
-  while (st.head != kNone && slots_[st.head].has_raw) {  // return every response now in order
-    const uint32_t h = st.head;
+  Slot& sl = slots_[s];
+  IdState& st = ids_[sl.id_index];
+  if (st.head != s) {  // an earlier response of its ID has not returned: held (a head is never held)
+    sl.raw = c;
+    sl.has_raw = true;
+    return;
+  }
+  // s and every held response after it return now, in order.
+  Cycle raw_first = c.first_data, raw_done = c.done;
+  for (uint32_t h = s;;) {
     const Slot& x = slots_[h];
-    Cycle first = x.raw.first_data, done = x.raw.done;
+    Cycle first = raw_first, done = raw_done;
     if (st.any) {
       if (x.r.write) {
         done = std::max(done, st.last_done + 1);
@@ -255,12 +304,16 @@ void AxiFrontEnd::on_inner_completion(const Completion& c) {
         done = std::max(done, st.last_done + x.beats);
       }
     }
-    if (done != x.raw.done) ++held_;
+    if (done != raw_done) ++held_;
     st.last_done = done;
     st.any = true;
     st.head = x.next;
     if (st.head == kNone) st.tail = kNone;
     deliver(h, first, done);
+    h = st.head;
+    if (h == kNone || !slots_[h].has_raw) break;
+    raw_first = slots_[h].raw.first_data;
+    raw_done = slots_[h].raw.done;
   }
 }
 

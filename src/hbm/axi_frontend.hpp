@@ -80,6 +80,10 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
     Cycle last_done = 0;            // done' of the last response returned
     bool any = false;
     uint32_t marker = kNone;        // ordering list: a stream's marker slot
+    // Lazy frees (lazy_frees_): the cycles at which this ID's returned responses free their
+    // slots, not yet applied to `outstanding` (increasing: one ID's responses return in order).
+    std::vector<Cycle> frees;
+    uint32_t frees_head = 0;
   };
   struct Lane {                     // one address channel: queued transactions in order
     std::vector<uint32_t> ring;     // power-of-two ring of slot indices
@@ -102,7 +106,9 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
   void taken(Request& r, uint64_t index) override;
   uint32_t new_slot();
   void lane_push(Lane& l, uint32_t s);
-  bool may_issue(const Slot& sl) const;
+  bool may_issue(const Slot& sl);
+  void settle(IdState& st);
+  void go_eager();
   void issue(uint32_t s, Cycle t);
   void evaluate(Cycle t, uint32_t lane);
   void schedule_head(uint32_t lane, Cycle not_before);
@@ -115,6 +121,11 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
   HbmParams p_;
   std::unique_ptr<Model> inner_;
   bool ordered_ = false, single_slave_ = false;
+  // Ordered and no outstanding limits: a freed slot only lowers its ID's count (read only by
+  // the single-slave check), so frees wait in their ID's list instead of freeq_ and are applied
+  // when the count is read (those due by inner_now_, as freeq_ would have applied them). The
+  // first blocked head moves them all to freeq_ for good (a blocked lane wakes at each free).
+  bool lazy_frees_ = false;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   std::vector<Lane> lanes_;
