@@ -38,13 +38,29 @@ void AxiFrontEnd::lane_push(Lane& l, uint32_t s) {
   ++l.size;
 }
 
-uint32_t AxiFrontEnd::new_slot() {
+uint32_t AxiFrontEnd::alloc_slot() {
   if (free_slots_.empty()) {
     slots_.emplace_back();
     return uint32_t(slots_.size() - 1);
   }
   const uint32_t s = free_slots_.back();
   free_slots_.pop_back();
+  return s;
+}
+
+// A slot for request r with sequence number seq, its lane and ID found, not yet queued.
+uint32_t AxiFrontEnd::new_slot(const Request& r, uint64_t seq) {
+  const uint32_t s = alloc_slot();
+  Slot& sl = slots_[s];
+  sl.r = r;
+  sl.seq = seq;
+  sl.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
+  sl.lane = r.port * 2 + (r.write ? 1 : 0);
+  sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
+  sl.next = kNone;
+  sl.has_raw = false;
+  sl.stalled = false;
+  sl.marker = 0;
   return s;
 }
 
@@ -57,17 +73,8 @@ void AxiFrontEnd::check(const Request& r) const {
 void AxiFrontEnd::submit(const Request& r) {
   check(r);
   last_arrival_ = r.arrival;
-  const uint32_t s = new_slot();
+  const uint32_t s = new_slot(r, seq_++);
   Slot& sl = slots_[s];
-  sl.r = r;
-  sl.seq = seq_++;
-  sl.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
-  sl.lane = r.port * 2 + (r.write ? 1 : 0);
-  sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
-  sl.next = kNone;
-  sl.has_raw = false;
-  sl.stalled = false;
-  sl.marker = 0;
   Lane& l = lanes_[sl.lane];
   // Issue at once when nothing else can issue before r.arrival (no head scheduled or blocked)
   // and r may issue now: counts only fall until then, so it may issue at its arrival, and the
@@ -111,7 +118,7 @@ void AxiFrontEnd::submit_stream(RequestStream& s) {
     st.outstanding += uint32_t(id_count_[id]);
     st.pc = id_pc_[id];
     if (!ordered_) continue;
-    const uint32_t m = new_slot();  // the marker: its place in the ID's response order
+    const uint32_t m = alloc_slot();  // the marker: its place in the ID's response order
     Slot& mk = slots_[m];
     mk = Slot{};
     mk.marker = id_count_[id];
@@ -128,17 +135,8 @@ void AxiFrontEnd::submit_stream(RequestStream& s) {
 // The inner model takes request r (index in the stream) of the stream passed through: it gets
 // its slot, issued at the stream's arrival, and in ID order the place of the marker.
 void AxiFrontEnd::taken(Request& r, uint64_t index) {
-  const uint32_t s = new_slot();
+  const uint32_t s = new_slot(r, passing_seq_ + index);
   Slot& sl = slots_[s];
-  sl.r = r;
-  sl.seq = passing_seq_ + index;
-  sl.beats = detail::beats_of(r.addr, r.bytes, p_.beat_bytes);
-  sl.lane = r.port * 2 + (r.write ? 1 : 0);
-  sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
-  sl.next = kNone;
-  sl.has_raw = false;
-  sl.stalled = false;
-  sl.marker = 0;
   if (ordered_) {  // s takes the marker's place, the marker (if any left) comes after it
     IdState& st = ids_[sl.id_index];
     const uint32_t m = st.marker;

@@ -104,7 +104,8 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
 
   void check(const Request& r) const;
   void taken(Request& r, uint64_t index) override;
-  uint32_t new_slot();
+  uint32_t alloc_slot();
+  uint32_t new_slot(const Request& r, uint64_t seq);
   void lane_push(Lane& l, uint32_t s);
   bool may_issue(const Slot& sl);
   void settle(IdState& st);
