@@ -59,6 +59,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   x_on_ = p_.fast_path && p_.stream_extrapolation && !p_.mapping.empty() &&
           p_.mapping.back().field == AddrField::Row && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
   x_period_ = uint64_t(1) << amap_.row_pos();
+  x_max_nodes_ = size_t(p_.memo_nodes);
   x_idle_ = p_.fast_path && p_.stream_extrapolation && p_.refresh && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
   due_.assign(p_.pseudo_channels, detail::kNeg);
   nb_base_.assign(p_.pseudo_channels, 0);

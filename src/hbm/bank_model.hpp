@@ -85,8 +85,6 @@ class BankModel final : public Model {
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
   uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
-  // Tests: a smaller memo, so that it starts over often (with PCs standing at its nodes).
-  void set_memo_capacity(size_t nodes) { x_max_nodes_ = nodes; }
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
   uint64_t virtual_drains() const { return x_vdrains_; }
   uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }
@@ -281,10 +279,10 @@ class BankModel final : public Model {
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
-  // memo size bound (about 1.1 KB a node with its packed key, edges and map entry: ~70 MB):
-  // past it the memo starts over, keeping the nodes in use (x_evict)
-  static constexpr size_t kXMaxNodes = size_t(64) << 10;
-  size_t x_max_nodes_ = kXMaxNodes;
+  // memo size bound, the preset's simulator.memo_nodes (about 1.1 KB a node with its packed
+  // key, edges and map entry: ~70 MB at 65536): past it the memo starts over, keeping the nodes
+  // in use (x_evict)
+  size_t x_max_nodes_ = 0;
   // How a walk over memo edges ended.
   enum class XStop { Limit, Other };
   struct XWalk {

@@ -168,6 +168,7 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     JsonReader sim = r.object("simulator");
     p.fast_path = sim.boolean("fast_path");
     p.stream_extrapolation = sim.boolean("stream_extrapolation");
+    p.memo_nodes = sim.u64("memo_nodes", 64, uint64_t(1) << 24);
     sim.finish();
   }
   {

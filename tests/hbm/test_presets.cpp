@@ -123,6 +123,12 @@ TEST_CASE("presets: bad organisation, clock, queues and mapping are rejected") {
   d["controller"]["write_low"] = 30;
   CHECK(error_of(d) == "bad.json: /controller/write_low: must be < write_high");
   d = u280();
+  d["simulator"]["memo_nodes"] = 8;
+  CHECK(error_of(d) == "bad.json: /simulator/memo_nodes: expected an integer in [64, 16777216], got 8");
+  d = u280();
+  d["simulator"].erase("memo_nodes");
+  CHECK(error_of(d) == "bad.json: /simulator/memo_nodes: missing key (expected an integer in [64, 16777216])");
+  d = u280();
   d["controller"]["page_policy"] = "adaptive";
   CHECK(error_of(d) == "bad.json: /controller/page_policy: expected one of \"open\", \"closed\", got \"adaptive\"");
   d = u280();

@@ -33,9 +33,9 @@ struct Outcome {
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
 // whichever is first), pop everything due, submit what arrives.
-static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, size_t memo_capacity = 0) {
+static Outcome drive(HbmParams p, const std::vector<Request>& reqs, size_t memo_capacity = 0) {
+  if (memo_capacity) p.memo_nodes = memo_capacity;  // the preset's simulator.memo_nodes
   BankModel m(p);
-  if (memo_capacity) m.set_memo_capacity(memo_capacity);
   Outcome o;
   Completion c;
   size_t i = 0;

@@ -88,6 +88,7 @@ struct HbmParams {
   // simulator switches (preset section "simulator"; not hardware facts)
   bool fast_path = true;  // incremental scheduler and timing registers (false: full scans, table-driven)
   bool stream_extrapolation = true;  // fast path: replay memoised steady-state stretches of long streams
+  uint64_t memo_nodes = 65536;       // stream memo capacity in states (about 1.1 KB each); work, not results
 
   // "burst" model
   uint32_t burst_latency = 48;  // AXI cycles from service start to the first beat
