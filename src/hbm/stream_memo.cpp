@@ -255,6 +255,14 @@ void BankModel::x_drain_end(Pc& pc) {
   const int32_t from = pc.xd_node;
   pc.xd_node = -1;
   if (pc.xd_gen != x_gen_ || pc.x_prev != from || pc.n_ref != pc.x_ref || pc.ref_active) return;
+  // Slots are shared by all PCs: a request of the run that completed during the drain may have
+  // left its slot to another PC's new request since (submit() forgets only its own PC's
+  // recording). The snapshot's slots no longer describe the run then: no edge is recorded.
+  const uint32_t self = uint32_t(&pc - pcs_.data());
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    const Slot& x = slots_[pc.x_run[k]];
+    if (x.pc != self || x.done_bursts != x.bursts) return;
+  }
   x_encode_end(pc, pc.x_anchor, x_raw_);
   x_pack(x_raw_, x_buf_);
   const uint32_t gen = x_gen_;
