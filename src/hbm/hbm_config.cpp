@@ -107,6 +107,10 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     p.hop_latency = uint32_t(a.u64("hop_latency", 0, 1000));
     p.lateral_beats = uint32_t(a.u64("lateral_beats", 1, 64));
     p.lateral_cycles = uint32_t(a.u64("lateral_cycles", 1, 64));
+    p.lateral_links = uint32_t(a.u64("lateral_links", 1, 256));
+    if (p.ports_per_switch % p.lateral_links)
+      a.fail("lateral_links", "must divide ports_per_switch (each connection serves an equal group of a switch's ports)");
+    p.lateral_write_gap = uint32_t(a.u64("lateral_write_gap", 0, 64));
     p.read_latency = uint32_t(a.u64("read_latency", 0, 10000));
     p.write_latency = uint32_t(a.u64("write_latency", 0, 10000));
     const std::string ord = a.choice("id_ordering", {"none", "per_id_in_order", "single_slave_per_id"});

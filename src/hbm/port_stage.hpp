@@ -1,9 +1,15 @@
 // AXI port stage and switch of the bank model (AXI cycles):
 // each port sends one burst address per cycle, requests in order; a request to a pseudo-channel
-// behind another switch pays hop_latency per switch boundary each way.
+// behind another switch pays hop_latency per switch boundary each way. Each boundary has
+// lateral_links connections (PG276 'Lateral AXI Switch Access Throughput Loss': two, one for
+// masters M0/M1 of a switch and one for M2/M3); the ports of a switch are split among them in
+// equal groups by their index in the switch, and a port uses its group's connection at every
+// boundary on its path. Everything below is per connection.
 //  - Writes (feed-forward at submit): the write data reserves every lateral link on its path
 //    for its beats (first come, first served), so its burst k is ready at the PC once its
-//    cumulative beats have crossed the links.
+//    cumulative beats have crossed the links. A write whose port differs from the last one on
+//    a connection starts lateral_write_gap cycles after that one's data (PG276: 'For Write
+//    cycles there is a single dead cycle when switching between masters on the lateral channel').
 //  - Reads (feed-forward on completions, in delivery order): the read address crosses without
 //    a reservation; the read data crosses the lateral links back from the PC's switch to the
 //    port's after the DRAM delivers it. Each link has, per direction, a read-data path of its
@@ -15,9 +21,10 @@
 //    every link on its path is free; its last beat is at the port at the later of its
 //    uncontended time and that crossing + hop latency (return_read).
 // Abstracts away: a read's data arriving from the DRAM with gaps (its link reservation is one
-// block of its beats from its first beat on), the single dead cycle between masters on a
-// lateral write channel (PG276), which masters share which of the two lateral connections
-// (one link per switch boundary here), AXI IDs and ordering (the AXI front end's job).
+// block of its beats from its first beat on), the connection a multi-hop path takes at the
+// boundaries past the first (assumed the same group's), the switch's arbitration between
+// masters on a connection (first come, first served here), AXI IDs and ordering (the AXI front
+// end's job).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -72,11 +79,15 @@ class PortStage {
   void return_read(uint32_t port, uint32_t pc, uint64_t beats, Cycle& first, Cycle& done);
 
  private:
-  uint32_t hop_latency_ = 0, lateral_beats_ = 1, lateral_cycles_ = 1;
+  uint32_t hop_latency_ = 0, lateral_beats_ = 1, lateral_cycles_ = 1, lateral_links_ = 1;
+  uint64_t write_gap_ = 0;  // dead time on a lateral write path when its master changes (units as link_start)
   std::vector<uint32_t> switch_of_port_, switch_of_pc_;
+  std::vector<uint32_t> link_of_port_;  // which of a boundary's lateral_links connections a port uses
   std::vector<Cycle> port_free_;
-  std::vector<uint64_t> link_free_;  // write data, per link (units as link_start)
-  std::vector<uint64_t> read_free_;  // read data, per link and direction: [2 * l + (toward higher switch)]
+  // Per boundary l (between switches l and l + 1) and connection g, i = l * lateral_links + g:
+  std::vector<uint64_t> link_free_;     // write data (units as link_start)
+  std::vector<uint32_t> link_master_;   // the port whose write data crossed last (UINT32_MAX: none)
+  std::vector<uint64_t> read_free_;     // read data per direction: [2 * i + (toward higher switch)]
 };
 
 }  // namespace skipopu::hbm::detail

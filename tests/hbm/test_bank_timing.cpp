@@ -163,13 +163,14 @@ TEST_CASE("switch: crossing switches adds hop latency both ways; write data shar
   Run wnear = run(p, {wr(1, 0, 32, 0, 8, 8)});
   Run wfar = run(p, {wr(1, 0, 32, 0, 8, 0)});
   CHECK(wfar.done[1].done - wnear.done[1].done == 9);
-  // ports 0 and 1 write 64 KB each to PCs 4 and 5 (one hop): the link moves one beat a
-  // cycle, so the second stream is exactly 2048 cycles (its predecessor's beats) late.
+  // ports 0 and 1 (masters M0/M1: one lateral connection) write 64 KB each to PCs 4 and 5
+  // (one hop): the connection moves one beat a cycle, so the second stream is exactly 2048
+  // cycles (its predecessor's beats) + 1 (the dead cycle between masters, PG276) late.
   Run two = run(p, {wr(1, 0, 65536, 0, 4, 0), wr(2, 0, 65536, 0, 5, 1)});
   Run alone = run(p, {wr(2, 0, 65536, 0, 5, 1)});
   CHECK(alone.done[2].done >= 2048 + 2 + 8);   // last beat over the link at 2048, +hop, +WR pipeline
-  CHECK(two.done[2].done == alone.done[2].done + 2048);
-  CHECK(two.done[2].first_data == alone.done[2].first_data + 2048);
+  CHECK(two.done[2].done == alone.done[2].done + 2048 + 1);
+  CHECK(two.done[2].first_data == alone.done[2].first_data + 2048 + 1);
   CHECK(two.done[1].done == alone.done[2].done);
 }
 
@@ -205,6 +206,64 @@ TEST_CASE("switch: read data returns over the lateral link, first come first ser
   CHECK(other.done[1].done == run(p, {rd(1, 0, 65536, 0, 0, 4)}).done[1].done);
   Run wr_read = run(p, {wr(1, 0, 65536, 0, 4, 0), small});
   CHECK(wr_read.done[2].done == 83);
+}
+
+TEST_CASE("switch: two lateral connections per boundary, masters M0/M1 on one and M2/M3 on the other (PG276)") {
+  HbmParams p = base();   // u280: hop_latency 2, lateral_links 2, 1 beat per cycle each
+  REQUIRE(p.lateral_links == 2);
+  // As in the test above: port 0 reads 64 KB from PC 4, a 2 KB read from PC 5 (alone: first
+  // data 19, last 83) takes the connection first, from 17 to 80. From port 1 (M1) it shares
+  // port 0's connection and delays the big read to 83 / 2130; from port 2 (M2) it uses the
+  // other connection and the big read is as if alone.
+  const Request big = rd(1, 0, 65536, 0, 4, 0);
+  const Completion big_alone = run(p, {big}).done[1];
+  Run m1 = run(p, {big, rd(2, 0, 2048, 0, 5, 1)});
+  CHECK(m1.done[2].done == 83);
+  CHECK(m1.done[1].first_data == 83);
+  CHECK(m1.done[1].done == 2130);
+  Run m2 = run(p, {big, rd(2, 0, 2048, 0, 5, 2)});
+  CHECK(m2.done[2].first_data == 19);
+  CHECK(m2.done[2].done == 83);
+  CHECK(m2.done[1].first_data == big_alone.first_data);
+  CHECK(m2.done[1].done == big_alone.done);
+  // The 50% limit: ports 0-3 of switch 0 each read 64 KB from PC 4 + port (switch 1), all at
+  // cycle 0, the four PCs delivering alike. Per connection, the lower id's data crosses first
+  // (equal DRAM times), from 17 (its first beat at the PC side, 19 - hop 2) for 2048 beats to
+  // 2064, so it ends as if alone; the other's follows back to back, 2065 .. 4112, +2 hop:
+  // done at 4114 on both connections. 4 x 64 KB by cycle 4115 is 28.7 GB/s, half of the
+  // 57.6 GB/s of four ports; with one connection (the old model) the last read ends at
+  // 17 + 4 x 2048 - 1 + 2 = 8210.
+  const std::vector<Request> four = {rd(1, 0, 65536, 0, 4, 0), rd(2, 0, 65536, 0, 5, 1),
+                                     rd(3, 0, 65536, 0, 6, 2), rd(4, 0, 65536, 0, 7, 3)};
+  Run q = run(p, four);
+  CHECK(q.done[1].done == big_alone.done);
+  CHECK(q.done[3].done == big_alone.done);
+  CHECK(q.done[2].first_data == 2065 + 2);
+  CHECK(q.done[2].done == 4114);
+  CHECK(q.done[4].done == 4114);
+  p.lateral_links = 1;
+  CHECK(run(p, four).done[4].done == 8210);
+}
+
+TEST_CASE("switch: a dead cycle on a lateral write connection when its master changes (PG276)") {
+  HbmParams p = base();   // lateral_write_gap 1
+  REQUIRE(p.lateral_write_gap == 1);
+  // One 32-B write from port 1 to PC 5 (one hop): alone its beat crosses in cycle 0 and is
+  // at the PC at 0 + 1 + hop 2 = 3. Behind port 0's one-beat write to PC 4 on the same
+  // connection (its beat in cycle 0): the connection is free at 1, +1 dead cycle, so the
+  // beat crosses at 2 and is at the PC at 5: 2 cycles later. From the same master (port 0
+  // writing both, the second address one cycle later) there is no dead cycle: it crosses at
+  // 1, at the PC at 4, 1 cycle later than alone (whose address leaves at 0).
+  const Completion alone = run(p, {wr(2, 0, 32, 0, 5, 1)}).done[2];
+  const Completion other = run(p, {wr(1, 0, 32, 0, 4, 0), wr(2, 0, 32, 0, 5, 1)}).done[2];
+  const Completion same = run(p, {wr(1, 0, 32, 0, 4, 0), wr(2, 0, 32, 0, 5, 0)}).done[2];
+  CHECK(other.done == alone.done + 2);
+  CHECK(same.done == alone.done + 1);
+  // Reads are not delayed by it (separate data channel), nor writes on the other connection.
+  const Completion m2 = run(p, {wr(1, 0, 32, 0, 4, 0), wr(2, 0, 32, 0, 5, 2)}).done[2];
+  CHECK(m2.done == alone.done);
+  p.lateral_write_gap = 0;
+  CHECK(run(p, {wr(1, 0, 32, 0, 4, 0), wr(2, 0, 32, 0, 5, 1)}).done[2].done == alone.done + 1);
 }
 
 TEST_CASE("bandwidth: sequential reads over 32 PCs land at 420-426 GB/s (refresh is the gap)") {

@@ -123,6 +123,15 @@ TEST_CASE("presets: bad organisation, clock, queues and mapping are rejected") {
   d["controller"]["write_low"] = 30;
   CHECK(error_of(d) == "bad.json: /controller/write_low: must be < write_high");
   d = u280();
+  d["axi"]["lateral_links"] = 3;
+  CHECK(error_of(d) == "bad.json: /axi/lateral_links: must divide ports_per_switch (each connection serves an equal group of a switch's ports)");
+  d = u280();
+  d["axi"]["lateral_links"] = 0;
+  CHECK(error_of(d) == "bad.json: /axi/lateral_links: expected an integer in [1, 256], got 0");
+  d = u280();
+  d["axi"]["lateral_write_gap"] = 65;
+  CHECK(error_of(d) == "bad.json: /axi/lateral_write_gap: expected an integer in [0, 64], got 65");
+  d = u280();
   d["simulator"]["memo_nodes"] = 8;
   CHECK(error_of(d) == "bad.json: /simulator/memo_nodes: expected an integer in [64, 16777216], got 8");
   d = u280();

@@ -55,6 +55,8 @@ struct HbmParams {
   uint32_t hop_latency = 0;        // extra AXI cycles per switch crossed, each way
   uint32_t lateral_beats = 1;      // a lateral link carries lateral_beats beats ...
   uint32_t lateral_cycles = 1;     // ... every lateral_cycles AXI cycles
+  uint32_t lateral_links = 1;      // lateral connections per switch boundary (divides ports_per_switch)
+  uint32_t lateral_write_gap = 0;  // dead AXI cycles on a connection's write path when its master changes
   uint32_t read_latency = 0;       // fixed controller/PHY/switch pipeline, AXI cycles (reads)
   uint32_t write_latency = 0;      // same, for the write response
   // AXI front end (src/hbm/axi_frontend.hpp), per port: ID ordering, outstanding limits
