@@ -55,9 +55,10 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   }
   // Stream extrapolation needs the row field on top of the address (one address period later
   // every beat maps to the same bank, one row up) and no per-bank refresh (its phase would be
-  // part of the state).
+  // part of the state), nor a starvation limit (its counts would be part of the state).
   x_on_ = p_.fast_path && p_.stream_extrapolation && !p_.mapping.empty() &&
-          p_.mapping.back().field == AddrField::Row && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
+          p_.mapping.back().field == AddrField::Row && p_.refresh_mode == HbmParams::RefreshMode::AllBank &&
+          p_.starvation_limit == 0;
   x_period_ = uint64_t(1) << amap_.row_pos();
   x_max_nodes_ = size_t(p_.memo_nodes);
   x_idle_ = p_.fast_path && p_.stream_extrapolation && p_.refresh && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
@@ -378,6 +379,9 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
 void BankModel::finish_burst(Pc& pc, int32_t ei) {
   const Entry& e = pc.pool[ei];
   if (e.write) --pc.nw; else --pc.nr;
+  // starvation_limit: bursts of one direction served while the other's wait
+  if (e.write) { pc.reads_wait += pc.count[0] != 0; pc.writes_wait = 0; }
+  else { pc.writes_wait += pc.count[1] != 0; pc.reads_wait = 0; }
   ++pc.bursts;
   if (++slots_[e.slot].done_bursts == slots_[e.slot].bursts) complete(pc, e.slot);
   pc.free_e.push_back(ei);
@@ -751,11 +755,14 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       }
       if (t < best) { best = t; kind = 2; }
     }
-    // Desired mode (write drain by watermarks).
+    // Desired mode (write drain by watermarks, bounded by the starvation limit).
     const uint32_t qr = pc.count[0], qw = pc.count[1];
     bool wm = pc.write_mode;
-    if (!wm) { if (qw >= p_.write_high || (qr == 0 && qw > 0)) wm = true; }
-    else if ((qw <= p_.write_low && qr > 0) || qw == 0) wm = false;
+    // A direction starved past the limit is served until one of its bursts is done.
+    const uint32_t lim = p_.starvation_limit;
+    const bool w_starved = lim && qw > 0 && pc.writes_wait >= lim, r_starved = lim && qr > 0 && pc.reads_wait >= lim;
+    if (!wm) { if ((qw >= p_.write_high || (qr == 0 && qw > 0) || w_starved) && !r_starved) wm = true; }
+    else if (((qw <= p_.write_low && qr > 0) || qw == 0 || r_starved) && !w_starved) wm = false;
     // 4: column command, 3: row command
     detail::ColCand col;
     detail::RowCand row;

@@ -10,7 +10,8 @@
 //   completion_heap  completion ordering
 // Per pseudo-channel: in-order ingress of AXI bursts into a read and a write queue, each burst
 // served beat by beat (one column command per beat) as the policy picks, write drain by
-// watermarks, separate row-command and column-command buses.
+// watermarks (bounded by an optional starvation limit), separate row-command and
+// column-command buses.
 // Two paths, identical results (tests/hbm/test_bank_equivalence.cpp):
 //   detailed (simulator.fast_path=false): per step, every bank's view from a full scan of the
 //     queue, earliest times from the TimingChecker;
@@ -154,6 +155,9 @@ class BankModel final : public Model {
     T next = 0;      // time of the next event as of the last advance (valid unless dirty)
     bool dirty = true;
     bool write_mode = false;
+    // starvation_limit: read bursts served while writes waited, since the last write burst, and
+    // write bursts served while reads waited, since the last read burst
+    uint32_t writes_wait = 0, reads_wait = 0;
     // refresh: all-bank (ref_active: PREA then REF) or per-bank (ref_bank pending since ref_start)
     bool ref_active = false;
     int32_t ref_bank = -1;

@@ -162,6 +162,7 @@ HbmParams parse_hbm_preset(const Json& doc, const std::string& file) {
     p.write_low = uint32_t(c.u64("write_low", 0, 1024));
     if (p.write_high > p.write_queue) c.fail("write_high", "must be <= write_queue");
     if (p.write_low >= p.write_high) c.fail("write_low", "must be < write_high");
+    p.starvation_limit = uint32_t(c.u64("starvation_limit", 0, 1 << 20));
     p.refresh = c.boolean("refresh");
     p.refresh_mode = c.choice("refresh_mode", {"all_bank", "per_bank"}) == "all_bank" ? HbmParams::RefreshMode::AllBank
                                                                                       : HbmParams::RefreshMode::PerBank;

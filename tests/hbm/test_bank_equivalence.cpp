@@ -111,6 +111,20 @@ TEST_CASE("fast == detailed: tiny queues, write drain, closed page, many ports p
   }
 }
 
+TEST_CASE("fast == detailed: starvation limit, reads and writes sharing PCs") {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    HbmParams p = preset("u280");
+    p.starvation_limit = uint32_t(1 + seed % 6) * uint32_t(seed % 3 ? 1 : 16);
+    p.open_page = seed % 4 != 0;
+    p.write_low = uint32_t(seed % 3);  // low: write drains that outlast the reads' patience
+    BenchSpec s = spec(seed % 2 ? "random" : "seq", 32 << (seed % 4), 2, 8, seed);  // 4 ports per PC
+    s.write_fraction = 0.125 * double(1 + seed % 4);
+    s.outstanding = uint32_t(2 + seed % 9);
+    s.pc_offset = uint32_t(seed % 2);
+    check_same(p, s);
+  }
+}
+
 TEST_CASE("fast == detailed: rational clock ratio and another mapping") {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     HbmParams p = preset("dramsim3_hbm2_8gb_x128");

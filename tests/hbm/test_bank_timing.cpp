@@ -266,6 +266,124 @@ TEST_CASE("switch: a dead cycle on a lateral write connection when its master ch
   CHECK(run(p, {wr(1, 0, 32, 0, 4, 0), wr(2, 0, 32, 0, 5, 1)}).done[2].done == alone.done + 1);
 }
 
+TEST_CASE("write drain: a starvation limit bounds the read bursts served while a write waits") {
+  // One PC, port 0 sends eight 32-B reads to one row of bank (bg 0, ba 0) (one burst each, one
+  // address per AXI cycle: device 0, 2, .., 14), port 1 one 64-B write (one burst) at cycle 0
+  // to banks (bg 2, ba 0) and (bg 3, ba 0). One write never reaches write_high (24): it waits
+  // until the reads are gone. Reads: ACT 0, RD 13 (tRCDRD), then one every tCCD_L = 3: 13, 16,
+  // .., 34. Then writes: ACT (2,0) at 34, ACT (3,0) at 38 (tRRD_S), WR at max(34 + tRCDWR 9,
+  // 34 + RD->WR 12) = 46 and max(38 + 9, 46 + tCCD_S 2) = 48: ack ceil((48 + 7 + 2) / 2) = 29.
+  HbmParams p = base();
+  REQUIRE(p.starvation_limit == 0);
+  std::vector<Request> reqs;
+  for (uint32_t k = 0; k < 8; ++k) reqs.push_back(rd(1 + k, va(0, 0, 0, k), 32, 0, 0, 0));
+  reqs.push_back(wr(9, va(2, 0, 0), 64, 0, 0, 1));
+  Run r = run(p, reqs);
+  CHECK(at(r.trace, detail::WR, 0) == 46);
+  CHECK(at(r.trace, detail::WR, 1) == 48);
+  CHECK(r.done[9].done == 29);
+  CHECK(r.done[8].done == 25);   // RD 34: ceil((34 + 14 + 2) / 2)
+  // Limit 4: the 4th read burst is done at RD 22 and the controller serves writes until the
+  // write burst is done: ACT (2,0) at 22, ACT (3,0) at 26, WR at max(22 + 9, 22 + 12) = 34 and
+  // max(26 + 9, 34 + 2) = 36, ack ceil(45 / 2) = 23. Then reads (no write left): the 5th RD at
+  // max(36 + WR->RD tCWL + BL/2 + tWTR_S = 36 + 13, 22 + tCCD_L) = 49, then 52, 55, 58: the
+  // last read's data at ceil((58 + 16) / 2) = 37.
+  p.starvation_limit = 4;
+  Run s = run(p, reqs);
+  CHECK(at(s.trace, detail::ACT, 1) == 22);
+  CHECK(at(s.trace, detail::ACT, 2) == 26);
+  CHECK(at(s.trace, detail::WR, 0) == 34);
+  CHECK(at(s.trace, detail::WR, 1) == 36);
+  CHECK(s.done[9].done == 23);
+  CHECK(at(s.trace, detail::RD, 4) == 49);
+  CHECK(s.done[8].done == 37);
+  // A limit the reads never reach changes nothing.
+  p.starvation_limit = 8;
+  Run n = run(p, reqs);
+  CHECK(at(n.trace, detail::WR, 0) == 46);
+  CHECK(n.done[9].done == 29);
+  // Only reads served while the write waits count: arriving at AXI 12 (device 24, after the RDs
+  // at 13 .. 22), it sees the RDs at 25, 28, 31, 34, the 4th of which leaves no read anyway:
+  // the write goes as without a limit (ACT 34, WR 46, ack 29 - 12 = 17 cycles after arrival).
+  p.starvation_limit = 4;
+  reqs.back().arrival = 12;
+  Run late = run(p, reqs);
+  CHECK(at(late.trace, detail::WR, 0) == 46);
+  CHECK(late.done[9].done == 29);
+  // Two 32-B writes to bank (2,0) instead (device 0 and 2), limit 4: the forced turn ends with
+  // the first write burst (WR at max(22 + 9, 22 + 12) = 34); with one write left (<= write_low)
+  // and reads waiting, back to reads: RD at 47, 50, 53, 56 (data ceil(72 / 2) = 36); then the
+  // second write at max(56 + RD->WR 12, 34 + tCCD_L 3) = 68, ack ceil((68 + 9) / 2) = 39.
+  reqs.back() = wr(9, va(2, 0, 0), 32, 0, 0, 1);
+  reqs.push_back(wr(10, va(2, 0, 0, 1), 32, 0, 0, 1));
+  Run two = run(p, reqs);
+  CHECK(at(two.trace, detail::WR, 0) == 34);
+  CHECK(at(two.trace, detail::RD, 4) == 47);
+  CHECK(two.done[8].done == 36);
+  CHECK(at(two.trace, detail::WR, 1) == 68);
+  CHECK(two.done[10].done == 39);
+}
+
+TEST_CASE("write drain: a starvation limit bounds the write bursts served while a read waits") {
+  // write_high 1, write_low 0: once writing, the controller drains every queued write. Port 1
+  // sends four 32-B writes to one row of bank (bg 2, ba 0) (device 0, 2, 4, 6), port 0 one
+  // 64-B read (one burst: banks (bg 0, ba 0) and (bg 1, ba 0)) at AXI 2 (device 4). Writes:
+  // ACT 0, WR 9 (tRCDWR), then one every tCCD_L = 3: 9, 12, 15, 18. The read waits for all
+  // four: ACT (0,0) at 18, ACT (1,0) at 22 (tRRD_S), RD at max(18 + tRCDRD 13, 18 + WR->RD
+  // tCWL + BL/2 + tWTR_S = 18 + 13) = 31 and max(22 + 13, 31 + tCCD_S 2) = 35, data
+  // ceil((35 + 16) / 2) = 26.
+  HbmParams p = base();
+  p.write_high = 1;
+  p.write_low = 0;
+  std::vector<Request> reqs;
+  for (uint32_t k = 0; k < 4; ++k) reqs.push_back(wr(1 + k, va(2, 0, 0, k), 32, 0, 0, 1));
+  reqs.push_back(rd(5, va(0, 0, 0), 64, 2, 0, 0));
+  Run r = run(p, reqs);
+  CHECK(at(r.trace, detail::WR, 3) == 18);
+  CHECK(at(r.trace, detail::RD, 0) == 31);
+  CHECK(at(r.trace, detail::RD, 1) == 35);
+  CHECK(r.done[5].done == 26);
+  CHECK(r.done[4].done == 14);   // WR 18: ceil((18 + 7 + 2) / 2)
+  // Limit 2: the 2nd write burst done while the read waits (WR 12) turns the controller to
+  // reads until the read burst is done (both beats, though write_high is passed meanwhile):
+  // ACT (0,0) at 12, ACT (1,0) at 16, RD at max(12 + 13, 12 + 13) = 25 and max(16 + 13, 25 + 2)
+  // = 29, data ceil(45 / 2) = 23. Then the writes again: WR at max(29 + RD->WR 12, 12 + 3) = 41
+  // and 44: the last ack ceil((44 + 9) / 2) = 27.
+  p.starvation_limit = 2;
+  Run s = run(p, reqs);
+  CHECK(at(s.trace, detail::ACT, 1) == 12);
+  CHECK(at(s.trace, detail::ACT, 2) == 16);
+  CHECK(at(s.trace, detail::RD, 0) == 25);
+  CHECK(at(s.trace, detail::RD, 1) == 29);
+  CHECK(s.done[5].done == 23);
+  CHECK(at(s.trace, detail::WR, 2) == 41);
+  CHECK(at(s.trace, detail::WR, 3) == 44);
+  CHECK(s.done[4].done == 27);
+  // Only writes served while the read waits count: arriving at AXI 7 (device 14, after the WRs
+  // at 9 and 12), it sees the WRs at 15 and 18, the 2nd of which leaves no write anyway: the
+  // read goes as without a limit (RD 31 and 35, data 26).
+  Request late_rd = reqs.back();
+  late_rd.arrival = 7;
+  std::vector<Request> late_reqs = reqs;
+  late_reqs.back() = late_rd;
+  Run late = run(p, late_reqs);
+  CHECK(at(late.trace, detail::RD, 0) == 31);
+  CHECK(at(late.trace, detail::RD, 1) == 35);
+  CHECK(late.done[5].done == 26);
+  // Two 32-B reads to bank (0,0) instead (AXI 2 and 3), limit 2: the forced turn ends with the
+  // first read burst (ACT 12, RD 25, data ceil(41 / 2) = 21); write_high is passed, so writes:
+  // WR at max(25 + 12, 12 + 3) = 37 and 40; then the second read at max(40 + 13, 25 + tCCD_L)
+  // = 53, data ceil((53 + 16) / 2) = 35.
+  reqs.back() = rd(5, va(0, 0, 0), 32, 2, 0, 0);
+  reqs.push_back(rd(6, va(0, 0, 0, 1), 32, 3, 0, 0));
+  Run two = run(p, reqs);
+  CHECK(at(two.trace, detail::RD, 0) == 25);
+  CHECK(two.done[5].done == 21);
+  CHECK(at(two.trace, detail::WR, 2) == 37);
+  CHECK(at(two.trace, detail::RD, 1) == 53);
+  CHECK(two.done[6].done == 35);
+}
+
 TEST_CASE("bandwidth: sequential reads over 32 PCs land at 420-426 GB/s (refresh is the gap)") {
   HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
   p.model = "bank";

@@ -123,6 +123,12 @@ TEST_CASE("presets: bad organisation, clock, queues and mapping are rejected") {
   d["controller"]["write_low"] = 30;
   CHECK(error_of(d) == "bad.json: /controller/write_low: must be < write_high");
   d = u280();
+  d["controller"]["starvation_limit"] = -1;
+  CHECK(error_of(d) == "bad.json: /controller/starvation_limit: expected an integer in [0, 1048576], got -1");
+  d = u280();
+  d["controller"].erase("starvation_limit");
+  CHECK(error_of(d) == "bad.json: /controller/starvation_limit: missing key (expected an integer in [0, 1048576])");
+  d = u280();
   d["axi"]["lateral_links"] = 3;
   CHECK(error_of(d) == "bad.json: /axi/lateral_links: must divide ports_per_switch (each connection serves an equal group of a switch's ports)");
   d = u280();

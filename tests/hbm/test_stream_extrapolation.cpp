@@ -627,3 +627,39 @@ TEST_CASE("stream extrapolation: a memo starting over keeps refresh edges, exact
     CHECK(o.refreshes > 0);
   }
 }
+
+// A starvation limit makes the counts of bursts served while the other direction waits part of
+// a PC's state; the memo does not key on it, so it is off with a limit (docs/hbm.md): the same
+// results with extrapolation on and off, and on the detailed path. Workload: a 1-MiB read
+// stream on PC 0 keeps the read queue full; another port's 32-B write enters the write queue
+// with the stream's first bursts, and a second stream follows.
+TEST_CASE("stream extrapolation: off with a starvation limit, exact") {
+  HbmParams p = preset("u280");
+  std::vector<Request> reqs;
+  Request q;
+  q.id = 1;
+  q.bytes = 1 << 20;
+  q.addr = 4096 * 5;
+  reqs.push_back(q);
+  Request w;
+  w.id = 2;
+  w.port = 1;
+  w.write = true;
+  w.bytes = 32;
+  w.addr = p.pc_bytes / 2;
+  reqs.push_back(w);
+  q.id = 3;
+  q.addr += 1 << 20;
+  q.arrival = 40000;
+  reqs.push_back(q);
+  const Outcome none = check(p, reqs, 0);
+  CHECK(none.jumps > 0);  // without a limit the memo serves these streams
+  for (uint32_t limit : {1u, 7u, 64u}) {
+    p.starvation_limit = limit;
+    const Outcome x = check(p, reqs, limit);
+    CHECK(x.jumps == 0);
+    // the write no longer waits for the first stream's end
+    CHECK(x.done.at(2).second < none.done.at(2).second);
+    CHECK(x.done.at(2).second < 100 + 16 * limit);
+  }
+}

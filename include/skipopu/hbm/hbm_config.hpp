@@ -81,6 +81,10 @@ struct HbmParams {
   uint32_t write_queue = 16;
   uint32_t write_high = 12;   // switch to writes at this many queued writes
   uint32_t write_low = 4;     // back to reads at this many
+  // Starvation bound (0: none): after this many bursts of one direction served while bursts of
+  // the other wait and none of them is served, the controller serves the other direction until
+  // one of its bursts is done (then the watermarks again)
+  uint32_t starvation_limit = 0;
   bool refresh = true;
   std::vector<AddrBit> mapping;      // LSB first; row/column appear once as whole fields
   std::vector<std::string> mapping_names;  // as written (MSB first), for reports
