@@ -2,7 +2,8 @@
 //
 // While a PC serves one port's run alone (the request whose bursts are entering, behind up to
 // three that have entered and are draining, of any port, direction and address, every other
-// open request of the PC waiting behind in the entering one's port lane, no refresh in
+// open request of the PC waiting behind in the entering one's port lane or in another lane that
+// cannot enter before the entering request's last burst (x_stream_run), no refresh in
 // progress), its state just before each burst's ingress is written in canonical form: the
 // timing registers relative to the present (a register at or below the present acts as the
 // present, so it is written as 0), open rows relative to the row of the burst about to enter,
