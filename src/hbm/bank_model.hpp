@@ -90,6 +90,9 @@ class BankModel final : public Model {
   uint64_t virtual_drains() const { return x_vdrains_; }
   uint64_t idle_refreshes_replayed() const { return x_idle_refs_; }
   uint64_t walks_to_last_burst() const { return x_to_last_; }  // walks that ended just before a request's last burst
+  // walks taken while requests of other lanes waited (their heads ready only after the
+  // entering request's last burst, x_stream_run)
+  uint64_t walks_past_lanes() const { return x_past_lanes_; }
   uint64_t walks_to_drain() const { return x_last_drains_; }    // ... and went on into a known drain, queue not rebuilt  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
@@ -387,7 +390,8 @@ class BankModel final : public Model {
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
   void complete(Pc& pc, uint32_t si);
-  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr) const;
+  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr,
+                        uint32_t* lanes = nullptr) const;
   void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
   int32_t x_node(const std::string& key);
   void x_use(int32_t id) {
@@ -468,7 +472,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0;
 };
 
 }  // namespace skipopu::hbm

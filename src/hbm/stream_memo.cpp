@@ -2,7 +2,8 @@
 //
 // While a PC serves one port's run alone (the request whose bursts are entering, behind up to
 // three that have entered and are draining, of any port, direction and address, every other
-// open request of the PC waiting behind in the entering one's port lane, no refresh in
+// open request of the PC waiting behind in the entering one's port lane or in another lane that
+// cannot enter before the entering request's last burst (x_stream_run), no refresh in
 // progress), its state just before each burst's ingress is written in canonical form: the
 // timing registers relative to the present (a register at or below the present acts as the
 // present, so it is written as 0), open rows relative to the row of the burst about to enter,
@@ -29,27 +30,50 @@
 namespace skipopu::hbm {
 
 // The run this PC may follow: `run` holds the draining requests oldest first, then the one
-// whose bursts are entering (returned; UINT32_MAX: none).
-uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last) const {
+// whose bursts are entering (returned; UINT32_MAX: none). Requests waiting in other lanes do
+// not belong to it if none of their bursts has entered and each lane's head is ready only
+// after the entering request's last burst: a PC admits the earliest-ready burst of all lanes'
+// heads (its lane waits for room meanwhile), so none of them can enter before that last burst
+// has entered, and until then the PC evolves as if they were not there.
+uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last,
+                                 uint32_t* lanes) const {
   if (pc.ref_active || pc.ref_bank >= 0 || trace_on_) return UINT32_MAX;
   const Lane* ln = nullptr;
+  uint32_t busy = 0;
+  T rbest = kInf;
   for (const Lane& l : pc.lanes) {
     if (l.head == l.fifo.size()) continue;
-    if (ln) return UINT32_MAX;
-    ln = &l;
+    ++busy;
+    const Slot& h = slots_[l.fifo[l.head]];
+    const T r = ready_dev(h, h.admitted);
+    if (!ln || r < rbest) {
+      ln = &l;
+      rbest = r;
+    }
   }
   if (!ln) return UINT32_MAX;
   const uint32_t si = ln->fifo[ln->head];
   const Slot& s = slots_[si];
+  size_t waiting = lane_waiting(*ln);
+  if (busy > 1) {  // the other lanes wait, untouched, until s has entered whole
+    const T end = ready_dev(s, s.bursts - 1);
+    for (const Lane& l : pc.lanes) {
+      if (&l == ln || l.head == l.fifo.size()) continue;
+      const Slot& h = slots_[l.fifo[l.head]];
+      if (h.admitted || ready_dev(h, 0) <= end) return UINT32_MAX;
+      waiting += lane_waiting(l);
+    }
+  }
   // its last burst is still out of the queue (or, with `last`, is the one entering and nothing
-  // waits behind it), and the burst about to enter is at the PC
-  const bool is_last = last && s.admitted + 1 == s.bursts && lane_waiting(*ln) == 1;
+  // waits behind it, in its lane or another), and the burst about to enter is at the PC
+  const bool is_last = last && s.admitted + 1 == s.bursts && lane_waiting(*ln) == 1 && busy == 1;
   if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
   if (last) *last = is_last;
-  // every other open request has entered (it is not one waiting behind in the lane): it is
-  // draining, whatever its port, direction and addresses (each queued burst is keyed with the
-  // request it belongs to)
-  const size_t older = pc.open.size() + pc.pending - lane_waiting(*ln);
+  if (lanes) *lanes = busy;
+  // every other open request has entered (it is not one waiting in a lane): it is draining,
+  // whatever its port, direction and addresses (each queued burst is keyed with the request it
+  // belongs to)
+  const size_t older = pc.open.size() + pc.pending - waiting;
   if (older + 1 > kXRun) return UINT32_MAX;
   nrun = 0;
   for (uint32_t o : pc.open) {
@@ -561,8 +585,8 @@ static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2, kXDrained = 3;
 // last word (the last burst's beats, x_encode) set: the queue, registers and run are the same.
 int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit) {
   const uint32_t si = run[nrun - 1];
-  for (const Lane& l : pc.lanes)
-    if (l.head < l.fifo.size() && l.fifo[l.head] == si && lane_waiting(l) != 1) return kXNone;
+  for (const Lane& l : pc.lanes)  // nothing waits behind it, in its lane or another
+    if (l.head < l.fifo.size() && (l.fifo[l.head] != si || lane_waiting(l) != 1)) return kXNone;
   uint64_t b0;
   uint32_t n0;
   burst_range(slots_[si], slots_[si].admitted, b0, n0);
@@ -605,7 +629,8 @@ int BankModel::x_visit(Pc& pc, T limit) {
   std::array<uint32_t, kXRun> run;
   uint32_t nrun = 0;
   bool last = false;
-  const uint32_t si = x_stream_run(pc, run, nrun, &last);
+  uint32_t lanes = 1;
+  const uint32_t si = x_stream_run(pc, run, nrun, &last, &lanes);
   if (si == UINT32_MAX) {
     pc.x_prev = -1;
     return kXNone;
@@ -668,6 +693,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     return kXNone;
   }
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
+  if (w.steps > 0 && lanes > 1) ++x_past_lanes_;
   if (w.last) {
     const int v = x_last_drain(pc, run, nrun, w, limit);
     if (v != kXNone) return v;
