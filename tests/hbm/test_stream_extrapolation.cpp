@@ -414,6 +414,42 @@ TEST_CASE("stream extrapolation: refreshes of an idle PC in closed form") {
   CHECK(idle > 100);  // fails if idle refreshes are simulated one by one
 }
 
+// An idle PC's refresh due exactly when the next burst may enter: the per-event path lets the
+// ingress go first (ties go to the ingress), so the closed form batches only the refreshes due
+// before it. Two requests on one PC, the second arriving after many idle tREFI at every AXI
+// cycle of a window around a refresh's due time (device time = arrival x dev_num / dev_den plus
+// the port's delay), on ports near and far from the PC, with a fast and a slow AXI clock: the
+// window holds arrivals whose first burst is ready at a refresh's due cycle. Same completions
+// and reports as the per-event path and the detailed path.
+TEST_CASE("stream extrapolation: an idle PC's refresh due at the ingress, exact") {
+  uint64_t idle = 0;
+  for (int clock = 0; clock < 2; ++clock) {
+    HbmParams p = preset("u280");
+    if (clock) {
+      p.dev_num = 5;
+      p.dev_den = 2;
+    }
+    for (uint32_t port : {0u, 5u}) {
+      const Cycle due = Cycle(12 * p.timing.tREFI) * p.dev_den / p.dev_num;  // AXI time of the 12th refresh
+      for (Cycle at = due - 120; at < due + 8; ++at) {
+        Request a;
+        a.id = 1;
+        a.port = port;
+        a.bytes = 64;
+        a.addr = 4096 * 7;
+        Request b = a;
+        b.id = 2;
+        b.addr = 4096 * 40 + 64;
+        b.bytes = 512;
+        b.arrival = at;
+        const Outcome x = check(p, {a, b}, uint64_t(at), true);
+        idle += x.idle_refs;
+      }
+    }
+  }
+  CHECK(idle > 1000);
+}
+
 // The engine polled often (every few AXI cycles, like a busy SystemC wrapper): each poll
 // stops the walk at its limit, and the stream stands at a memo node without rebuilding its
 // queue (a virtual landing) until the next poll or the report. Every completion must be
