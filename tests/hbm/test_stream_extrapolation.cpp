@@ -450,6 +450,56 @@ TEST_CASE("stream extrapolation: an idle PC's refresh due at the ingress, exact"
   CHECK(idle > 1000);
 }
 
+// A drain being recorded while a slot of its run is reused: the run's first request completes
+// during the drain, its slot is free, another PC's request is submitted into it and completes
+// too before the drain ends (slots are shared by all PCs). The snapshot's slots no longer
+// describe the run: no drain edge may be recorded (x_drain_end). PC 0 takes a 64-KiB read and
+// a 2-KiB read behind it every "token"; on the first token a 32-B read for PC 1 arrives at
+// every AXI cycle of a window around PC 0's drain; later tokens replay PC 0's edges. Same
+// completions and reports as the per-event path and the detailed path.
+TEST_CASE("stream extrapolation: a run's slot reused by another PC during its drain, exact") {
+  HbmParams p = preset("u280");
+  p.refresh = false;
+  p.read_latency = p.write_latency = 0;
+  Request a;
+  a.id = 1;
+  a.bytes = 64 << 10;
+  a.addr = 4096 * 9;
+  Request b = a;
+  b.id = 2;
+  b.bytes = 2 << 10;
+  b.addr = a.addr + a.bytes;
+  const Outcome alone = check(p, {a, b}, 0);
+  const Cycle done_a = alone.done.at(1).second, done_b = alone.done.at(2).second;
+  INFO("alone: A done " << done_a << ", B done " << done_b);
+  REQUIRE(done_a < done_b);
+  uint64_t drains = 0;
+  for (Cycle at = done_a - 40; at < done_b; ++at) {
+    std::vector<Request> reqs;
+    uint64_t id = 1;
+    for (Cycle token = 0; token < 4; ++token) {
+      for (Request q : {a, b}) {
+        q.id = id++;
+        q.arrival = token * 40000;
+        reqs.push_back(q);
+      }
+      if (token == 0) {
+        Request r;
+        r.id = id++;
+        r.pc = 1;
+        r.port = 1;
+        r.bytes = 32;
+        r.addr = 4096 * 3;
+        r.arrival = at;
+        reqs.push_back(r);
+      }
+    }
+    std::stable_sort(reqs.begin(), reqs.end(), [](const Request& x, const Request& y) { return x.arrival < y.arrival; });
+    drains += check(p, reqs, uint64_t(at)).drains;
+  }
+  CHECK(drains > 0);
+}
+
 // The engine polled often (every few AXI cycles, like a busy SystemC wrapper): each poll
 // stops the walk at its limit, and the stream stands at a memo node without rebuilding its
 // queue (a virtual landing) until the next poll or the report. Every completion must be
