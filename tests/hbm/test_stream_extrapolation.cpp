@@ -752,6 +752,47 @@ TEST_CASE("stream extrapolation: a memo starting over keeps refresh edges, exact
   }
 }
 
+// Refresh edges kept at a start are filed under the kept nodes' new numbers: a kept edge left
+// under its old number is missed or, worse, found by the node that has that number now. Two
+// PCs, each with three 256-KiB weight streams and a K/V read one entry longer every token, six
+// tokens 150,037 AXI cycles apart (the refresh phase moves every token); memos of 418-697 nodes
+// start over 1-4 times in the run and replay 6-15 refresh edges. With the old number kept, each
+// of these capacities lands off the stream's address period (exception).
+TEST_CASE("stream extrapolation: refresh edges kept at a start under their new node numbers, exact") {
+  HbmParams p = preset("u280");
+  std::vector<Request> reqs;
+  uint64_t id = 1;
+  Cycle at = 0;
+  for (uint32_t tok = 0; tok < 6; ++tok) {
+    for (uint32_t pc = 0; pc < 2; ++pc) {
+      for (uint32_t m = 0; m < 3; ++m) {
+        Request w;
+        w.pc = pc;
+        w.port = pc;
+        w.addr = 4096 * (3 + m) + (uint64_t(m) << 20) + 64 * pc;
+        w.bytes = 256 << 10;
+        w.arrival = at + 100 * m;
+        w.id = id++;
+        reqs.push_back(w);
+      }
+      Request kv;
+      kv.pc = pc;
+      kv.port = pc;
+      kv.addr = p.pc_bytes / 2 + 8192 * pc;
+      kv.bytes = (40 + tok) * 512;
+      kv.arrival = at + 500;
+      kv.id = id++;
+      reqs.push_back(kv);
+    }
+    at += 150037;
+  }
+  std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+  for (const Outcome& o : small_memos(p, reqs, {418, 598, 697})) {
+    CHECK(o.kept > 0);
+    CHECK(o.refreshes > 0);
+  }
+}
+
 // A starvation limit makes the counts of bursts served while the other direction waits part of
 // a PC's state; the memo does not key on it, so it is off with a limit (docs/hbm.md): the same
 // results with extrapolation on and off, and on the detailed path. Workload: a 1-MiB read
