@@ -706,41 +706,62 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
   while (!virtual_end) {
     T best = kInf;
     int kind = -1;
-    // 1: ingress of the earliest-ready burst (in order per port; waits for queue room)
+    // 1: ingress, per direction (AXI's AR and AW are separate channels, the read and the write
+    // queue separate): each direction's earliest-ready burst (in order per port lane), then the
+    // earliest of the two whose queue has room (at equal ready times the earlier request). A
+    // burst waiting for room in one queue does not hold the other direction's.
     uint32_t in_slot = UINT32_MAX;
     size_t in_i = 0;
     T in_t = kInf;  // when that burst may enter
     {
-      T rbest = kInf;
-      uint64_t sbest = UINT64_MAX;
+      uint32_t cs[2] = {UINT32_MAX, UINT32_MAX};
+      size_t ci[2] = {0, 0};
+      T cr[2] = {kInf, kInf};
       if constexpr (kFast) {
         if (!pc.in_valid) {  // changes only with a submit or an admission
-          pc.in_slot = UINT32_MAX;
+          for (int m = 0; m < 2; ++m) {
+            pc.in_slot[m] = UINT32_MAX;
+            pc.in_ready[m] = kInf;
+          }
           for (size_t i = 0; i < pc.lanes.size(); ++i) {
             const Lane& l = pc.lanes[i];
             if (l.head == l.fifo.size()) continue;
             const Slot& s = slots_[l.fifo[l.head]];
+            const int m = l.write;
             const T r = ready_dev(s, s.admitted);
-            if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; pc.in_lane = i; pc.in_slot = l.fifo[l.head]; }
+            if (pc.in_slot[m] == UINT32_MAX || r < pc.in_ready[m] ||
+                (r == pc.in_ready[m] && s.seq < slots_[pc.in_slot[m]].seq)) {
+              pc.in_ready[m] = r;
+              pc.in_lane[m] = i;
+              pc.in_slot[m] = l.fifo[l.head];
+            }
           }
-          pc.in_ready = rbest;
           pc.in_valid = true;
         }
-        in_slot = pc.in_slot;
-        in_i = pc.in_lane;
-        rbest = pc.in_ready;
+        for (int m = 0; m < 2; ++m)
+          if (pc.in_slot[m] != UINT32_MAX) {
+            cs[m] = pc.in_slot[m];
+            ci[m] = pc.in_lane[m];
+            cr[m] = pc.in_ready[m];
+          }
       } else {
+        uint64_t cq[2] = {UINT64_MAX, UINT64_MAX};
         for (size_t i = 0; i < pc.incoming.size(); ++i) {
           const Slot& s = slots_[pc.incoming[i]];
+          const int m = s.write;
           const T r = ready_dev(s, s.admitted);
-          if (r < rbest || (r == rbest && s.seq < sbest)) { rbest = r; sbest = s.seq; in_i = i; in_slot = pc.incoming[i]; }
+          if (r < cr[m] || (r == cr[m] && s.seq < cq[m])) { cr[m] = r; cq[m] = s.seq; ci[m] = i; cs[m] = pc.incoming[i]; }
         }
       }
-      if (in_slot != UINT32_MAX) {
-        const bool room = slots_[in_slot].write ? pc.nw < p_.write_queue : pc.nr < p_.read_queue;
-        const T t = std::max(rbest, pc.time);
-        if (room) in_t = t;
-        if (room && t < best) { best = t; kind = 1; }
+      const bool rd_in = cs[0] != UINT32_MAX && pc.nr < p_.read_queue;
+      const bool wr_in = cs[1] != UINT32_MAX && pc.nw < p_.write_queue;
+      int m = rd_in ? 0 : wr_in ? 1 : -1;
+      if (rd_in && wr_in && (cr[1] < cr[0] || (cr[1] == cr[0] && slots_[cs[1]].seq < slots_[cs[0]].seq))) m = 1;
+      if (m >= 0) {
+        in_slot = cs[m];
+        in_i = ci[m];
+        in_t = std::max(cr[m], pc.time);
+        if (in_t < best) { best = in_t; kind = 1; }
       }
     }
     // 2: refresh. All-bank: start, PREA, REF. Per-bank: the next bank becomes pending (its

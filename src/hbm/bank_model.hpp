@@ -8,7 +8,8 @@
 //   refresh       (in the engine loop) all-bank REF every tREFI or REFsb every tREFI / banks
 //   port_stage    AXI ports, the switch and its lateral links
 //   completion_heap  completion ordering
-// Per pseudo-channel: in-order ingress of AXI bursts into a read and a write queue, each burst
+// Per pseudo-channel: ingress of AXI bursts into a read and a write queue, per direction (in
+// order per port; a read waiting for room does not hold a write, nor a write a read), each burst
 // served beat by beat (one column command per beat) as the policy picks, write drain by
 // watermarks (bounded by an optional starvation limit), separate row-command and
 // column-command buses.
@@ -166,11 +167,12 @@ class BankModel final : public Model {
     int32_t ref_bank = -1;
     uint32_t ref_next_bank = 0;
     T ref_due = 0, ref_start = 0;
-    // ingress cache (fast path)
+    // ingress cache (fast path): per direction (read, write), the lane whose head burst is
+    // the earliest ready, that burst's slot and ready time
     bool in_valid = false;
-    uint32_t in_slot = UINT32_MAX;
-    size_t in_lane = 0;
-    T in_ready = 0;
+    std::array<uint32_t, 2> in_slot{{UINT32_MAX, UINT32_MAX}};
+    std::array<size_t, 2> in_lane{{0, 0}};
+    std::array<T, 2> in_ready{{0, 0}};
     uint64_t open_banks = 0;  // bit b: bank b open
     // queue storage: pool of entries with stable indices, two age-ordered mode lists
     int32_t head[2] = {-1, -1}, tail[2] = {-1, -1};

@@ -384,6 +384,56 @@ TEST_CASE("write drain: a starvation limit bounds the write bursts served while 
   CHECK(two.done[6].done == 35);
 }
 
+TEST_CASE("ingress: a write enters its queue while a read waits for room in the read queue (AR / AW)") {
+  // Read queue of one burst, write_high 1 (one queued write starts a drain), write_low 0. Port 0
+  // sends two 32-B reads to one row of bank (bg 0, ba 0) at AXI 0 (device 0 and 2), port 1 one
+  // 32-B write to bank (bg 2, ba 0) at AXI 2 (device 4). The second read waits for room until
+  // the first one's RD; the write has room from device 4 on. It enters then and starts the
+  // drain: ACT (2,0) at max(4, 0 + tRRD_S 4) = 4, WR at 4 + tRCDWR 9 = 13, ack
+  // ceil((13 + 7 + 2) / 2) = 11. Then reads: the first RD at max(0 + tRCDRD 13, 13 + WR->RD
+  // tCWL + BL/2 + tWTR_S = 13 + 13) = 26 (data ceil(42 / 2) = 21), the second read enters then
+  // and its RD is at 26 + tCCD_L 3 = 29 (data ceil(45 / 2) = 23).
+  // Through one in-order ingress (before), the write entered behind the second read at 13,
+  // after the first RD (13): ACT 13, WR at max(13 + 9, 13 + RD->WR 12) = 25, ack 17.
+  HbmParams p = base();
+  p.read_queue = 1;
+  p.write_high = 1;
+  p.write_low = 0;
+  Run r = run(p, {rd(1, va(0, 0, 0), 32, 0, 0, 0), rd(2, va(0, 0, 0, 1), 32, 0, 0, 0), wr(3, va(2, 0, 0), 32, 2, 0, 1)});
+  CHECK(at(r.trace, detail::ACT, 1) == 4);
+  CHECK(at(r.trace, detail::WR) == 13);
+  CHECK(r.done[3].done == 11);
+  CHECK(at(r.trace, detail::RD, 0) == 26);
+  CHECK(at(r.trace, detail::RD, 1) == 29);
+  CHECK(r.done[1].done == 21);
+  CHECK(r.done[2].done == 23);
+}
+
+TEST_CASE("ingress: a read enters its queue while a write waits for room in the write queue (AR / AW)") {
+  // Write queue of one burst, the preset's watermarks (24 / 8). Port 1 sends two 32-B writes to
+  // one row of bank (bg 2, ba 0) at AXI 0 (device 0 and 2), port 0 one 32-B read to bank
+  // (bg 0, ba 0) at AXI 2 (device 4). The first write finds no read: drain, ACT (2,0) at 0.
+  // The read enters at 4 (the second write waits for room): with one write queued (<= 8) and a
+  // read, back to reads: ACT (0,0) at 0 + tRRD_S 4 = 4, RD at 4 + tRCDRD 13 = 17, data
+  // ceil((17 + 14 + 2) / 2) = 17. Then the first WR at max(0 + tRCDWR 9, 17 + RD->WR 12) = 29
+  // (ack ceil((29 + 9) / 2) = 19), the second write enters and its WR is at 29 + tCCD_L 3 = 32
+  // (ack ceil(41 / 2) = 21).
+  // Through one in-order ingress (before), the read entered behind the second write at the
+  // first WR (9): ACT 9, RD at max(9 + 13, 9 + WR->RD 13) = 22, data 19.
+  HbmParams p = base();
+  p.write_queue = 1;
+  REQUIRE(p.write_high == 24);
+  REQUIRE(p.write_low == 8);
+  Run r = run(p, {wr(1, va(2, 0, 0), 32, 0, 0, 1), wr(2, va(2, 0, 0, 1), 32, 0, 0, 1), rd(3, va(0, 0, 0), 32, 2, 0, 0)});
+  CHECK(at(r.trace, detail::ACT, 1) == 4);
+  CHECK(at(r.trace, detail::RD) == 17);
+  CHECK(r.done[3].done == 17);
+  CHECK(at(r.trace, detail::WR, 0) == 29);
+  CHECK(at(r.trace, detail::WR, 1) == 32);
+  CHECK(r.done[1].done == 19);
+  CHECK(r.done[2].done == 21);
+}
+
 TEST_CASE("bandwidth: sequential reads over 32 PCs land at 420-426 GB/s (refresh is the gap)") {
   HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
   p.model = "bank";
