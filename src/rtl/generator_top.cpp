@@ -318,7 +318,13 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [" << WIDE - 1 << ":0] wb_out_data;\n"
     << "  wire wide_valid = &wb_out_valid;\n"
     << "  wire drop_take = wide_valid && drop != 32'd0;\n"
-    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && !tile_ready;\n"
+    // A tile of one wide beat (or a slice of one): the next beat is taken in the cycle the array
+    // takes the current tile's (or its last slice's) first token, which latches its weights, so
+    // the stream has no bubble between beats; a tile of several beats is assembled after it.
+    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && (!tile_ready"
+    << (TBB == 1 ? std::string(" || (pe_fire && pe_tcnt == 16'd0") + (TPB > 1 ? " && tsub == " + S(SB) + "'d" + S(TPB - 1) : std::string()) + ")"
+                 : std::string())
+    << ");\n"
     << "  wire wide_take = drop_take || tile_take;\n"
     << "  reg [" << TBB * WIDE - 1 << ":0] wtile;\n"
     << "  always @(posedge clk) if (tile_take) wtile <= "
@@ -345,9 +351,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "      drop <= drop - {31'd0, drop_take} + (pe_done ? g_left - {31'd0, tile_take} : 32'd0);\n"
     << "      if (pe_fire) pe_tcnt <= (pe_tcnt + 16'd1 == pe_ntok) ? 16'd0 : pe_tcnt + 16'd1;\n"
     << (TPB > 1 ? "      if (pe_fire && pe_tcnt == 16'd0 && tsub != " + S(SB) + "'d" + S(TPB - 1) + ") tsub <= tsub + " + S(SB) +
-                      "'d1;\n      else if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= 1'b0; tsub <= " + S(SB) +
+                      "'d1;\n      else if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= tile_take; tsub <= " + S(SB) +
                       "'d0; tile_cnt <= " + S(TCB) + "'d0; end\n"
-                : "      if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= 1'b0; tile_cnt <= " + S(TCB) + "'d0; end\n")
+                : "      if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= " + std::string(TBB == 1 ? "tile_take" : "1'b0") + "; tile_cnt <= " +
+                      S(TCB) + "'d0; end\n")
     << "      else if (tile_take) begin\n"
     << "        tile_cnt <= tile_cnt + " << TCB << "'d1;\n"
     << "        if (tile_cnt + " << TCB << "'d1 == " << TCB << "'d" << TBB << ") tile_ready <= 1'b1;\n"
