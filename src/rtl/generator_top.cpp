@@ -325,7 +325,19 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << (TBB == 1 ? std::string(" || (pe_fire && pe_tcnt == 16'd0") + (TPB > 1 ? " && tsub == " + S(SB) + "'d" + S(TPB - 1) : std::string()) + ")"
                  : std::string())
     << ");\n"
-    << "  wire wide_take = drop_take || tile_take;\n"
+    << "  wire wide_take = drop_take || tile_take;\n";
+  // tl: tiles of the running GEMM not yet covered by a taken beat. When the beat that covers its
+  // last tile is taken, the stream's remaining beats (scales, padding) become drops at once, so
+  // they are discarded while the last tiles compute, not after done. (A tile of several beats:
+  // after done, as before.)
+  if (TBB == 1)
+    v << "  reg [31:0] tl;\n"
+      << "  wire last_need = tile_take && tl <= 32'd" << TPB << ";\n"
+      << "  always @(posedge clk) if (rst) tl <= 32'd0; else if (go_gemm) tl <= st_tiles; else if (tile_take) tl <= last_need ? "
+         "32'd0 : tl - 32'd" << TPB << ";\n";
+  else
+    v << "  wire last_need = 1'b0;\n";
+  v
     << "  reg [" << TBB * WIDE - 1 << ":0] wtile;\n"
     << "  always @(posedge clk) if (tile_take) wtile <= "
     << (TBB > 1 ? "{wb_out_data, wtile[" + S(TBB * WIDE - 1) + ":" + S(WIDE) + "]}" : std::string("wb_out_data")) << ";\n";
@@ -347,8 +359,9 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    end else begin\n"
     << "      if (go_gemm) begin pe_run <= 1'b1; pe_ntok <= tok0; pe_tcnt <= 16'd0; end\n"
     << "      else if (pe_done) pe_run <= 1'b0;\n"
-    << "      g_left <= go_gemm ? gm_beats : g_left - {31'd0, tile_take};\n"
-    << "      drop <= drop - {31'd0, drop_take} + (pe_done ? g_left - {31'd0, tile_take} : 32'd0);\n"
+    << "      g_left <= go_gemm ? gm_beats : last_need ? 32'd0 : g_left - {31'd0, tile_take};\n"
+    << "      drop <= drop - {31'd0, drop_take} + (last_need ? g_left - 32'd1 : 32'd0) +\n"
+    << "              (pe_done && !last_need ? g_left - {31'd0, tile_take} : 32'd0);\n"
     << "      if (pe_fire) pe_tcnt <= (pe_tcnt + 16'd1 == pe_ntok) ? 16'd0 : pe_tcnt + 16'd1;\n"
     << (TPB > 1 ? "      if (pe_fire && pe_tcnt == 16'd0 && tsub != " + S(SB) + "'d" + S(TPB - 1) + ") tsub <= tsub + " + S(SB) +
                       "'d1;\n      else if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= tile_take; tsub <= " + S(SB) +
