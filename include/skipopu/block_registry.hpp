@@ -21,6 +21,7 @@
 
 #include "skipopu/block_interfaces.hpp"
 #include "skipopu/config.hpp"
+#include "skipopu/kv_state.hpp"
 #include "skipopu/memory_map.hpp"
 #include "skipopu/sequencer.hpp"
 #include "skipopu/sim_clock.hpp"
@@ -37,6 +38,14 @@ struct BlockContext {
   NonlinearIf* nonlinear = nullptr;   // the PE array's unfused softmax passes (build it first)
 };
 
+// What the whole-processor transactor (blocks.top "rtl") connects to: the top's HBM block (its
+// public interface), the trace's K/V sources (the history rule), the core clock.
+struct TopContext {
+  HbmIf& hbm;
+  const KvState& kv;
+  const CoreClock& clk;
+};
+
 // The "rtl" factories, and the config the linked RTL was generated from. Defined by
 // skipopu-rtl; the standard binary's weak definition returns nullptr.
 struct RtlBlockFactories {
@@ -47,6 +56,9 @@ struct RtlBlockFactories {
   // `wave`: a VCD file of the controller's signals (empty: none).
   std::unique_ptr<SequencerIf> (*controller)(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
                                              const std::string& wave);
+  // blocks.top "rtl": the verilated whole processor, its AXI ports on the top's HBM block.
+  std::unique_ptr<SequencerIf> (*top)(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
+                                      const TopContext& ctx);
 };
 const RtlBlockFactories* rtl_block_factories();
 
@@ -59,9 +71,10 @@ std::vector<std::string> registered_implementations(const std::string& block);
 std::unique_ptr<PeArrayIf> make_pe_array(const BlockContext& ctx);
 std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx);
 std::unique_ptr<RouterIf> make_router(const BlockContext& ctx);
-// The program sequencer blocks.controller names: nullptr for "systemc" (SkipOpuTop's own).
-// `wave` (a VCD file) needs the rtl controller: an input error otherwise.
+// The program sequencer blocks.controller names: nullptr for "systemc" (SkipOpuTop's own);
+// with blocks.top "rtl" the whole-processor transactor (`top`). `wave` (a VCD file) needs the
+// rtl controller: an input error otherwise.
 std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
-                                            const std::string& wave);
+                                            const std::string& wave, const TopContext& top);
 
 }  // namespace skipopu

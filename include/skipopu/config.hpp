@@ -118,6 +118,9 @@ struct KvBufferConfig {
 struct BlockImpls {
   std::string pe_array, nonlinear, router;
   std::string controller = "systemc";  // optional key: the program sequencer (sequencer.hpp)
+  // Optional key: "rtl" runs the whole verilated processor (skipopu-rtl only, docs/rtl.md
+  // "The whole processor in the loop"); the SystemC blocks then stay idle.
+  std::string top = "systemc";
 };
 
 enum class UnfusedAttention { KvTogether, KvSplit };

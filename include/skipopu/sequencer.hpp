@@ -15,6 +15,7 @@
 #include "skipopu/config.hpp"
 #include "skipopu/model_card.hpp"
 #include "skipopu/program.hpp"
+#include "skipopu/stats.hpp"
 #include "skipopu/trace.hpp"
 
 namespace skipopu {
@@ -42,6 +43,9 @@ class InstrUnitsIf {
  public:
   virtual ~InstrUnitsIf() = default;
   virtual void issue(uint32_t pc, const IssueOperands& ops) = 0;
+  // blocks.top "rtl": instruction pc was issued by the RTL processor at the current cycle and
+  // runs there (not on the blocks); the top only records it (the timeline's instruction slices).
+  virtual void note_issue(uint32_t pc) = 0;
 };
 
 class SequencerIf {
@@ -52,6 +56,10 @@ class SequencerIf {
   // After the last step.
   virtual void finish() = 0;
   virtual const char* implementation() const = 0;
+  // The "blocks" key it implements: "controller", or "top" (the whole processor).
+  virtual const char* block() const { return "controller"; }
+  // Its own statistics (blocks.top "rtl": the RTL units' busy and stall cycles); none by default.
+  virtual void report(StatGroup& root) const { (void)root; }
 };
 
 // The tokens instruction `in` works on (IssueOperands) given the step's tokens, the tokens on

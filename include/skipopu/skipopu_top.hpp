@@ -96,6 +96,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   void replay();
   void run_step(Step& step);
   void issue(uint32_t pc, const IssueOperands& ops) override;  // InstrUnitsIf
+  void note_issue(uint32_t pc) override;                        // InstrUnitsIf
   void account(Module next);  // module_cycles: the code of `next` starts now
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);

@@ -169,8 +169,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "//                 pass the KV history buffer's capture port\n"
     << "//   KV_PREFETCH-> skipopu_kv_history pf_start (context step_context, first token step_first); its src\n"
     << "//                 stream comes from the src_* ports, its fetches are AXI reads on port " << port_id(KP) << "\n"
-    << "//   ATTN       -> the attention walk: after the layer's fetches, one lookup per context token; a hit's\n"
-    << "//                 beats come from the buffer, a miss reads the entry on port " << port_id(KP) << "\n"
+    << "//   ATTN       -> the attention walk: after the layer's fetches, the layer's K/V of the whole context as\n"
+    << "//                 one read on port " << port_id(KP) << " (consecutive entries), walked token by token: a lookup; a\n"
+    << "//                 hit's beats come from the buffer (its entry's beats of the read are dropped), a miss\n"
+    << "//                 takes them from the read\n"
     << "//   BRANCH, JUMP -> taken at once (the controller resolves them)\n"
     << "// Host ports: instruction memory (im_*), matrix table (mt_*: entry m = {tiles, per-PC byte offset} of\n"
     << "// matrices 0..m-1, so LOADW/GEMM m0..m1 read entries m0 and m1+1), steps, routing outcomes (rf_*,\n"
@@ -316,8 +318,26 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [" << WIDE - 1 << ":0] wb_out_data;\n"
     << "  wire wide_valid = &wb_out_valid;\n"
     << "  wire drop_take = wide_valid && drop != 32'd0;\n"
-    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && !tile_ready;\n"
-    << "  wire wide_take = drop_take || tile_take;\n"
+    // A tile of one wide beat (or a slice of one): the next beat is taken in the cycle the array
+    // takes the current tile's (or its last slice's) first token, which latches its weights, so
+    // the stream has no bubble between beats; a tile of several beats is assembled after it.
+    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && (!tile_ready"
+    << (TBB == 1 ? std::string(" || (pe_fire && pe_tcnt == 16'd0") + (TPB > 1 ? " && tsub == " + S(SB) + "'d" + S(TPB - 1) : std::string()) + ")"
+                 : std::string())
+    << ");\n"
+    << "  wire wide_take = drop_take || tile_take;\n";
+  // tl: tiles of the running GEMM not yet covered by a taken beat. When the beat that covers its
+  // last tile is taken, the stream's remaining beats (scales, padding) become drops at once, so
+  // they are discarded while the last tiles compute, not after done. (A tile of several beats:
+  // after done, as before.)
+  if (TBB == 1)
+    v << "  reg [31:0] tl;\n"
+      << "  wire last_need = tile_take && tl <= 32'd" << TPB << ";\n"
+      << "  always @(posedge clk) if (rst) tl <= 32'd0; else if (go_gemm) tl <= st_tiles; else if (tile_take) tl <= last_need ? "
+         "32'd0 : tl - 32'd" << TPB << ";\n";
+  else
+    v << "  wire last_need = 1'b0;\n";
+  v
     << "  reg [" << TBB * WIDE - 1 << ":0] wtile;\n"
     << "  always @(posedge clk) if (tile_take) wtile <= "
     << (TBB > 1 ? "{wb_out_data, wtile[" + S(TBB * WIDE - 1) + ":" + S(WIDE) + "]}" : std::string("wb_out_data")) << ";\n";
@@ -339,13 +359,15 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    end else begin\n"
     << "      if (go_gemm) begin pe_run <= 1'b1; pe_ntok <= tok0; pe_tcnt <= 16'd0; end\n"
     << "      else if (pe_done) pe_run <= 1'b0;\n"
-    << "      g_left <= go_gemm ? gm_beats : g_left - {31'd0, tile_take};\n"
-    << "      drop <= drop - {31'd0, drop_take} + (pe_done ? g_left - {31'd0, tile_take} : 32'd0);\n"
+    << "      g_left <= go_gemm ? gm_beats : last_need ? 32'd0 : g_left - {31'd0, tile_take};\n"
+    << "      drop <= drop - {31'd0, drop_take} + (last_need ? g_left - 32'd1 : 32'd0) +\n"
+    << "              (pe_done && !last_need ? g_left - {31'd0, tile_take} : 32'd0);\n"
     << "      if (pe_fire) pe_tcnt <= (pe_tcnt + 16'd1 == pe_ntok) ? 16'd0 : pe_tcnt + 16'd1;\n"
     << (TPB > 1 ? "      if (pe_fire && pe_tcnt == 16'd0 && tsub != " + S(SB) + "'d" + S(TPB - 1) + ") tsub <= tsub + " + S(SB) +
-                      "'d1;\n      else if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= 1'b0; tsub <= " + S(SB) +
+                      "'d1;\n      else if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= tile_take; tsub <= " + S(SB) +
                       "'d0; tile_cnt <= " + S(TCB) + "'d0; end\n"
-                : "      if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= 1'b0; tile_cnt <= " + S(TCB) + "'d0; end\n")
+                : "      if (pe_fire && pe_tcnt == 16'd0) begin tile_ready <= " + std::string(TBB == 1 ? "tile_take" : "1'b0") + "; tile_cnt <= " +
+                      S(TCB) + "'d0; end\n")
     << "      else if (tile_take) begin\n"
     << "        tile_cnt <= tile_cnt + " << TCB << "'d1;\n"
     << "        if (tile_cnt + " << TCB << "'d1 == " << TCB << "'d" << TBB << ") tile_ready <= 1'b1;\n"
@@ -536,40 +558,48 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire unused_first = cur_first[" << TB << "];\n\n";
 
   // ---------------------------------------------------------------- ATTN engine
-  v << "  // ---- ATTN: wait for the layer's fetches; one lookup per context token; a miss reads the entry\n"
+  v << "  // ---- ATTN: wait for the layer's fetches; the layer's entries 0..context-1 as one read on the K/V port\n"
+    << "  //      (A_MISS: its command); per context token a lookup, then the entry's beats of the read (A_MD):\n"
+    << "  //      accumulated on a miss, dropped on a hit (whose beats came from the buffer)\n"
     << "  localparam [2:0] A_IDLE = 3'd0, A_WAIT = 3'd1, A_LK = 3'd2, A_RSP = 3'd3, A_MISS = 3'd4, A_MD = 3'd5,\n"
     << "                   A_NEXT = 3'd6, A_DONE = 3'd7;\n"
     << "  reg [2:0] as;\n"
     << "  reg [7:0] a_layer;\n"
     << "  reg [" << TB << ":0] a_t;\n"
+    << "  reg [" << EB - 1 << ":0] a_b;\n"
+    << "  reg a_hit;\n"
     << "  reg [255:0] attn_acc;\n"
     << "  assign attn_acc_out = attn_acc;\n"
     << "  wire a_miss_req = as == A_MISS;\n"
     << "  wire a_miss_grant;\n"
     << "  wire a_md_valid, a_md_last;\n"
+    << "  wire a_md_ready = as == A_MD;\n"
+    << "  wire unused_a_md_last = a_md_last;\n"
     << "  wire [255:0] a_md_data;\n"
     << "  assign kv_lk_valid = as == A_LK;\n"
     << "  assign kv_lk_token = a_t[" << TB - 1 << ":0];\n"
     << "  assign kv_lk_layer = a_layer;\n"
     << "  assign kv_rsp_ready = as == A_RSP;\n"
-    << "  wire [" << A - 1 << ":0] a_miss_addr = kv_addr(a_t[" << TB - 1 << ":0], a_layer, entry_beats, cfg_kv_base);\n"
+    << "  wire [" << A - 1 << ":0] a_miss_addr = kv_addr(" << TB << "'d0, a_layer, entry_beats, cfg_kv_base);\n"
+    << "  wire [31:0] a_miss_beats = " << ext("cur_context", TB + 1, 32) << " * " << ext("entry_beats", EB, 32) << ";\n"
     << "  assign attn_done = as == A_DONE;\n"
     << "  always @(posedge clk) begin\n"
-    << "    if (rst) begin as <= A_IDLE; a_layer <= 8'd0; a_t <= " << TB + 1 << "'d0; attn_acc <= 256'd0; end\n"
+    << "    if (rst) begin as <= A_IDLE; a_layer <= 8'd0; a_t <= " << TB + 1 << "'d0; a_b <= " << EB
+    << "'d0; a_hit <= 1'b0; attn_acc <= 256'd0; end\n"
     << "    else case (as)\n"
     << "      A_IDLE: if (go_attn) begin as <= A_WAIT; a_layer <= layer0; a_t <= " << TB + 1 << "'d0; end\n"
     << "      A_WAIT: if (!kv_fetch_pending[a_layer[0]] && kv_idle) as <= cur_context == " << TB + 1
-    << "'d0 ? A_DONE : A_LK;\n"
+    << "'d0 ? A_DONE : A_MISS;\n"
+    << "      A_MISS: if (a_miss_grant) as <= A_LK;\n"
     << "      A_LK: if (kv_lk_ready) as <= A_RSP;\n"
     << "      A_RSP: if (kv_rsp_valid) begin\n"
     << "        attn_acc <= attn_acc ^ kv_rsp_data;\n"
-    << "        if (!kv_rsp_hit) as <= A_MISS;\n"
-    << "        else if (kv_rsp_last) as <= A_NEXT;\n"
+    << "        if (!kv_rsp_hit || kv_rsp_last) begin as <= A_MD; a_hit <= kv_rsp_hit; a_b <= " << EB << "'d0; end\n"
     << "      end\n"
-    << "      A_MISS: if (a_miss_grant) as <= A_MD;\n"
     << "      A_MD: if (a_md_valid) begin\n"
-    << "        attn_acc <= attn_acc ^ a_md_data;\n"
-    << "        if (a_md_last) as <= A_NEXT;\n"
+    << "        if (!a_hit) attn_acc <= attn_acc ^ a_md_data;\n"
+    << "        a_b <= a_b + " << EB << "'d1;\n"
+    << "        if (a_b + " << EB << "'d1 == entry_beats) as <= A_NEXT;\n"
     << "      end\n"
     << "      A_NEXT: begin\n"
     << "        a_t <= a_t + " << TB + 1 << "'d1;\n"
@@ -633,7 +663,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << q << "f ? " << (k ? "fq_addr" : S(A) + "'d0") << " :\n"
       << "    " << q << "e ? " << (e ? "cur_embed_addr" : S(A) + "'d0") << " : " << base << " + cfg_weight_base + "
       << ext("wd_off", 32, A) << ";\n"
-      << "  wire [31:0] " << q << "beats = (" << q << "t || " << q << "f) ? {" << 32 - EB << "'d0, entry_beats} : " << q
+      << "  wire [31:0] " << q << "beats = " << q << "t ? " << (k ? "a_miss_beats" : "32'd0") << " : " << q
+      << "f ? {" << 32 - EB << "'d0, entry_beats} : " << q
       << "e ? " << (e ? "em_beats" : "32'd0") << " : wd_beats;\n"
       << "  reg [1:0] " << q << "own;\n"
       << "  always @(posedge clk) if (rst) " << q << "own <= CL_W; else if (" << q << "cmd_valid) " << q << "own <= " << q
@@ -642,7 +673,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "  wire [255:0] " << q << "od;\n"
       << "  wire [7:0] " << q << "outst;\n"
       << "  wire " << q << "oready = " << q << "own == CL_W ? wb_in_ready[" << p << "] : " << q
-      << "own == CL_F ? kv_fill_ready : 1'b1;\n"
+      << "own == CL_F ? kv_fill_ready : " << (k ? q + "own == CL_T ? a_md_ready : " : std::string()) << "1'b1;\n"
       << "  skipopu_axi_rd_master u_rd_" << port_id(p) << " (\n"
       << "    .clk(clk), .rst(rst), .cmd_valid(" << q << "cmd_valid), .cmd_ready(rd_cmd_ready[" << p << "]), .cmd_addr(" << q
       << "addr),\n"

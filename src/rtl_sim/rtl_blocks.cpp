@@ -329,8 +329,12 @@ std::unique_ptr<RouterIf> make_rtl_router(const char* inst, const BlockContext& 
 std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const ModelCard& model, const Program& prog,
                                                  const std::string& wave);
 
+// src/rtl_sim/rtl_processor.cpp
+std::unique_ptr<SequencerIf> make_rtl_top(const HardwareConfig& c, const ModelCard& model, const Program& prog,
+                                          const TopContext& ctx);
+
 namespace {
-const RtlBlockFactories kFactories{make_rtl_pe_array, make_rtl_nonlinear, make_rtl_router, make_rtl_controller};
+const RtlBlockFactories kFactories{make_rtl_pe_array, make_rtl_nonlinear, make_rtl_router, make_rtl_controller, make_rtl_top};
 }  // namespace
 
 // Replaces the weak definition of src/sim/block_registry.cpp in skipopu-rtl.

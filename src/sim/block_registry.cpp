@@ -81,7 +81,7 @@ std::vector<std::string> registered_implementations(const std::string& block) {
   if (block == "pe_array") return names(kPeArray);
   if (block == "nonlinear") return names(kNonlinear);
   if (block == "router") return names(kRouter);
-  if (block == "controller") return {"systemc", "rtl"};
+  if (block == "controller" || block == "top") return {"systemc", "rtl"};
   return {};
 }
 
@@ -95,7 +95,19 @@ std::unique_ptr<RouterIf> make_router(const BlockContext& ctx) {
   return build(kRouter, "router", ctx.cfg.blocks.router, ctx);
 }
 std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
-                                            const std::string& wave) {
+                                            const std::string& wave, const TopContext& top) {
+  if (cfg.blocks.top != "systemc") {
+    const RtlBlockFactories* f = rtl_block_factories();
+    if (cfg.blocks.top != "rtl" || !f || !f->top)
+      throw_input_error(cfg.file, "/blocks/top",
+                        "implementation \"" + cfg.blocks.top +
+                            "\" needs the skipopu-rtl binary (built when Verilator is found; docs/rtl.md); this binary has only \"systemc\"");
+    if (cfg.blocks.controller != "systemc")
+      throw_input_error(cfg.file, "/blocks/controller",
+                        "expected \"systemc\" with blocks.top=rtl (the processor has its own controller), got \"" + cfg.blocks.controller + "\"");
+    if (!wave.empty()) throw InputError("command line: --wave: expected blocks.controller=rtl (the waveform is the generated controller's; skipopu-rtl)");
+    return f->top(cfg, model, program, top);
+  }
   if (cfg.blocks.controller == "systemc") {
     if (!wave.empty())
       throw InputError("command line: --wave: expected blocks.controller=rtl (the waveform is the generated controller's; skipopu-rtl)");

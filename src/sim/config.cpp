@@ -185,6 +185,7 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.blocks.nonlinear = implementation(bl, "nonlinear");
   c.blocks.router = implementation(bl, "router");
   if (bl.has("controller")) c.blocks.controller = implementation(bl, "controller");
+  if (bl.has("top")) c.blocks.top = implementation(bl, "top");
   bl.finish();
   r.finish();
 

@@ -36,7 +36,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   nl_ = make_nonlinear(BlockContext{cfg, clk_, map_, *hbm_});
   router_ = make_router(BlockContext{cfg, clk_, map_, *hbm_});
   pe_ = make_pe_array(BlockContext{cfg, clk_, map_, *hbm_, dma_.get(), nl_.get()});
-  seq_ = make_sequencer(cfg, model, program_, ropt.wave);
+  seq_ = make_sequencer(cfg, model, program_, ropt.wave, TopContext{*hbm_, kv_, clk_});
   pe_port_.bind(*pe_);
   router_port_.bind(*router_);
   nl_port_.bind(*nl_);
@@ -368,7 +368,7 @@ void SkipOpuTop::run_step(Step& step) {
   if (rec_) end_step();
 }
 
-void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
+void SkipOpuTop::note_issue(uint32_t pc) {
   Step& step = *cur_;
   const Instr& in = program_.code[pc];
   if (in.part != part_) account(in.part);
@@ -381,6 +381,12 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       hbm_->set_tag(pc, step.first);
     }
   }
+}
+
+void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
+  Step& step = *cur_;
+  const Instr& in = program_.code[pc];
+  note_issue(pc);
   switch (in.op) {
     case Op::Embed: {
       // One request per row piece: a long prompt's lookup is streamed to the HBM model, which
@@ -504,7 +510,7 @@ std::vector<std::pair<std::string, std::string>> SkipOpuTop::implementations() c
                                                          {"nonlinear", nl_port_->implementation()},
                                                          {"router", router_port_->implementation()}};
   // Listed only when it is not the SystemC top's own (reports of the default stay as they were).
-  if (seq_) v.emplace_back("controller", seq_->implementation());
+  if (seq_) v.emplace_back(seq_->block(), seq_->implementation());
   return v;
 }
 
@@ -515,6 +521,7 @@ void SkipOpuTop::report(StatGroup& root) const {
   nl_port_->report(root.group("nonlinear", "nonlinear unit (unfused passes)"), total);
   kvbuf_->report(root.group("kv_history", "KV history buffer (reuse policy)"));
   hbm_->report(root.group("hbm", "HBM: bytes by class and the memory model's own stats"), total);
+  if (seq_) seq_->report(root);
 }
 
 }  // namespace skipopu

@@ -1,0 +1,342 @@
+// blocks.top "rtl" (skipopu-rtl only): the verilated whole processor (skipopu_processor.v,
+// src/rtl/generator_top.cpp, the design of SKIPOPU_RTL_PROC_ARGS) runs every step of the trace,
+// with the top's HBM block behind its AXI ports (docs/rtl.md "The whole processor in the loop").
+//
+// Models: the host side of the processor. Before cycle 0 (edges not counted): reset, the
+// instruction memory (rtl::encode_program of the program the top compiled), the matrix table
+// (rtl::matrix_table_hex), the base addresses, the K/V entry size. Then, clocked one edge per
+// core cycle from the top's controller thread: each step is offered on step_* (tokens, first
+// token, context: the prompt for the prefill, the tokens before it for a decode step, as
+// SkipOpuTop gives KV_PREFETCH); the routing-outcome FIFO is kept filled from the trace's masks
+// (one entry per ROUTE in program order: how many of the step's tokens run the module), one push
+// per edge; the K/V source stream (src_*) gives src(t, l) from the top's KvState (the history
+// rule KvHistoryBuffer uses) for every context token of each KV_PREFETCH the RTL takes; every
+// AXI port has an AxiHbmSlave (axi_hbm_slave.hpp) on the top's HBM block. A step ends in the
+// cycle in which the controller would take the next step (its last instruction's done; the
+// top then starts the next step in that same cycle), so the top's per-token cycles are the
+// RTL's. Each instruction the RTL issues (slot 0 taken) is reported to the top
+// (InstrUnitsIf::note_issue: the timeline), and the transactor counts each unit's busy and
+// stall cycles from the processor's unit state (report group rtl_top).
+// Abstracts away: everything the processor abstracts (docs/rtl.md "The whole processor": operand
+// values, attention arithmetic, K/V on one port, one clock); the SystemC blocks stay idle (their
+// report counters are 0). Internal errors (exit 1): the RTL's err, a protocol error on a port,
+// no step boundary for 1,000,000 cycles.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "Vskpr.h"
+#include "Vskpr___024root.h"
+#include SKIPOPU_PROC_PARAMS
+#include "axi_hbm_slave.hpp"
+#include "skipopu/block_registry.hpp"
+#include "skipopu/error.hpp"
+#include "skipopu/rtl/controller.hpp"
+#include "skipopu/rtl/generator.hpp"
+#include "skipopu/sizes.hpp"
+#include "verilated.h"
+#include <systemc>
+
+namespace skipopu {
+
+std::unique_ptr<SequencerIf> make_rtl_top(const HardwareConfig& c, const ModelCard& model, const Program& prog,
+                                          const TopContext& ctx);
+
+namespace {
+
+constexpr unsigned kPorts = SKIPOPU_PROC_PORTS;
+static_assert(kPorts == 4, "rtl_processor.cpp wires 4 AXI ports (SKIPOPU_RTL_PROC_ARGS)");
+
+[[noreturn]] void internal(const std::string& what) { throw std::runtime_error("skipopu-rtl: processor: " + what); }
+
+// One AXI port of the verilated processor: pointers to its fields.
+struct PortIO {
+  QData *araddr, *awaddr;
+  CData *arid, *arlen, *arvalid, *arready, *awid, *awlen, *awvalid, *awready;
+  CData *wlast, *wvalid, *wready, *rid, *rlast, *rresp, *rvalid, *rready, *bid, *bresp, *bvalid, *bready;
+  VlWide<8>* rdata;
+};
+#define SKIPOPU_PORT(d, n)                                                                                            \
+  PortIO {                                                                                                            \
+    &d->m_axi_##n##_araddr, &d->m_axi_##n##_awaddr, &d->m_axi_##n##_arid, &d->m_axi_##n##_arlen,                      \
+        &d->m_axi_##n##_arvalid, &d->m_axi_##n##_arready, &d->m_axi_##n##_awid, &d->m_axi_##n##_awlen,                \
+        &d->m_axi_##n##_awvalid, &d->m_axi_##n##_awready, &d->m_axi_##n##_wlast, &d->m_axi_##n##_wvalid,              \
+        &d->m_axi_##n##_wready, &d->m_axi_##n##_rid, &d->m_axi_##n##_rlast, &d->m_axi_##n##_rresp,                    \
+        &d->m_axi_##n##_rvalid, &d->m_axi_##n##_rready, &d->m_axi_##n##_bid, &d->m_axi_##n##_bresp,                   \
+        &d->m_axi_##n##_bvalid, &d->m_axi_##n##_bready, &d->m_axi_##n##_rdata                                         \
+  }
+
+// The data of the read beat at byte address a (a stand-in: the simulator carries no values).
+uint32_t pattern(uint64_t a, unsigned word) {
+  uint64_t x = (a + 0x9e3779b97f4a7c15ull * (word + 1)) * 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 29;
+  return static_cast<uint32_t>(x);
+}
+
+void check(const HardwareConfig& c, const char* field, uint64_t got, uint64_t linked) {
+  if (got != linked)
+    throw_input_error(c.file, field,
+                      "skipopu-rtl links a processor generated for " + std::to_string(linked) +
+                          " with blocks.top=rtl (CMake SKIPOPU_RTL_PROC_ARGS); got " + std::to_string(got));
+}
+
+// Units whose busy cycles are counted (report group rtl_top).
+enum Unit { kPe, kPeWait, kNl, kRouter, kAttn, kEmbed, kKvStore, kPrefetch, kUnits };
+const char* const kUnitName[kUnits] = {"pe_array_busy", "pe_array_weight_wait", "nonlinear_busy", "router_busy",
+                                        "attention_busy", "embed_busy", "kv_store_busy", "kv_prefetch_busy"};
+const char* const kUnitDesc[kUnits] = {
+    "cycles the PE array runs a GEMM (pe_run)", "cycles of a GEMM with no tile's weights assembled (pe_run, !tile_ready)",
+    "cycles the nonlinear unit runs (nl_run)", "cycles the router runs (rt_run)",
+    "cycles the attention walk runs (its state not idle)", "cycles an EMBED read runs",
+    "cycles a KV_STORE write runs (ks_run)", "cycles a KV_PREFETCH plans (pf_run)"};
+
+class RtlProcessor final : public SequencerIf {
+ public:
+  RtlProcessor(const HardwareConfig& c, const ModelCard& model, const Program& prog, const TopContext& ctx)
+      : prog_(prog), ctx_(ctx), layers_(model.layers), m_(std::make_unique<Vskpr>("rtl_processor")) {
+    check(c, "/pe_array/rows", c.pe.rows, SKIPOPU_RTL_ROWS);
+    check(c, "/pe_array/cols", c.pe.cols, SKIPOPU_RTL_COLS);
+    check(c, "/hbm/ports", c.hbm.ports, SKIPOPU_PROC_PORTS);
+    check(c, "/hbm/pseudo_channels", c.hbm.pseudo_channels, SKIPOPU_PROC_PORTS);
+    check(c, "/router/lanes", c.router.lanes, SKIPOPU_ROUTER_LANES);
+    check(c, "/controller/issue_cycles", c.controller.issue_cycles, SKIPOPU_CTRL_ISSUE_CYCLES);
+    if (prog.code.size() >= (size_t{1} << SKIPOPU_CTRL_PC_BITS))
+      throw_input_error(c.file, "/blocks/top",
+                        "the program has " + std::to_string(prog.code.size()) + " instructions; skipopu-rtl links a processor with room for " +
+                            std::to_string((1u << SKIPOPU_CTRL_PC_BITS) - 1));
+    if (prog.matrices.size() + 1 > (size_t{1} << SKIPOPU_PROC_MATRIX_BITS))
+      throw_input_error(c.file, "/blocks/top",
+                        "the program has " + std::to_string(prog.matrices.size()) + " matrices; skipopu-rtl links a processor with a matrix table of " +
+                            std::to_string(1u << SKIPOPU_PROC_MATRIX_BITS));
+    ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
+    for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
+    pc_bytes_ = c.hbm.pc_bytes;
+    kv_base_ = 3 * pc_bytes_ + pc_bytes_ / 2;  // the K/V region in the K/V port's pseudo-channel
+    embed_base_ = pc_bytes_ / 4;
+    const std::vector<rtl::InstrWord> words = rtl::encode_program(prog, model.layers, c);
+    std::vector<uint64_t> mtab;
+    {
+      std::istringstream in(rtl::matrix_table_hex(model, c, prog));
+      for (std::string s; std::getline(in, s);)
+        if (!s.empty()) mtab.push_back(std::stoull(s, nullptr, 16));
+    }
+    // Host set-up before cycle 0 (edges not counted as core cycles).
+    for (const auto& io : ports_) {
+      *io.arready = 1;
+      *io.awready = 1;
+      *io.wready = 1;
+    }
+    m_->rst = 1;
+    for (int k = 0; k < 3; ++k) edge();
+    m_->rst = 0;
+    for (size_t a = 0; a < words.size(); ++a) {
+      m_->im_we = 1;
+      m_->im_addr = static_cast<uint32_t>(a);
+      for (unsigned w = 0; w < 4; ++w) m_->im_wdata[w] = words[a][w];
+      edge();
+    }
+    m_->im_we = 0;
+    m_->prog_len = static_cast<uint32_t>(words.size());
+    for (size_t a = 0; a < mtab.size(); ++a) {
+      m_->mt_we = 1;
+      m_->mt_addr = static_cast<uint32_t>(a);
+      m_->mt_wdata = mtab[a];
+      edge();
+    }
+    m_->mt_we = 0;
+    m_->cfg_weight_base = 0;  // each port's slice at p * pc_bytes
+    m_->cfg_kv_base = kv_base_;
+    m_->cfg_inv_n = (1u << 31) / model.d_model;  // 1/d (U1.31)
+    m_->kv_cfg_valid = 1;
+    m_->kv_cfg_entry_beats = static_cast<uint32_t>(sizes::kv_entry_bytes(model, c.kv.element_bits) / c.hbm.beat_bytes);
+    edge();
+    m_->kv_cfg_valid = 0;
+    for (int k = 0; k < 1000000 && !m_->kv_idle; ++k) edge();
+    if (!m_->kv_idle) internal("the KV history buffer never became idle after its configuration");
+    m_->src_valid = 0;
+  }
+  const char* implementation() const override { return "rtl"; }
+  const char* block() const override { return "top"; }
+
+  void run_step(const StepDesc& s, InstrUnitsIf& units) override {
+    if (s.first + s.count > SKIPOPU_KV_MAX_TOKENS)
+      internal("token " + std::to_string(s.first + s.count - 1) + " past the linked processor's " + std::to_string(SKIPOPU_KV_MAX_TOKENS) +
+               "-token tables (SKIPOPU_RTL_PROC_ARGS --kv-tokens)");
+    if (s.count > 0xffff) internal("a step of more than 65535 tokens");
+    for (uint32_t l = 0; l < layers_; ++l)
+      for (int mod = 0; mod < 2; ++mod) {
+        uint64_t n = 0;
+        for (uint32_t i = 0; i < s.count; ++i) n += mod == 0 ? s.recs[i].attn_ran(l) : s.recs[i].mlp_ran(l);
+        outcomes_.push_back(static_cast<uint16_t>(n));
+      }
+    // The context KV_PREFETCH and the attention walk see: the prompt (prefill), the tokens
+    // before the step (decode), as SkipOpuTop gives KvHistoryBuffer::prefetch.
+    context_ = s.prefill ? s.first + s.count : s.first;
+    m_->step_tokens = s.count;
+    m_->step_first = s.first;
+    m_->step_context = context_;
+    m_->step_embed_addr = embed_base_;
+    bool pending = true;
+    uint64_t idle = 0;
+    for (;;) {
+      const uint64_t now = ctx_.clk.now();
+      drive(now);
+      if (!pending) {  // would the controller take a next step in this cycle? Then this one ends here.
+        m_->step_valid = 1;
+        settle();
+        if (m_->step_ready) return;
+      }
+      m_->step_valid = pending;
+      settle();
+      if (m_->err) internal("the RTL's err flag is set at cycle " + std::to_string(now));
+      if (pending && m_->step_ready) pending = false;
+      const auto* r = m_->rootp;
+      if (r->skipopu_processor__DOT__take0) {
+        // Slot 0's pc (the controller's c_pe0, not kept by Verilator): 0 when a step starts
+        // (the program at its end or the controller idle), else the pc register.
+        const uint32_t at = r->skipopu_processor__DOT__u_controller__DOT__pc;
+        const uint32_t pc = (at >= prog_.code.size() || r->skipopu_processor__DOT__u_controller__DOT__st == 0) ? 0 : at;
+        if (pc >= prog_.code.size()) internal("the RTL issued pc " + std::to_string(pc) + " past the program");
+        units.note_issue(pc);
+        ++issued_;
+        const Instr& in = prog_.code[pc];
+        if (in.op == Op::KvPrefetch) {  // its src(t, l) stream, token by token
+          src_.clear();
+          src_next_ = 0;
+          for (uint32_t t = 0; t < context_; ++t) src_.push_back(static_cast<int16_t>(ctx_.kv.source(t, in.layer)));
+        }
+      }
+      count_units();
+      handshakes(now);
+      commit_edge();
+      if (++idle > 1000000) internal("no step boundary for 1000000 cycles at cycle " + std::to_string(now));
+      ctx_.clk.wait_until(now + 1);
+      sc_core::wait(sc_core::SC_ZERO_TIME);  // the HBM block's completions of this cycle first
+    }
+  }
+
+  void finish() override {
+    if (m_->err) internal("the RTL's err flag is set at the end");
+  }
+
+  void report(StatGroup& root) const override {
+    StatGroup& g = root.group("rtl_top", "blocks.top=rtl: the verilated processor's units, counted by the transactor");
+    g.add("instructions", issued_, "count", "instructions the RTL controller issued (slot 0 taken)");
+    for (unsigned u = 0; u < kUnits; ++u) g.add(kUnitName[u], unit_[u], "cycle", kUnitDesc[u]);
+    const auto* r = m_->rootp;  // the KV history buffer's own counters (docs/rtl.md "KV history buffer")
+    g.add("kv_kept", r->skipopu_processor__DOT__kv_st_kept, "count", "KV history buffer: entries kept from one layer to the next");
+    g.add("kv_captured", r->skipopu_processor__DOT__kv_st_captured, "count", "KV history buffer: entries captured from the K/V stream");
+    g.add("kv_fetched", r->skipopu_processor__DOT__kv_st_fetched, "count", "KV history buffer: entries fetched from HBM");
+    g.add("kv_overflow", r->skipopu_processor__DOT__kv_st_overflow, "count", "KV history buffer: reused entries that did not fit");
+    g.add("kv_hits", r->skipopu_processor__DOT__kv_st_hits, "count", "attention lookups served by the buffer");
+    g.add("kv_misses", r->skipopu_processor__DOT__kv_st_misses, "count", "attention lookups read from HBM (one entry each, in turn)");
+    for (unsigned p = 0; p < kPorts; ++p) {
+      const std::string n = "port" + std::string(p < 10 ? "0" : "") + std::to_string(p);
+      g.add(n + "_read_bursts", slaves_[p].rd_bursts(), "count", "AXI read bursts of the port");
+      g.add(n + "_read_beats", slaves_[p].rd_beats(), "count", "AXI read beats of the port");
+      g.add(n + "_write_bursts", slaves_[p].wr_bursts(), "count", "AXI write bursts of the port");
+      g.add(n + "_write_beats", slaves_[p].wr_beats(), "count", "AXI write beats of the port");
+    }
+  }
+
+ private:
+  void settle() {
+    m_->clk = 0;
+    m_->eval();
+  }
+  void edge() {
+    settle();
+    m_->clk = 1;
+    m_->eval();
+  }
+  void commit_edge() {
+    m_->clk = 1;
+    m_->eval();
+  }
+  // The host's and the slaves' outputs in cycle `now`.
+  void drive(uint64_t now) {
+    for (unsigned p = 0; p < kPorts; ++p) {
+      const PortIO& io = ports_[p];
+      const AxiHbmSlave::Out o = slaves_[p].outputs(now);
+      *io.rvalid = o.rvalid;
+      *io.rlast = o.rlast;
+      *io.rid = static_cast<CData>(o.rid);
+      *io.rresp = 0;
+      if (o.rvalid)
+        for (unsigned w = 0; w < 8; ++w) (*io.rdata)[w] = pattern(o.raddr, w);
+      *io.bvalid = o.bvalid;
+      *io.bid = static_cast<CData>(o.bid);
+      *io.bresp = 0;
+    }
+    const bool push = out_next_ < outcomes_.size();
+    m_->rf_push = push;
+    m_->rf_data = push ? outcomes_[out_next_] : 0;
+    const bool src = src_next_ < src_.size();
+    m_->src_valid = src;
+    m_->src_none = src && src_[src_next_] < 0;
+    m_->src_layer = src && src_[src_next_] >= 0 ? static_cast<uint32_t>(src_[src_next_]) : 0u;
+  }
+  // The handshakes of the edge ending cycle `now` (after settle()).
+  void handshakes(uint64_t now) {
+    if (m_->rf_push && !m_->rf_full && ++out_next_ == outcomes_.size()) {
+      outcomes_.clear();
+      out_next_ = 0;
+    }
+    if (m_->src_valid && m_->src_ready) ++src_next_;
+    for (unsigned p = 0; p < kPorts; ++p) {
+      const PortIO& io = ports_[p];
+      AxiHbmSlave& s = slaves_[p];
+      // Reads: K/V region, the embedding rows (port 00), else weights.
+      if (*io.arvalid) {
+        const uint64_t a = *io.araddr;
+        const Traffic t = a >= kv_base_ ? Traffic::KvRead : (p == 0 && a >= embed_base_ && a < pc_bytes_) ? Traffic::Embedding : Traffic::Weights;
+        s.read_address(a, *io.arlen + 1u, *io.arid, t);
+      }
+      if (*io.rvalid && *io.rready) s.read_beat();
+      if (*io.awvalid) s.write_address(*io.awaddr, *io.awlen + 1u, *io.awid);
+      if (*io.wvalid && !s.write_beat(now, *io.wlast != 0))
+        internal("port " + std::to_string(p) + ": a W beat without its address, or wlast misplaced, at cycle " + std::to_string(now));
+      if (*io.bvalid && *io.bready) s.write_response();
+    }
+  }
+  void count_units() {
+    const auto* r = m_->rootp;
+    const bool pe = r->skipopu_processor__DOT__pe_run;
+    unit_[kPe] += pe;
+    unit_[kPeWait] += pe && !r->skipopu_processor__DOT__tile_ready;
+    unit_[kNl] += r->skipopu_processor__DOT__nl_run;
+    unit_[kRouter] += r->skipopu_processor__DOT__rt_run;
+    unit_[kAttn] += r->skipopu_processor__DOT__as != 0;
+    unit_[kEmbed] += r->skipopu_processor__DOT__em_run;
+    unit_[kKvStore] += r->skipopu_processor__DOT__ks_run;
+    unit_[kPrefetch] += r->skipopu_processor__DOT__pf_run;
+  }
+
+  const Program& prog_;
+  TopContext ctx_;
+  uint32_t layers_;
+  std::unique_ptr<Vskpr> m_;
+  std::vector<PortIO> ports_;
+  std::deque<AxiHbmSlave> slaves_;  // not movable (each holds HbmJobs)
+  uint64_t pc_bytes_ = 0, kv_base_ = 0, embed_base_ = 0;
+  std::vector<uint16_t> outcomes_;  // routing outcomes not yet pushed (from out_next_)
+  size_t out_next_ = 0;
+  std::vector<int16_t> src_;  // the running KV_PREFETCH's src(t, l), t < context (from src_next_)
+  size_t src_next_ = 0;
+  uint32_t context_ = 0;
+  uint64_t issued_ = 0;
+  uint64_t unit_[kUnits] = {};
+};
+
+}  // namespace
+
+std::unique_ptr<SequencerIf> make_rtl_top(const HardwareConfig& c, const ModelCard& model, const Program& prog,
+                                          const TopContext& ctx) {
+  return std::make_unique<RtlProcessor>(c, model, prog, ctx);
+}
+
+}  // namespace skipopu

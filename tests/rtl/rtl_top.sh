@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# tests/rtl/rtl_top.sh SKIPOPU SKIPOPU_RTL SRC SETS...
+# The whole processor in the loop (docs/rtl.md "The whole processor in the loop"): the same
+# trace of the tiny model (tests/rtl/tiny-d64.json: 8 prompt tokens, 12 decoded, seed 1,
+# generated here) on the SystemC top (skipopu) and on the verilated skipopu_processor with the
+# SystemC HBM model behind its AXI ports (skipopu-rtl, blocks.top=rtl), both on the config of
+# the linked processor (SETS: the --set options of SKIPOPU_RTL_PROC_ARGS). Printed: each side's
+# cycles per step (the prefill, then every decode token), the per-block busy counters, the
+# first diverging instruction (step token, pc, instruction, the block it runs on, start cycle
+# in each run) and each run's simulation speed.
+# The two are NOT cycle-identical yet (docs/rtl.md, "Not done"): the test pins both sides'
+# current figures exactly (tests/rtl/rtl_top.expected: per-step cycles, per-block counters,
+# the first divergence), so any change of either side fails it; when they become identical it
+# says so (and the pin is to be replaced by the identity check).
+# With --update the expected file is rewritten from this run.
+set -euo pipefail
+update=0
+if [ "${1:-}" = "--update" ]; then update=1; shift; fi
+sk=$1 skr=$2 src=$3
+shift 3
+sets=("$@")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+model=$src/tests/rtl/tiny-d64.json
+expected=$src/tests/rtl/rtl_top.expected
+"$sk" gen-trace --model "$model" --prompt 8 --decode 12 --seed 1 --out "$tmp/t.trace" >/dev/null 2>&1
+common=(run --trace "$tmp/t.trace" --model "$model" --config "$src/configs/u280.json" "${sets[@]}" --format json)
+t0=$(date +%s.%N)
+"$sk" "${common[@]}" --out "$tmp/sc.json" --timeline "$tmp/sc_tl.json" --timeline-tokens 0:20
+t1=$(date +%s.%N)
+"$skr" "${common[@]}" --set blocks.top=rtl --out "$tmp/rtl.json" --timeline "$tmp/rtl_tl.json" --timeline-tokens 0:20
+t2=$(date +%s.%N)
+python3 - "$tmp" "$t0" "$t1" "$t2" > "$tmp/out.txt" <<'PY'
+import json, sys
+d = sys.argv[1]
+a, b = (json.load(open(f"{d}/{n}.json")) for n in ("sc", "rtl"))
+ta, tb = (json.load(open(f"{d}/{n}_tl.json")) for n in ("sc", "rtl"))
+assert "top" not in a["inputs"]["blocks"], a["inputs"]["blocks"]
+assert b["inputs"]["blocks"]["top"] == "rtl", b["inputs"]["blocks"]
+def instrs(t):
+    ev = t["traceEvents"] if isinstance(t, dict) else t
+    # Events come per block (thread); within a step the program runs forward, so issue order
+    # is pc order.
+    v = [(e["args"]["token"], e["args"]["cycle"], e["args"]["instr"], e["name"]) for e in ev if e.get("cat") == "instr"]
+    return sorted(v, key=lambda x: (x[0], x[2]))
+def summary(r):
+    return r["stats"]["groups"]["summary"]["stats"]
+def steps(ins, r):
+    starts = {}
+    for tok, cyc, *_ in ins:
+        starts.setdefault(tok, cyc)
+    s = summary(r)
+    end = s["prefill_cycles"]["value"] + s["decode_cycles"]["value"]
+    toks = sorted(starts)
+    return [(t, (starts[toks[i + 1]] if i + 1 < len(toks) else end) - starts[t]) for i, t in enumerate(toks)]
+ia, ib = instrs(ta), instrs(tb)
+sa, sb = steps(ia, a), steps(ib, b)
+# Which block an instruction runs on (as the SystemC top's timeline groups them).
+def block(name):
+    op = name.split()[0]
+    return {"EMBED": "hbm (embedding)", "ROUTE": "router", "GEMM": "pe_array", "ATTN": "pe_array (attention)",
+            "LOADW": "weight_dma", "KV_STORE": "kv store", "KV_PREFETCH": "kv_history", "BRANCH": "controller",
+            "JUMP": "controller"}.get(op, "nonlinear")
+print("cycles per step (token: systemc rtl rtl-systemc):")
+for (t, x), (u, y) in zip(sa, sb):
+    assert t == u, (t, u)
+    print(f"  {'prefill' if t == 0 else 'token ' + str(t):>9}: {x:7d} {y:7d} {y - x:+7d}")
+ea, eb = summary(a)["total_cycles"]["value"], summary(b)["total_cycles"]["value"]
+print(f"total: systemc {ea} cycles, rtl {eb} cycles; instructions issued: systemc {len(ia)}, rtl {len(ib)}")
+first = None
+for k in range(max(len(ia), len(ib))):
+    x = ia[k] if k < len(ia) else None
+    y = ib[k] if k < len(ib) else None
+    if x is None or y is None or x[0] != y[0] or x[1] != y[1] or x[2] != y[2]:
+        first = (k, x, y)
+        break
+if first is None:
+    print("identical: every instruction starts at the same cycle")
+else:
+    k, x, y = first
+    def show(v):
+        return "none" if v is None else f"pc {v[2]} {v[3]} [{block(v[3])}] at cycle {v[1]}"
+    print(f"first diverging instruction: #{k} of the run, step of token {(x or y)[0]}: systemc {show(x)}, rtl {show(y)}")
+blk = lambda r: r["stats"]["groups"]["blocks"]["groups"]
+print("per-block counters:")
+for grp in ("pe_array", "router", "nonlinear", "kv_history"):
+    st = blk(a)[grp]["stats"]
+    print(f"  systemc {grp}: " + ", ".join(f"{k} {v['value']}" for k, v in st.items() if isinstance(v.get("value"), int)))
+st = blk(b)["rtl_top"]["stats"]
+print("  rtl (transactor): " + ", ".join(f"{k} {v['value']}" for k, v in st.items()))
+hb = lambda r: {k[6:]: v["value"] for k, v in blk(r)["hbm"]["stats"].items() if k.startswith("bytes_")}
+print(f"  hbm bytes systemc: {hb(a)}")
+print(f"  hbm bytes rtl:     {hb(b)}")
+t0, t1, t2 = (float(x) for x in sys.argv[2:5])
+print(f"speed: systemc {ea} cycles in {t1 - t0:.2f} s wall ({ea / max(t1 - t0, 1e-9):.3g} cycles/s), "
+      f"rtl {eb} cycles in {t2 - t1:.2f} s wall ({eb / max(t2 - t1, 1e-9):.3g} cycles/s)", file=sys.stderr)
+PY
+cat "$tmp/out.txt"
+# Errors, one line each, exit 2: skipopu has no RTL top; a config of another shape than the
+# linked processor's; the RTL controller beside the RTL top.
+errs() {
+  local want=$1
+  shift
+  local rc=0 msg
+  msg=$("$@" -q 2>&1) || rc=$?
+  echo "exit $rc: ${msg#*configs/u280.json: }" >> "$tmp/out.txt"
+  case "$msg" in *"$want"*) [ $rc -eq 2 ] || echo "unexpected exit $rc" >> "$tmp/out.txt" ;; *) echo "unexpected message" >> "$tmp/out.txt" ;; esac
+}
+errs '/blocks/top: implementation "rtl" needs the skipopu-rtl binary' "$sk" "${common[@]}" --set blocks.top=rtl
+errs '/hbm/ports: skipopu-rtl links a processor generated for' "$skr" "${common[@]}" --set hbm.ports=8 --set blocks.top=rtl
+errs '/blocks/controller: expected "systemc" with blocks.top=rtl' "$skr" "${common[@]}" --set blocks.top=rtl --set blocks.controller=rtl
+if [ $update -eq 1 ]; then
+  cp "$tmp/out.txt" "$expected"
+  echo "rewrote $expected"
+  exit 0
+fi
+if grep -q '^identical' "$tmp/out.txt"; then
+  echo "IDENTICAL: replace the pinned figures (tests/rtl/rtl_top.expected) by the identity check"
+fi
+if ! diff -u "$expected" "$tmp/out.txt"; then
+  echo "FAIL: the figures differ from the pinned ones ($expected; -: pinned, +: this run)"
+  exit 1
+fi
+echo "PASS: both sides' figures are the pinned ones"
