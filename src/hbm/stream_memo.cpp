@@ -1,7 +1,7 @@
 // Stream extrapolation (fast path, simulator.stream_extrapolation), docs/hbm.md.
 //
 // While a PC serves one port's run alone (the request whose bursts are entering, behind up to
-// three that have entered and are draining, of any port, direction and address, every other
+// four that have entered and are draining, of any port, direction and address, every other
 // open request of the PC waiting behind in the entering one's port lane, no refresh in
 // progress), its state just before each burst's ingress is written in canonical form: the
 // timing registers relative to the present (a register at or below the present acts as the
@@ -41,10 +41,11 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   if (!ln) return UINT32_MAX;
   const uint32_t si = ln->fifo[ln->head];
   const Slot& s = slots_[si];
-  // its last burst is still out of the queue (or, with `last`, is the one entering and nothing
-  // waits behind it), and the burst about to enter is at the PC
-  const bool is_last = last && s.admitted + 1 == s.bursts && lane_waiting(*ln) == 1;
-  if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
+  // its last burst is still out of the queue (or, with `last`, is the one entering: `last`
+  // says whether nothing waits behind it), and the burst about to enter is at the PC
+  const bool at_last = s.admitted + 1 == s.bursts;
+  const bool is_last = last && at_last && lane_waiting(*ln) == 1;
+  if ((s.admitted + 2 > s.bursts && !(last && at_last)) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
   if (last) *last = is_last;
   // every other open request has entered (it is not one waiting behind in the lane): it is
   // draining, whatever its port, direction and addresses (each queued burst is keyed with the
@@ -665,6 +666,14 @@ int BankModel::x_visit(Pc& pc, T limit) {
     x_snapshot(pc, run, nrun, id, anchor);
     pc.xd_node = id;
     pc.xd_gen = x_gen_;
+    return kXNone;
+  }
+  if (s.admitted + 1 == s.bursts) {
+    // The last burst enters with requests waiting behind it: this node only ends the edge to
+    // it (walks reach the last burst's ingress); the stretch after it is simulated (the next
+    // ingress is another request's, a run of its own), so no edge leaves it.
+    x_snapshot(pc, run, nrun, id, anchor);
+    pc.x_prev = -1;
     return kXNone;
   }
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
