@@ -598,6 +598,12 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   return kXVirtual;
 }
 
+bool BankModel::x_behind(const Pc& pc, uint32_t si) const {
+  for (const Lane& l : pc.lanes)
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si) return lane_waiting(l) != 1;
+  return false;
+}
+
 int BankModel::x_visit(Pc& pc, T limit) {
   if (pc.x_landed) {  // the ingress of the node just restored: already visited
     pc.x_landed = false;
@@ -693,7 +699,9 @@ int BankModel::x_visit(Pc& pc, T limit) {
     r = kXVirtual;
   } else if (w.steps > 0) {
     x_restore(pc, run, nrun, *x_nodes_[w.node].key, pc.time, w.anchor);
-    pc.x_landed = !w.last;
+    // at a last burst, its ingress is visited only if nothing waits behind it (its drain may
+    // be recorded); else that visit would only close the edge into this node again
+    pc.x_landed = !w.last || x_behind(pc, run[nrun - 1]);
     r = kXLanded;
   }
   x_snapshot(pc, run, nrun, w.node, w.anchor);
@@ -801,7 +809,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return true;
   }
   x_land(pc);
-  if (w.last) pc.x_landed = false, pc.x_prev = -1;  // as in x_visit
+  if (w.last) pc.x_landed = x_behind(pc, run[nrun - 1]), pc.x_prev = -1;  // as in x_visit
   return false;
 }
 
