@@ -101,8 +101,10 @@ class BankModel final : public Model {
   static constexpr T kInf = detail::kInf;
   static constexpr int kMaxBanks = 64;
   static constexpr int kMaxBeats = 16;
-  static constexpr uint32_t kXMinBursts = 32;  // stream extrapolation: a PC with a request this long open
-  static constexpr uint32_t kXRun = 4;          // stream extrapolation: requests of one run (draining + entering)
+  // stream extrapolation: a PC with a request this long open (8 bursts: a 4-KiB request of
+  // 512-B bursts); requests of one run (draining + entering: 4 KiB ones queue four deep)
+  static constexpr uint32_t kXMinBursts = 8;
+  static constexpr uint32_t kXRun = 5;
 
   struct alignas(64) Slot {  // one submitted request
     uint64_t id;
@@ -256,7 +258,7 @@ class BankModel final : public Model {
   };
   // Stream extrapolation memo (stream_memo.cpp): one node per canonical PC state met just
   // before the ingress of a burst while the PC serves one port's run alone (the request
-  // entering and up to three draining); an edge leads to the next such state with the time
+  // entering and up to four draining); an edge leads to the next such state with the time
   // and counters it took, per request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
     T first = 0, last = 0;    // its first (if it had none before) and last column command on the
@@ -424,6 +426,7 @@ class BankModel final : public Model {
   void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
   void x_drain_deliver(Pc& pc, T limit);
   int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
+  bool x_behind(const Pc& pc, uint32_t si) const;  // requests wait behind slot si, the head of its lane
   void x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key, T t,
                  uint64_t anchor);
 

@@ -208,11 +208,17 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   Completion c;
   // Earliest nominal arrival over the ports that may issue (requests left, below the
   // outstanding limit); the next submit time is max(that, now). Kept current by the submit
-  // pass (which visits every port) and by each completion (which may free a port).
+  // pass and by each completion (which may free a port). `issuing` holds the ports that may
+  // issue (a bit each, by index): the submit pass visits only those, in index order, as a pass
+  // over every port would (the others submit nothing).
   auto may_issue = [&](const Port& pt) { return pt.next < s.requests && pt.inflight < s.outstanding; };
+  std::vector<uint64_t> issuing((ports + 63) / 64, 0);
   Cycle nom_min = kNever;
-  for (const Port& pt : port)
-    if (may_issue(pt)) nom_min = std::min(nom_min, pt.nom);
+  for (uint32_t i = 0; i < ports; ++i)
+    if (may_issue(port[i])) {
+      nom_min = std::min(nom_min, port[i].nom);
+      issuing[i / 64] |= uint64_t(1) << (i % 64);
+    }
   while (done < total) {
     const Cycle ts = nom_min == kNever ? kNever : std::max(nom_min, now);
     const Cycle te = model->next_event();
@@ -225,7 +231,10 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
         res.lat_max = std::max(res.lat_max, lat);
         res.end = std::max(res.end, c.done);
         --port[pi].inflight;
-        if (may_issue(port[pi])) nom_min = std::min(nom_min, port[pi].nom);
+        if (may_issue(port[pi])) {
+          nom_min = std::min(nom_min, port[pi].nom);
+          issuing[pi / 64] |= uint64_t(1) << (pi % 64);
+        }
         ++done;
         if (record) res.completions.push_back(c);
       }
@@ -233,31 +242,35 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
       continue;
     }
     nom_min = kNever;
-    for (uint32_t i = 0; i < ports; ++i) {
-      Port& pt = port[i];
-      while (pt.next < s.requests && pt.inflight < s.outstanding && std::max(pt.nom, now) == ts) {
-        const uint64_t j = pt.next++;
-        pt.nom = nominal(pt.next);
-        const PortPlan& pp = plan[i];
-        Request r;
-        r.id = (uint64_t(i) << 40) | j;
-        r.port = pp.port;
-        r.axi_id = uint32_t(j % s.axi_ids);
-        uint64_t slot;
-        if (pattern == 0) slot = j % pp.slots;
-        else if (pattern == 1) slot = pp.slots_pow2 ? pt.rng.next() & (pp.slots - 1) : pt.rng.below(pp.slots);  // same value
-        else slot = (j * (s.stride / s.size)) % pp.slots;
-        const size_t n = pp.pcs.size();
-        r.pc = n == 1 ? pp.pcs[0] : pp.pcs[pattern == 1 && !s.pc_round_robin ? pt.rng.below(n) : j % n];
-        r.addr = pp.base + slot * s.size;
-        r.bytes = s.size;
-        r.write = pp.dir >= 0 ? pp.dir == 1
-                              : s.write_fraction > 0 && double(pt.rng.next() >> 11) * 0x1.0p-53 < s.write_fraction;
-        r.arrival = ts;
-        ++pt.inflight;
-        model->submit(r);
+    for (uint32_t w = 0; w < issuing.size(); ++w) {
+      for (uint64_t bits = issuing[w]; bits; bits &= bits - 1) {
+        const uint32_t i = w * 64 + uint32_t(__builtin_ctzll(bits));
+        Port& pt = port[i];
+        while (pt.next < s.requests && pt.inflight < s.outstanding && std::max(pt.nom, now) == ts) {
+          const uint64_t j = pt.next++;
+          pt.nom = nominal(pt.next);
+          const PortPlan& pp = plan[i];
+          Request r;
+          r.id = (uint64_t(i) << 40) | j;
+          r.port = pp.port;
+          r.axi_id = uint32_t(j % s.axi_ids);
+          uint64_t slot;
+          if (pattern == 0) slot = j % pp.slots;
+          else if (pattern == 1) slot = pp.slots_pow2 ? pt.rng.next() & (pp.slots - 1) : pt.rng.below(pp.slots);  // same value
+          else slot = (j * (s.stride / s.size)) % pp.slots;
+          const size_t n = pp.pcs.size();
+          r.pc = n == 1 ? pp.pcs[0] : pp.pcs[pattern == 1 && !s.pc_round_robin ? pt.rng.below(n) : j % n];
+          r.addr = pp.base + slot * s.size;
+          r.bytes = s.size;
+          r.write = pp.dir >= 0 ? pp.dir == 1
+                                : s.write_fraction > 0 && double(pt.rng.next() >> 11) * 0x1.0p-53 < s.write_fraction;
+          r.arrival = ts;
+          ++pt.inflight;
+          model->submit(r);
+        }
+        if (may_issue(pt)) nom_min = std::min(nom_min, pt.nom);
+        else issuing[w] &= ~(uint64_t(1) << (i % 64));
       }
-      if (may_issue(pt)) nom_min = std::min(nom_min, pt.nom);
     }
     now = ts;
   }

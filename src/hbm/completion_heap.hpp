@@ -50,8 +50,9 @@ using CompletionHeap = BasicCompletionHeap<Completion>;
 class CompletionQueue {
  public:
   static constexpr uint64_t kWindow = 1024;  // cycles covered by the ring (a power of two)
+  static constexpr uint32_t kDepth = 16;     // entries a bucket holds in place (more: the far heap)
 
-  CompletionQueue() : ring_(kWindow) {}
+  CompletionQueue() : ring_(kWindow), store_(kWindow * kDepth) {}
   void push(const Completion& c) {
     if (in_ring_ == 0 && c.done >= lo_ + kWindow) lo_ = c.done - kWindow / 2;  // re-centre an idle ring
     if (c.done < lo_ || c.done - lo_ >= kWindow) {
@@ -60,9 +61,15 @@ class CompletionQueue {
     }
     const size_t i = size_t(c.done & (kWindow - 1));
     Bucket& bk = ring_[i];
-    std::vector<Completion>& v = bk.v;
-    v.push_back(c);  // kept in increasing id from bk.head (ids mostly arrive in order: no move)
-    for (size_t k = v.size() - 1; k > bk.head && v[k - 1].id > v[k].id; --k) std::swap(v[k - 1], v[k]);
+    if (bk.end == kDepth) {  // full: the far heap keeps it (top() and pop() look at both)
+      far_.push(c);
+      return;
+    }
+    // kept in increasing id from bk.head (ids mostly arrive in order: no move)
+    Completion* v = &store_[i * kDepth];
+    uint32_t k = bk.end++;
+    for (; k > bk.head && v[k - 1].id > c.id; --k) v[k] = v[k - 1];
+    v[k] = c;
     bits_[i / 64] |= uint64_t(1) << (i % 64);
     ++in_ring_;
     if (c.done <= top_done_) top_ok_ = false;
@@ -80,9 +87,8 @@ class CompletionQueue {
     const Completion c = *r;
     const size_t i = size_t(c.done & (kWindow - 1));
     Bucket& bk = ring_[i];
-    if (++bk.head == bk.v.size()) {
-      bk.v.clear();
-      bk.head = 0;
+    if (++bk.head == bk.end) {
+      bk.head = bk.end = 0;
       bits_[i / 64] &= ~(uint64_t(1) << (i % 64));
       top_ok_ = false;
     }
@@ -108,18 +114,17 @@ class CompletionQueue {
         if (m) found = w * 64 + size_t(__builtin_ctzll(m));
       }
       top_i_ = found;
-      top_done_ = ring_[found].v[ring_[found].head].done;
+      top_done_ = store_[found * kDepth + ring_[found].head].done;
       top_ok_ = true;
     }
-    const Bucket& bk = ring_[top_i_];
-    return &bk.v[bk.head];
+    return &store_[top_i_ * kDepth + ring_[top_i_].head];
   }
 
   struct Bucket {
-    std::vector<Completion> v;
-    size_t head = 0;  // v[head..] are queued, in increasing id
+    uint32_t head = 0, end = 0;  // its entries: store_[i * kDepth + head, i * kDepth + end), in increasing id
   };
   std::vector<Bucket> ring_;
+  std::vector<Completion> store_;  // kDepth entries a bucket, buckets in ring order (one block)
   std::array<uint64_t, kWords> bits_{};
   size_t in_ring_ = 0;
   Cycle lo_ = 0;  // ring entries have done in [lo_, lo_ + kWindow)

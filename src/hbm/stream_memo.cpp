@@ -1,7 +1,7 @@
 // Stream extrapolation (fast path, simulator.stream_extrapolation), docs/hbm.md.
 //
 // While a PC serves one port's run alone (the request whose bursts are entering, behind up to
-// three that have entered and are draining, of any port, direction and address, every other
+// four that have entered and are draining, of any port, direction and address, every other
 // open request of the PC waiting behind in the entering one's port lane or in another lane that
 // cannot enter before the entering request's last burst (x_stream_run), no refresh in
 // progress), its state just before each burst's ingress is written in canonical form: the
@@ -32,9 +32,11 @@ namespace skipopu::hbm {
 // The run this PC may follow: `run` holds the draining requests oldest first, then the one
 // whose bursts are entering (returned; UINT32_MAX: none). Requests waiting in other lanes do
 // not belong to it if none of their bursts has entered and each lane's head is ready only
-// after the entering request's last burst: a PC admits the earliest-ready burst of all lanes'
-// heads (its lane waits for room meanwhile), so none of them can enter before that last burst
-// has entered, and until then the PC evolves as if they were not there.
+// after the entering request's last burst, and they are of its direction: a PC admits, per
+// direction, the earliest-ready burst of that direction's lane heads (its lane waits for room
+// meanwhile), so none of them can enter before that last burst has entered, and until then the
+// PC evolves as if they were not there. (A request of the other direction enters its own queue
+// while the entering request waits for room in its queue: it cannot wait outside the run.)
 uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last,
                                  uint32_t* lanes) const {
   if (pc.ref_active || pc.ref_bank >= 0 || trace_on_) return UINT32_MAX;
@@ -60,14 +62,18 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
     for (const Lane& l : pc.lanes) {
       if (&l == ln || l.head == l.fifo.size()) continue;
       const Slot& h = slots_[l.fifo[l.head]];
-      if (h.admitted || ready_dev(h, 0) <= end) return UINT32_MAX;
+      // the ingress is per direction: a request of the other direction may enter its own queue
+      // while s's bursts wait for room in theirs, so only same-direction lanes can wait
+      if (l.write != ln->write || h.admitted || ready_dev(h, 0) <= end) return UINT32_MAX;
       waiting += lane_waiting(l);
     }
   }
-  // its last burst is still out of the queue (or, with `last`, is the one entering and nothing
-  // waits behind it, in its lane or another), and the burst about to enter is at the PC
-  const bool is_last = last && s.admitted + 1 == s.bursts && lane_waiting(*ln) == 1 && busy == 1;
-  if ((s.admitted + 2 > s.bursts && !is_last) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
+  // its last burst is still out of the queue (or, with `last`, is the one entering: `last`
+  // says whether nothing waits behind it, in its lane or another), and the burst about to enter
+  // is at the PC
+  const bool at_last = s.admitted + 1 == s.bursts;
+  const bool is_last = last && at_last && lane_waiting(*ln) == 1 && busy == 1;
+  if ((s.admitted + 2 > s.bursts && !(last && at_last)) || ready_dev(s, s.admitted) > pc.time) return UINT32_MAX;
   if (last) *last = is_last;
   if (lanes) *lanes = busy;
   // every other open request has entered (it is not one waiting in a lane): it is draining,
@@ -621,6 +627,12 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   return kXVirtual;
 }
 
+bool BankModel::x_behind(const Pc& pc, uint32_t si) const {
+  for (const Lane& l : pc.lanes)
+    if (l.head < l.fifo.size() && l.fifo[l.head] == si) return lane_waiting(l) != 1;
+  return false;
+}
+
 int BankModel::x_visit(Pc& pc, T limit) {
   if (pc.x_landed) {  // the ingress of the node just restored: already visited
     pc.x_landed = false;
@@ -692,6 +704,14 @@ int BankModel::x_visit(Pc& pc, T limit) {
     pc.xd_gen = x_gen_;
     return kXNone;
   }
+  if (s.admitted + 1 == s.bursts) {
+    // The last burst enters with requests waiting behind it: this node only ends the edge to
+    // it (walks reach the last burst's ingress); the stretch after it is simulated (the next
+    // ingress is another request's, a run of its own), so no edge leaves it.
+    x_snapshot(pc, run, nrun, id, anchor);
+    pc.x_prev = -1;
+    return kXNone;
+  }
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
   if (w.steps > 0 && lanes > 1) ++x_past_lanes_;
   if (w.last) {
@@ -710,7 +730,9 @@ int BankModel::x_visit(Pc& pc, T limit) {
     r = kXVirtual;
   } else if (w.steps > 0) {
     x_restore(pc, run, nrun, *x_nodes_[w.node].key, pc.time, w.anchor);
-    pc.x_landed = !w.last;
+    // at a last burst, its ingress is visited only if nothing waits behind it (its drain may
+    // be recorded); else that visit would only close the edge into this node again
+    pc.x_landed = !w.last || x_behind(pc, run[nrun - 1]);
     r = kXLanded;
   }
   x_snapshot(pc, run, nrun, w.node, w.anchor);
@@ -818,7 +840,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return true;
   }
   x_land(pc);
-  if (w.last) pc.x_landed = false, pc.x_prev = -1;  // as in x_visit
+  if (w.last) pc.x_landed = x_behind(pc, run[nrun - 1]), pc.x_prev = -1;  // as in x_visit
   return false;
 }
 

@@ -58,3 +58,30 @@ TEST_CASE("completion queue: same order as the binary heap", "[hbm][completion_q
     CHECK(popped > 1000);
   }
 }
+
+// A bucket holds kDepth entries in place; more of one cycle go to the far heap. Cycles with
+// more completions than that, pushed in decreasing id (each one moves the others), next to
+// neighbouring cycles whose buckets must not be touched: the heap's order.
+TEST_CASE("completion queue: a cycle with more completions than a bucket holds", "[hbm][completion_queue]") {
+  CompletionHeap ref;
+  CompletionQueue q;
+  uint64_t id = 1000;
+  for (Cycle done = 100; done < 104; ++done) {
+    const uint32_t n = done % 2 ? CompletionQueue::kDepth + 7 : CompletionQueue::kDepth;
+    for (uint32_t k = 0; k < n; ++k) {
+      Completion c;
+      c.id = id--;
+      c.done = done;
+      ref.push(c);
+      q.push(c);
+    }
+  }
+  REQUIRE(q.size() == ref.size());
+  while (!ref.empty()) {
+    REQUIRE(q.top().id == ref.top().id);
+    const Completion a = ref.pop(), b = q.pop();
+    REQUIRE(a.done == b.done);
+    REQUIRE(a.id == b.id);
+  }
+  REQUIRE(q.empty());
+}

@@ -341,6 +341,54 @@ TEST_CASE("stream extrapolation: a stream followed while another lane's request 
   CHECK(past > 20);  // fails if a request waiting in another lane stops the memo
 }
 
+// Short requests queued deep, like hbm-bench's sequential 4 KiB with 8 outstanding: each
+// request is 8 AXI bursts (some 7 or 9: unaligned starts), several have entered and drain while
+// the next one's bursts enter, and more wait behind in the lane. The memo follows each one up
+// to its last burst's ingress (a node of its own, though requests wait behind it); a
+// stretch's run holds up to four draining requests.
+TEST_CASE("stream extrapolation: runs of 8-burst requests with more waiting behind") {
+  uint64_t bursts = 0, to_last = 0, replayed = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    HbmParams p = preset("u280");
+    p.refresh = seed % 3 != 0;
+    if (seed % 2) p.read_latency = p.write_latency = 0;
+    SplitMix64 rng(seed * 313);
+    std::vector<Request> reqs;
+    uint64_t id = 1;
+    for (uint32_t pc = 0; pc < 2; ++pc) {
+      uint64_t addr = 4096 * (rng.next() % 1024) + (seed == 3 ? 96 * pc : 0);
+      Cycle at = rng.next() % 500;
+      for (int k = 0; k < 120; ++k) {
+        Request q;
+        q.id = id++;
+        q.pc = pc;
+        q.port = pc;
+        q.addr = addr;
+        q.bytes = 4096;
+        q.write = seed == 4 && pc == 1;
+        q.arrival = at;
+        addr += 4096;
+        // faster than the PC serves them (about 150 AXI cycles each): the lane fills up
+        at += seed == 5 ? 0 : Cycle(60 + rng.next() % 60);
+        reqs.push_back(q);
+      }
+    }
+    std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+    const Outcome x = check(p, reqs, seed, seed <= 2);
+    bursts += x.bursts;
+    to_last += x.to_last;
+    replayed += x.completions;
+  }
+  INFO("bursts " << bursts << ", walks to a last burst " << to_last << ", completions " << replayed);
+  // 6 x 240 requests of about 8 bursts: most bursts from the memo (fails with requests of fewer
+  // than 32 bursts left out, or runs of at most three draining requests)
+  CHECK(bursts > 6000);
+  // walks reach the last burst with requests waiting behind (fails if that burst's ingress is
+  // no node)
+  CHECK(to_last > 400);
+  CHECK(replayed > 400);  // requests complete on replayed edges
+}
+
 // A PC standing before a known drain (past the limit of its advance) must land when a request
 // arrives before the drain ends: the new request's bursts enter among the drain's. One stream
 // per "token", the same each time; a small read arrives at a time swept across the stream's
