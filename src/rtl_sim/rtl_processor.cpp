@@ -39,6 +39,7 @@
 #include "skipopu/rtl/generator.hpp"
 #include "skipopu/sizes.hpp"
 #include "verilated.h"
+#include "axi_port_io.hpp"
 #include <systemc>
 
 namespace skipopu {
@@ -53,22 +54,7 @@ static_assert(kPorts == 4, "rtl_processor.cpp wires 4 AXI ports (SKIPOPU_RTL_PRO
 
 [[noreturn]] void internal(const std::string& what) { throw std::runtime_error("skipopu-rtl: processor: " + what); }
 
-// One AXI port of the verilated processor: pointers to its fields.
-struct PortIO {
-  QData *araddr, *awaddr;
-  CData *arid, *arlen, *arvalid, *arready, *awid, *awlen, *awvalid, *awready;
-  CData *wlast, *wvalid, *wready, *rid, *rlast, *rresp, *rvalid, *rready, *bid, *bresp, *bvalid, *bready;
-  VlWide<8>* rdata;
-};
-#define SKIPOPU_PORT(d, n)                                                                                            \
-  PortIO {                                                                                                            \
-    &d->m_axi_##n##_araddr, &d->m_axi_##n##_awaddr, &d->m_axi_##n##_arid, &d->m_axi_##n##_arlen,                      \
-        &d->m_axi_##n##_arvalid, &d->m_axi_##n##_arready, &d->m_axi_##n##_awid, &d->m_axi_##n##_awlen,                \
-        &d->m_axi_##n##_awvalid, &d->m_axi_##n##_awready, &d->m_axi_##n##_wlast, &d->m_axi_##n##_wvalid,              \
-        &d->m_axi_##n##_wready, &d->m_axi_##n##_rid, &d->m_axi_##n##_rlast, &d->m_axi_##n##_rresp,                    \
-        &d->m_axi_##n##_rvalid, &d->m_axi_##n##_rready, &d->m_axi_##n##_bid, &d->m_axi_##n##_bresp,                   \
-        &d->m_axi_##n##_bvalid, &d->m_axi_##n##_bready, &d->m_axi_##n##_rdata                                         \
-  }
+using rtl_sim::PortIO;
 
 // The data of the read beat at byte address a (a stand-in: the simulator carries no values).
 uint32_t pattern(uint64_t a, unsigned word) {

@@ -34,25 +34,11 @@
 #include "skipopu/sizes.hpp"
 #include "skipopu_rtl_params.h"
 #include "verilated.h"
+#include "../../src/rtl_sim/axi_port_io.hpp"
 
 namespace {
 
-// One AXI port of the verilated processor: pointers to its fields in Vdut.
-struct PortIO {
-  QData *araddr, *awaddr;
-  CData *arid, *arlen, *arvalid, *arready, *awid, *awlen, *awvalid, *awready;
-  CData *wlast, *wvalid, *wready, *rid, *rlast, *rresp, *rvalid, *rready, *bid, *bresp, *bvalid, *bready;
-  VlWide<8>* rdata;
-};
-#define SKIPOPU_PORT(d, n)                                                                                            \
-  PortIO {                                                                                                            \
-    &d->m_axi_##n##_araddr, &d->m_axi_##n##_awaddr, &d->m_axi_##n##_arid, &d->m_axi_##n##_arlen,                      \
-        &d->m_axi_##n##_arvalid, &d->m_axi_##n##_arready, &d->m_axi_##n##_awid, &d->m_axi_##n##_awlen,                \
-        &d->m_axi_##n##_awvalid, &d->m_axi_##n##_awready, &d->m_axi_##n##_wlast, &d->m_axi_##n##_wvalid,              \
-        &d->m_axi_##n##_wready, &d->m_axi_##n##_rid, &d->m_axi_##n##_rlast, &d->m_axi_##n##_rresp,                    \
-        &d->m_axi_##n##_rvalid, &d->m_axi_##n##_rready, &d->m_axi_##n##_bid, &d->m_axi_##n##_bresp,                   \
-        &d->m_axi_##n##_bvalid, &d->m_axi_##n##_bready, &d->m_axi_##n##_rdata                                         \
-  }
+using skipopu::rtl_sim::PortIO;
 static_assert(SKIPOPU_PROC_PORTS == 4, "tb_processor is written for the 4-port design (tests/rtl/CMakeLists.txt)");
 
 struct PortState {
