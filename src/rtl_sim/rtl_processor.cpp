@@ -101,6 +101,7 @@ class RtlProcessor final : public SequencerIf {
     ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
     pc_bytes_ = c.hbm.pc_bytes;
+    cfg_file_ = c.file;
     kv_base_ = 3 * pc_bytes_ + pc_bytes_ / 2;  // the K/V region in the K/V port's pseudo-channel
     embed_base_ = pc_bytes_ / 4;
     const std::vector<rtl::InstrWord> words = rtl::encode_program(prog, model.layers, c);
@@ -149,9 +150,11 @@ class RtlProcessor final : public SequencerIf {
   const char* block() const override { return "top"; }
 
   void run_step(const StepDesc& s, InstrUnitsIf& units) override {
-    if (s.first + s.count > SKIPOPU_KV_MAX_TOKENS)
-      internal("token " + std::to_string(s.first + s.count - 1) + " past the linked processor's " + std::to_string(SKIPOPU_KV_MAX_TOKENS) +
-               "-token tables (SKIPOPU_RTL_PROC_ARGS --kv-tokens)");
+    if (s.first + s.count > SKIPOPU_KV_MAX_TOKENS)  // the trace is longer than the linked design holds
+      throw_input_error(cfg_file_, "/blocks/top",
+                        "the trace reaches token " + std::to_string(s.first + s.count - 1) +
+                            "; skipopu-rtl links a processor with tables for " + std::to_string(SKIPOPU_KV_MAX_TOKENS) +
+                            " tokens (CMake SKIPOPU_RTL_PROC_ARGS --kv-tokens)");
     if (s.count > 0xffff) internal("a step of more than 65535 tokens");
     for (uint32_t l = 0; l < layers_; ++l)
       for (int mod = 0; mod < 2; ++mod) {
@@ -307,6 +310,7 @@ class RtlProcessor final : public SequencerIf {
   uint32_t layers_;
   std::unique_ptr<Vskpr> m_;
   std::vector<PortIO> ports_;
+  std::string cfg_file_;  // the config, for errors found while running
   std::deque<AxiHbmSlave> slaves_;  // not movable (each holds HbmJobs)
   uint64_t pc_bytes_ = 0, kv_base_ = 0, embed_base_ = 0;
   std::vector<uint16_t> outcomes_;  // routing outcomes not yet pushed (from out_next_)

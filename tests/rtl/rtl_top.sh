@@ -97,7 +97,7 @@ print(f"speed: systemc {ea} cycles in {t1 - t0:.2f} s wall ({ea / max(t1 - t0, 1
 PY
 cat "$tmp/out.txt"
 # Errors, one line each, exit 2: skipopu has no RTL top; a config of another shape than the
-# linked processor's; the RTL controller beside the RTL top.
+# linked processor's; the RTL controller beside the RTL top; a trace longer than its tables.
 errs() {
   local want=$1
   shift
@@ -109,6 +109,12 @@ errs() {
 errs '/blocks/top: implementation "rtl" needs the skipopu-rtl binary' "$sk" "${common[@]}" --set blocks.top=rtl
 errs '/hbm/ports: skipopu-rtl links a processor generated for' "$skr" "${common[@]}" --set hbm.ports=8 --set blocks.top=rtl
 errs '/blocks/controller: expected "systemc" with blocks.top=rtl' "$skr" "${common[@]}" --set blocks.top=rtl --set blocks.controller=rtl
+# a trace longer than the linked processor's tables (64 tokens): 60 prompt + 8 decoded
+"$sk" gen-trace --model "$model" --prompt 60 --decode 8 --seed 1 --out "$tmp/long.trace" >/dev/null 2>&1
+errs '/blocks/top: the trace reaches token 64; skipopu-rtl links a processor with tables for 64 tokens' \
+  "$skr" run --trace "$tmp/long.trace" --model "$model" --config "$src/configs/u280.json" "${sets[@]}" --format json \
+  --out "$tmp/long.json" --set blocks.top=rtl
+[ ! -e "$tmp/long.json" ] || echo "a result file was written for the refused run" >> "$tmp/out.txt"
 if [ $update -eq 1 ]; then
   cp "$tmp/out.txt" "$expected"
   echo "rewrote $expected"
