@@ -426,7 +426,8 @@ class BankModel final : public Model {
   void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
   void x_drain_deliver(Pc& pc, T limit);
   int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
-  bool x_behind(const Pc& pc, uint32_t si) const;  // requests wait behind slot si, the head of its lane
+  // requests wait behind slot si (the head of its lane), in its lane or another
+  bool x_behind(const Pc& pc, uint32_t si) const;
   void x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key, T t,
                  uint64_t anchor);
 

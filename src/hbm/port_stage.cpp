@@ -34,12 +34,12 @@ PortTiming PortStage::accept(uint32_t port, uint32_t pc, bool write, Cycle arriv
     const uint32_t g = link_of_port_[port];
     uint64_t start = t.base * lateral_beats_;
     for (uint32_t l = lo; l < hi; ++l) {
-      const size_t i = size_t(l) * lateral_links_ + g;
+      const size_t i = conn(l, g);
       // PG276: one dead cycle on the lateral write channel when it changes master
       start = std::max(start, link_free_[i] + (link_master_[i] != port && link_master_[i] != UINT32_MAX ? write_gap_ : 0));
     }
     for (uint32_t l = lo; l < hi; ++l) {
-      const size_t i = size_t(l) * lateral_links_ + g;
+      const size_t i = conn(l, g);
       link_free_[i] = start + beats * lateral_cycles_;
       link_master_[i] = port;
     }
@@ -53,11 +53,11 @@ void PortStage::return_read(uint32_t port, uint32_t pc, uint64_t beats, Cycle& f
   const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
   const uint32_t lo = std::min(sp, sc), hi = std::max(sp, sc);
   const size_t dir = sp > sc ? 1 : 0;  // data moves from the PC's switch toward the port's
-  const size_t g = link_of_port_[port];
+  const uint32_t g = link_of_port_[port];
   const Cycle h = return_latency(hi - lo);
   uint64_t start = (first - h) * lateral_beats_;  // first beat at the PC's side of the links
-  for (uint32_t l = lo; l < hi; ++l) start = std::max(start, read_free_[2 * (size_t(l) * lateral_links_ + g) + dir]);
-  for (uint32_t l = lo; l < hi; ++l) read_free_[2 * (size_t(l) * lateral_links_ + g) + dir] = start + beats * lateral_cycles_;
+  for (uint32_t l = lo; l < hi; ++l) start = std::max(start, read_free_[2 * conn(l, g) + dir]);
+  for (uint32_t l = lo; l < hi; ++l) read_free_[2 * conn(l, g) + dir] = start + beats * lateral_cycles_;
   first = std::max(first, Cycle(start / lateral_beats_) + h);
   done = std::max(done, Cycle((start + (beats - 1) * lateral_cycles_) / lateral_beats_) + h);
 }

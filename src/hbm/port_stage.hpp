@@ -79,12 +79,13 @@ class PortStage {
   void return_read(uint32_t port, uint32_t pc, uint64_t beats, Cycle& first, Cycle& done);
 
  private:
+  size_t conn(uint32_t l, uint32_t g) const { return size_t(l) * lateral_links_ + g; }
   uint32_t hop_latency_ = 0, lateral_beats_ = 1, lateral_cycles_ = 1, lateral_links_ = 1;
   uint64_t write_gap_ = 0;  // dead time on a lateral write path when its master changes (units as link_start)
   std::vector<uint32_t> switch_of_port_, switch_of_pc_;
   std::vector<uint32_t> link_of_port_;  // which of a boundary's lateral_links connections a port uses
   std::vector<Cycle> port_free_;
-  // Per boundary l (between switches l and l + 1) and connection g, i = l * lateral_links + g:
+  // Per boundary l (between switches l and l + 1) and connection g, i = conn(l, g):
   std::vector<uint64_t> link_free_;     // write data (units as link_start)
   std::vector<uint32_t> link_master_;   // the port whose write data crossed last (UINT32_MAX: none)
   std::vector<uint64_t> read_free_;     // read data per direction: [2 * i + (toward higher switch)]

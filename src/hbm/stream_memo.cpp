@@ -591,8 +591,7 @@ static constexpr int kXNone = 0, kXLanded = 1, kXVirtual = 2, kXDrained = 3;
 // last word (the last burst's beats, x_encode) set: the queue, registers and run are the same.
 int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit) {
   const uint32_t si = run[nrun - 1];
-  for (const Lane& l : pc.lanes)  // nothing waits behind it, in its lane or another
-    if (l.head < l.fifo.size() && (l.fifo[l.head] != si || lane_waiting(l) != 1)) return kXNone;
+  if (x_behind(pc, si)) return kXNone;
   uint64_t b0;
   uint32_t n0;
   burst_range(slots_[si], slots_[si].admitted, b0, n0);
@@ -629,7 +628,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
 
 bool BankModel::x_behind(const Pc& pc, uint32_t si) const {
   for (const Lane& l : pc.lanes)
-    if (l.head < l.fifo.size() && l.fifo[l.head] == si) return lane_waiting(l) != 1;
+    if (l.head < l.fifo.size() && (l.fifo[l.head] != si || lane_waiting(l) != 1)) return true;
   return false;
 }
 
