@@ -622,7 +622,11 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                                      "skipopu_axi_rd_master.v",
                                      "skipopu_axi_wr_master.v",
                                      "skipopu_processor.v",
+                                     "skipopu_axi_cdc_fifo.v",
+                                     "skipopu_axi_cdc.v",
                                      "skipopu_u280_top.v"};
+  files.push_back({"skipopu_axi_cdc_fifo.v", generate_axi_cdc_fifo(ho)});
+  files.push_back({"skipopu_axi_cdc.v", generate_axi_cdc(ho)});
   files.push_back({"skipopu_u280_top.v", generate_u280_top(ho, c.name, processor_ports(pr, ct, kv, axi))});
   files.push_back({"skipopu_u280.xdc", generate_u280_xdc(ho, c.name)});
   files.push_back({"skipopu_u280_project.tcl", generate_u280_tcl(ho, c.name, vfiles)});
@@ -634,7 +638,9 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                            {"axi_ports", ho.ports},
                            {"core_mhz", ho.core_mhz},
                            {"axi_mhz", ho.axi_mhz},
-                           {"placeholders", "clock crossing (AXI ports on core_clk), host bridge"}};
+                           {"cdc", {{"file", "skipopu_axi_cdc.v"}, {"fifo_file", "skipopu_axi_cdc_fifo.v"},
+                                    {"fifo_depth", 1u << ho.cdc_fifo_bits}, {"sync_stages", ho.cdc_sync_cycles}}},
+                           {"placeholders", "host bridge"}};
   files.push_back({"skipopu_rtl_params.h", hdr.str()});
   files.push_back({"rtl.json", man.dump(2) + "\n"});
   return files;

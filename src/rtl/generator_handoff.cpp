@@ -31,7 +31,7 @@ std::string mhz_text(double mhz) {
 }
 
 std::string port_id(unsigned i) {
-  char buf[8];
+  char buf[16];
   std::snprintf(buf, sizeof buf, "%02u", i);
   return buf;
 }
@@ -55,7 +55,14 @@ HandoffRtl handoff_params(const HardwareConfig& c) {
   h.id_bits = std::max(1u, clog2(m.ids_per_port));
   h.core_mhz = double(c.clocks.core_hz) / 1e6;
   h.axi_mhz = m.axi_mhz;
+  // The crossing's synchronisers: at least two flops (one flop leaves a metastable value a whole
+  // cycle to settle before it is used; UG949 and XPM_CDC require 2 or more).
+  if (c.clocks.cdc_sync_cycles < 2)
+    throw_input_error(c.file, "/clocks/cdc_sync_cycles",
+                      "expected at least 2 synchroniser stages for the Vivado hand-off's AXI clock crossing, got " +
+                          S(c.clocks.cdc_sync_cycles));
   h.cdc_sync_cycles = c.clocks.cdc_sync_cycles;
+  h.cdc_fifo_bits = kCdcFifoBits;
   return h;
 }
 
@@ -66,24 +73,25 @@ std::string generate_u280_top(const HandoffRtl& h, const std::string& config_nam
     << "//\n"
     << "// It instantiates the whole processor (skipopu_processor.v: controller, PE array, nonlinear unit,\n"
     << "// router, weight DMA and buffers, KV history buffer, AXI3 read/write masters) on core_clk\n"
-    << "// (clocks.core_mhz = " << mhz_text(h.core_mhz) << " MHz) and brings out its ports: the host interface (instruction\n"
-    << "// memory, matrix table, steps, routing outcomes, src stream, configuration; to be driven by the\n"
-    << "// shell's host bridge, not generated) and the master side of " << h.ports << " AXI3 ports (m_axi_<port>_*, to be\n"
-    << "// connected to the HBM IP's AXI_<port>_*: " << h.data_bits << "-bit data, " << h.addr_bits
-    << "-bit address, the IP's 32 pseudo-channels x hbm pc_bytes;\n"
-    << "// " << h.id_bits << "-bit IDs; 4-bit AXI3 burst lengths).\n"
-    << "// NOT GENERATED: the core_clk <-> axi_clk crossing (" << h.cdc_sync_cycles
-    << "-stage synchronisers, clocks.cdc_sync_cycles). The AXI ports\n"
-    << "// are synchronous to core_clk; axi_clk (hbm.axi_mhz = " << mhz_text(h.axi_mhz)
-    << " MHz) and axi_rst_n are unused. A board design either\n"
-    << "// clocks the HBM IP's AXI_<port>_ACLK from core_clk or puts an AXI clock converter per port between\n"
-    << "// this wrapper and the IP. Not run here: Vivado (not installed).\n"
+    << "// (clocks.core_mhz = " << mhz_text(h.core_mhz) << " MHz) and brings out its host interface (instruction memory, matrix\n"
+    << "// table, steps, routing outcomes, src stream, configuration; on core_clk, to be driven by the shell's\n"
+    << "// host bridge, not generated). Each of the processor's " << h.ports << " AXI3 ports crosses to axi_clk\n"
+    << "// (hbm.axi_mhz = " << mhz_text(h.axi_mhz) << " MHz) through skipopu_axi_cdc (u_cdc_<port>: an asynchronous FIFO of "
+    << (1u << h.cdc_fifo_bits) << " entries per\n"
+    << "// channel, Gray pointers, " << h.cdc_sync_cycles << "-flop synchronisers, clocks.cdc_sync_cycles); m_axi_<port>_* are on axi_clk,\n"
+    << "// to be connected to the HBM IP's AXI_<port>_* (AXI_<port>_ACLK = axi_clk): " << h.data_bits << "-bit data, "
+    << h.addr_bits << "-bit address (the IP's 32 pseudo-channels x hbm pc_bytes), " << h.id_bits << "-bit IDs,\n"
+    << "// 4-bit AXI3 burst lengths. Reset: core_rst and axi_rst_n asserted together (each for at least "
+    << h.cdc_sync_cycles + 1 << " cycles\n"
+    << "// of its clock). Not run here: Vivado (not installed).\n"
     << "// The IP's optional WDATA_PARITY / RDATA_PARITY ports are not used.\n"
     << "module skipopu_u280_top (\n"
     << "  input  wire core_clk,   // " << mhz_text(h.core_mhz) << " MHz: the processor and its AXI masters\n"
     << "  input  wire core_rst,   // synchronous to core_clk, active high\n"
-    << "  input  wire axi_clk,    // " << mhz_text(h.axi_mhz) << " MHz: AXI_<port>_ACLK of the HBM IP (unused: no crossing yet)\n"
+    << "  input  wire axi_clk,    // " << mhz_text(h.axi_mhz) << " MHz: AXI_<port>_ACLK of the HBM IP, the m_axi_<port>_* ports\n"
+    << "  // axi_rst_n: synchronous to axi_clk, active low\n"
     << "  input  wire axi_rst_n";
+  auto is_axi = [](const RtlPort& p) { return p.name.compare(0, 6, "m_axi_") == 0; };
   for (const auto& p : ports) {
     if (p.name == "clk" || p.name == "rst") continue;
     RtlPort q = p;
@@ -91,19 +99,34 @@ std::string generate_u280_top(const HandoffRtl& h, const std::string& config_nam
     v << ",\n  " << port_decl(q);
   }
   v << "\n);\n"
-    << "  wire [1:0] unused_axi_clock = {axi_clk, axi_rst_n};\n"
-    << "  skipopu_processor u_processor (\n"
+    << "  // The processor's AXI ports (core_clk), into the crossings.\n";
+  for (const auto& p : ports)
+    if (is_axi(p)) v << "  wire " << (p.bits > 1 ? "[" + S(p.bits - 1) + ":0] " : "") << "c" << p.name.substr(1) << ";\n";
+  v << "  skipopu_processor u_processor (\n"
     << "    .clk(core_clk), .rst(core_rst)";
   for (const auto& p : ports) {
     if (p.name == "clk" || p.name == "rst") continue;
-    v << ",\n    ." << p.name << "(" << p.name << ")";
+    v << ",\n    ." << p.name << "(" << (is_axi(p) ? "c" + p.name.substr(1) : p.name) << ")";
   }
-  v << ");\n"
-    << "endmodule\n";
+  v << ");\n";
+  for (unsigned i = 0; i < h.ports; ++i) {
+    const std::string pre = "m_axi_" + port_id(i) + "_";
+    v << "  skipopu_axi_cdc u_cdc_" << port_id(i) << " (\n"
+      << "    .core_clk(core_clk), .core_rst(core_rst), .axi_clk(axi_clk), .axi_rst_n(axi_rst_n)";
+    for (const auto& p : ports)
+      if (p.name.compare(0, pre.size(), pre) == 0) {
+        const std::string f = p.name.substr(pre.size());
+        v << ",\n    .s_axi_" << f << "(c" << p.name.substr(1) << "), .m_axi_" << f << "(" << p.name << ")";
+      }
+    v << ");\n";
+  }
+  v << "endmodule\n";
   return v.str();
 }
 
 std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_name) {
+  // The crossing's max delay and bus skew: the shorter of the two periods.
+  const std::string cdc = period_ns(std::max(h.core_mhz, h.axi_mhz));
   std::ostringstream x;
   x << "# Generated by skipopu gen-rtl (config \"" << config_name << "\"): clock constraints of skipopu_u280_top\n"
     << "# (Vivado hand-off, docs/rtl.md). Periods in ns, rounded down to 1 ps. Not run here (no Vivado).\n"
@@ -114,10 +137,23 @@ std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_nam
     << "create_clock -name core_clk -period " << period_ns(h.core_mhz) << " [get_ports core_clk]\n"
     << "# AXI clock of the HBM IP's ports: hbm.axi_mhz = " << mhz_text(h.axi_mhz) << " MHz\n"
     << "create_clock -name axi_clk -period " << period_ns(h.axi_mhz) << " [get_ports axi_clk]\n"
-    << "# Unrelated clocks. The wrapper has no crossing yet (its AXI ports are on core_clk, axi_clk is\n"
-    << "# unused); the crossing is to use " << h.cdc_sync_cycles << "-stage synchronisers (clocks.cdc_sync_cycles).\n"
-    << "set_clock_groups -asynchronous -group [get_clocks core_clk] -group [get_clocks axi_clk]\n"
-    << "# Not constrained here: package pins, I/O standards, the HBM reference and APB clocks (board top).\n";
+    << "# The two clocks are unrelated; every path between them is inside the crossings u_cdc_<port>\n"
+    << "# (skipopu_axi_cdc.v, skipopu_axi_cdc_fifo.v): Gray pointers into " << h.cdc_sync_cycles
+    << "-flop synchronisers (ASYNC_REG) and the\n"
+    << "# FIFO RAMs' reads. No set_clock_groups -asynchronous: it would override the max delays (UG903,\n"
+    << "# \"Constraining Asynchronous Signals\"). Instead, as UG903/UG949 describe for Gray-coded CDC buses,\n"
+    << "# set_max_delay -datapath_only (one pointer value at a time on the path, the RAM read settled before\n"
+    << "# the synchronised pointer exposes it) at the shorter period, and set_bus_skew on each Gray pointer.\n"
+    << "set_max_delay -datapath_only -from [get_clocks core_clk] -to [get_clocks axi_clk] " << cdc << "\n"
+    << "set_max_delay -datapath_only -from [get_clocks axi_clk] -to [get_clocks core_clk] " << cdc << "\n";
+  for (unsigned p = 0; p < h.ports; ++p)
+    for (const char* ch : {"aw", "w", "ar", "r", "b"})
+      for (const char* ptr : {"w_gray", "r_gray"}) {
+        const std::string cell = "u_cdc_" + port_id(p) + "/u_" + ch + "/";
+        x << "set_bus_skew -from [get_cells {" << cell << ptr << "_reg[*]}] -to [get_cells {" << cell << ptr
+          << "_s1_reg[*]}] " << cdc << "\n";
+      }
+  x << "# Not constrained here: package pins, I/O standards, the HBM reference and APB clocks (board top).\n";
   return x.str();
 }
 
@@ -156,12 +192,12 @@ std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_nam
     << "# Not done by this script (a board-level top is needed, and none is generated yet):\n"
     << "#  - instantiating hbm_0 beside skipopu_u280_top and connecting m_axi_<p>_* to AXI_<p>_*,\n"
     << "#    axi_clk to AXI_<p>_ACLK, axi_rst_n to AXI_<p>_ARESET_N;\n"
+    << "#    (the wrapper's crossings u_cdc_<p> already put m_axi_<p>_* on axi_clk);\n"
     << "#  - the MMCM making core_clk (" << mhz_text(h.core_mhz) << " MHz) and axi_clk (" << mhz_text(h.axi_mhz)
     << " MHz) from the board's 100 MHz clock,\n"
     << "#    HBM_REF_CLK_0/1 and APB_0/1_PCLK, pin constraints;\n"
     << "#  - implementation and bitstream. An out-of-context synthesis of the wrapper alone would be:\n"
-    << "#    synth_design -top skipopu_u280_top -part $part -mode out_of_context\n"
-    << "#  - the core_clk <-> axi_clk crossing (not generated: see the wrapper's header).\n";
+    << "#    synth_design -top skipopu_u280_top -part $part -mode out_of_context\n";
   return t.str();
 }
 

@@ -2,7 +2,9 @@
 # Vivado hand-off files of gen-rtl (docs/rtl.md "Vivado hand-off"): present, deterministic, the
 # wrapper instantiating the whole processor (every block wired: counted),
 # the wrapper lint-clean (verilator --lint-only -Wall, no waivers), the clocks and ports
-# taken from the config (not constants), and configs the U280 HBM IP cannot take refused.
+# taken from the config (not constants), the AXI clock crossing (one per port, its
+# synchroniser depth from clocks.cdc_sync_cycles, its CDC constraints in the XDC), and configs
+# the U280 HBM IP or the crossing cannot take refused.
 # Vivado itself is not run (not installed).
 set -u
 skipopu=$1
@@ -12,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
-files="skipopu_u280_top.v skipopu_u280.xdc skipopu_u280_project.tcl"
+files="skipopu_u280_top.v skipopu_u280.xdc skipopu_u280_project.tcl skipopu_axi_cdc.v skipopu_axi_cdc_fifo.v"
 # Default config, twice.
 "$skipopu" gen-rtl --out "$tmp/a" >/dev/null && "$skipopu" gen-rtl --out "$tmp/b" >/dev/null || bad "gen-rtl failed"
 for f in $files; do
@@ -35,7 +37,21 @@ count() {  # count NAME FILE REGEX N
 }
 want "core clock 225 MHz" "$tmp/a/skipopu_u280.xdc" "create_clock -name core_clk -period 4.444 [get_ports core_clk]"
 want "AXI clock 450 MHz" "$tmp/a/skipopu_u280.xdc" "create_clock -name axi_clk -period 2.222 [get_ports axi_clk]"
-want "asynchronous groups" "$tmp/a/skipopu_u280.xdc" "set_clock_groups -asynchronous -group [get_clocks core_clk] -group [get_clocks axi_clk]"
+# The crossing's constraints: max delay (datapath only) both ways at the shorter period, a bus
+# skew on each Gray pointer (32 ports x 5 channels x 2 pointers), no clock groups (they would
+# override the max delays).
+want "core->axi max delay" "$tmp/a/skipopu_u280.xdc" "set_max_delay -datapath_only -from [get_clocks core_clk] -to [get_clocks axi_clk] 2.222"
+want "axi->core max delay" "$tmp/a/skipopu_u280.xdc" "set_max_delay -datapath_only -from [get_clocks axi_clk] -to [get_clocks core_clk] 2.222"
+want "bus skew, port 31's B read pointer" "$tmp/a/skipopu_u280.xdc" \
+  "set_bus_skew -from [get_cells {u_cdc_31/u_b/r_gray_reg[*]}] -to [get_cells {u_cdc_31/u_b/r_gray_s1_reg[*]}] 2.222"
+count "bus skew on every Gray pointer" "$tmp/a/skipopu_u280.xdc" "^set_bus_skew -from \[get_cells \{u_cdc_[0-9]{2}/u_(aw|w|ar|r|b)/[wr]_gray_reg" 320
+count "no clock groups" "$tmp/a/skipopu_u280.xdc" "^set_clock_groups" 0
+count "a crossing per port" "$tmp/a/skipopu_u280_top.v" "^  skipopu_axi_cdc u_cdc_[0-9]{2} \($" 32
+count "a FIFO per channel" "$tmp/a/skipopu_axi_cdc.v" "^  skipopu_axi_cdc_fifo #\(\.W\([0-9]+\)\) u_(aw|w|ar|r|b) \($" 5
+count "2-flop synchronisers (ASYNC_REG), both pointers" "$tmp/a/skipopu_axi_cdc_fifo.v" '^  \(\* ASYNC_REG = "TRUE" \*\) reg \[AW:0\] [wr]_gray_s[0-9]+;$' 4
+want "full from the last synchroniser stage" "$tmp/a/skipopu_axi_cdc_fifo.v" \
+  "      w_full <= w_gray_next == {~r_gray_s2[AW:AW-1], r_gray_s2[AW-2:0]};"
+want "empty from the last synchroniser stage" "$tmp/a/skipopu_axi_cdc_fifo.v" "      r_empty <= r_gray_next == w_gray_s2;"
 want "U280 part" "$tmp/a/skipopu_u280_project.tcl" "set part xcu280-fsvh2892-2L-e"
 want "IP AXI clock" "$tmp/a/skipopu_u280_project.tcl" "  CONFIG.USER_AXI_CLK_FREQ {450} \\"
 count "32 AXI ports" "$tmp/a/skipopu_u280_top.v" "^  output wire m_axi_[0-9]{2}_arvalid,$" 32
@@ -59,6 +75,15 @@ lint "$tmp/c" "4 ports"
 want "core clock 200 MHz" "$tmp/c/skipopu_u280.xdc" "create_clock -name core_clk -period 5.000 [get_ports core_clk]"
 want "AXI clock 400 MHz" "$tmp/c/skipopu_u280.xdc" "create_clock -name axi_clk -period 2.500 [get_ports axi_clk]"
 count "4 AXI ports" "$tmp/c/skipopu_u280_top.v" "^  output wire m_axi_[0-9]{2}_arvalid,$" 4
+want "core->axi max delay at 400 MHz" "$tmp/c/skipopu_u280.xdc" "set_max_delay -datapath_only -from [get_clocks core_clk] -to [get_clocks axi_clk] 2.500"
+count "4 crossings" "$tmp/c/skipopu_u280_top.v" "^  skipopu_axi_cdc u_cdc_[0-9]{2} \($" 4
+count "4 ports' bus skews" "$tmp/c/skipopu_u280.xdc" "^set_bus_skew " 40
+# 3-flop synchronisers (clocks.cdc_sync_cycles 3).
+"$skipopu" gen-rtl --out "$tmp/e" --set clocks.cdc_sync_cycles=3 --set hbm.ports=4 --set hbm.pseudo_channels=4 >/dev/null ||
+  bad "gen-rtl cdc_sync_cycles 3 failed"
+lint "$tmp/e" "3-flop synchronisers"
+count "3-flop synchronisers (ASYNC_REG), both pointers" "$tmp/e/skipopu_axi_cdc_fifo.v" '^  \(\* ASYNC_REG = "TRUE" \*\) reg \[AW:0\] [wr]_gray_s[0-9]+;$' 6
+want "empty from the third stage" "$tmp/e/skipopu_axi_cdc_fifo.v" "      r_empty <= r_gray_next == w_gray_s3;"
 count "4 read masters" "$tmp/c/skipopu_processor.v" "^  skipopu_axi_rd_master u_rd_[0-9]{2} \($" 4
 count "the K/V port's write master (03)" "$tmp/c/skipopu_processor.v" "^  skipopu_axi_wr_master u_wr_03 \($" 1
 count "4 SAXI ports enabled" "$tmp/c/skipopu_u280_project.tcl" "CONFIG.USER_SAXI_[0-9]{2} \{true\}" 4
@@ -75,6 +100,8 @@ check() {  # check NAME TEXT -- command...
 }
 check "more than 32 ports" "u280.json: /hbm/ports: expected at most 32 for the U280 HBM IP's AXI ports" -- \
   "$skipopu" gen-rtl --out "$tmp/d" --set hbm.ports=40 --set hbm.pseudo_channels=40
+check "one synchroniser flop" "u280.json: /clocks/cdc_sync_cycles: expected at least 2 synchroniser stages" -- \
+  "$skipopu" gen-rtl --out "$tmp/d" --set clocks.cdc_sync_cycles=1
 check "not 256-bit beats" "u280.json: /hbm/preset: expected an HBM preset with 32-byte beats" -- \
   "$skipopu" gen-rtl --out "$tmp/d" --set hbm.overrides.organization.beat_bytes=64
 [ "$fail" -eq 0 ] && echo "PASS" || echo "FAILED"

@@ -76,16 +76,23 @@ RouterRtl router_params(const HardwareConfig& c);
 std::string generate_router(const RouterRtl& p);
 
 // Vivado hand-off (docs/rtl.md): a top-level wrapper (skipopu_u280_top.v) with the HBM IP's
-// AXI3 ports (hbm.ports of them, beat_bytes*8 data bits) that instantiates the compute blocks
-// (controller, buffers, AXI masters and the clock crossing are placeholders: tied off), the
-// clock constraints (skipopu_u280.xdc: clocks.core_mhz and hbm.axi_mhz) and a Vivado project
-// Tcl sketch for xcu280-fsvh2892-2L-e (skipopu_u280_project.tcl). Never run with Vivado here.
+// AXI3 ports (hbm.ports of them, beat_bytes*8 data bits) on axi_clk that instantiates the whole
+// processor on core_clk and one AXI clock crossing per port (skipopu_axi_cdc.v: an asynchronous
+// FIFO per channel, skipopu_axi_cdc_fifo.v), the clock constraints (skipopu_u280.xdc:
+// clocks.core_mhz, hbm.axi_mhz, the crossing's CDC paths) and a Vivado project Tcl sketch for
+// xcu280-fsvh2892-2L-e (skipopu_u280_project.tcl). Never run with Vivado here.
 struct HandoffRtl {
   unsigned ports = 0, data_bits = 0, addr_bits = 0, id_bits = 0;
   double core_mhz = 0, axi_mhz = 0;
-  unsigned cdc_sync_cycles = 0;
+  unsigned cdc_sync_cycles = 0;  // synchroniser flops of the crossing (clocks.cdc_sync_cycles, >= 2)
+  unsigned cdc_fifo_bits = 0;    // log2 of each crossing FIFO's depth (kCdcFifoBits)
 };
+// Depth of the crossing's FIFOs: 16 entries, one full AXI3 burst of W or R beats, and more than
+// the pointers' round trip (about 2 * (sync + 1) cycles), so a burst streams at the slower clock's rate.
+constexpr unsigned kCdcFifoBits = 4;
 HandoffRtl handoff_params(const HardwareConfig& c);  // InputError naming the config field
+std::string generate_axi_cdc_fifo(const HandoffRtl& h);  // skipopu_axi_cdc_fifo.v
+std::string generate_axi_cdc(const HandoffRtl& h);       // skipopu_axi_cdc.v (one port)
 std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_name);
 std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_name,
                               const std::vector<std::string>& verilog_files);
