@@ -57,8 +57,9 @@ struct RtlBlockFactories {
   std::unique_ptr<SequencerIf> (*controller)(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
                                              const std::string& wave);
   // blocks.top "rtl": the verilated whole processor, its AXI ports on the top's HBM block.
+  // `wave`: a VCD file of every signal of the processor (empty: none).
   std::unique_ptr<SequencerIf> (*top)(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
-                                      const TopContext& ctx);
+                                      const TopContext& ctx, const std::string& wave);
 };
 const RtlBlockFactories* rtl_block_factories();
 
@@ -73,7 +74,7 @@ std::unique_ptr<NonlinearIf> make_nonlinear(const BlockContext& ctx);
 std::unique_ptr<RouterIf> make_router(const BlockContext& ctx);
 // The program sequencer blocks.controller names: nullptr for "systemc" (SkipOpuTop's own);
 // with blocks.top "rtl" the whole-processor transactor (`top`). `wave` (a VCD file) needs the
-// rtl controller: an input error otherwise.
+// rtl controller or the rtl top: an input error otherwise.
 std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const ModelCard& model, const Program& program,
                                             const std::string& wave, const TopContext& top);
 

@@ -34,7 +34,8 @@ struct RecordOptions {
   bool series_json = false;  // else CSV
   bool timeline = false;
   uint64_t timeline_first = 0, timeline_end = 0;  // tokens [first, end) of the trace
-  // VCD waveform of the RTL controller (blocks.controller rtl, skipopu-rtl); empty: none.
+  // VCD waveform of the RTL controller or whole processor (blocks.controller or blocks.top rtl,
+  // skipopu-rtl); empty: none.
   std::string wave;
 };
 

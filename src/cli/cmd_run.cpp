@@ -115,7 +115,8 @@ int cmd_run(const Args& args) {
       ("energy", po::value(&energy),
        "energy coefficients (default: models/energy.json in the data directory; without it no energy figures)")
       ("wave", po::value(&wave),
-       "skipopu-rtl with blocks.controller=rtl: write the generated controller's signals as a VCD waveform to this file")
+       "skipopu-rtl with blocks.controller=rtl or blocks.top=rtl: write the generated controller's (or whole processor's) "
+       "signals as a VCD waveform to this file")
       ("timeline-tokens", po::value(&timeline_tokens),
        "A:B: record tokens A..B-1 of the trace in the timeline (default: the first decoded token)")
       ("data-dir", po::value(&data_dir),

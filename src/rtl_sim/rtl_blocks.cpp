@@ -331,7 +331,7 @@ std::unique_ptr<SequencerIf> make_rtl_controller(const HardwareConfig& c, const 
 
 // src/rtl_sim/rtl_processor.cpp
 std::unique_ptr<SequencerIf> make_rtl_top(const HardwareConfig& c, const ModelCard& model, const Program& prog,
-                                          const TopContext& ctx);
+                                          const TopContext& ctx, const std::string& wave);
 
 namespace {
 const RtlBlockFactories kFactories{make_rtl_pe_array, make_rtl_nonlinear, make_rtl_router, make_rtl_controller, make_rtl_top};

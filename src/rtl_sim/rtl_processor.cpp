@@ -17,6 +17,9 @@
 // RTL's. Each instruction the RTL issues (slot 0 taken) is reported to the top
 // (InstrUnitsIf::note_issue: the timeline), and the transactor counts each unit's busy and
 // stall cycles from the processor's unit state (report group rtl_top).
+// With --wave FILE the model is Vskprw (verilated with --trace) and every signal of the processor
+// and the blocks below it goes to a VCD, two time steps per core cycle (clk low, clk high: the
+// host set-up edges before cycle 0 included); without it, Vskpr (no tracing code at all).
 // Abstracts away: everything the processor abstracts (docs/rtl.md "The whole processor": operand
 // values, attention arithmetic, K/V on one port, one clock); the SystemC blocks stay idle (their
 // report counters are 0). Internal errors (exit 1): the RTL's err, a protocol error on a port,
@@ -29,8 +32,12 @@
 #include <string>
 #include <vector>
 
+#include <type_traits>
+
 #include "Vskpr.h"
 #include "Vskpr___024root.h"
+#include "Vskprw.h"
+#include "Vskprw___024root.h"
 #include SKIPOPU_PROC_PARAMS
 #include "axi_hbm_slave.hpp"
 #include "skipopu/block_registry.hpp"
@@ -39,13 +46,14 @@
 #include "skipopu/rtl/generator.hpp"
 #include "skipopu/sizes.hpp"
 #include "verilated.h"
+#include "verilated_vcd_c.h"
 #include "axi_port_io.hpp"
 #include <systemc>
 
 namespace skipopu {
 
 std::unique_ptr<SequencerIf> make_rtl_top(const HardwareConfig& c, const ModelCard& model, const Program& prog,
-                                          const TopContext& ctx);
+                                          const TopContext& ctx, const std::string& wave);
 
 namespace {
 
@@ -80,10 +88,15 @@ const char* const kUnitDesc[kUnits] = {
     "cycles the attention walk runs (its state not idle)", "cycles an EMBED read runs",
     "cycles a KV_STORE write runs (ks_run)", "cycles a KV_PREFETCH plans (pf_run)"};
 
+// M: the verilated processor, Vskpr, or Vskprw (verilated with --trace) for --wave.
+template <class M>
 class RtlProcessor final : public SequencerIf {
+  static constexpr bool kWave = std::is_same_v<M, Vskprw>;
+
  public:
-  RtlProcessor(const HardwareConfig& c, const ModelCard& model, const Program& prog, const TopContext& ctx)
-      : prog_(prog), ctx_(ctx), layers_(model.layers), m_(std::make_unique<Vskpr>("rtl_processor")) {
+  RtlProcessor(const HardwareConfig& c, const ModelCard& model, const Program& prog, const TopContext& ctx,
+               const std::string& wave)
+      : prog_(prog), ctx_(ctx), layers_(model.layers), m_(std::make_unique<M>("rtl_processor")) {
     check(c, "/pe_array/rows", c.pe.rows, SKIPOPU_RTL_ROWS);
     check(c, "/pe_array/cols", c.pe.cols, SKIPOPU_RTL_COLS);
     check(c, "/hbm/ports", c.hbm.ports, SKIPOPU_PROC_PORTS);
@@ -98,6 +111,13 @@ class RtlProcessor final : public SequencerIf {
       throw_input_error(c.file, "/blocks/top",
                         "the program has " + std::to_string(prog.matrices.size()) + " matrices; skipopu-rtl links a processor with a matrix table of " +
                             std::to_string(1u << SKIPOPU_PROC_MATRIX_BITS));
+    if constexpr (kWave) {  // after the input checks: a refused config writes no waveform
+      Verilated::traceEverOn(true);
+      vcd_ = std::make_unique<VerilatedVcdC>();
+      m_->trace(vcd_.get(), 99);
+      vcd_->open(wave.c_str());
+      if (!vcd_->isOpen()) throw OutputError(wave + ": cannot write the waveform");
+    }
     ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
     pc_bytes_ = c.hbm.pc_bytes;
@@ -210,6 +230,7 @@ class RtlProcessor final : public SequencerIf {
 
   void finish() override {
     if (m_->err) internal("the RTL's err flag is set at the end");
+    if constexpr (kWave) vcd_->close();
   }
 
   void report(StatGroup& root) const override {
@@ -239,12 +260,14 @@ class RtlProcessor final : public SequencerIf {
   }
   void edge() {
     settle();
-    m_->clk = 1;
-    m_->eval();
+    commit_edge();
   }
+  // The rising edge; with --wave, the settled state (clk low) and the state after the edge.
   void commit_edge() {
+    if constexpr (kWave) vcd_->dump(vtime_++);
     m_->clk = 1;
     m_->eval();
+    if constexpr (kWave) vcd_->dump(vtime_++);
   }
   // The host's and the slaves' outputs in cycle `now`.
   void drive(uint64_t now) {
@@ -308,7 +331,9 @@ class RtlProcessor final : public SequencerIf {
   const Program& prog_;
   TopContext ctx_;
   uint32_t layers_;
-  std::unique_ptr<Vskpr> m_;
+  std::unique_ptr<M> m_;
+  std::unique_ptr<VerilatedVcdC> vcd_;  // --wave only
+  uint64_t vtime_ = 0;
   std::vector<PortIO> ports_;
   std::string cfg_file_;  // the config, for errors found while running
   std::deque<AxiHbmSlave> slaves_;  // not movable (each holds HbmJobs)
@@ -325,8 +350,9 @@ class RtlProcessor final : public SequencerIf {
 }  // namespace
 
 std::unique_ptr<SequencerIf> make_rtl_top(const HardwareConfig& c, const ModelCard& model, const Program& prog,
-                                          const TopContext& ctx) {
-  return std::make_unique<RtlProcessor>(c, model, prog, ctx);
+                                          const TopContext& ctx, const std::string& wave) {
+  if (wave.empty()) return std::make_unique<RtlProcessor<Vskpr>>(c, model, prog, ctx, wave);
+  return std::make_unique<RtlProcessor<Vskprw>>(c, model, prog, ctx, wave);
 }
 
 }  // namespace skipopu

@@ -105,12 +105,13 @@ std::unique_ptr<SequencerIf> make_sequencer(const HardwareConfig& cfg, const Mod
     if (cfg.blocks.controller != "systemc")
       throw_input_error(cfg.file, "/blocks/controller",
                         "expected \"systemc\" with blocks.top=rtl (the processor has its own controller), got \"" + cfg.blocks.controller + "\"");
-    if (!wave.empty()) throw InputError("command line: --wave: expected blocks.controller=rtl (the waveform is the generated controller's; skipopu-rtl)");
-    return f->top(cfg, model, program, top);
+    return f->top(cfg, model, program, top, wave);
   }
   if (cfg.blocks.controller == "systemc") {
     if (!wave.empty())
-      throw InputError("command line: --wave: expected blocks.controller=rtl (the waveform is the generated controller's; skipopu-rtl)");
+      throw InputError(
+          "command line: --wave: expected blocks.controller=rtl or blocks.top=rtl (the waveform is the generated controller's or "
+          "whole processor's; skipopu-rtl)");
     return nullptr;
   }
   const RtlBlockFactories* f = rtl_block_factories();
