@@ -626,8 +626,9 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
                                      "skipopu_axi_cdc.v",
                                      "skipopu_u280_top.v"};
   files.push_back({"skipopu_axi_cdc_fifo.v", generate_axi_cdc_fifo(ho)});
-  files.push_back({"skipopu_axi_cdc.v", generate_axi_cdc(ho)});
-  files.push_back({"skipopu_u280_top.v", generate_u280_top(ho, c.name, processor_ports(pr, ct, kv, axi))});
+  const std::vector<RtlPort> proc_ports = processor_ports(pr, ct, kv, axi);
+  files.push_back({"skipopu_axi_cdc.v", generate_axi_cdc(ho, proc_ports)});
+  files.push_back({"skipopu_u280_top.v", generate_u280_top(ho, c.name, proc_ports)});
   files.push_back({"skipopu_u280.xdc", generate_u280_xdc(ho, c.name)});
   files.push_back({"skipopu_u280_project.tcl", generate_u280_tcl(ho, c.name, vfiles)});
   man["vivado_handoff"] = {{"top", "skipopu_u280_top"},

@@ -92,7 +92,6 @@ struct HandoffRtl {
 constexpr unsigned kCdcFifoBits = 4;
 HandoffRtl handoff_params(const HardwareConfig& c);  // InputError naming the config field
 std::string generate_axi_cdc_fifo(const HandoffRtl& h);  // skipopu_axi_cdc_fifo.v
-std::string generate_axi_cdc(const HandoffRtl& h);       // skipopu_axi_cdc.v (one port)
 std::string generate_u280_xdc(const HandoffRtl& h, const std::string& config_name);
 std::string generate_u280_tcl(const HandoffRtl& h, const std::string& config_name,
                               const std::vector<std::string>& verilog_files);
@@ -186,6 +185,9 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
 std::string matrix_table_hex(const ModelCard& m, const HardwareConfig& c, const Program& prog);
 // The wrapper instantiating skipopu_processor on core_clk with the processor's ports as its own.
 std::string generate_u280_top(const HandoffRtl& h, const std::string& config_name, const std::vector<RtlPort>& ports);
+// skipopu_axi_cdc.v: one AXI port's crossing, its fields as the processor's m_axi_00_* (`processor`:
+// processor_ports).
+std::string generate_axi_cdc(const HandoffRtl& h, const std::vector<RtlPort>& processor);
 
 // Every file of the design: the pack module of each configured layout (or of every builtin
 // layout when all_layouts), the PE array, a C++ header of the parameters for testbenches
