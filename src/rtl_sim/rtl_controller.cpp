@@ -41,7 +41,7 @@
 #include "skipopu/sim_clock.hpp"
 #include "skipopu_rtl_params.h"
 #include "verilated.h"
-#include "verilated_vcd_c.h"
+#include "wave_file.hpp"
 
 namespace skipopu {
 namespace {
@@ -72,11 +72,7 @@ class RtlController final : public SequencerIf {
       : prog_(prog), clk_(c.clocks.core_hz), layers_(model.layers), m_(std::make_unique<M>("rtl_controller")) {
     if constexpr (std::is_same_v<M, Vskctw>) {
       // Time unit: one VCD step per clock phase (two per core cycle, from the reset).
-      Verilated::traceEverOn(true);
-      vcd_ = std::make_unique<VerilatedVcdC>();
-      m_->trace(vcd_.get(), 99);
-      vcd_->open(wave.c_str());
-      if (!vcd_->isOpen()) throw OutputError(wave + ": cannot write the waveform");
+      vcd_ = std::make_unique<WaveFile>(*m_, wave);
     }
     if (c.controller.issue_cycles != kIssueCycles)
       throw_input_error(c.file, "/controller/issue_cycles",
@@ -204,7 +200,7 @@ class RtlController final : public SequencerIf {
     m_->take = 0;
     edge();
     if (m_->err) internal("the RTL's err flag is set at the end");
-    if (vcd_) vcd_->close();
+    if (vcd_) vcd_->commit();
   }
 
  private:
@@ -269,7 +265,7 @@ class RtlController final : public SequencerIf {
   bool step_pending_ = false;
   bool skip_first_ = false;
   unsigned idle_ = 0;  // consecutive cycles without an issue
-  std::unique_ptr<VerilatedVcdC> vcd_;
+  std::unique_ptr<WaveFile> vcd_;
   uint64_t vtime_ = 0;
 };
 

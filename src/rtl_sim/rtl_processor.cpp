@@ -46,7 +46,7 @@
 #include "skipopu/rtl/generator.hpp"
 #include "skipopu/sizes.hpp"
 #include "verilated.h"
-#include "verilated_vcd_c.h"
+#include "wave_file.hpp"
 #include "axi_port_io.hpp"
 #include <systemc>
 
@@ -112,11 +112,7 @@ class RtlProcessor final : public SequencerIf {
                         "the program has " + std::to_string(prog.matrices.size()) + " matrices; skipopu-rtl links a processor with a matrix table of " +
                             std::to_string(1u << SKIPOPU_PROC_MATRIX_BITS));
     if constexpr (kWave) {  // after the input checks: a refused config writes no waveform
-      Verilated::traceEverOn(true);
-      vcd_ = std::make_unique<VerilatedVcdC>();
-      m_->trace(vcd_.get(), 99);
-      vcd_->open(wave.c_str());
-      if (!vcd_->isOpen()) throw OutputError(wave + ": cannot write the waveform");
+      vcd_ = std::make_unique<WaveFile>(*m_, wave);
     }
     ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
@@ -230,7 +226,7 @@ class RtlProcessor final : public SequencerIf {
 
   void finish() override {
     if (m_->err) internal("the RTL's err flag is set at the end");
-    if constexpr (kWave) vcd_->close();
+    if constexpr (kWave) vcd_->commit();
   }
 
   void report(StatGroup& root) const override {
@@ -332,7 +328,7 @@ class RtlProcessor final : public SequencerIf {
   TopContext ctx_;
   uint32_t layers_;
   std::unique_ptr<M> m_;
-  std::unique_ptr<VerilatedVcdC> vcd_;  // --wave only
+  std::unique_ptr<WaveFile> vcd_;  // --wave only
   uint64_t vtime_ = 0;
   std::vector<PortIO> ports_;
   std::string cfg_file_;  // the config, for errors found while running

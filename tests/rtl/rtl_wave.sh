@@ -7,7 +7,8 @@
 # the VCD names signals of several blocks below the processor (the PE array, the KV history
 # buffer, an AXI read master and the K/V port's write master, the controller) and has two time
 # steps per core cycle of the run; an unwritable --wave path is one line naming the file, a
-# non-zero exit and no result file.
+# non-zero exit and no result file; a run that fails after the waveform was opened (a trace
+# longer than the linked processor's token tables) leaves no waveform (nor its .tmp) behind.
 set -euo pipefail
 sk=$1 skr=$2 src=$3
 shift 3
@@ -66,6 +67,16 @@ if [ "$rc" -ne 0 ] && [ "$(wc -l <<<"$msg")" -eq 1 ] && grep -qF "$tmp/no/such/d
   echo "ok   unwritable --wave: exit $rc: $msg"
 else
   echo "FAIL unwritable --wave: exit $rc, result file $([ -e "$tmp/c.json" ] && echo written || echo absent): $msg"; fail=1
+fi
+# A run refused after the waveform was opened: no waveform under the path, no .tmp left.
+"$sk" gen-trace --model "$model" --prompt 60 --decode 8 --seed 1 --out "$tmp/long.trace" >/dev/null 2>&1
+rc=0
+msg=$("$skr" run --trace "$tmp/long.trace" --model "$model" --config "$src/configs/u280.json" "${sets[@]}" \
+      --set blocks.top=rtl --format json -q --out "$tmp/d.json" --wave "$tmp/d.vcd" 2>&1) || rc=$?
+if [ "$rc" -ne 0 ] && [ ! -e "$tmp/d.vcd" ] && [ ! -e "$tmp/d.vcd.tmp" ] && [ ! -e "$tmp/d.json" ]; then
+  echo "ok   a run failing after the waveform opened: exit $rc, no waveform, no .tmp, no result file: $msg"
+else
+  echo "FAIL a run failing after the waveform opened: exit $rc; left: $(cd "$tmp" && ls d.* 2>/dev/null | tr '\n' ' ')"; fail=1
 fi
 [ "$fail" -eq 0 ] && echo PASS || echo FAILED
 exit "$fail"
