@@ -137,6 +137,9 @@ std::string generate_weight_buffer(const WeightDmaRtl& p, const std::string& con
 struct AxiMasterRtl {
   unsigned data_bits = 0, addr_bits = 0, id_bits = 0, beat_bytes = 0;
   unsigned max_burst = 0, max_rd = 0, max_wr = 0;
+  // Commands the read master holds awaiting data (a power of two; its queue of beats and IDs, and
+  // the processor's queue of each command's client): a design constant of the generated master.
+  unsigned rd_commands = 4;
   bool rd_limited = false, wr_limited = false;  // the config sets the limit (else the counter's range)
 };
 AxiMasterRtl axi_master_params(const HardwareConfig& c);  // InputError naming the config field
@@ -155,8 +158,9 @@ struct ControllerRtl;
 
 struct ProcessorRtl {
   unsigned ports = 0;        // AXI ports (hbm.ports)
-  unsigned kv_port = 0;      // the port of every K/V transfer (the last)
   uint64_t pc_bytes = 0;     // port p's weight slice starts at p * pc_bytes
+  unsigned pc_bits = 0;      // log2(pc_bytes): an address's port is address >> pc_bits
+  unsigned kv_layer_bits = 0;  // the K/V entry table covers 2^kv_layer_bits layers
   unsigned wbuf_bits = 0;    // each port's weight buffer: 2^wbuf_bits beats (its share of two windows)
   unsigned act_bits = 0;     // activation buffer: 2^act_bits rows of 256 bits
   unsigned matrix_bits = 0;  // matrix table: 2^matrix_bits entries
@@ -167,8 +171,9 @@ struct RtlPort {
   std::string name;
 };
 std::string port_decl(const RtlPort& p);  // "input  wire [7:0] name"
+// matrices: the program's, 0 without a model; layers: the model's (kDefaultKvLayers without one).
 ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho,
-                              size_t matrices);  // matrices: the program's, 0 without a model
+                              size_t matrices, uint32_t layers);
 std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl& ct, const KvHistoryRtl& kv,
                                      const AxiMasterRtl& ax);
 std::string generate_processor(const ProcessorRtl& pp, const std::string& config_name, const ControllerRtl& ct,
@@ -185,6 +190,7 @@ std::string generate_u280_top(const HandoffRtl& h, const std::string& config_nam
 // (skipopu_rtl_params.h), the Vivado hand-off files and a manifest (rtl.json). Deterministic.
 // kv_tokens: the KV history buffer's token capacity (gen-rtl --kv-tokens).
 constexpr uint32_t kDefaultKvTokens = 4096;  // gen-rtl's default: Llama-2's max_seq_len
+constexpr uint32_t kDefaultKvLayers = 32;    // without --model: Llama-2-7B's layers (the K/V entry table)
 // With `model`: also the controller sized for its program and the program itself
 // (skipopu_program.hex, $readmemh format; skipopu_program.txt, the listing).
 std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
