@@ -475,8 +475,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   // (MemoryMap::kv_entry, its page allocation included) places it, written by the host (kt_*):
   // {kind, address}, kind 0 none (t has no K/V at l), 1 own (entry (t, l), stored by l's
   // KV_STORE), 2 reused (the entry of an earlier layer src(t, l): the address is that entry's).
-  // One registered read port, shared by the KV buffer's fetches, KV_STORE and the attention walk
-  // (in that priority).
+  // One registered read port, shared by the attention walk, the KV buffer's fetches and KV_STORE
+  // (in that priority: the walk is on the critical path, the others run in the background).
   const unsigned LB = pp.kv_layer_bits, KI = LB + TB, KW = A + 2, PCB = pp.pc_bits;
   const unsigned PB = clog2(NP) ? clog2(NP) : 1;  // port index bits
   const unsigned AQW = 1 + PB + (TB + 1) + 1, RB = std::max(1u, clog2(R)), CB = std::max(1u, clog2(C));
@@ -494,9 +494,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  always @(posedge clk) if (kt_we) ktab[kt_addr] <= kt_wdata;\n"
     << "  wire kt_f_req, kt_s_req, kt_a_req;\n"
     << "  wire [" << KI - 1 << ":0] kt_f_idx, kt_s_idx, kt_a_idx;\n"
-    << "  wire kt_s_gnt = kt_s_req && !kt_f_req;\n"
-    << "  wire kt_a_gnt = kt_a_req && !kt_f_req && !kt_s_req;\n"
-    << "  wire [" << KI - 1 << ":0] kt_idx = kt_f_req ? kt_f_idx : kt_s_req ? kt_s_idx : kt_a_idx;\n"
+    << "  wire kt_a_gnt = kt_a_req;\n"
+    << "  wire kt_f_gnt = kt_f_req && !kt_a_req;\n"
+    << "  wire kt_s_gnt = kt_s_req && !kt_a_req && !kt_f_req;\n"
+    << "  wire [" << KI - 1 << ":0] kt_idx = kt_a_req ? kt_a_idx : kt_f_req ? kt_f_idx : kt_s_idx;\n"
     << "  reg [" << KW - 1 << ":0] kt_q;\n"
     << "  always @(posedge clk) kt_q <= ktab[kt_idx];\n"
     << "  wire [1:0] kt_kind = kt_q[" << KW - 1 << ":" << A << "];\n"
@@ -559,7 +560,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  always @(posedge clk) begin\n"
     << "    if (rst) begin fs <= F_IDLE; f_addr <= " << A << "'d0; end\n"
     << "    else case (fs)\n"
-    << "      F_IDLE: if (kv_fq_valid) fs <= F_ADDR;\n"
+    << "      F_IDLE: if (kt_f_gnt) fs <= F_ADDR;\n"
     << "      F_ADDR: begin f_addr <= kt_ad; fs <= F_CMD; end\n"
     << "      F_CMD: if (f_grant) fs <= F_DATA;\n"
     << "      default: if (f_last) fs <= F_IDLE;\n"
@@ -647,8 +648,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  assign kv_lk_layer = a_layer;\n"
     << "  assign kv_rsp_ready = as == A_RSP;\n"
     << "  wire [" << TB << ":0] a_t1 = a_t + " << TB + 1 << "'d1;\n"
-    << "  assign kt_a_req = as == A_RD || (a_cl_next && !a_walk_end);\n"
-    << "  assign kt_a_idx = {a_layer[" << LB - 1 << ":0], as == A_RD ? a_t[" << TB - 1 << ":0] : a_t1[" << TB - 1 << ":0]};\n"
+    << "  // the first token's kind is read in the cycle ATTN is taken when no fetch of its layer is pending\n"
+    << "  wire a_go_rd = as == A_IDLE && go_attn && !kv_fetch_pending[layer0[0]] && cur_context != " << TB + 1 << "'d0;\n"
+    << "  assign kt_a_req = a_go_rd || as == A_RD || (a_cl_next && !a_walk_end);\n"
+    << "  assign kt_a_idx = a_go_rd ? {layer0[" << LB - 1 << ":0], " << TB << "'d0} :\n"
+    << "    {a_layer[" << LB - 1 << ":0], as == A_RD ? a_t[" << TB - 1 << ":0] : a_t1[" << TB - 1 << ":0]};\n"
     << "  wire [255:0] g_xor;  // the gather beats taken this cycle, XOR-ed\n"
     << "  assign attn_done = a_done;\n"
 
@@ -714,7 +718,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "      attn_acc <= attn_acc ^ g_xor ^ (as == A_RSP && kv_rsp_valid ? kv_rsp_data : 256'd0);\n"
     << "      case (as)\n"
     << "        A_IDLE: if (go_attn) begin\n"
-    << "          as <= A_WAIT; a_layer <= layer0; a_t <= " << TB + 1 << "'d0; a_pre <= cur_context != cur_first; a_syn <= 1'b0;\n"
+    << "          as <= a_go_rd && kt_a_gnt ? A_CL : A_WAIT; a_layer <= layer0; a_t <= " << TB + 1 << "'d0; a_pre <= cur_context != cur_first; a_syn <= 1'b0;\n"
     << "          a_tl <= 1'b0;\n"
     << "        end\n"
     << "        A_WAIT: if (!kv_fetch_pending[a_layer[0]]) as <= cur_context == " << TB + 1 << "'d0 ? A_FL : A_RD;\n"

@@ -4,10 +4,14 @@
 //
 // Models: the host side of the processor. Before cycle 0 (edges not counted): reset, the
 // instruction memory (rtl::encode_program of the program the top compiled), the matrix table
-// (rtl::matrix_table_hex), the base addresses, the K/V entry size. Then, clocked one edge per
-// core cycle from the top's controller thread: each step is offered on step_* (tokens, first
-// token, context: the prompt for the prefill, the tokens before it for a decode step, as
-// SkipOpuTop gives KV_PREFETCH); the routing-outcome FIFO is kept filled from the trace's masks
+// (rtl::matrix_table_hex), the base addresses, the K/V entry size, the attention's step counts
+// (timing::step_counts) and tail. Then, clocked one edge per core cycle from the top's controller
+// thread: each step is offered on step_* (tokens, first token, context: the prompt for the
+// prefill, the tokens before it for a decode step, as SkipOpuTop gives KV_PREFETCH); the step's
+// entries are placed in the run's MemoryMap (kv_allocate, in SkipOpuTop's KV_STORE order) and the
+// K/V entry table (kt_*) is written for its tokens, one word an edge from its first cycle; its
+// embedding requests (SkipOpuTop's EmbeddingLookup) are streamed on er_*; the routing-outcome
+// FIFO is kept filled from the trace's masks
 // (one entry per ROUTE in program order: how many of the step's tokens run the module), one push
 // per edge; the K/V source stream (src_*) gives src(t, l) from the top's KvState (the history
 // rule KvHistoryBuffer uses) for every context token of each KV_PREFETCH the RTL takes; every
@@ -18,7 +22,7 @@
 // (InstrUnitsIf::note_issue: the timeline), and the transactor counts each unit's busy and
 // stall cycles from the processor's unit state (report group rtl_top).
 // Abstracts away: everything the processor abstracts (docs/rtl.md "The whole processor": operand
-// values, attention arithmetic, K/V on one port, one clock); the SystemC blocks stay idle (their
+// values, attention arithmetic, one clock); the SystemC blocks stay idle (their
 // report counters are 0). Internal errors (exit 1): the RTL's err, a protocol error on a port,
 // no step boundary for 1,000,000 cycles.
 #include <cstdint>

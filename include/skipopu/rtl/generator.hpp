@@ -149,11 +149,14 @@ std::string generate_axi_write_master(const AxiMasterRtl& p);
 // The whole processor (skipopu_processor.v, src/rtl/generator_top.cpp, docs/rtl.md "The whole
 // processor"): the controller's slot 0 dispatched to the PE array, nonlinear unit, router, weight
 // DMA (its requests to every port's AXI3 read master, the data into one weight buffer per port),
-// the KV history buffer (fetches on the K/V port's read master, KV_STORE on its write master,
-// lookups by the attention walk), EMBED on port 00; an activation buffer between the units.
+// the KV history buffer (fetches, lookups by the attention walk), a host-written K/V entry table
+// (where each (token, layer)'s K/V lives: the run's memory map), KV_STORE writes and the
+// attention's gathers on the port of each entry's pseudo-channel, EMBED requests streamed by the
+// host on their ports, the attention's tile-step schedule; an activation buffer between the units.
 // Abstracts away: operand values (a unit's operands are the activation buffer's row replicated,
-// its results folded back onto a row), the attention arithmetic, K/V striping over the PCs
-// (one K/V port), the core/AXI clock crossing (one clock), the weights' tile layout.
+// its results folded back onto a row), the attention arithmetic (its steps are counted), the K/V
+// page allocation and embedding addresses (the host's), the core/AXI clock crossing (one
+// clock), the weights' tile layout.
 struct ControllerRtl;
 
 struct ProcessorRtl {
