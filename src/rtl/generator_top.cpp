@@ -617,10 +617,9 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   // ---------------------------------------------------------------- ATTN engine
   v << "  // ---- ATTN: wait for the layer's fetches; then walk the context token by token: the table's kind at\n"
     << "  //      layer l; none: skipped; reused: a lookup once the buffer's planning is done (a hit's beats come from\n"
-    << "  //      the buffer); own or a miss: the entry joins its port's gather (the address's port; adjacent\n"
-    << "  //      entries of a port merge into one read, a port holds an open run and one run waiting for its\n"
-    << "  //      read master); every port's gather data are taken as they arrive; done when the walk is over\n"
-    << "  //      and every gathered beat is in\n"
+    << "  //      the buffer); own or a miss: the entry is read on its address's port (it joins the port's read\n"
+    << "  //      still waiting for the read master when adjacent); every port's gather data are taken as they\n"
+    << "  //      arrive; done when the walk is over, every entry's tile steps have run and the tail has passed\n"
     << "  localparam [2:0] A_IDLE = 3'd0, A_WAIT = 3'd1, A_RD = 3'd2, A_CL = 3'd3, A_LK = 3'd4, A_RSP = 3'd5,\n"
     << "                   A_APP = 3'd6, A_FL = 3'd7;\n"
     << "  reg [2:0] as;\n"
