@@ -39,11 +39,13 @@ struct BlockContext {
 };
 
 // What the whole-processor transactor (blocks.top "rtl") connects to: the top's HBM block (its
-// public interface), the trace's K/V sources (the history rule), the core clock.
+// public interface), the trace's K/V sources (the history rule), the core clock, the run's memory
+// map (where K/V entries and embedding rows live; its K/V page allocation is the run's).
 struct TopContext {
   HbmIf& hbm;
   const KvState& kv;
   const CoreClock& clk;
+  MemoryMap& map;
 };
 
 // The "rtl" factories, and the config the linked RTL was generated from. Defined by

@@ -130,6 +130,9 @@ class MemoryMap {
   void kv_part(uint32_t token, uint32_t layer, uint64_t from, uint64_t len, bool write, RequestList& out) const;
   // Bytes per PC before the K/V region (weights, embedding, router weights).
   uint64_t bytes_per_pc_fixed() const { return kv_base_; }
+  // The embedding table's per-PC region: [embedding_base(), router_base()).
+  uint64_t embedding_base() const { return emb_base_; }
+  uint64_t router_base() const { return router_base_; }
   // Dense reservation: the K/V region's bytes per PC; paged: the pages taken so far (most
   // of any PC) times the page size.
   uint64_t kv_bytes_per_pc() const;

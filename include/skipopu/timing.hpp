@@ -141,6 +141,12 @@ struct AttentionCycles {
   uint64_t softmax_elems = 0;  // heads * context summed: the softmax passes' elements
 };
 AttentionCycles attention_cycles(const ArrayShape& a, const AttentionShape& s);
+// Tile steps per key block of a.rows entries (Q.K^T) and per entry chunk of a.cols entries (P.V)
+// of one query, all heads (attention_stream_finish's; the RTL processor's attention schedule).
+struct StepCounts {
+  uint64_t qk_block, pv_chunk;
+};
+StepCounts step_counts(const ArrayShape& a, const AttentionShape& s);
 
 // Attention follows its K/V stream entry by entry. ready[e] is the core cycle context
 // entry e (stream order = token order) is visible: the arrival of the last byte of its

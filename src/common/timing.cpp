@@ -87,17 +87,9 @@ AttentionCycles attention_cycles(const ArrayShape& a, const AttentionShape& s) {
   return w;
 }
 
-namespace {
-
-// Tile steps per key block (Q.K^T) and per entry chunk (P.V) of one query, all heads.
-struct StepCounts {
-  uint64_t qk_block, pv_chunk;
-};
 StepCounts step_counts(const ArrayShape& a, const AttentionShape& s) {
   return {s.heads * ceil_div(s.head_dim, a.cols), s.heads * ceil_div(s.head_dim, a.rows)};
 }
-
-}  // namespace
 
 uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, uint64_t start, const uint64_t* ready,
                                  size_t entries, AttnSteps steps) {

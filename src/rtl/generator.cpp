@@ -581,6 +581,7 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
   hdr << "#define SKIPOPU_WDMA_WINDOW_PER_PC " << wd.window_per_pc << "\n#define SKIPOPU_WBUF_BEATS " << wd.buffer_beats
       << "\n";
   hdr << "#define SKIPOPU_KV_ROWS " << kv.rows << "\n#define SKIPOPU_KV_MAX_TOKENS " << kv.max_tokens
+      << "\n#define SKIPOPU_KV_TOKEN_BITS " << kv.token_bits
       << "\n#define SKIPOPU_KV_FREE_SLOTS " << kv.free_slots << "\n#define SKIPOPU_KV_PREFETCH " << (kv.prefetch ? 1 : 0)
       << "\n#define SKIPOPU_KV_CAPTURE " << (kv.capture ? 1 : 0)
       << "\n";
@@ -598,15 +599,16 @@ std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridM
   Program prog;
   if (model) prog = compile_program(*model, c);
   const ControllerRtl ct = append_controller(c, model, &prog, files, man, hdr);
-  const ProcessorRtl pr = processor_params(c, wd, ho, model ? prog.matrices.size() : 0);
+  const ProcessorRtl pr = processor_params(c, wd, ho, model ? prog.matrices.size() : 0, model ? model->layers : kDefaultKvLayers);
   files.push_back({"skipopu_processor.v", generate_processor(pr, c.name, ct, p, nl, rt, kv, axi)});
   if (model) files.push_back({"skipopu_matrices.hex", matrix_table_hex(*model, c, prog)});
   man["processor"] = {{"file", "skipopu_processor.v"},     {"axi_ports", pr.ports},
-                      {"kv_port", pr.kv_port},             {"weight_buffer_beats_per_port", uint64_t(1) << pr.wbuf_bits},
+                      {"kv_table_layers", 1u << pr.kv_layer_bits}, {"weight_buffer_beats_per_port", uint64_t(1) << pr.wbuf_bits},
                       {"activation_rows", 1u << pr.act_bits}, {"matrix_table", 1u << pr.matrix_bits}};
   if (model) man["processor"]["matrices"] = "skipopu_matrices.hex";
   hdr << "#define SKIPOPU_PROC_MATRIX_BITS " << pr.matrix_bits << "\n#define SKIPOPU_PROC_ACT_BITS " << pr.act_bits
-      << "\n#define SKIPOPU_PROC_KV_PORT " << pr.kv_port << "\n#define SKIPOPU_PROC_PORTS " << pr.ports << "\n";
+      << "\n#define SKIPOPU_PROC_KV_LAYER_BITS " << pr.kv_layer_bits << "\n#define SKIPOPU_PROC_PC_BITS " << pr.pc_bits
+      << "\n#define SKIPOPU_PROC_PORTS " << pr.ports << "\n";
   const std::string top_pack = pack_module_name(dsp::builtin_layout(c.pe.layout_fp16_int4)) + ".v";
   std::vector<std::string> vfiles = {top_pack,
                                      "skipopu_pe_column.v",

@@ -70,12 +70,17 @@ std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl
       {false, false, kInstrBits, "im_wdata"}, {false, false, P + 1, "prog_len"},
       {false, false, 1, "mt_we"},         {false, false, pp.matrix_bits, "mt_addr"},
       {false, false, 64, "mt_wdata"},     {false, false, A, "cfg_weight_base"},
-      {false, false, A, "cfg_kv_base"},   {false, false, 32, "cfg_inv_n"},
+      {false, false, 1, "kt_we"},         {false, false, pp.kv_layer_bits + TB, "kt_addr"},
+      {false, false, A + 2, "kt_wdata"},  {false, false, 32, "cfg_inv_n"},
+      {false, false, 16, "cfg_attn_qk"},  {false, false, 16, "cfg_attn_pv"},
+      {false, false, 16, "cfg_attn_tail"},
       {false, false, 1, "kv_cfg_valid"},  {false, false, EB, "kv_cfg_entry_beats"},
       {true, false, 1, "kv_idle"},        {false, false, 1, "step_valid"},
       {true, false, 1, "step_ready"},     {false, false, 16, "step_tokens"},
       {false, false, TB + 1, "step_first"}, {false, false, TB + 1, "step_context"},
-      {false, false, A, "step_embed_addr"}, {false, false, 1, "rf_push"},
+      {false, false, 1, "er_valid"},      {true, false, 1, "er_ready"},
+      {false, false, A, "er_addr"},       {false, false, 16, "er_beats"},
+      {false, false, 1, "er_last"},       {false, false, 1, "rf_push"},
       {false, false, 16, "rf_data"},      {true, false, 1, "rf_full"},
       {false, false, 1, "src_valid"},     {true, false, 1, "src_ready"},
       {false, false, 1, "src_none"},      {false, false, 8, "src_layer"},
@@ -101,11 +106,20 @@ std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl
   return v;
 }
 
-ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho, size_t matrices) {
+ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho, size_t matrices,
+                              uint32_t layers) {
   ProcessorRtl p;
   p.ports = ho.ports;
-  p.kv_port = ho.ports - 1;
   p.pc_bytes = c.hbm.pc_bytes;
+  // An address's port is its pseudo-channel (one port per PC): address >> pc_bits.
+  p.pc_bits = clog2(p.pc_bytes);
+  if ((uint64_t{1} << p.pc_bits) != p.pc_bytes)
+    throw_input_error(c.file, "/hbm/preset", "pc_bytes: the generated processor takes a K/V or embedding address's port from "
+                                             "its high bits; expected a power of two, got " + S(p.pc_bytes));
+  if (c.hbm.pseudo_channels != ho.ports)
+    throw_input_error(c.file, "/hbm/pseudo_channels", "the generated processor has one AXI port per pseudo-channel (" +
+                                                          S(ho.ports) + " ports); got " + S(c.hbm.pseudo_channels));
+  p.kv_layer_bits = std::max(1u, clog2(layers));
   // One wide weight beat is a beat of every port; each port's buffer holds its share of the
   // two prefetch windows: 2 * window_per_pc bytes, rounded up to a power of two of beats.
   const uint64_t beats = std::max<uint64_t>(2, 2 * ((wd.window_per_pc + KvHistoryRtl::kBeatBytes - 1) / KvHistoryRtl::kBeatBytes));
@@ -140,7 +154,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   const unsigned W = ct.width, P = ct.pc_bits, CW = clog2(W + 1), B = kInstrBits;
   const unsigned R = pe.rows, C = pe.cols, NW = nl.width, L = rt.lanes;
   const unsigned AB = kv.addr_bits, TB = kv.token_bits, EB = AB + 1;
-  const unsigned A = ax.addr_bits, I = ax.id_bits, NP = pp.ports, KP = pp.kv_port;
+  const unsigned A = ax.addr_bits, I = ax.id_bits, NP = pp.ports;
   const unsigned MB = pp.matrix_bits, AW = pp.act_bits, WBB = pp.wbuf_bits;
   const unsigned TILE = R * C * 4, WIDE = NP * 256, TBB = (TILE + WIDE - 1) / WIDE, TCB = clog2(TBB + 1) + 1;
   // Tiles per wide beat when a tile is narrower than one (a small array): the beat is sliced.
@@ -152,8 +166,9 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "//\n"
     << "// The controller (" << W << " issue slot(s), " << (1u << P) << " words) issues slot 0 of each cycle to its unit\n"
     << "// (a further slot waits for the next cycle: take is 0 or 1):\n"
-    << "//   EMBED      -> AXI read on port 00 (the step's embedding row address, step_embed_addr), into the\n"
-    << "//                 activation buffer; done at the last beat\n"
+    << "//   EMBED      -> the step's embedding rows as the host streams their requests (er_*), each an AXI\n"
+    << "//                 read on its address's port, all ports in parallel, into the activation buffer;\n"
+    << "//                 done at the last beat\n"
     << "//   ROUTE      -> skipopu_router (tokens iss_tok, d = elems); decisions leave on route_*\n"
     << "//   NORM_RED, NORM_APPLY, ROPE, SWIGLU, RESADD, ARGMAX -> skipopu_nonlinear (elems x iss_tok elements;\n"
     << "//                 ARGMAX's index leaves on token_*)\n"
@@ -165,25 +180,26 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << " (in arrival order)\n"
     << "//   GEMM       -> skipopu_pe_array (tiles from the matrix table, tokens iss_tok) and the weight DMA's\n"
     << "//                 pe_start; a tile's first token waits for its weights\n"
-    << "//   KV_STORE   -> AXI write on port " << port_id(KP) << " (the K/V port) of iss_tok entries; the same beats\n"
-    << "//                 pass the KV history buffer's capture port\n"
+    << "//   KV_STORE   -> AXI writes of the step's tokens whose K/V was computed at the layer (the K/V entry\n"
+    << "//                 table's kind), each at its address on that address's port; the same beats pass the\n"
+    << "//                 KV history buffer's capture port\n"
     << "//   KV_PREFETCH-> skipopu_kv_history pf_start (context step_context, first token step_first); its src\n"
-    << "//                 stream comes from the src_* ports, its fetches are AXI reads on port " << port_id(KP) << "\n"
-    << "//   ATTN       -> the attention walk: after the layer's fetches, the layer's K/V of the whole context as\n"
-    << "//                 one read on port " << port_id(KP) << " (consecutive entries), walked token by token: a lookup; a\n"
-    << "//                 hit's beats come from the buffer (its entry's beats of the read are dropped), a miss\n"
-    << "//                 takes them from the read\n"
+    << "//                 stream comes from the src_* ports, its fetches are AXI reads at the table's address\n"
+    << "//   ATTN       -> the attention walk: after the layer's fetches, token by token over the context: the\n"
+    << "//                 table's kind; a reused entry is looked up (a hit's beats come from the buffer); an own\n"
+    << "//                 entry or a miss joins its port's gather (adjacent entries merge into one read), every\n"
+    << "//                 port's gather in parallel\n"
     << "//   BRANCH, JUMP -> taken at once (the controller resolves them)\n"
     << "// Host ports: instruction memory (im_*), matrix table (mt_*: entry m = {tiles, per-PC byte offset} of\n"
     << "// matrices 0..m-1, so LOADW/GEMM m0..m1 read entries m0 and m1+1), steps, routing outcomes (rf_*,\n"
     << "// the trace's bitmask stream), src(t, l) (src_*), the KV buffer's configuration (kv_cfg_*), base\n"
-    << "// addresses (cfg_*).\n"
+    << "// addresses (cfg_*), the K/V entry table (kt_*: where each (token, layer)'s K/V lives, as the run's\n"
+    << "// memory map places it).\n"
     << "// Abstracts away (docs/rtl.md): operand values (a unit's operands are the activation buffer's current\n"
     << "// 256-bit row replicated to its width; its outputs are folded back onto a row: the data path is\n"
     << "// wired so that synthesis keeps every block, not the model's layout); the attention arithmetic\n"
     << "// (the FP16 x FP16 mode of the array is not generated: the K/V beats are XOR-accumulated);\n"
-    << "// K/V striping over the pseudo-channels (all K/V traffic on port " << port_id(KP)
-    << "); the clock crossing\n"
+    << "// the clock crossing\n"
     << "// to the AXI clock; the per-matrix tile layout of the weights (beats in arrival order).\n"
     << "module skipopu_processor (\n";
   const std::vector<RtlPort> ports = processor_ports(pp, ct, kv, ax);
@@ -232,12 +248,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   }
   v << "\n  // step registers (taken with the controller's step)\n"
     << "  reg [" << TB << ":0] cur_first, cur_context;\n"
-    << "  reg [" << A - 1 << ":0] cur_embed_addr;\n"
     << "  always @(posedge clk) begin\n"
-    << "    if (rst) begin cur_first <= " << TB + 1 << "'d0; cur_context <= " << TB + 1 << "'d0; cur_embed_addr <= " << A
-    << "'d0; end\n"
+    << "    if (rst) begin cur_first <= " << TB + 1 << "'d0; cur_context <= " << TB + 1 << "'d0; end\n"
     << "    else if (step_valid && step_ready) begin\n"
-    << "      cur_first <= step_first; cur_context <= step_context; cur_embed_addr <= step_embed_addr;\n"
+    << "      cur_first <= step_first; cur_context <= step_context;\n"
     << "    end\n"
     << "  end\n\n";
 
@@ -457,22 +471,37 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [4:0] unused_wd_beats = wd_beats_sum[4:0];\n\n";
 
   // ---------------------------------------------------------------- KV history buffer
-  v << "  // ---- KV history buffer\n"
+  // The K/V entry table: where the K/V of (token t, layer l) lives, as the run's memory map
+  // (MemoryMap::kv_entry, its page allocation included) places it, written by the host (kt_*):
+  // {kind, address}, kind 0 none (t has no K/V at l), 1 own (entry (t, l), stored by l's
+  // KV_STORE), 2 reused (the entry of an earlier layer src(t, l): the address is that entry's).
+  // One registered read port, shared by the attention walk, the KV buffer's fetches and KV_STORE
+  // (in that priority: the walk is on the critical path, the others run in the background).
+  const unsigned LB = pp.kv_layer_bits, KI = LB + TB, KW = A + 2, PCB = pp.pc_bits;
+  const unsigned PB = clog2(NP) ? clog2(NP) : 1;  // port index bits
+  const unsigned AQW = 1 + PB + (TB + 1) + 1, RB = std::max(1u, clog2(R)), CB = std::max(1u, clog2(C));
+  if (A < PCB + clog2(NP)) throw std::logic_error("generate_processor: addresses narrower than ports x pc_bytes");
+  // An address's port: its pseudo-channel, address >> pc_bits (one port per PC).
+  auto port_of = [&](const std::string& a) {
+    return NP > 1 ? a + "[" + S(PCB + PB - 1) + ":" + S(PCB) + "]" : std::string("1'b0");
+  };
+  v << "  // ---- KV history buffer and the K/V entry table\n"
     << "  reg [" << EB - 1 << ":0] entry_beats;\n"
     << "  always @(posedge clk) if (kv_cfg_valid) entry_beats <= kv_cfg_entry_beats;\n"
-    << "  // HBM address of the entry (token t, layer l): cfg_kv_base + (l * max_tokens + t) * entry bytes\n"
-    << "  function [" << A - 1 << ":0] kv_addr;\n"
-    << "    input [" << TB - 1 << ":0] t;\n"
-    << "    input [7:0] l;\n"
-    << "    input [" << EB - 1 << ":0] eb;\n"
-    << "    input [" << A - 1 << ":0] base;\n"
-    << "    reg [" << A - 1 << ":0] lt, e;\n"
-    << "    begin\n"
-    << "      lt = " << ext("{l, t}", 8 + TB, A) << ";\n"
-    << "      e = " << ext("eb", EB, A) << ";\n"
-    << "      kv_addr = base + ((lt * e) << 5);\n"
-    << "    end\n"
-    << "  endfunction\n"
+    << "  wire [" << A - 1 << ":0] eb_bytes = " << ext("{entry_beats, 5'd0}", EB + 5, A) << ";\n"
+    << "  localparam [1:0] KT_OWN = 2'd1, KT_REUSED = 2'd2;  // 0: none\n"
+    << "  reg [" << KW - 1 << ":0] ktab [0:" << (1u << KI) - 1 << "];\n"
+    << "  always @(posedge clk) if (kt_we) ktab[kt_addr] <= kt_wdata;\n"
+    << "  wire kt_f_req, kt_s_req, kt_a_req;\n"
+    << "  wire [" << KI - 1 << ":0] kt_f_idx, kt_s_idx, kt_a_idx;\n"
+    << "  wire kt_a_gnt = kt_a_req;\n"
+    << "  wire kt_f_gnt = kt_f_req && !kt_a_req;\n"
+    << "  wire kt_s_gnt = kt_s_req && !kt_a_req && !kt_f_req;\n"
+    << "  wire [" << KI - 1 << ":0] kt_idx = kt_a_req ? kt_a_idx : kt_f_req ? kt_f_idx : kt_s_idx;\n"
+    << "  reg [" << KW - 1 << ":0] kt_q;\n"
+    << "  always @(posedge clk) kt_q <= ktab[kt_idx];\n"
+    << "  wire [1:0] kt_kind = kt_q[" << KW - 1 << ":" << A << "];\n"
+    << "  wire [" << A - 1 << ":0] kt_ad = kt_q[" << A - 1 << ":0];\n"
     << "  reg pf_run;\n"
     << "  assign kv_pf_busy = pf_run;\n"
     << "  wire kv_dec_valid;\n"
@@ -515,169 +544,361 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    else if (go_prefetch) pf_run <= 1'b1;\n"
     << "    else if (kv_idle) pf_run <= 1'b0;\n"
     << "  end\n"
-    << "  wire [" << A - 1 << ":0] fq_addr = kv_addr(kv_fq_token, kv_fq_layer, entry_beats, cfg_kv_base);\n\n";
+    << "  // Fetches, one at a time: the entry (token, source layer)'s address from the table (its own\n"
+    << "  // entry at the source layer), a read of entry_beats beats on that address's port; the next\n"
+    << "  // fetch after the last beat (fills return whole and in request order)\n"
+    << "  localparam [1:0] F_IDLE = 2'd0, F_ADDR = 2'd1, F_CMD = 2'd2, F_DATA = 2'd3;\n"
+    << "  reg [1:0] fs;\n"
+    << "  reg [" << A - 1 << ":0] f_addr;\n"
+    << "  wire f_grant, f_last;\n"
+    << "  assign kt_f_req = fs == F_IDLE && kv_fq_valid;\n"
+    << "  assign kt_f_idx = {kv_fq_layer[" << LB - 1 << ":0], kv_fq_token};\n";
+  if (LB < 8) v << "  wire [" << 7 - LB << ":0] unused_fq_layer = kv_fq_layer[7:" << LB << "];\n";
+  v
+    << "  assign kv_fq_ready = f_grant;\n"
+    << "  wire [" << PB - 1 << ":0] f_port = " << port_of("f_addr") << ";\n"
+    << "  always @(posedge clk) begin\n"
+    << "    if (rst) begin fs <= F_IDLE; f_addr <= " << A << "'d0; end\n"
+    << "    else case (fs)\n"
+    << "      F_IDLE: if (kt_f_gnt) fs <= F_ADDR;\n"
+    << "      F_ADDR: begin f_addr <= kt_ad; fs <= F_CMD; end\n"
+    << "      F_CMD: if (f_grant) fs <= F_DATA;\n"
+    << "      default: if (f_last) fs <= F_IDLE;\n"
+    << "    endcase\n"
+    << "  end\n\n";
 
   // ---------------------------------------------------------------- KV_STORE engine
-  v << "  // ---- KV_STORE: iss_tok entries of layer l from the step's first token, written on port " << port_id(KP)
-    << "\n  //      from the activation buffer; the beats pass the KV history buffer's capture port\n"
-    << "  reg ks_run, ks_cmd;\n"
-    << "  reg [31:0] ks_left;\n"
+  v << "  // ---- KV_STORE: for each of the step's iss_tok tokens from its first, the table's kind at layer l;\n"
+    << "  //      an own entry (the token's K/V was computed at l) is written at its address, on that address's\n"
+    << "  //      port, from the activation buffer; its beats pass the KV history buffer's capture port.\n"
+    << "  //      Entry by entry (a port's write master takes a command when the previous one is answered);\n"
+    << "  //      busy until every write is answered\n"
+    << "  localparam [2:0] K_IDLE = 3'd0, K_RD = 3'd1, K_CL = 3'd2, K_CMD = 3'd3, K_DAT = 3'd4, K_NEXT = 3'd5, K_END = 3'd6;\n"
+    << "  reg [2:0] ks;\n"
+    << "  reg [15:0] ks_n;\n"
     << "  reg [" << TB - 1 << ":0] ks_tok;\n"
     << "  reg [" << EB - 1 << ":0] ks_beat;\n"
     << "  reg [7:0] ks_layer;\n"
     << "  reg [" << A - 1 << ":0] ks_addr;\n"
-    << "  wire [47:0] ks_total = {32'd0, tok0} * " << ext("entry_beats", EB, 48) << ";\n"
-    << "  wire [" << 47 - 32 << ":0] unused_ks_total = ks_total[47:32];\n"
-    << "  wire ks_cmd_ready, ks_in_ready;\n"
-    << "  reg [31:0] ks_beats;\n"
-    << "  assign ks_busy = ks_run;\n"
-    << "  assign ks_fire = ks_run && !ks_cmd && ks_left != 32'd0 && ks_in_ready;\n"
+    << "  wire [" << NP - 1 << ":0] ks_cmd_ready, ks_in_ready;\n"
+    << "  wire [" << PB - 1 << ":0] ks_port = " << port_of("ks_addr") << ";\n"
+    << "  wire ks_in_rdy = ks_in_ready[ks_port];\n"
+    << "  assign ks_busy = ks != K_IDLE;\n"
+    << "  assign ks_fire = ks == K_DAT && ks_in_rdy;\n"
     << "  assign kv_cap_valid = ks_fire;\n"
     << "  assign kv_cap_token = ks_tok;\n"
     << "  assign kv_cap_layer = ks_layer;\n"
+    << "  assign kt_s_req = ks == K_RD;\n"
+    << "  assign kt_s_idx = {ks_layer[" << LB - 1 << ":0], ks_tok};\n"
     << "  always @(posedge clk) begin\n"
     << "    if (rst) begin\n"
-    << "      ks_run <= 1'b0; ks_cmd <= 1'b0; ks_left <= 32'd0; ks_tok <= " << TB << "'d0; ks_beat <= " << EB
-    << "'d0; ks_layer <= 8'd0;\n"
-    << "      ks_addr <= " << A << "'d0; ks_beats <= 32'd0;\n"
-    << "    end else if (go_kvstore) begin\n"
-    << "      ks_run <= ks_total[31:0] != 32'd0; ks_cmd <= 1'b1; ks_left <= ks_total[31:0]; ks_beats <= ks_total[31:0];\n"
-    << "      ks_tok <= cur_first[" << TB - 1 << ":0]; ks_beat <= " << EB << "'d0; ks_layer <= layer0;\n"
-    << "      ks_addr <= kv_addr(cur_first[" << TB - 1 << ":0], layer0, entry_beats, cfg_kv_base);\n"
-    << "    end else begin\n"
-    << "      if (ks_cmd && ks_cmd_ready) ks_cmd <= 1'b0;\n"
-    << "      if (ks_fire) begin\n"
-    << "        ks_left <= ks_left - 32'd1;\n"
-    << "        if (ks_beat + " << EB << "'d1 == entry_beats) begin ks_beat <= " << EB << "'d0; ks_tok <= ks_tok + " << TB
-    << "'d1; end\n"
-    << "        else ks_beat <= ks_beat + " << EB << "'d1;\n"
+    << "      ks <= K_IDLE; ks_n <= 16'd0; ks_tok <= " << TB << "'d0; ks_beat <= " << EB << "'d0; ks_layer <= 8'd0;\n"
+    << "      ks_addr <= " << A << "'d0;\n"
+    << "    end else case (ks)\n"
+    << "      K_IDLE: if (go_kvstore) begin\n"
+    << "        ks <= tok0 == 16'd0 ? K_END : K_RD; ks_n <= tok0; ks_tok <= cur_first[" << TB - 1 << ":0]; ks_layer <= layer0;\n"
     << "      end\n"
-    << "      if (ks_run && !ks_cmd && ks_left == 32'd0 && ks_cmd_ready) ks_run <= 1'b0;\n"
-    << "    end\n"
+    << "      K_RD: if (kt_s_gnt) ks <= K_CL;\n"
+    << "      K_CL: begin ks_addr <= kt_ad; ks_beat <= " << EB << "'d0; ks <= kt_kind == KT_OWN ? K_CMD : K_NEXT; end\n"
+    << "      K_CMD: if (ks_cmd_ready[ks_port]) ks <= K_DAT;\n"
+    << "      K_DAT: if (ks_fire) begin\n"
+    << "        ks_beat <= ks_beat + " << EB << "'d1;\n"
+    << "        if (ks_beat + " << EB << "'d1 == entry_beats) ks <= K_NEXT;\n"
+    << "      end\n"
+    << "      K_NEXT: begin\n"
+    << "        ks_n <= ks_n - 16'd1; ks_tok <= ks_tok + " << TB << "'d1;\n"
+    << "        ks <= ks_n == 16'd1 ? K_END : K_RD;\n"
+    << "      end\n"
+    << "      default: if (&ks_cmd_ready) ks <= K_IDLE;  // K_END: every write answered\n"
+    << "    endcase\n"
     << "  end\n"
     << "  wire unused_first = cur_first[" << TB << "];\n\n";
 
   // ---------------------------------------------------------------- ATTN engine
-  v << "  // ---- ATTN: wait for the layer's fetches; the layer's entries 0..context-1 as one read on the K/V port\n"
-    << "  //      (A_MISS: its command); per context token a lookup, then the entry's beats of the read (A_MD):\n"
-    << "  //      accumulated on a miss, dropped on a hit (whose beats came from the buffer)\n"
-    << "  localparam [2:0] A_IDLE = 3'd0, A_WAIT = 3'd1, A_LK = 3'd2, A_RSP = 3'd3, A_MISS = 3'd4, A_MD = 3'd5,\n"
-    << "                   A_NEXT = 3'd6, A_DONE = 3'd7;\n"
+  v << "  // ---- ATTN: wait for the layer's fetches; then walk the context token by token: the table's kind at\n"
+    << "  //      layer l; none: skipped; reused: a lookup once the buffer's planning is done (a hit's beats come from\n"
+    << "  //      the buffer); own or a miss: the entry is read on its address's port (it joins the port's read\n"
+    << "  //      still waiting for the read master when adjacent); every port's gather data are taken as they\n"
+    << "  //      arrive; done when the walk is over, every entry's tile steps have run and the tail has passed\n"
+    << "  localparam [2:0] A_IDLE = 3'd0, A_WAIT = 3'd1, A_RD = 3'd2, A_CL = 3'd3, A_LK = 3'd4, A_RSP = 3'd5,\n"
+    << "                   A_APP = 3'd6, A_FL = 3'd7;\n"
     << "  reg [2:0] as;\n"
+    << "  reg a_done;\n"
     << "  reg [7:0] a_layer;\n"
     << "  reg [" << TB << ":0] a_t;\n"
-    << "  reg [" << EB - 1 << ":0] a_b;\n"
-    << "  reg a_hit;\n"
+    << "  reg [" << A - 1 << ":0] a_addr;\n"
+    << "  reg a_own, a_pre, a_syn, a_tl;  // own entry; a prefill (the context holds the queries); decode's query pushed; tail\n"
+    << "  reg [15:0] a_tc;\n"
     << "  reg [255:0] attn_acc;\n"
     << "  assign attn_acc_out = attn_acc;\n"
-    << "  wire a_miss_req = as == A_MISS;\n"
-    << "  wire a_miss_grant;\n"
-    << "  wire a_md_valid, a_md_last;\n"
-    << "  wire a_md_ready = as == A_MD;\n"
-    << "  wire unused_a_md_last = a_md_last;\n"
-    << "  wire [255:0] a_md_data;\n"
-    << "  assign kv_lk_valid = as == A_LK;\n"
+    << "  wire a_walk_end = a_t + " << TB + 1 << "'d1 == cur_context;\n"
+    << "  wire [" << NP - 1 << ":0] g_app_ok, g_empty;  // per port: the entry joins its gather; nothing left\n"
+    << "  // an entry to gather: a stalled or missed one (A_APP, a_addr), or an own one as it is classified (A_CL)\n"
+    << "  wire a_cl_own = as == A_CL && kt_kind == KT_OWN;\n"
+    << "  wire a_app = as == A_APP || a_cl_own;\n"
+    << "  wire [" << A - 1 << ":0] ap_addr = as == A_CL ? kt_ad : a_addr;\n"
+    << "  wire ap_own = as == A_CL ? 1'b1 : a_own;\n"
+    << "  wire [" << PB - 1 << ":0] ap_port = " << port_of("ap_addr") << ";\n"
+    << "  // the walk moves on from A_CL in the same cycle (none, or an own entry its port takes) and reads\n"
+    << "  // the next token's kind at once: one token a cycle\n"
+    << "  wire a_cl_next = as == A_CL && (kt_kind == 2'd0 || (a_cl_own && (|g_app_ok)));\n"
+    << "  assign kv_lk_valid = as == A_LK && kv_idle;  // lookups wait for the buffer's planning\n"
     << "  assign kv_lk_token = a_t[" << TB - 1 << ":0];\n"
     << "  assign kv_lk_layer = a_layer;\n"
     << "  assign kv_rsp_ready = as == A_RSP;\n"
-    << "  wire [" << A - 1 << ":0] a_miss_addr = kv_addr(" << TB << "'d0, a_layer, entry_beats, cfg_kv_base);\n"
-    << "  wire [31:0] a_miss_beats = " << ext("cur_context", TB + 1, 32) << " * " << ext("entry_beats", EB, 32) << ";\n"
-    << "  assign attn_done = as == A_DONE;\n"
-    << "  always @(posedge clk) begin\n"
-    << "    if (rst) begin as <= A_IDLE; a_layer <= 8'd0; a_t <= " << TB + 1 << "'d0; a_b <= " << EB
-    << "'d0; a_hit <= 1'b0; attn_acc <= 256'd0; end\n"
-    << "    else case (as)\n"
-    << "      A_IDLE: if (go_attn) begin as <= A_WAIT; a_layer <= layer0; a_t <= " << TB + 1 << "'d0; end\n"
-    << "      A_WAIT: if (!kv_fetch_pending[a_layer[0]] && kv_idle) as <= cur_context == " << TB + 1
-    << "'d0 ? A_DONE : A_MISS;\n"
-    << "      A_MISS: if (a_miss_grant) as <= A_LK;\n"
-    << "      A_LK: if (kv_lk_ready) as <= A_RSP;\n"
-    << "      A_RSP: if (kv_rsp_valid) begin\n"
-    << "        attn_acc <= attn_acc ^ kv_rsp_data;\n"
-    << "        if (!kv_rsp_hit || kv_rsp_last) begin as <= A_MD; a_hit <= kv_rsp_hit; a_b <= " << EB << "'d0; end\n"
-    << "      end\n"
-    << "      A_MD: if (a_md_valid) begin\n"
-    << "        if (!a_hit) attn_acc <= attn_acc ^ a_md_data;\n"
-    << "        a_b <= a_b + " << EB << "'d1;\n"
-    << "        if (a_b + " << EB << "'d1 == entry_beats) as <= A_NEXT;\n"
-    << "      end\n"
-    << "      A_NEXT: begin\n"
-    << "        a_t <= a_t + " << TB + 1 << "'d1;\n"
-    << "        as <= a_t + " << TB + 1 << "'d1 == cur_context ? A_DONE : A_LK;\n"
-    << "      end\n"
-    << "      default: as <= A_IDLE;  // A_DONE: done for one cycle\n"
-    << "    endcase\n"
-    << "  end\n\n";
+    << "  wire [" << TB << ":0] a_t1 = a_t + " << TB + 1 << "'d1;\n"
+    << "  // the first token's kind is read in the cycle ATTN is taken when no fetch of its layer is pending\n"
+    << "  wire a_go_rd = as == A_IDLE && go_attn && !kv_fetch_pending[layer0[0]] && cur_context != " << TB + 1 << "'d0;\n"
+    << "  assign kt_a_req = a_go_rd || as == A_RD || (a_cl_next && !a_walk_end);\n"
+    << "  assign kt_a_idx = a_go_rd ? {layer0[" << LB - 1 << ":0], " << TB << "'d0} :\n"
+    << "    {a_layer[" << LB - 1 << ":0], as == A_RD ? a_t[" << TB - 1 << ":0] : a_t1[" << TB - 1 << ":0]};\n"
+    << "  wire [255:0] g_xor;  // the gather beats taken this cycle, XOR-ed\n"
+    << "  assign attn_done = a_done;\n"
 
-  // ---------------------------------------------------------------- EMBED engine
-  v << "  // ---- EMBED: the step's row(s) from port 00 into the activation buffer\n"
-    << "  reg em_req, em_run;\n"
-    << "  reg [31:0] em_beats;\n"
-    << "  wire em_grant;\n"
-    << "  wire em_valid, em_last;\n"
-    << "  wire [255:0] em_data;\n"
-    << "  wire [32:0] em_row_b = {elems0, 1'b0} + 33'd31;\n"
-    << "  wire [43:0] em_all = {16'd0, em_row_b[32:5]} * {28'd0, tok0};\n"
-    << "  wire [31:0] em_n = em_all[31:0];\n"
-    << "  reg em_zero;\n"
-    << "  assign embed_done = em_zero || (em_run && !em_req && em_valid && em_last);\n"
+    << "  // The attention's tile steps (timing::attention_stream_finish): the entries in walk order (aq: gathered\n"
+    << "  //   or not, port, its index in the port's gather, a query's own entry); an entry is taken once its data\n"
+    << "  //   are in and adds its steps: qk_block (cfg_attn_qk) at every rows-th entry for each query whose\n"
+    << "  //   context reaches it, and at each query's own (last) entry; pv_chunk (cfg_attn_pv) likewise every\n"
+    << "  //   cols-th; one step a cycle; then cfg_attn_tail cycles (the array's and the fused softmax latency).\n"
+    << "  //   A decode step's query is its own entry, after the context (ready at once); a prefill's are the\n"
+    << "  //   context's own entries, their count known when the walk is over (the steps start then)\n"
+    << "  reg [" << AQW - 1 << ":0] aq [0:" << (2u << TB) - 1 << "];\n"
+    << "  reg [" << TB << ":0] aq_wp, aq_rp;\n"
+    << "  wire aq_empty = aq_wp == aq_rp;\n"
+    << "  wire [" << AQW - 1 << ":0] aq_head = aq[aq_rp];\n"
+    << "  wire aq_hg = aq_head[" << AQW - 1 << "];\n"
+    << "  wire [" << PB - 1 << ":0] aq_hp = aq_head[" << AQW - 2 << ":" << AQW - 1 - PB << "];\n"
+    << "  wire [" << TB << ":0] aq_ho = aq_head[" << TB + 1 << ":1];\n"
+    << "  wire aq_hq = aq_head[0];\n"
+    << "  wire [" << NP * (TB + 1) - 1 << ":0] g_napp, g_rent;  // per port: entries gathered, entries in\n"
+    << "  wire [" << TB << ":0] a_ord = g_napp[ap_port * " << TB + 1 << " +: " << TB + 1 << "];\n"
+    << "  wire [" << TB << ":0] aq_hrent = g_rent[aq_hp * " << TB + 1 << " +: " << TB + 1 << "];\n"
+    << "  wire aq_push_app = |g_app_ok;\n"
+    << "  wire aq_push_hit = as == A_RSP && kv_rsp_valid && kv_rsp_hit && kv_rsp_last;\n"
+    << "  wire aq_push_q = as == A_FL && !a_pre && !a_syn;\n"
+    << "  wire aq_push = aq_push_app || aq_push_hit || aq_push_q;\n"
+    << "  wire [" << AQW - 1 << ":0] aq_din = aq_push_app ? {1'b1, ap_port, a_ord, ap_own && a_pre} : {1'b0, " << PB << "'d0, "
+    << TB + 1 << "'d0, aq_push_q};\n"
+    << "  reg [31:0] c_steps;\n"
+    << "  reg [" << TB << ":0] c_qn, c_qb;  // queries pushed (prefill), queries taken\n"
+    << "  reg [" << RB - 1 << ":0] c_mr;\n"
+    << "  reg [" << CB - 1 << ":0] c_mc;\n"
+    << "  wire c_go = as != A_IDLE && as != A_WAIT && (!a_pre || as == A_FL);\n"
+    << "  wire c_pop = c_go && !aq_empty && (!aq_hg || aq_hrent > aq_ho);\n"
+    << "  wire [" << TB << ":0] c_qge = (a_pre ? c_qn : " << TB + 1 << "'d1) - c_qb;\n"
+    << "  wire c_br = c_mr == " << RB << "'d" << R - 1 << ", c_bc = c_mc == " << CB << "'d" << C - 1 << ";\n"
+    << "  wire [31:0] c_qk = c_br ? {16'd0, cfg_attn_qk} * " << ext("c_qge", TB + 1, 32) << " : aq_hq ? {16'd0, cfg_attn_qk} : 32'd0;\n"
+    << "  wire [31:0] c_pv = c_bc ? {16'd0, cfg_attn_pv} * " << ext("c_qge", TB + 1, 32) << " : aq_hq ? {16'd0, cfg_attn_pv} : 32'd0;\n"
     << "  always @(posedge clk) begin\n"
-    << "    if (rst) begin em_req <= 1'b0; em_run <= 1'b0; em_beats <= 32'd0; em_zero <= 1'b0; end\n"
-    << "    else begin\n"
-    << "      em_zero <= go_embed && em_n == 32'd0;\n"
-    << "      if (go_embed && em_n != 32'd0) begin em_req <= 1'b1; em_run <= 1'b1; em_beats <= em_n; end\n"
-    << "      else begin\n"
-    << "        if (em_req && em_grant) em_req <= 1'b0;\n"
-    << "        if (embed_done) em_run <= 1'b0;\n"
+    << "    if (aq_push) aq[aq_wp] <= aq_din;\n"
+    << "    if (rst || go_attn) begin\n"
+    << "      aq_wp <= " << TB + 1 << "'d0; aq_rp <= " << TB + 1 << "'d0; c_steps <= 32'd0; c_qn <= " << TB + 1 << "'d0; c_qb <= "
+    << TB + 1 << "'d0;\n"
+    << "      c_mr <= " << RB << "'d0; c_mc <= " << CB << "'d0;\n"
+    << "    end else begin\n"
+    << "      if (aq_push) aq_wp <= aq_wp + " << TB + 1 << "'d1;\n"
+    << "      if (aq_push_app && ap_own && a_pre) c_qn <= c_qn + " << TB + 1 << "'d1;\n"
+    << "      c_steps <= c_steps - {31'd0, c_steps != 32'd0} + (c_pop ? c_qk + c_pv : 32'd0);\n"
+    << "      if (c_pop) begin\n"
+    << "        aq_rp <= aq_rp + " << TB + 1 << "'d1;\n"
+    << "        c_mr <= c_br ? " << RB << "'d0 : c_mr + " << RB << "'d1;\n"
+    << "        c_mc <= c_bc ? " << CB << "'d0 : c_mc + " << CB << "'d1;\n"
+    << "        if (aq_hq) c_qb <= c_qb + " << TB + 1 << "'d1;\n"
     << "      end\n"
     << "    end\n"
     << "  end\n"
-    << "  wire [16:0] unused_em = {em_all[43:32], em_row_b[4:0]};\n"
-    << "  assign act_we = (em_run && em_valid) || pe_out_valid || nl_out_valid || attn_done;\n"
-    << "  assign act_wdata = (em_run && em_valid) ? em_data : pe_out_valid ? pe_fold : nl_out_valid ? nl_fold : attn_acc;\n\n";
+    << "  always @(posedge clk) begin\n"
+    << "    if (rst) begin\n"
+    << "      as <= A_IDLE; a_done <= 1'b0; a_layer <= 8'd0; a_t <= " << TB + 1 << "'d0; a_addr <= " << A << "'d0; attn_acc <= 256'd0;\n"
+    << "      a_own <= 1'b0; a_pre <= 1'b0; a_syn <= 1'b0; a_tl <= 1'b0; a_tc <= 16'd0;\n"
+    << "    end\n"
+    << "    else begin\n"
+    << "      a_done <= 1'b0;\n"
+    << "      attn_acc <= attn_acc ^ g_xor ^ (as == A_RSP && kv_rsp_valid ? kv_rsp_data : 256'd0);\n"
+    << "      case (as)\n"
+    << "        A_IDLE: if (go_attn) begin\n"
+    << "          as <= a_go_rd && kt_a_gnt ? A_CL : A_WAIT; a_layer <= layer0; a_t <= " << TB + 1 << "'d0; a_pre <= cur_context != cur_first; a_syn <= 1'b0;\n"
+    << "          a_tl <= 1'b0;\n"
+    << "        end\n"
+    << "        A_WAIT: if (!kv_fetch_pending[a_layer[0]]) as <= cur_context == " << TB + 1 << "'d0 ? A_FL : A_RD;\n"
+    << "        A_RD: if (kt_a_gnt) as <= A_CL;\n"
+    << "        A_CL: begin\n"
+    << "          a_addr <= kt_ad; a_own <= kt_kind == KT_OWN;\n"
+    << "          if (a_cl_next) begin a_t <= a_t1; as <= a_walk_end ? A_FL : kt_a_gnt ? A_CL : A_RD; end\n"
+    << "          else if (kt_kind == KT_REUSED) as <= A_LK;\n"
+    << "          else as <= A_APP;  // an own entry its port cannot take yet\n"
+    << "        end\n"
+    << "        A_LK: if (kv_lk_valid && kv_lk_ready) as <= A_RSP;\n"
+    << "        A_RSP: if (kv_rsp_valid) begin\n"
+    << "          if (!kv_rsp_hit) begin as <= A_APP; a_own <= 1'b0; end\n"
+    << "          else if (kv_rsp_last) begin a_t <= a_t + " << TB + 1 << "'d1; as <= a_walk_end ? A_FL : A_RD; end\n"
+    << "        end\n"
+    << "        A_APP: if (|g_app_ok) begin a_t <= a_t + " << TB + 1 << "'d1; as <= a_walk_end ? A_FL : A_RD; end\n"
+    << "        default: begin  // A_FL: the walk is over; decode's query entry, the steps, the tail\n"
+    << "          if (!a_pre && !a_syn) a_syn <= 1'b1;\n"
+    << "          else if (!a_tl) begin\n"
+    << "            if ((&g_empty) && aq_empty && c_steps == 32'd0) begin a_tl <= 1'b1; a_tc <= cfg_attn_tail; end\n"
+    << "          end else if (a_tc == 16'd0) begin as <= A_IDLE; a_done <= 1'b1; end\n"
+    << "          else a_tc <= a_tc - 16'd1;\n"
+    << "        end\n"
+    << "      endcase\n"
+    << "    end\n"
+    << "  end\n";
+  // Per port: the read waiting for the port's read master (pend: start, end, beats; an entry adjacent
+  // to it joins it), the beats of the issued gathers not yet in (left).
+  for (unsigned p = 0; p < NP; ++p) {
+    const std::string g = "g" + port_id(p) + "_";
+    v << "  reg " << g << "pend;\n"
+      << "  reg [" << A - 1 << ":0] " << g << "pstart, " << g << "end;\n"
+      << "  reg [31:0] " << g << "pbeats, " << g << "left;\n"
+      << "  wire " << g << "issue, " << g << "beat;\n"
+      << "  wire " << g << "mine = a_app && ap_port == " << PB << "'d" << p << ";\n"
+      << "  wire " << g << "join = " << g << "mine && " << g << "pend && !" << g << "issue && ap_addr == " << g << "end;\n"
+      << "  wire " << g << "start_new = " << g << "mine && !" << g << "join && (!" << g << "pend || " << g << "issue);\n"
+      << "  assign g_app_ok[" << p << "] = " << g << "join || " << g << "start_new;\n"
+      << "  reg [" << TB << ":0] " << g << "napp, " << g << "rent;\n"
+      << "  reg [" << EB - 1 << ":0] " << g << "rb;\n"
+      << "  assign g_napp[" << (p + 1) * (TB + 1) - 1 << ":" << p * (TB + 1) << "] = " << g << "napp;\n"
+      << "  assign g_rent[" << (p + 1) * (TB + 1) - 1 << ":" << p * (TB + 1) << "] = " << g << "rent;\n"
+      << "  always @(posedge clk) begin\n"
+      << "    if (rst || go_attn) begin " << g << "napp <= " << TB + 1 << "'d0; " << g << "rent <= " << TB + 1 << "'d0; " << g
+      << "rb <= " << EB << "'d0; end\n"
+      << "    else begin\n"
+      << "      if (g_app_ok[" << p << "]) " << g << "napp <= " << g << "napp + " << TB + 1 << "'d1;\n"
+      << "      if (" << g << "beat) begin\n"
+      << "        if (" << g << "rb + " << EB << "'d1 == entry_beats) begin " << g << "rb <= " << EB << "'d0; " << g << "rent <= " << g
+      << "rent + " << TB + 1 << "'d1; end\n"
+      << "        else " << g << "rb <= " << g << "rb + " << EB << "'d1;\n"
+      << "      end\n"
+      << "    end\n"
+      << "  end\n"
+      << "  assign g_empty[" << p << "] = !" << g << "pend && " << g << "left == 32'd0;\n"
+      << "  always @(posedge clk) begin\n"
+      << "    if (rst) begin\n"
+      << "      " << g << "pend <= 1'b0; " << g << "pstart <= " << A << "'d0; " << g << "end <= " << A << "'d0; " << g
+      << "pbeats <= 32'd0; " << g << "left <= 32'd0;\n"
+      << "    end else begin\n"
+      << "      " << g << "left <= " << g << "left + (" << g << "issue ? " << g << "pbeats : 32'd0) - {31'd0, " << g << "beat};\n"
+      << "      if (" << g << "join) begin " << g << "end <= " << g << "end + eb_bytes; " << g << "pbeats <= " << g << "pbeats + "
+      << ext("entry_beats", EB, 32) << "; end\n"
+      << "      else if (" << g << "start_new) begin\n"
+      << "        " << g << "pend <= 1'b1; " << g << "pstart <= ap_addr; " << g << "end <= ap_addr + eb_bytes; " << g
+      << "pbeats <= " << ext("entry_beats", EB, 32) << ";\n"
+      << "      end else if (" << g << "issue) " << g << "pend <= 1'b0;\n"
+      << "    end\n"
+      << "  end\n";
+  }
+  v << "\n";
+  // ---------------------------------------------------------------- EMBED engine
+  v << "  // ---- EMBED: the step's embedding rows as the host streams them (er_*: the requests of the run's\n"
+    << "  //      memory map, address, beats, the step's last): each a read on its address's port (a port holds\n"
+    << "  //      one piece waiting for its read master), all ports in parallel; the beats go into the\n"
+    << "  //      activation buffer, one a cycle (the lowest port first); done with the last beat\n"
+    << "  reg em_run, em_all;\n"
+    << "  wire [" << PB - 1 << ":0] er_port = " << port_of("er_addr") << ";\n"
+    << "  wire [" << NP - 1 << ":0] e_free, e_empty, e_v, e_sel;\n"
+    << "  wire em_valid = |e_v;\n"
+    << "  wire [255:0] em_data;\n"
+    << "  assign er_ready = em_run && !em_all && e_free[er_port];\n"
+    << "  wire er_take = er_valid && er_ready;\n"
+    << "  assign embed_done = em_run && em_all && (&e_empty);\n"
+    << "  always @(posedge clk) begin\n"
+    << "    if (rst) begin em_run <= 1'b0; em_all <= 1'b0; end\n"
+    << "    else if (go_embed) begin em_run <= 1'b1; em_all <= tok0 == 16'd0; end\n"
+    << "    else begin\n"
+    << "      if (er_take && er_last) em_all <= 1'b1;\n"
+    << "      if (embed_done) em_run <= 1'b0;\n"
+    << "    end\n"
+    << "  end\n";
+  for (unsigned p = 0; p < NP; ++p) {
+    const std::string e = "e" + port_id(p) + "_";
+    v << "  reg " << e << "pend;\n"
+      << "  reg [" << A - 1 << ":0] " << e << "addr;\n"
+      << "  reg [31:0] " << e << "beats, " << e << "left;\n"
+      << "  wire " << e << "issue;\n"
+      << "  wire " << e << "beat = e_sel[" << p << "];\n"
+      << "  assign e_free[" << p << "] = !" << e << "pend;\n"
+      << "  assign e_empty[" << p << "] = !" << e << "pend && " << e << "left == {31'd0, " << e << "beat};\n"
+      << "  always @(posedge clk) begin\n"
+      << "    if (rst) begin " << e << "pend <= 1'b0; " << e << "addr <= " << A << "'d0; " << e << "beats <= 32'd0; " << e
+      << "left <= 32'd0; end\n"
+      << "    else begin\n"
+      << "      if (er_take && er_port == " << PB << "'d" << p << ") begin " << e << "pend <= 1'b1; " << e << "addr <= er_addr; "
+      << e << "beats <= {16'd0, er_beats}; end\n"
+      << "      else if (" << e << "issue) " << e << "pend <= 1'b0;\n"
+      << "      " << e << "left <= " << e << "left + (" << e << "issue ? " << e << "beats : 32'd0) - {31'd0, " << e << "beat};\n"
+      << "    end\n"
+      << "  end\n";
+  }
+  {
+    std::string sel, data;
+    for (unsigned p = 0; p < NP; ++p) {
+      v << "  assign e_sel[" << p << "] = e_v[" << p << "]" << (p ? " && !(|e_v[" + S(p - 1) + ":0])" : std::string()) << ";\n";
+      data += std::string(p ? " | " : "") + "(e_sel[" + S(p) + "] ? p" + port_id(p) + "_od : 256'd0)";
+    }
+    v << "  assign em_data = " << data << ";\n";
+  }
+  v << "  assign act_we = em_valid || pe_out_valid || nl_out_valid || attn_done;\n"
+    << "  assign act_wdata = em_valid ? em_data : pe_out_valid ? pe_fold : nl_out_valid ? nl_fold : attn_acc;\n\n";
 
   // ---------------------------------------------------------------- ports
-  v << "  // ---- AXI ports: read master per port (clients, by priority: attention miss, KV fetch on port "
-    << port_id(KP) << ";\n"
-    << "  //      EMBED on port 00; the weight DMA on every port at once); write master on port " << port_id(KP)
-    << " (KV_STORE)\n"
+  v << "  // ---- AXI ports: a read master per port (clients, by priority: the attention's gather, a KV fetch,\n"
+    << "  //      an EMBED piece, the weight DMA on every port at once); a write master per port (KV_STORE)\n"
     << "  localparam [1:0] CL_W = 2'd0, CL_E = 2'd1, CL_F = 2'd2, CL_T = 2'd3;\n"
-    << "  wire [" << NP - 1 << ":0] rd_cmd_ready, w_ok;\n"
+    << "  wire [" << NP - 1 << ":0] rd_cmd_ready, w_ok, f_gnt, f_lst, f_fv;\n"
     << "  assign wd_rq_ready = wd_rq_valid && (&w_ok);\n"
-    << "  wire [" << NP - 1 << ":0] rd_err, wb_in_ready;\n"
-    << "  wire wr_err;\n"
-    << "  assign err = ctrl_err | (|rd_err) | wr_err;\n";
+    << "  assign f_grant = |f_gnt;\n"
+    << "  assign f_last = |f_lst;\n"
+    << "  assign kv_fill_valid = |f_fv;\n"
+    << "  wire [" << NP - 1 << ":0] rd_err, wb_in_ready, wr_err;\n"
+    << "  assign err = ctrl_err | (|rd_err) | (|wr_err);\n";
+  const unsigned OQB = clog2(ax.rd_commands);
+  if ((1u << OQB) != ax.rd_commands || OQB == 0) throw std::logic_error("generate_processor: the read master's command queue is not a power of two");
+  std::string fill_or, gxor;
   for (unsigned p = 0; p < NP; ++p) {
-    const std::string n = "m_axi_" + port_id(p) + "_", q = "p" + port_id(p) + "_";
-    const bool e = p == 0, k = p == KP;
+    const std::string n = "m_axi_" + port_id(p) + "_", q = "p" + port_id(p) + "_", g = "g" + port_id(p) + "_";
     const std::string base = S(A) + "'d" + S(uint64_t(p) * pp.pc_bytes);
     v << "  // port " << port_id(p) << "\n"
-      << "  wire " << q << "t = " << (k ? "a_miss_req" : "1'b0") << ";\n"
-      << "  wire " << q << "f = " << (k ? "kv_fq_valid" : "1'b0") << ";\n"
-      << "  wire " << q << "e = " << (e ? "em_req" : "1'b0") << ";\n"
+      << "  wire " << q << "t = " << g << "pend;\n"
+      << "  wire " << q << "f = fs == F_CMD && f_port == " << PB << "'d" << p << ";\n"
+      << "  wire " << q << "e = e" << port_id(p) << "_pend;\n"
       << "  assign w_ok[" << p << "] = rd_cmd_ready[" << p << "] && !" << q << "t && !" << q << "f && !" << q << "e;\n"
       << "  wire [1:0] " << q << "cl = " << q << "t ? CL_T : " << q << "f ? CL_F : " << q << "e ? CL_E : CL_W;\n"
       << "  wire " << q << "cmd_valid = rd_cmd_ready[" << p << "] && (" << q << "t || " << q << "f || " << q
       << "e || wd_rq_ready);\n"
-      << "  wire [" << A - 1 << ":0] " << q << "addr = " << q << "t ? " << (k ? "a_miss_addr" : S(A) + "'d0") << " : "
-      << q << "f ? " << (k ? "fq_addr" : S(A) + "'d0") << " :\n"
-      << "    " << q << "e ? " << (e ? "cur_embed_addr" : S(A) + "'d0") << " : " << base << " + cfg_weight_base + "
+      << "  wire [" << A - 1 << ":0] " << q << "addr = " << q << "t ? " << g << "pstart : " << q << "f ? f_addr :\n"
+      << "    " << q << "e ? e" << port_id(p) << "_addr : " << base << " + cfg_weight_base + "
       << ext("wd_off", 32, A) << ";\n"
-      << "  wire [31:0] " << q << "beats = " << q << "t ? " << (k ? "a_miss_beats" : "32'd0") << " : " << q
-      << "f ? {" << 32 - EB << "'d0, entry_beats} : " << q
-      << "e ? " << (e ? "em_beats" : "32'd0") << " : wd_beats;\n"
-      << "  reg [1:0] " << q << "own;\n"
-      << "  always @(posedge clk) if (rst) " << q << "own <= CL_W; else if (" << q << "cmd_valid) " << q << "own <= " << q
-      << "cl;\n"
+      << "  wire [31:0] " << q << "beats = " << q << "t ? " << g << "pbeats : " << q << "f ? {" << 32 - EB << "'d0, entry_beats} : "
+      << q << "e ? e" << port_id(p) << "_beats : wd_beats;\n"
+      << "  assign " << g << "issue = " << q << "cmd_valid && " << q << "cl == CL_T;\n"
+      << "  assign e" << port_id(p) << "_issue = " << q << "cmd_valid && " << q << "cl == CL_E;\n"
+      << "  assign e_v[" << p << "] = " << q << "ov && " << q << "own == CL_E;\n"
+      << "  assign f_gnt[" << p << "] = " << q << "cmd_valid && " << q << "cl == CL_F;\n"
+      << "  // the client of each command awaiting data (the master's queue of " << ax.rd_commands << "), oldest first\n"
+      << "  reg [1:0] " << q << "oq [0:" << ax.rd_commands - 1 << "];\n"
+      << "  reg [" << OQB - 1 << ":0] " << q << "oq_wp, " << q << "oq_rp;\n"
+      << "  wire [1:0] " << q << "own = " << q << "oq[" << q << "oq_rp];\n"
       << "  wire " << q << "ov, " << q << "ol;\n"
       << "  wire [255:0] " << q << "od;\n"
       << "  wire [7:0] " << q << "outst;\n"
       << "  wire " << q << "oready = " << q << "own == CL_W ? wb_in_ready[" << p << "] : " << q
-      << "own == CL_F ? kv_fill_ready : " << (k ? q + "own == CL_T ? a_md_ready : " : std::string()) << "1'b1;\n"
+      << "own == CL_F ? kv_fill_ready : " << q << "own == CL_E ? e_sel[" << p << "] : 1'b1;\n"
+      << "  always @(posedge clk) begin\n"
+      << "    if (rst) begin " << q << "oq_wp <= " << OQB << "'d0; " << q << "oq_rp <= " << OQB << "'d0; end\n"
+      << "    else begin\n"
+      << "      if (" << q << "cmd_valid) begin " << q << "oq[" << q << "oq_wp] <= " << q << "cl; " << q << "oq_wp <= " << q
+      << "oq_wp + " << OQB << "'d1; end\n"
+      << "      if (" << q << "ov && " << q << "oready && " << q << "ol) " << q << "oq_rp <= " << q << "oq_rp + " << OQB << "'d1;\n"
+      << "    end\n"
+      << "  end\n"
+      << "  assign " << g << "beat = " << q << "ov && " << q << "own == CL_T;\n"
+      << "  assign f_fv[" << p << "] = " << q << "ov && " << q << "own == CL_F;\n"
+      << "  assign f_lst[" << p << "] = f_fv[" << p << "] && kv_fill_ready && " << q << "ol;\n"
       << "  skipopu_axi_rd_master u_rd_" << port_id(p) << " (\n"
       << "    .clk(clk), .rst(rst), .cmd_valid(" << q << "cmd_valid), .cmd_ready(rd_cmd_ready[" << p << "]), .cmd_addr(" << q
       << "addr),\n"
-      << "    .cmd_beats(" << q << "beats), .cmd_id(" << I << "'d" << (k ? 1 : 0) << "),\n"
+      << "    .cmd_beats(" << q << "beats), .cmd_id(" << I << "'d0),\n"
       << "    .m_axi_araddr(" << n << "araddr), .m_axi_arburst(" << n << "arburst), .m_axi_arid(" << n << "arid),\n"
       << "    .m_axi_arlen(" << n << "arlen), .m_axi_arsize(" << n << "arsize), .m_axi_arvalid(" << n << "arvalid),\n"
       << "    .m_axi_arready(" << n << "arready), .m_axi_rdata(" << n << "rdata), .m_axi_rid(" << n << "rid),\n"
@@ -691,51 +912,27 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "]),\n"
       << "    .in_data(" << q << "od), .out_valid(wb_out_valid[" << p << "]), .out_ready(wide_take),\n"
       << "    .out_data(wb_out_data[" << (p + 1) * 256 - 1 << ":" << p * 256 << "]));\n";
-    if (e)
-      v << "  assign em_grant = " << q << "cmd_valid && " << q << "cl == CL_E;\n"
-        << "  assign em_valid = " << q << "ov && " << q << "own == CL_E;\n"
-        << "  assign em_last = " << q << "ol;\n"
-        << "  assign em_data = " << q << "od;\n";
-    if (k)
-      v << "  assign a_miss_grant = " << q << "cmd_valid && " << q << "cl == CL_T;\n"
-        << "  assign kv_fq_ready = " << q << "cmd_valid && " << q << "cl == CL_F;\n"
-        << "  assign kv_fill_valid = " << q << "ov && " << q << "own == CL_F;\n"
-        << "  assign kv_fill_data = " << q << "od;\n"
-        << "  assign a_md_valid = " << q << "ov && " << q << "own == CL_T;\n"
-        << "  assign a_md_last = " << q << "ol;\n"
-        << "  assign a_md_data = " << q << "od;\n";
-    if (!e && !k) v << "  wire unused_" << q << "ol = " << q << "ol;\n";
-    if (k) {
-      v << "  wire [7:0] wr_outst;\n"
-        << "  skipopu_axi_wr_master u_wr_" << port_id(p) << " (\n"
-        << "    .clk(clk), .rst(rst), .cmd_valid(ks_cmd), .cmd_ready(ks_cmd_ready), .cmd_addr(ks_addr),\n"
-        << "    .cmd_beats(ks_beats), .cmd_id(" << I << "'d0), .in_valid(ks_run && !ks_cmd && ks_left != 32'd0),\n"
-        << "    .in_ready(ks_in_ready), .in_data(ks_q),\n"
-        << "    .m_axi_awaddr(" << n << "awaddr), .m_axi_awburst(" << n << "awburst), .m_axi_awid(" << n << "awid),\n"
-        << "    .m_axi_awlen(" << n << "awlen), .m_axi_awsize(" << n << "awsize), .m_axi_awvalid(" << n << "awvalid),\n"
-        << "    .m_axi_awready(" << n << "awready), .m_axi_wdata(" << n << "wdata), .m_axi_wstrb(" << n << "wstrb),\n"
-        << "    .m_axi_wlast(" << n << "wlast), .m_axi_wvalid(" << n << "wvalid), .m_axi_wready(" << n << "wready),\n"
-        << "    .m_axi_bid(" << n << "bid), .m_axi_bresp(" << n << "bresp), .m_axi_bvalid(" << n << "bvalid),\n"
-        << "    .m_axi_bready(" << n << "bready), .outstanding(wr_outst), .err(wr_err));\n"
-        << "  wire [7:0] unused_wr_outst = wr_outst;\n";
-    } else {
-      v << "  // no writes on this port\n"
-        << "  assign " << n << "awaddr = " << A << "'d0;\n"
-        << "  assign " << n << "awburst = 2'b01;\n"
-        << "  assign " << n << "awid = " << I << "'d0;\n"
-        << "  assign " << n << "awlen = 4'd0;\n"
-        << "  assign " << n << "awsize = 3'd5;\n"
-        << "  assign " << n << "awvalid = 1'b0;\n"
-        << "  assign " << n << "wdata = 256'd0;\n"
-        << "  assign " << n << "wstrb = 32'hffffffff;\n"
-        << "  assign " << n << "wlast = 1'b1;\n"
-        << "  assign " << n << "wvalid = 1'b0;\n"
-        << "  assign " << n << "bready = 1'b1;\n"
-        << "  wire [" << I + 5 - 1 << ":0] unused_" << q << "b = {" << n << "awready, " << n << "wready, " << n << "bid, "
-        << n << "bresp, " << n << "bvalid};\n";
-    }
+    fill_or += std::string(p ? " | " : "") + "(f_fv[" + S(p) + "] ? " + q + "od : 256'd0)";
+    gxor += std::string(p ? " ^ " : "") + "(" + g + "beat ? " + q + "od : 256'd0)";
+    v << "  wire unused_" << q << "ol = " << q << "ol;\n";
+    v << "  wire [7:0] " << q << "wr_outst;\n"
+      << "  skipopu_axi_wr_master u_wr_" << port_id(p) << " (\n"
+      << "    .clk(clk), .rst(rst), .cmd_valid(ks == K_CMD && ks_port == " << PB << "'d" << p << "), .cmd_ready(ks_cmd_ready["
+      << p << "]), .cmd_addr(ks_addr),\n"
+      << "    .cmd_beats(" << ext("entry_beats", EB, 32) << "), .cmd_id(" << I << "'d0), .in_valid(ks == K_DAT && ks_port == "
+      << PB << "'d" << p << "),\n"
+      << "    .in_ready(ks_in_ready[" << p << "]), .in_data(ks_q),\n"
+      << "    .m_axi_awaddr(" << n << "awaddr), .m_axi_awburst(" << n << "awburst), .m_axi_awid(" << n << "awid),\n"
+      << "    .m_axi_awlen(" << n << "awlen), .m_axi_awsize(" << n << "awsize), .m_axi_awvalid(" << n << "awvalid),\n"
+      << "    .m_axi_awready(" << n << "awready), .m_axi_wdata(" << n << "wdata), .m_axi_wstrb(" << n << "wstrb),\n"
+      << "    .m_axi_wlast(" << n << "wlast), .m_axi_wvalid(" << n << "wvalid), .m_axi_wready(" << n << "wready),\n"
+      << "    .m_axi_bid(" << n << "bid), .m_axi_bresp(" << n << "bresp), .m_axi_bvalid(" << n << "bvalid),\n"
+      << "    .m_axi_bready(" << n << "bready), .outstanding(" << q << "wr_outst), .err(wr_err[" << p << "]));\n"
+      << "  wire [7:0] unused_" << q << "wr_outst = " << q << "wr_outst;\n";
   }
-  v << "endmodule\n";
+  v << "  assign kv_fill_data = " << fill_or << ";\n"
+    << "  assign g_xor = " << gxor << ";\n"
+    << "endmodule\n";
   return v.str();
 }
 

@@ -4,10 +4,14 @@
 //
 // Models: the host side of the processor. Before cycle 0 (edges not counted): reset, the
 // instruction memory (rtl::encode_program of the program the top compiled), the matrix table
-// (rtl::matrix_table_hex), the base addresses, the K/V entry size. Then, clocked one edge per
-// core cycle from the top's controller thread: each step is offered on step_* (tokens, first
-// token, context: the prompt for the prefill, the tokens before it for a decode step, as
-// SkipOpuTop gives KV_PREFETCH); the routing-outcome FIFO is kept filled from the trace's masks
+// (rtl::matrix_table_hex), the base addresses, the K/V entry size, the attention's step counts
+// (timing::step_counts) and tail. Then, clocked one edge per core cycle from the top's controller
+// thread: each step is offered on step_* (tokens, first token, context: the prompt for the
+// prefill, the tokens before it for a decode step, as SkipOpuTop gives KV_PREFETCH); the step's
+// entries are placed in the run's MemoryMap (kv_allocate, in SkipOpuTop's KV_STORE order) and the
+// K/V entry table (kt_*) is written for its tokens, one word an edge from its first cycle; its
+// embedding requests (SkipOpuTop's EmbeddingLookup) are streamed on er_*; the routing-outcome
+// FIFO is kept filled from the trace's masks
 // (one entry per ROUTE in program order: how many of the step's tokens run the module), one push
 // per edge; the K/V source stream (src_*) gives src(t, l) from the top's KvState (the history
 // rule KvHistoryBuffer uses) for every context token of each KV_PREFETCH the RTL takes; every
@@ -21,7 +25,7 @@
 // and the blocks below it goes to a VCD, two time steps per core cycle (clk low, clk high: the
 // host set-up edges before cycle 0 included); without it, Vskpr (no tracing code at all).
 // Abstracts away: everything the processor abstracts (docs/rtl.md "The whole processor": operand
-// values, attention arithmetic, K/V on one port, one clock); the SystemC blocks stay idle (their
+// values, attention arithmetic, one clock); the SystemC blocks stay idle (their
 // report counters are 0). Internal errors (exit 1): the RTL's err, a protocol error on a port,
 // no step boundary for 1,000,000 cycles.
 #include <cstdint>
@@ -45,6 +49,7 @@
 #include "skipopu/rtl/controller.hpp"
 #include "skipopu/rtl/generator.hpp"
 #include "skipopu/sizes.hpp"
+#include "skipopu/timing.hpp"
 #include "verilated.h"
 #include "wave_file.hpp"
 #include "axi_port_io.hpp"
@@ -86,7 +91,7 @@ const char* const kUnitDesc[kUnits] = {
     "cycles the PE array runs a GEMM (pe_run)", "cycles of a GEMM with no tile's weights assembled (pe_run, !tile_ready)",
     "cycles the nonlinear unit runs (nl_run)", "cycles the router runs (rt_run)",
     "cycles the attention walk runs (its state not idle)", "cycles an EMBED read runs",
-    "cycles a KV_STORE write runs (ks_run)", "cycles a KV_PREFETCH plans (pf_run)"};
+    "cycles a KV_STORE runs (its state not idle)", "cycles a KV_PREFETCH plans (pf_run)"};
 
 // M: the verilated processor, Vskpr, or Vskprw (verilated with --trace) for --wave.
 template <class M>
@@ -96,7 +101,8 @@ class RtlProcessor final : public SequencerIf {
  public:
   RtlProcessor(const HardwareConfig& c, const ModelCard& model, const Program& prog, const TopContext& ctx,
                const std::string& wave)
-      : prog_(prog), ctx_(ctx), layers_(model.layers), m_(std::make_unique<M>("rtl_processor")) {
+      : prog_(prog), ctx_(ctx), layers_(model.layers), m_(std::make_unique<M>("rtl_processor")),
+        embed_(ctx.map, model.vocab), beat_bytes_(c.hbm.beat_bytes) {
     check(c, "/pe_array/rows", c.pe.rows, SKIPOPU_RTL_ROWS);
     check(c, "/pe_array/cols", c.pe.cols, SKIPOPU_RTL_COLS);
     check(c, "/hbm/ports", c.hbm.ports, SKIPOPU_PROC_PORTS);
@@ -118,8 +124,16 @@ class RtlProcessor final : public SequencerIf {
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
     pc_bytes_ = c.hbm.pc_bytes;
     cfg_file_ = c.file;
-    kv_base_ = 3 * pc_bytes_ + pc_bytes_ / 2;  // the K/V region in the K/V port's pseudo-channel
-    embed_base_ = pc_bytes_ / 4;
+    // The run's memory map: the K/V region, the embedding table (per-PC local addresses).
+    kv_base_ = ctx.map.bytes_per_pc_fixed();
+    embed_base_ = ctx.map.embedding_base();
+    embed_end_ = ctx.map.router_base();
+    entry_bytes_ = ctx.map.kv_entry_bytes();
+    if (entry_bytes_ % c.hbm.beat_bytes != 0)
+      throw_input_error(c.file, "/kv/element_bits", "blocks.top=rtl: the processor moves whole beats; a K/V entry of " +
+                                                        std::to_string(entry_bytes_) + " bytes is not a multiple of " +
+                                                        std::to_string(c.hbm.beat_bytes));
+    kt_list_.reset_pcs(ctx.map.pcs());
     const std::vector<rtl::InstrWord> words = rtl::encode_program(prog, model.layers, c);
     std::vector<uint64_t> mtab;
     {
@@ -152,10 +166,24 @@ class RtlProcessor final : public SequencerIf {
     }
     m_->mt_we = 0;
     m_->cfg_weight_base = 0;  // each port's slice at p * pc_bytes
-    m_->cfg_kv_base = kv_base_;
     m_->cfg_inv_n = (1u << 31) / model.d_model;  // 1/d (U1.31)
+    // The attention's tile steps per key block and per entry chunk (timing::step_counts, what
+    // attention_stream_finish counts) and its tail: the array's latency and the fused softmax's.
+    if (!c.fusion)
+      throw_input_error(c.file, "/fusion", "blocks.top=rtl: the processor runs the fused attention; expected true, got false");
+    const timing::StepCounts sc = timing::step_counts(timing::ArrayShape{c.pe.rows, c.pe.cols},
+                                                      timing::AttentionShape{model.heads, model.head_dim, nullptr, 0});
+    uint64_t fused = 0;
+    for (const Instr& in : prog.code)
+      if (in.op == Op::Attention) fused = in.fused_latency;
+    const uint64_t tail = c.pe.pipeline_latency + fused;
+    if (sc.qk_block > 0xffff || sc.pv_chunk > 0xffff || tail > 0xffff)
+      throw_input_error(c.file, "/blocks/top", "blocks.top=rtl: the attention's step counts or latency exceed the processor's 16-bit fields");
+    m_->cfg_attn_qk = static_cast<uint32_t>(sc.qk_block);
+    m_->cfg_attn_pv = static_cast<uint32_t>(sc.pv_chunk);
+    m_->cfg_attn_tail = static_cast<uint32_t>(tail);
     m_->kv_cfg_valid = 1;
-    m_->kv_cfg_entry_beats = static_cast<uint32_t>(sizes::kv_entry_bytes(model, c.kv.element_bits) / c.hbm.beat_bytes);
+    m_->kv_cfg_entry_beats = static_cast<uint32_t>(entry_bytes_ / c.hbm.beat_bytes);
     edge();
     m_->kv_cfg_valid = 0;
     for (int k = 0; k < 1000000 && !m_->kv_idle; ++k) edge();
@@ -172,6 +200,11 @@ class RtlProcessor final : public SequencerIf {
                             "; skipopu-rtl links a processor with tables for " + std::to_string(SKIPOPU_KV_MAX_TOKENS) +
                             " tokens (CMake SKIPOPU_RTL_PROC_ARGS --kv-tokens)");
     if (s.count > 0xffff) internal("a step of more than 65535 tokens");
+    if (layers_ > (1u << SKIPOPU_PROC_KV_LAYER_BITS))
+      throw_input_error(cfg_file_, "/blocks/top", "the model has " + std::to_string(layers_) +
+                                                      " layers; skipopu-rtl links a processor whose K/V entry table has " +
+                                                      std::to_string(1u << SKIPOPU_PROC_KV_LAYER_BITS));
+    table_entries(s);
     for (uint32_t l = 0; l < layers_; ++l)
       for (int mod = 0; mod < 2; ++mod) {
         uint64_t n = 0;
@@ -184,7 +217,18 @@ class RtlProcessor final : public SequencerIf {
     m_->step_tokens = s.count;
     m_->step_first = s.first;
     m_->step_context = context_;
-    m_->step_embed_addr = embed_base_;
+    // The EMBED's requests, as SkipOpuTop's EmbeddingLookup makes them (rows striped over the
+    // pseudo-channels; adjacent pieces of a channel merged), streamed on er_* from the step's start.
+    er_.clear();
+    er_next_ = 0;
+    embed_.set_tokens(s.first, s.count);
+    for (hbm::Request r; embed_.next(r);) {
+      if (r.bytes % beat_bytes_ != 0 || r.bytes / beat_bytes_ > 0xffff)
+        throw_input_error(cfg_file_, "/weights/embedding_bits",
+                          "blocks.top=rtl: an embedding request of " + std::to_string(r.bytes) +
+                              " bytes is not a whole number of beats (at most 65535) for the processor's EMBED");
+      er_.push_back({uint64_t{r.pc} * pc_bytes_ + r.addr, static_cast<uint32_t>(r.bytes / beat_bytes_)});
+    }
     bool pending = true;
     uint64_t idle = 0;
     for (;;) {
@@ -193,7 +237,10 @@ class RtlProcessor final : public SequencerIf {
       if (!pending) {  // would the controller take a next step in this cycle? Then this one ends here.
         m_->step_valid = 1;
         settle();
-        if (m_->step_ready) return;
+        if (m_->step_ready) {
+          if (er_next_ < er_.size()) internal("the step ended with embedding requests not taken");
+          return;
+        }
       }
       m_->step_valid = pending;
       settle();
@@ -209,6 +256,9 @@ class RtlProcessor final : public SequencerIf {
         units.note_issue(pc);
         ++issued_;
         const Instr& in = prog_.code[pc];
+        if ((in.op == Op::KvPrefetch || in.op == Op::KvStore || in.op == Op::Attention) && kt_next_ < kt_.size())
+          internal("pc " + std::to_string(pc) + " issued at cycle " + std::to_string(now) + " before the step's " +
+                   std::to_string(kt_.size() - kt_next_) + " K/V entry table writes were done");
         if (in.op == Op::KvPrefetch) {  // its src(t, l) stream, token by token
           src_.clear();
           src_next_ = 0;
@@ -239,7 +289,7 @@ class RtlProcessor final : public SequencerIf {
     g.add("kv_fetched", r->skipopu_processor__DOT__kv_st_fetched, "count", "KV history buffer: entries fetched from HBM");
     g.add("kv_overflow", r->skipopu_processor__DOT__kv_st_overflow, "count", "KV history buffer: reused entries that did not fit");
     g.add("kv_hits", r->skipopu_processor__DOT__kv_st_hits, "count", "attention lookups served by the buffer");
-    g.add("kv_misses", r->skipopu_processor__DOT__kv_st_misses, "count", "attention lookups read from HBM (one entry each, in turn)");
+    g.add("kv_misses", r->skipopu_processor__DOT__kv_st_misses, "count", "attention lookups of reused entries read from HBM");
     for (unsigned p = 0; p < kPorts; ++p) {
       const std::string n = "port" + std::string(p < 10 ? "0" : "") + std::to_string(p);
       g.add(n + "_read_bursts", slaves_[p].rd_bursts(), "count", "AXI read bursts of the port");
@@ -283,10 +333,45 @@ class RtlProcessor final : public SequencerIf {
     const bool push = out_next_ < outcomes_.size();
     m_->rf_push = push;
     m_->rf_data = push ? outcomes_[out_next_] : 0;
+    const bool er = er_next_ < er_.size();
+    m_->er_valid = er;
+    m_->er_addr = er ? er_[er_next_].addr : 0;
+    m_->er_beats = er ? er_[er_next_].beats : 0;
+    m_->er_last = er && er_next_ + 1 == er_.size();
+    const bool kt = kt_next_ < kt_.size();
+    m_->kt_we = kt;
+    m_->kt_addr = kt ? kt_[kt_next_].index : 0;
+    m_->kt_wdata = kt ? kt_[kt_next_].word : 0;
     const bool src = src_next_ < src_.size();
     m_->src_valid = src;
     m_->src_none = src && src_[src_next_] < 0;
     m_->src_layer = src && src_[src_next_] >= 0 ? static_cast<uint32_t>(src_[src_next_]) : 0u;
+  }
+  // The K/V entry table's entries of the step's tokens, every layer (written from the step's first
+  // cycle, one an edge): kind 0 none, 1 own (the entry is placed now, MemoryMap::kv_allocate, in
+  // the order SkipOpuTop's KV_STOREs place them: layer by layer, tokens in order), 2 reused; the
+  // address of the entry (t, src(t, l)) as the memory map lays it out (port = pseudo-channel).
+  void table_entries(const StepDesc& s) {
+    for (uint32_t l = 0; l < layers_; ++l)
+      for (uint32_t i = 0; i < s.count; ++i) {
+        const uint32_t t = s.first + i;
+        const int32_t src = ctx_.kv.source(t, l);
+        uint64_t word = 0;
+        if (src >= 0) {
+          if (src == static_cast<int32_t>(l)) ctx_.map.kv_allocate(t, l);
+          kt_list_.clear();
+          ctx_.map.kv_entry(t, static_cast<uint32_t>(src), false, kt_list_);
+          const auto& rq = kt_list_.requests();
+          if (rq.size() != 1 || rq[0].bytes != entry_bytes_)
+            throw_input_error(cfg_file_, "/kv/mapping",
+                              "blocks.top=rtl: the processor's K/V entry table holds one address an entry; this K/V "
+                              "layout (kv.mapping, kv.order, kv.k_and_v) splits an entry into " +
+                                  std::to_string(rq.size()) + " pieces");
+          const uint64_t kind = src == static_cast<int32_t>(l) ? 1 : 2;
+          word = (kind << SKIPOPU_AXI_ADDR_BITS) | (uint64_t{rq[0].pc} * pc_bytes_ + rq[0].addr);
+        }
+        kt_.push_back({(l << SKIPOPU_KV_TOKEN_BITS) | t, word});
+      }
   }
   // The handshakes of the edge ending cycle `now` (after settle()).
   void handshakes(uint64_t now) {
@@ -295,13 +380,20 @@ class RtlProcessor final : public SequencerIf {
       out_next_ = 0;
     }
     if (m_->src_valid && m_->src_ready) ++src_next_;
+    if (m_->er_valid && m_->er_ready) ++er_next_;
+    if (m_->kt_we && ++kt_next_ == kt_.size()) {
+      kt_.clear();
+      kt_next_ = 0;
+    }
     for (unsigned p = 0; p < kPorts; ++p) {
       const PortIO& io = ports_[p];
       AxiHbmSlave& s = slaves_[p];
-      // Reads: K/V region, the embedding rows (port 00), else weights.
+      // Reads by the memory map's regions: K/V, the embedding table, else weights.
       if (*io.arvalid) {
-        const uint64_t a = *io.araddr;
-        const Traffic t = a >= kv_base_ ? Traffic::KvRead : (p == 0 && a >= embed_base_ && a < pc_bytes_) ? Traffic::Embedding : Traffic::Weights;
+        const uint64_t a = *io.araddr, in_pc = a % pc_bytes_;
+        const Traffic t = in_pc >= kv_base_                            ? Traffic::KvRead
+                          : (in_pc >= embed_base_ && in_pc < embed_end_) ? Traffic::Embedding
+                                                                         : Traffic::Weights;
         s.read_address(a, *io.arlen + 1u, *io.arid, t);
       }
       if (*io.rvalid && *io.rready) s.read_beat();
@@ -320,7 +412,7 @@ class RtlProcessor final : public SequencerIf {
     unit_[kRouter] += r->skipopu_processor__DOT__rt_run;
     unit_[kAttn] += r->skipopu_processor__DOT__as != 0;
     unit_[kEmbed] += r->skipopu_processor__DOT__em_run;
-    unit_[kKvStore] += r->skipopu_processor__DOT__ks_run;
+    unit_[kKvStore] += r->skipopu_processor__DOT__ks != 0;
     unit_[kPrefetch] += r->skipopu_processor__DOT__pf_run;
   }
 
@@ -333,7 +425,25 @@ class RtlProcessor final : public SequencerIf {
   std::vector<PortIO> ports_;
   std::string cfg_file_;  // the config, for errors found while running
   std::deque<AxiHbmSlave> slaves_;  // not movable (each holds HbmJobs)
-  uint64_t pc_bytes_ = 0, kv_base_ = 0, embed_base_ = 0;
+  uint64_t pc_bytes_ = 0, kv_base_ = 0, embed_base_ = 0, embed_end_ = 0, entry_bytes_ = 0;
+  // The K/V entry table's writes of the running step (from kt_next_): {layer, token} and
+  // {kind, address}.
+  struct KtWrite {
+    uint32_t index;
+    uint64_t word;
+  };
+  std::vector<KtWrite> kt_;
+  // The running step's embedding requests (from er_next_): address, beats.
+  struct ErPiece {
+    uint64_t addr;
+    uint32_t beats;
+  };
+  std::vector<ErPiece> er_;
+  size_t er_next_ = 0;
+  EmbeddingLookup embed_;
+  uint32_t beat_bytes_ = 0;
+  size_t kt_next_ = 0;
+  RequestList kt_list_;
   std::vector<uint16_t> outcomes_;  // routing outcomes not yet pushed (from out_next_)
   size_t out_next_ = 0;
   std::vector<int16_t> src_;  // the running KV_PREFETCH's src(t, l), t < context (from src_next_)

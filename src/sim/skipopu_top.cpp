@@ -36,7 +36,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   nl_ = make_nonlinear(BlockContext{cfg, clk_, map_, *hbm_});
   router_ = make_router(BlockContext{cfg, clk_, map_, *hbm_});
   pe_ = make_pe_array(BlockContext{cfg, clk_, map_, *hbm_, dma_.get(), nl_.get()});
-  seq_ = make_sequencer(cfg, model, program_, ropt.wave, TopContext{*hbm_, kv_, clk_});
+  seq_ = make_sequencer(cfg, model, program_, ropt.wave, TopContext{*hbm_, kv_, clk_, map_});
   pe_port_.bind(*pe_);
   router_port_.bind(*router_);
   nl_port_.bind(*nl_);

@@ -63,7 +63,7 @@ count "controller and units wired in the processor" "$tmp/a/skipopu_processor.v"
   "^  skipopu_(controller|pe_array|nonlinear|router|weight_dma|kv_history) u_[a-z_]+ \($" 6
 count "a read master and a weight buffer per port" "$tmp/a/skipopu_processor.v" \
   "^  skipopu_(axi_rd_master u_rd|weight_buffer #\(\.PB\([0-9]+\)\) u_wbuf)_[0-9]{2} \($" 64
-count "the K/V port's write master" "$tmp/a/skipopu_processor.v" "^  skipopu_axi_wr_master u_wr_31 \($" 1
+count "a write master per port (KV_STORE)" "$tmp/a/skipopu_processor.v" "^  skipopu_axi_wr_master u_wr_[0-9]{2} \($" 32
 # Every Verilog file the Tcl adds exists.
 for f in $(grep -oE '\$here/[a-z0-9_]+\.v' "$tmp/a/skipopu_u280_project.tcl" | sed 's/^\$here\///'); do
   [ -f "$tmp/a/$f" ] || bad "Tcl adds $f, which gen-rtl did not write"
@@ -86,7 +86,7 @@ lint "$tmp/e" "3-flop synchronisers"
 count "3-flop synchronisers (ASYNC_REG), both pointers" "$tmp/e/skipopu_axi_cdc_fifo.v" '^  \(\* ASYNC_REG = "TRUE" \*\) reg \[AW:0\] [wr]_gray_s[0-9]+;$' 6
 want "empty from the third stage" "$tmp/e/skipopu_axi_cdc_fifo.v" "      r_empty <= r_gray_next == w_gray_s3;"
 count "4 read masters" "$tmp/c/skipopu_processor.v" "^  skipopu_axi_rd_master u_rd_[0-9]{2} \($" 4
-count "the K/V port's write master (03)" "$tmp/c/skipopu_processor.v" "^  skipopu_axi_wr_master u_wr_03 \($" 1
+count "4 write masters" "$tmp/c/skipopu_processor.v" "^  skipopu_axi_wr_master u_wr_[0-9]{2} \($" 4
 count "4 SAXI ports enabled" "$tmp/c/skipopu_u280_project.tcl" "CONFIG.USER_SAXI_[0-9]{2} \{true\}" 4
 want "port 04 disabled" "$tmp/c/skipopu_u280_project.tcl" "  CONFIG.USER_SAXI_04 {false} \\"
 # What the U280 HBM IP cannot take: one line naming the field, exit 2, nothing written.

@@ -32,6 +32,7 @@
 #include "skipopu/model_card.hpp"
 #include "skipopu/prng.hpp"
 #include "skipopu/sizes.hpp"
+#include "skipopu/timing.hpp"
 #include "skipopu_rtl_params.h"
 #include "verilated.h"
 #include "../../src/rtl_sim/axi_port_io.hpp"
@@ -131,8 +132,28 @@ int main(int argc, char** argv) {
   dut->mt_we = 0;
   const uint64_t pc = hp.pc_bytes;
   dut->cfg_weight_base = 0;                     // each port's slice at p * pc_bytes
-  dut->cfg_kv_base = 3 * pc + pc / 2;           // the K/V region in the K/V port's pseudo-channel
   dut->cfg_inv_n = (1u << 31) / model.d_model;  // 1/d (U1.31)
+  // The attention's tile steps and tail (timing::step_counts, the array's and the fused softmax's latency).
+  const skipopu::timing::StepCounts sc = skipopu::timing::step_counts(
+      skipopu::timing::ArrayShape{cfg.pe.rows, cfg.pe.cols}, skipopu::timing::AttentionShape{model.heads, model.head_dim, nullptr, 0});
+  dut->cfg_attn_qk = static_cast<uint32_t>(sc.qk_block);
+  dut->cfg_attn_pv = static_cast<uint32_t>(sc.pv_chunk);
+  dut->cfg_attn_tail = static_cast<uint32_t>(cfg.pe.pipeline_latency + cfg.nl.softmax_reduce.latency + cfg.nl.softmax_apply.latency);
+  // The K/V entry table (a stand-in layout, not the memory map's): entry (t, l) in pseudo-channel
+  // t mod 4 at pc/2 + (l * tokens/4 + t/4) * entry bytes; kind own, except every third (t + l):
+  // none at layer 0, reused (layer 0's entry) above.
+  const uint64_t slots = (uint64_t{1} << SKIPOPU_KV_TOKEN_BITS) / 4, entry_bytes = entry_beats * hp.beat_bytes;
+  auto kv_at = [&](uint64_t tok, uint64_t l) { return (tok % 4) * pc + pc / 2 + (l * slots + tok / 4) * entry_bytes; };
+  for (uint64_t l = 0; l < model.layers; ++l)
+    for (uint64_t tok = 0; tok < prompt + decode; ++tok) {
+      const bool odd = (tok + l) % 3 == 0;
+      const uint64_t kind = odd ? (l == 0 ? 0 : 2) : 1;
+      dut->kt_we = 1;
+      dut->kt_addr = static_cast<uint32_t>((l << SKIPOPU_KV_TOKEN_BITS) | tok);
+      dut->kt_wdata = (kind << SKIPOPU_AXI_ADDR_BITS) | (kind == 0 ? 0 : kv_at(tok, kind == 2 ? 0 : l));
+      cycle();
+    }
+  dut->kt_we = 0;
   dut->kv_cfg_valid = 1;
   dut->kv_cfg_entry_beats = static_cast<uint32_t>(entry_beats);
   cycle();
@@ -147,6 +168,7 @@ int main(int argc, char** argv) {
   unsigned step = 0, tokens = 0, argmax_tokens = 0;  // tokens: steps done
   bool running = false;
   uint64_t last_token = t, t0 = t, step_start = 0;  // last_token: the last step boundary
+  uint64_t er_next = 0, er_end = 0;                  // the step's embedding pieces not yet taken
   std::vector<uint64_t> step_cycles;
   std::string why;
   auto offer_step = [&] {
@@ -155,7 +177,12 @@ int main(int argc, char** argv) {
     dut->step_tokens = pre ? prompt : 1;
     dut->step_first = pre ? 0 : prompt + step - 1;
     dut->step_context = pre ? prompt : prompt + step;
-    dut->step_embed_addr = pc / 4;
+  };
+  auto er_drive = [&] {
+    dut->er_valid = er_next < er_end;
+    dut->er_addr = (er_next % 4) * pc + pc / 4 + (er_next * 7 % model.vocab) * (model.d_model * 2);
+    dut->er_beats = static_cast<uint32_t>(model.d_model * 2 / hp.beat_bytes);
+    dut->er_last = er_next + 1 == er_end;
   };
   offer_step();
   dut->src_valid = 1;
@@ -190,12 +217,14 @@ int main(int argc, char** argv) {
         }
       }
     }
+    er_drive();
     dut->rf_push = !dut->rf_full;
     dut->rf_data = static_cast<uint32_t>(rng.next() % 2);
     settle();
     // Handshakes at this edge.
     const bool step_taken = dut->step_valid && dut->step_ready;
     const bool src_taken = dut->src_valid && dut->src_ready;
+    const bool er_taken = dut->er_valid && dut->er_ready;
     // A step ends when the controller takes the next one (in the cycle its last instruction is
     // done: the issue chain runs on into the next step), the last one when busy falls.
     const bool step_end = (step_taken && step > 0) || (running && step == steps && !dut->busy);
@@ -252,7 +281,10 @@ int main(int argc, char** argv) {
     }
     if (step_taken || step_end) last_token = t;
     if (step_taken) step_start = t;
-    if (step_taken) {
+    if (er_taken) ++er_next;
+    if (step_taken) {  // the taken step's embedding: one piece a token, row t * 7 mod vocab at pc/4 in PC t mod 4
+      er_next = dut->step_first;
+      er_end = er_next + dut->step_tokens;
       if (std::getenv("TB_TRACE")) std::printf("step %u taken at cycle %llu\n", step, (unsigned long long)t);
       ++step;
       offer_step();
@@ -284,23 +316,23 @@ int main(int argc, char** argv) {
     if (lookups == 0) why = "the attention made no lookup";
     for (unsigned p = 0; p < 4; ++p)
       if (ps[p].rd_beats == 0) why = "port " + std::to_string(p) + " read nothing";
-    if (ps[SKIPOPU_PROC_KV_PORT].wr_beats == 0) why = "the K/V port wrote nothing";
+    if (ps[0].wr_beats + ps[1].wr_beats + ps[2].wr_beats + ps[3].wr_beats == 0) why = "no port wrote K/V";
   }
   if (!why.empty()) {  // where it stands (Verilator's names of the processor's registers)
     const auto* r = dut->rootp;
     std::printf("state: controller pc %u st %u; pe_run %u tile_ready %u tile_cnt %u pe_tcnt %u; nl_run %u rt_run %u; "
-                "attention %u; embed req %u run %u; kv_store %u; prefetch %u (buffer state %u)\n",
+                "attention %u; embed run %u; kv_store %u; prefetch %u (buffer state %u)\n",
                 unsigned(r->skipopu_processor__DOT__u_controller__DOT__pc), unsigned(r->skipopu_processor__DOT__u_controller__DOT__st),
                 unsigned(r->skipopu_processor__DOT__pe_run), unsigned(r->skipopu_processor__DOT__tile_ready),
                 unsigned(r->skipopu_processor__DOT__tile_cnt), unsigned(r->skipopu_processor__DOT__pe_tcnt),
                 unsigned(r->skipopu_processor__DOT__nl_run), unsigned(r->skipopu_processor__DOT__rt_run),
-                unsigned(r->skipopu_processor__DOT__as), unsigned(r->skipopu_processor__DOT__em_req),
-                unsigned(r->skipopu_processor__DOT__em_run), unsigned(r->skipopu_processor__DOT__ks_run),
+                unsigned(r->skipopu_processor__DOT__as), unsigned(r->skipopu_processor__DOT__em_run),
+                unsigned(r->skipopu_processor__DOT__ks),
                 unsigned(r->skipopu_processor__DOT__pf_run), unsigned(r->skipopu_processor__DOT__u_kv_history__DOT__st));
-    std::printf("host: step_valid %u step_ready %u busy %u; slot valid %u take %u; kv_store cmd %u left %u\n",
+    std::printf("host: step_valid %u step_ready %u busy %u; slot valid %u take %u; attention steps left %u\n",
                 unsigned(dut->step_valid), unsigned(dut->step_ready), unsigned(dut->busy),
                 unsigned(r->skipopu_processor__DOT__iss_valid), unsigned(r->skipopu_processor__DOT__take0),
-                unsigned(r->skipopu_processor__DOT__ks_cmd), unsigned(r->skipopu_processor__DOT__ks_left));
+                unsigned(r->skipopu_processor__DOT__c_steps));
     std::printf("PE array: busy %u tile %u of %u, token %u of %u; weight buffers (written, read, out valid):",
                 unsigned(r->skipopu_processor__DOT__u_pe_array__DOT__busy), unsigned(r->skipopu_processor__DOT__u_pe_array__DOT__tile),
                 unsigned(r->skipopu_processor__DOT__u_pe_array__DOT__tiles_q), unsigned(r->skipopu_processor__DOT__u_pe_array__DOT__tok),

@@ -143,6 +143,9 @@ std::string generate_weight_buffer(const WeightDmaRtl& p, const std::string& con
 struct AxiMasterRtl {
   unsigned data_bits = 0, addr_bits = 0, id_bits = 0, beat_bytes = 0;
   unsigned max_burst = 0, max_rd = 0, max_wr = 0;
+  // Commands the read master holds awaiting data (a power of two; its queue of beats and IDs, and
+  // the processor's queue of each command's client): a design constant of the generated master.
+  unsigned rd_commands = 4;
   bool rd_limited = false, wr_limited = false;  // the config sets the limit (else the counter's range)
 };
 AxiMasterRtl axi_master_params(const HardwareConfig& c);  // InputError naming the config field
@@ -152,17 +155,21 @@ std::string generate_axi_write_master(const AxiMasterRtl& p);
 // The whole processor (skipopu_processor.v, src/rtl/generator_top.cpp, docs/rtl.md "The whole
 // processor"): the controller's slot 0 dispatched to the PE array, nonlinear unit, router, weight
 // DMA (its requests to every port's AXI3 read master, the data into one weight buffer per port),
-// the KV history buffer (fetches on the K/V port's read master, KV_STORE on its write master,
-// lookups by the attention walk), EMBED on port 00; an activation buffer between the units.
+// the KV history buffer (fetches, lookups by the attention walk), a host-written K/V entry table
+// (where each (token, layer)'s K/V lives: the run's memory map), KV_STORE writes and the
+// attention's gathers on the port of each entry's pseudo-channel, EMBED requests streamed by the
+// host on their ports, the attention's tile-step schedule; an activation buffer between the units.
 // Abstracts away: operand values (a unit's operands are the activation buffer's row replicated,
-// its results folded back onto a row), the attention arithmetic, K/V striping over the PCs
-// (one K/V port), the core/AXI clock crossing (one clock), the weights' tile layout.
+// its results folded back onto a row), the attention arithmetic (its steps are counted), the K/V
+// page allocation and embedding addresses (the host's), the core/AXI clock crossing (one
+// clock), the weights' tile layout.
 struct ControllerRtl;
 
 struct ProcessorRtl {
   unsigned ports = 0;        // AXI ports (hbm.ports)
-  unsigned kv_port = 0;      // the port of every K/V transfer (the last)
   uint64_t pc_bytes = 0;     // port p's weight slice starts at p * pc_bytes
+  unsigned pc_bits = 0;      // log2(pc_bytes): an address's port is address >> pc_bits
+  unsigned kv_layer_bits = 0;  // the K/V entry table covers 2^kv_layer_bits layers
   unsigned wbuf_bits = 0;    // each port's weight buffer: 2^wbuf_bits beats (its share of two windows)
   unsigned act_bits = 0;     // activation buffer: 2^act_bits rows of 256 bits
   unsigned matrix_bits = 0;  // matrix table: 2^matrix_bits entries
@@ -173,8 +180,9 @@ struct RtlPort {
   std::string name;
 };
 std::string port_decl(const RtlPort& p);  // "input  wire [7:0] name"
+// matrices: the program's, 0 without a model; layers: the model's (kDefaultKvLayers without one).
 ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho,
-                              size_t matrices);  // matrices: the program's, 0 without a model
+                              size_t matrices, uint32_t layers);
 std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl& ct, const KvHistoryRtl& kv,
                                      const AxiMasterRtl& ax);
 std::string generate_processor(const ProcessorRtl& pp, const std::string& config_name, const ControllerRtl& ct,
@@ -194,6 +202,7 @@ std::string generate_axi_cdc(const HandoffRtl& h, const std::vector<RtlPort>& pr
 // (skipopu_rtl_params.h), the Vivado hand-off files and a manifest (rtl.json). Deterministic.
 // kv_tokens: the KV history buffer's token capacity (gen-rtl --kv-tokens).
 constexpr uint32_t kDefaultKvTokens = 4096;  // gen-rtl's default: Llama-2's max_seq_len
+constexpr uint32_t kDefaultKvLayers = 32;    // without --model: Llama-2-7B's layers (the K/V entry table)
 // With `model`: also the controller sized for its program and the program itself
 // (skipopu_program.hex, $readmemh format; skipopu_program.txt, the listing).
 std::vector<RtlFile> generate_design(const HardwareConfig& c, const dsp::HybridMacConfig& h, bool all_layouts,
