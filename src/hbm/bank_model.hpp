@@ -94,6 +94,10 @@ class BankModel final : public Model {
   // walks taken while requests of other lanes waited (their heads ready only after the
   // entering request's last burst, x_stream_run)
   uint64_t walks_past_lanes() const { return x_past_lanes_; }
+  // walks stopped before an edge that ends at or after the first burst of another lane's
+  // waiting head reaches the PC (the other direction, or a same-direction head ready before
+  // the entering request's last burst)
+  uint64_t walks_clamped() const { return x_clamped_; }
   uint64_t walks_to_drain() const { return x_last_drains_; }    // ... and went on into a known drain, queue not rebuilt  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
@@ -302,6 +306,7 @@ class BankModel final : public Model {
     uint64_t steps = 0, refreshes = 0;
     XStop why = XStop::Other;
     bool last = false;  // ended just before the entering request's last burst
+    bool clamped = false;  // stopped before another lane's head may enter (x_stream_run's clamp)
     T t2 = 0;  // Limit: the end of the edge that crosses the limit
   };
 
@@ -394,7 +399,7 @@ class BankModel final : public Model {
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
   void complete(Pc& pc, uint32_t si);
-  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr,
+  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, T& clamp, bool* last = nullptr,
                         uint32_t* lanes = nullptr) const;
   void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
   int32_t x_node(const std::string& key);
@@ -420,7 +425,8 @@ class BankModel final : public Model {
   int x_visit(Pc& pc, T limit);
   bool x_resume(Pc& pc, T limit);
   bool x_compose(int32_t from);
-  XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
+  XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit,
+               T clamp);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
   void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
@@ -478,7 +484,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0;
 };
 
 }  // namespace skipopu::hbm

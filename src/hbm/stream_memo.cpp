@@ -3,8 +3,8 @@
 // While a PC serves one port's run alone (the request whose bursts are entering, behind up to
 // four that have entered and are draining, of any port, direction and address, every other
 // open request of the PC waiting behind in the entering one's port lane or in another lane that
-// cannot enter before the entering request's last burst (x_stream_run), no refresh in
-// progress), its state just before each burst's ingress is written in canonical form: the
+// cannot enter before the entering request's last burst or before a clamp time the walks stop
+// short of (x_stream_run), no refresh in progress), its state just before each burst's ingress is written in canonical form: the
 // timing registers relative to the present (a register at or below the present acts as the
 // present, so it is written as 0), open rows relative to the row of the burst about to enter,
 // the queued bursts by beat offset, pending beats and the request of the run each belongs to,
@@ -31,14 +31,17 @@ namespace skipopu::hbm {
 
 // The run this PC may follow: `run` holds the draining requests oldest first, then the one
 // whose bursts are entering (returned; UINT32_MAX: none). Requests waiting in other lanes do
-// not belong to it if none of their bursts has entered and each lane's head is ready only
-// after the entering request's last burst, and they are of its direction: a PC admits, per
-// direction, the earliest-ready burst of that direction's lane heads (its lane waits for room
-// meanwhile), so none of them can enter before that last burst has entered, and until then the
-// PC evolves as if they were not there. (A request of the other direction enters its own queue
-// while the entering request waits for room in its queue: it cannot wait outside the run.)
-uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last,
+// not belong to it if none of their bursts has entered. A lane of its direction whose head is
+// ready only after the entering request's last burst cannot enter before that burst has
+// entered (a PC admits, per direction, the earliest-ready burst of that direction's lane
+// heads); any other such lane (the other direction, which enters its own queue while the
+// entering request waits for room in its queue, or a head of its direction ready earlier)
+// cannot enter before its head's first burst reaches the PC: `clamp` is the earliest such
+// time, and walks stop before any edge that ends at or after it (x_walk). Until then the PC
+// evolves as if those requests were not there.
+uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, T& clamp, bool* last,
                                  uint32_t* lanes) const {
+  clamp = kInf;
   if (pc.ref_active || pc.ref_bank >= 0 || trace_on_) return UINT32_MAX;
   const Lane* ln = nullptr;
   uint32_t busy = 0;
@@ -62,11 +65,16 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
     for (const Lane& l : pc.lanes) {
       if (&l == ln || l.head == l.fifo.size()) continue;
       const Slot& h = slots_[l.fifo[l.head]];
+      if (h.admitted) return UINT32_MAX;
       // the ingress is per direction: a request of the other direction may enter its own queue
-      // while s's bursts wait for room in theirs, so only same-direction lanes can wait
-      if (l.write != ln->write || h.admitted || ready_dev(h, 0) <= end) return UINT32_MAX;
+      // while s's bursts wait for room in theirs, and a head of s's direction ready before s's
+      // last burst may enter before it; either is invisible until its first burst reaches the
+      // PC, so walks stop short of that (the clamp)
+      const T r = ready_dev(h, 0);
+      if (l.write != ln->write || r <= end) clamp = std::min(clamp, r);
       waiting += lane_waiting(l);
     }
+    if (clamp <= pc.time) return UINT32_MAX;
   }
   // its last burst is still out of the queue (or, with `last`, is the one entering: `last`
   // says whether nothing waits behind it, in its lane or another), and the burst about to enter
@@ -497,7 +505,7 @@ bool BankModel::x_compose(int32_t from) {
 // recorded for (node, due - now) is taken. Applies each edge's time and counters to the PC and
 // the requests (completing those it completes); the queue is not touched.
 BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from,
-                                   uint64_t anchor, T limit) {
+                                   uint64_t anchor, T limit, T clamp) {
   XWalk w{from, anchor};
   Slot& s = slots_[run[nrun - 1]];
   const uint32_t si = run[nrun - 1];
@@ -508,7 +516,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     if (e->succ >= 0 && x_compose(cur)) {  // kXSkip edges in one step where nothing stops the walk
       const XEdge& k = x_nodes_[cur].skip;
       const T tk = tt + k.dt;
-      if (tk < limit && tk < ref && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
+      if (tk < limit && tk < ref && tk < clamp && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
         e = &k;
         ++x_skips_;
       }
@@ -522,6 +530,13 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
       e = &it->second;
       t2 = tt + e->dt;
       via_ref = true;
+    }
+    // a request of another lane may enter from `clamp` on (x_stream_run): the PC lands before
+    // it, also where the limit comes first (standing, it would miss that request's completion)
+    if (t2 >= clamp) {
+      w.clamped = true;
+      ++x_clamped_;
+      break;
     }
     if (t2 >= limit) {
       // Stop here. The PC may stand at this node until the next advance only if nothing
@@ -641,7 +656,8 @@ int BankModel::x_visit(Pc& pc, T limit) {
   uint32_t nrun = 0;
   bool last = false;
   uint32_t lanes = 1;
-  const uint32_t si = x_stream_run(pc, run, nrun, &last, &lanes);
+  T clamp;
+  const uint32_t si = x_stream_run(pc, run, nrun, clamp, &last, &lanes);
   if (si == UINT32_MAX) {
     pc.x_prev = -1;
     return kXNone;
@@ -711,7 +727,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     pc.x_prev = -1;
     return kXNone;
   }
-  const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
+  const XWalk w = x_walk(pc, run, nrun, id, anchor, limit, clamp);
   if (w.steps > 0 && lanes > 1) ++x_past_lanes_;
   if (w.last) {
     const int v = x_last_drain(pc, run, nrun, w, limit);
@@ -812,14 +828,15 @@ bool BankModel::x_resume(Pc& pc, T limit) {
   }
   std::array<uint32_t, kXRun> run;
   uint32_t nrun = 0;
-  const uint32_t si = x_stream_run(pc, run, nrun);
+  T clamp;
+  const uint32_t si = x_stream_run(pc, run, nrun, clamp);
   bool same = si != UINT32_MAX && si == pc.x_slot && nrun == pc.x_nrun && pc.x_gen == x_gen_ && x_virtual_ok_;
   for (uint32_t k = 0; same && k < nrun; ++k) same = run[k] == pc.x_run[k];
   if (!same) {
     x_land(pc);
     return false;
   }
-  const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit);
+  const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit, clamp);
   if (w.last) {
     pc.xv = false;  // (x_last_drain stands again if it can)
     const int v = x_last_drain(pc, run, nrun, w, limit);
