@@ -272,6 +272,7 @@ void BankModel::x_evict() {
     x.use = uint8_t(x.use >> 1);
   }
   x_nodes_.resize(size_t(k));
+  x_rdrains_.clear();  // (drains across a refresh are learnt again: few, and soon)
   std::unordered_map<uint64_t, XEdge> r2;
   for (auto& [key, e] : x_redges_) {
     const int32_t from = remap[size_t(key >> 32)];
@@ -287,12 +288,19 @@ void BankModel::x_evict() {
 }
 
 // The run being recorded since its last ingress has drained (its last request just
-// completed): the stretch is the drain edge of that node, unless a refresh or another memo
-// generation came between.
+// completed): the stretch is the drain edge of that node, unless another memo generation came
+// between. Without a refresh on the way it is the node's drain; across one refresh (the one due
+// at the node, which started on the way and is over: no column command issues while a refresh
+// is in progress) it is the drain of (node, refresh due - node time), the evolution being a
+// function of the node's state and that distance alone. More refreshes: not recorded.
 void BankModel::x_drain_end(Pc& pc) {
   const int32_t from = pc.xd_node;
   pc.xd_node = -1;
-  if (pc.xd_gen != x_gen_ || pc.x_prev != from || pc.n_ref != pc.x_ref || pc.ref_active) return;
+  const bool plain = pc.n_ref == pc.x_ref && pc.x_prev == from;
+  // the refresh start forgot the node (x_prev) and kept it as xr_node
+  const bool across = p_.refresh && pc.n_ref == pc.x_ref + 1 && pc.ref_due == pc.xd_due + ref_interval_ &&
+                      pc.xr_node == from && pc.xr_gen == x_gen_;
+  if (pc.xd_gen != x_gen_ || pc.ref_active || !(plain || across)) return;
   // Slots are shared by all PCs: a request of the run that completed during the drain may have
   // left its slot to another PC's new request since (submit() forgets only its own PC's
   // recording). The snapshot's slots no longer describe the run then: no edge is recorded.
@@ -305,11 +313,32 @@ void BankModel::x_drain_end(Pc& pc) {
   x_pack(x_raw_, x_buf_);
   const uint32_t gen = x_gen_;
   const int32_t end = x_node(x_buf_);
-  if (gen != x_gen_ || x_nodes_[from].drain >= 0) return;  // (the memo started over)
-  x_nodes_[from].drain = int32_t(x_dedges_.size());
+  if (gen != x_gen_) return;  // (the memo started over)
+  const int32_t di = int32_t(x_dedges_.size());
+  if (plain) {
+    if (x_nodes_[from].drain >= 0) return;
+    x_nodes_[from].drain = di;
+  } else {
+    // bounded (x_evict forgets them all)
+    if (x_rdrains_.size() >= x_max_nodes_ / 2 ||
+        !x_rdrains_.emplace(uint64_t(uint32_t(from)) << 32 | uint64_t(pc.xd_due - pc.x_t), di).second)
+      return;
+  }
   x_dedges_.emplace_back();
   x_record(pc, x_dedges_.back(), end, pc.x_adm + 1, pc.x_anchor);  // every request completes
   pc.x_prev = -1;
+}
+
+// The drain from node `id` that the PC (standing there at pc.time, the run's last burst about
+// to enter) follows: the node's drain if it ends before the next refresh starts, else the
+// drain across that refresh recorded at the same distance from the node (an index into
+// x_dedges_; -1: none known).
+int32_t BankModel::x_drain_at(const Pc& pc, int32_t id) const {
+  const int32_t d = x_nodes_[id].drain;
+  if (d >= 0 && (!p_.refresh || pc.time + x_dedges_[size_t(d)].dt < pc.ref_due)) return d;
+  if (!p_.refresh || pc.ref_due - pc.time > T(UINT32_MAX)) return -1;
+  const auto it = x_rdrains_.find(uint64_t(uint32_t(id)) << 32 | uint64_t(pc.ref_due - pc.time));
+  return it == x_rdrains_.end() ? -1 : it->second;
 }
 
 // The parts of a key shared by run states and drain end states: the timing registers relative
@@ -618,12 +647,12 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   if (it == x_map_.end()) return kXNone;
   const int32_t id = it->second;
   x_use(id);
-  const XEdge& d = x_drain_edge(id);
-  const T t2 = pc.time + d.dt;
-  if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
+  const int32_t di = x_drain_at(pc, id);
+  if (di < 0) return kXNone;
+  const T t2 = pc.time + x_dedges_[size_t(di)].dt;
   ++x_last_drains_;
   if (t2 < limit) {
-    x_drain_apply(pc, run, nrun, id, w.anchor);
+    x_drain_apply(pc, run, nrun, di, w.anchor);
     return kXDrained;
   }
   if (!x_virtual_ok_) {
@@ -634,6 +663,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   pc.xv = pc.xv_drain = true;
   pc.xv_real = false;  // the queue is rebuilt from the node when the PC lands
   pc.xv_node = id;
+  pc.xv_dedge = di;
   pc.xv_anchor = w.anchor;
   x_drain_deliver(pc, limit);
   ++x_virtual_;
@@ -692,13 +722,14 @@ int BankModel::x_visit(Pc& pc, T limit) {
   pc.xr_node = -1;
   if (last) {
     // The run's last burst enters and nothing waits behind it: the drain that follows is a
-    // function of this state until the queue is empty. Replayed in one step when known, it
-    // ends before the limit and no refresh starts on the way; else recorded.
-    const XEdge& d = x_drain_edge(id);
-    const T t2 = pc.time + d.dt;
-    if (d.succ >= 0 && (!p_.refresh || t2 < pc.ref_due)) {
+    // function of this state (and of the distance to the next refresh, if one starts on the
+    // way) until the queue is empty. Replayed in one step when known and it ends before the
+    // limit; else recorded.
+    const int32_t di = x_drain_at(pc, id);
+    if (di >= 0) {
+      const T t2 = pc.time + x_dedges_[size_t(di)].dt;
       if (t2 < limit) {
-        x_drain_apply(pc, run, nrun, id, anchor);
+        x_drain_apply(pc, run, nrun, di, anchor);
         return kXDrained;
       }
       if (x_virtual_ok_) {
@@ -707,6 +738,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
         x_snapshot(pc, run, nrun, id, anchor);
         pc.xv = pc.xv_real = pc.xv_drain = true;
         pc.xv_node = id;
+        pc.xv_dedge = di;
         pc.xv_anchor = anchor;
         x_drain_deliver(pc, limit);
         ++x_virtual_;
@@ -717,6 +749,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     x_snapshot(pc, run, nrun, id, anchor);
     pc.xd_node = id;
     pc.xd_gen = x_gen_;
+    pc.xd_due = pc.ref_due;
     return kXNone;
   }
   if (s.admitted + 1 == s.bursts) {
@@ -755,12 +788,12 @@ int BankModel::x_visit(Pc& pc, T limit) {
   return r;
 }
 
-// Replays the drain edge of node `id` (the PC stands there at pc.time with the run `run`,
-// the run's last burst about to enter): every request of the run completes, the PC lands in
-// the drain's end state with an empty queue.
-void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id,
+// Replays drain edge `di` (x_drain_at: the PC stands at its node at pc.time with the run
+// `run`, the run's last burst about to enter): every request of the run completes, the PC
+// lands in the drain's end state with an empty queue; a refresh on the way is over.
+void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t di,
                               uint64_t anchor) {
-  const XEdge& d = x_drain_edge(id);
+  const XEdge& d = x_dedges_[size_t(di)];
   const T t2 = pc.time + d.dt;
   const uint32_t si = run[nrun - 1];
   x_drain_completions_ += nrun;  // every request of the run completes on it
@@ -777,6 +810,13 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   pc.time = t2;
   pc.in_valid = pc.c_valid = false;
   pc.x_prev = -1;
+  if (d.d_ref) {  // the refresh due when the drain began (started at its due time)
+    pc.n_ref += d.d_ref;
+    pc.ref_cycles += d.d_refc;
+    pc.ref_start = pc.ref_due;
+    pc.ref_due += ref_interval_;
+    ++x_ref_drains_;
+  }
   ++x_jumps_;
   ++x_drains_;
   x_bursts_ += d.d_bursts;
@@ -787,7 +827,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
 // delivered them by this limit (complete() does not deliver them again); xv_t2 becomes the
 // last column command of the next one, the earliest time anything else is seen.
 void BankModel::x_drain_deliver(Pc& pc, T limit) {
-  const XEdge& d = x_drain_edge(pc.xv_node);
+  const XEdge& d = x_dedges_[size_t(pc.xv_dedge)];
   const T t2 = pc.time + d.dt;
   T next = kInf;
   for (uint32_t k = 0; k < pc.x_nrun; ++k) {
@@ -814,12 +854,12 @@ bool BankModel::x_resume(Pc& pc, T limit) {
       x_land(pc);
       return false;
     }
-    const XEdge& d = x_drain_edge(pc.xv_node);
+    const XEdge& d = x_dedges_[size_t(pc.xv_dedge)];
     if (pc.time + d.dt < limit) {
       std::array<uint32_t, kXRun> run = pc.x_run;
       uint32_t nrun = pc.x_nrun;
       pc.xv = pc.xv_drain = false;
-      x_drain_apply(pc, run, nrun, pc.xv_node, pc.xv_anchor);
+      x_drain_apply(pc, run, nrun, pc.xv_dedge, pc.xv_anchor);
       return false;
     }
     x_drain_deliver(pc, limit);
