@@ -20,6 +20,7 @@
 //     incrementally, views only for banks with work, TimingRegisters.
 // Lazy channels: a PC is advanced only when it may complete something by the time popped.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -87,6 +88,8 @@ class BankModel final : public Model {
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolated_refresh_drains() const { return x_ref_drains_; }  // ... of them across a refresh
+  // drains stood before while another PC recorded the same one (x_follow)
+  uint64_t followed_drains() const { return x_followed_; }
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
   uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
@@ -261,7 +264,13 @@ class BankModel final : public Model {
     bool xv = false, xv_real = false;  // xv_real: the queue is still the node's (nothing to rebuild)
     bool xv_drain = false;  // standing before a drain edge of the node (xv_t2: next completion's last column)
     int32_t xv_node = -1;
-    int32_t xv_dedge = -1;  // ... that one (an index into x_dedges_)
+    int32_t xv_dedge = -1;  // ... that one (an index into x_dedges_; -1: following xf_leader)
+    // standing before a drain not known yet that PC xf_leader is recording from the same node
+    // and refresh distance, xf_shift earlier: this PC's drain is that one shifted by xf_shift,
+    // known as far as the leader has been advanced (its slots: sequence numbers xf_seq)
+    int32_t xf_leader = -1;
+    T xf_shift = 0;
+    std::array<uint64_t, kXRun> xf_seq{};
     uint64_t xv_anchor = 0;
     T xv_t2 = 0;
   };
@@ -400,6 +409,9 @@ class BankModel final : public Model {
   uint64_t group_mask(uint32_t b) const {
     return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);
   }
+  // device cycles from a column command to its data (the least of read and write): the part of
+  // a completion bound after the last column command (sync_pc)
+  T col_to_data() const { return T(std::min(p_.timing.tCL, p_.timing.tCWL) + tB_); }
   void settle();
   bool idle_refreshes(Pc& pc, uint32_t pci, T stop);
   void sync_pc(uint32_t i);
@@ -434,6 +446,9 @@ class BankModel final : public Model {
   void x_land(Pc& pc);
   void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t di, uint64_t anchor);
   void x_drain_deliver(Pc& pc, T limit);
+  bool x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t id, uint64_t anchor, T limit,
+                bool real);
+  bool x_follow_deliver(Pc& pc, T limit);
   int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
   // requests wait behind slot si (the head of its lane), in its lane or another
   bool x_behind(const Pc& pc, uint32_t si) const;
@@ -488,7 +503,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -648,7 +648,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   const int32_t id = it->second;
   x_use(id);
   const int32_t di = x_drain_at(pc, id);
-  if (di < 0) return kXNone;
+  if (di < 0) return x_virtual_ok_ && x_follow(pc, run, nrun, id, w.anchor, limit, false) ? kXVirtual : kXNone;
   const T t2 = pc.time + x_dedges_[size_t(di)].dt;
   ++x_last_drains_;
   if (t2 < limit) {
@@ -746,6 +746,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
         return kXVirtual;
       }
     }
+    if (di < 0 && x_virtual_ok_ && x_follow(pc, run, nrun, id, anchor, limit, true)) return kXVirtual;
     x_snapshot(pc, run, nrun, id, anchor);
     pc.xd_node = id;
     pc.xd_gen = x_gen_;
@@ -845,6 +846,82 @@ void BankModel::x_drain_deliver(Pc& pc, T limit) {
   pc.xv_t2 = next;
 }
 
+// The PC stands at node `id` (at pc.time, the run `run`'s last burst about to enter, nothing
+// waiting) and that node's drain is not known: if another PC is recording the drain from the
+// same node with the refresh at the same distance, this PC's drain is the same evolution
+// shifted in time, and it stands before it like before a known drain (x_drain_deliver) while
+// the leader's progress covers each limit (x_follow_deliver). `real`: the queue is the node's.
+// Lock-step PCs (the same stream on every PC) meet each drain together: one records it, the
+// others follow.
+bool BankModel::x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t id,
+                         uint64_t anchor, T limit, bool real) {
+  // a leader of lower index: pop_completion advances it first, so when this PC is advanced
+  // (its bound is the leader's, x_follow_deliver) the leader has been advanced that far
+  const uint32_t self = uint32_t(&pc - pcs_.data());
+  for (uint32_t i = 0; i < self; ++i) {
+    const Pc& o = pcs_[i];
+    if (o.xd_node != id || o.xd_gen != x_gen_ || o.x_nrun != nrun ||
+        (p_.refresh && o.xd_due - o.x_t != pc.ref_due - pc.time))
+      continue;
+    // the leader's requests are still its own (no submit to it since: a slot of one that
+    // completed may have gone to another PC's request), and it covers this limit
+    bool own = o.x_t <= pc.time && lim_[i] + (pc.time - o.x_t) >= limit;
+    for (uint32_t k = 0; own && k < nrun; ++k) own = slots_[o.x_run[k]].pc == i;
+    if (!own) return false;
+    x_snapshot(pc, run, nrun, id, anchor);
+    pc.xv = pc.xv_drain = true;
+    pc.xv_real = real;
+    pc.xv_node = id;
+    pc.xv_dedge = -1;
+    pc.xv_anchor = anchor;
+    pc.xf_leader = int32_t(i);
+    pc.xf_shift = pc.time - o.x_t;
+    for (uint32_t k = 0; k < nrun; ++k) pc.xf_seq[k] = slots_[o.x_run[k]].seq;
+    if (!x_follow_deliver(pc, limit)) throw std::logic_error("hbm bank model: stream extrapolation follower lost its leader");
+    ++x_virtual_;
+    ++x_vdrains_;
+    ++x_followed_;
+    return true;
+  }
+  return false;
+}
+
+// A PC following a drain being recorded (x_follow): false if the leader no longer records
+// that drain (its recording ended, failed or was cut by a submit) or has not been advanced far
+// enough to cover `limit` (every event of its before lim_ is done). Else the completions whose
+// last column command, shifted, is before `limit` are delivered as x_drain_deliver does, and
+// xv_t2 becomes the earliest time another may come.
+bool BankModel::x_follow_deliver(Pc& pc, T limit) {
+  const Pc& o = pcs_[size_t(pc.xf_leader)];
+  const T h = lim_[size_t(pc.xf_leader)] + pc.xf_shift;  // the leader's events are known before this
+  if (o.xd_node != pc.xv_node || o.xd_gen != x_gen_ || o.x_t + pc.xf_shift != pc.time || h < limit) return false;
+  // the leader's requests not complete complete no earlier than its completion bound (sync_pc:
+  // its next column command, then a data-bus slot per beat left), shifted: this PC is advanced
+  // no earlier than the leader then
+  const size_t li = size_t(pc.xf_leader);
+  T next = h;
+  if (nb_add_[li] >= 0)
+    next = std::max(next, std::max(lim_[li], nb_base_[li]) + nb_add_[li] - col_to_data() + pc.xf_shift);
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    const Slot& y = slots_[o.x_run[k]];
+    if (y.seq != pc.xf_seq[k]) return false;  // (its slot went to another request)
+  }
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    Slot& x = slots_[pc.x_run[k]];
+    const Slot& y = slots_[o.x_run[k]];
+    if (x.delivered || y.done_bursts != y.bursts) continue;  // (not complete: not before h)
+    const T last = y.last_col + pc.xf_shift;
+    if (last >= limit) {
+      next = std::min(next, last);
+      continue;
+    }
+    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : y.first_col + pc.xf_shift, last));
+    x.delivered = true;
+  }
+  pc.xv_t2 = next;
+  return true;
+}
+
 // Continues a virtual landing at the start of an advance: keeps walking if the run still
 // runs alone, else lands. True: still virtual (the advance is over).
 bool BankModel::x_resume(Pc& pc, T limit) {
@@ -853,6 +930,21 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     if (pc.x_prev != pc.xv_node || pc.x_gen != x_gen_ || !x_virtual_ok_) {
       x_land(pc);
       return false;
+    }
+    if (pc.xv_dedge < 0) {  // following a drain being recorded (x_follow)
+      pc.xv_dedge = x_drain_at(pc, pc.xv_node);  // recorded meanwhile?
+      if (pc.xv_dedge < 0) {
+        if (x_follow_deliver(pc, limit)) {
+          ++x_virtual_;
+          return true;
+        }
+        // lost the leader: simulate from the node, recording the drain (x_snapshot was there)
+        x_land(pc);
+        pc.xd_node = pc.xv_node;
+        pc.xd_gen = x_gen_;
+        pc.xd_due = pc.ref_due;
+        return false;
+      }
     }
     const XEdge& d = x_dedges_[size_t(pc.xv_dedge)];
     if (pc.time + d.dt < limit) {
