@@ -269,7 +269,7 @@ void BankModel::lane_pop(Pc& pc, Lane& l) {
 void BankModel::sync_pc(uint32_t i) {
   const Pc& pc = pcs_[i];
   due_[i] = pc.dirty ? detail::kNeg : pc.xv ? pc.xv_t2 : pc.next;
-  const T lat = T(std::min(p_.timing.tCL, p_.timing.tCWL) + tB_);
+  const T lat = col_to_data();
   if (pc.xv) {
     // Virtual landing (stream_memo.cpp): the PC stands at a memo node at pc.time, its events
     // up to its limit (<= xv_t2) not yet replayed. Nothing completes before xv_t2 (the edge

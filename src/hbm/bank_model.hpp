@@ -20,6 +20,7 @@
 //     incrementally, views only for banks with work, TimingRegisters.
 // Lazy channels: a PC is advanced only when it may complete something by the time popped.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -80,11 +81,15 @@ class BankModel final : public Model {
   uint64_t extrapolated_bursts() const { return x_bursts_; }
   size_t extrapolation_states() const { return x_nodes_.size(); }
   size_t extrapolation_refresh_edges() const { return x_redges_.size(); }
+  size_t extrapolation_refresh_drains() const { return x_rdrains_.size(); }  // drain edges across a refresh, known
   uint64_t extrapolated_refreshes() const { return x_refreshes_; }  // refreshes replayed on refresh edges
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
   uint64_t drain_completions() const { return x_drain_completions_; }    // ... of them on drain edges
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
+  uint64_t extrapolated_refresh_drains() const { return x_ref_drains_; }  // ... of them across a refresh
+  // drains stood before while another PC recorded the same one (x_follow)
+  uint64_t followed_drains() const { return x_followed_; }
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
   uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
@@ -94,6 +99,10 @@ class BankModel final : public Model {
   // walks taken while requests of other lanes waited (their heads ready only after the
   // entering request's last burst, x_stream_run)
   uint64_t walks_past_lanes() const { return x_past_lanes_; }
+  // walks stopped before an edge that ends at or after the first burst of another lane's
+  // waiting head reaches the PC (the other direction, or a same-direction head ready before
+  // the entering request's last burst)
+  uint64_t walks_clamped() const { return x_clamped_; }
   uint64_t walks_to_drain() const { return x_last_drains_; }    // ... and went on into a known drain, queue not rebuilt  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
@@ -245,14 +254,23 @@ class BankModel final : public Model {
     int32_t xr_node = -1;
     uint32_t xr_gen = 0;
     T xr_d = 0, xr_due = 0;
-    // drain being recorded: the node of the run's last ingress (-1: none)
+    // drain being recorded: the node of the run's last ingress (-1: none) and the refresh due
+    // time there
     int32_t xd_node = -1;
     uint32_t xd_gen = 0;
+    T xd_due = 0;
     // virtual landing: the stream stands at memo node xv_node (time pc.time, queue not
     // rebuilt); its next edge ends at xv_t2, at or after the limit it was advanced to
     bool xv = false, xv_real = false;  // xv_real: the queue is still the node's (nothing to rebuild)
-    bool xv_drain = false;  // standing before the node's drain edge (xv_t2: next completion's last column)
+    bool xv_drain = false;  // standing before a drain edge of the node (xv_t2: next completion's last column)
     int32_t xv_node = -1;
+    int32_t xv_dedge = -1;  // ... that one (an index into x_dedges_; -1: following xf_leader)
+    // standing before a drain not known yet that PC xf_leader is recording from the same node
+    // and refresh distance, xf_shift earlier: this PC's drain is that one shifted by xf_shift,
+    // known as far as the leader has been advanced (its slots: sequence numbers xf_seq)
+    int32_t xf_leader = -1;
+    T xf_shift = 0;
+    std::array<uint64_t, kXRun> xf_seq{};
     uint64_t xv_anchor = 0;
     T xv_t2 = 0;
   };
@@ -284,8 +302,9 @@ class BankModel final : public Model {
     XEdge skip;
     uint8_t skip_tries = 0;
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
-    // queue (every request of the run completes), to the end state `succ` (x_drain_edge: an
-    // index into x_dedges_, -1: none; few nodes have one)
+    // queue (every request of the run completes), to the end state `succ`, when no refresh
+    // starts on the way (an index into x_dedges_, -1: none; few nodes have one; drains across
+    // one refresh are in x_rdrains_, x_drain_at)
     int32_t drain = -1;
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
@@ -302,6 +321,7 @@ class BankModel final : public Model {
     uint64_t steps = 0, refreshes = 0;
     XStop why = XStop::Other;
     bool last = false;  // ended just before the entering request's last burst
+    bool clamped = false;  // stopped before another lane's head may enter (x_stream_run's clamp)
     T t2 = 0;  // Limit: the end of the edge that crosses the limit
   };
 
@@ -389,12 +409,15 @@ class BankModel final : public Model {
   uint64_t group_mask(uint32_t b) const {
     return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);
   }
+  // device cycles from a column command to its data (the least of read and write): the part of
+  // a completion bound after the last column command (sync_pc)
+  T col_to_data() const { return T(std::min(p_.timing.tCL, p_.timing.tCWL) + tB_); }
   void settle();
   bool idle_refreshes(Pc& pc, uint32_t pci, T stop);
   void sync_pc(uint32_t i);
   // stream extrapolation (stream_memo.cpp)
   void complete(Pc& pc, uint32_t si);
-  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last = nullptr,
+  uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, T& clamp, bool* last = nullptr,
                         uint32_t* lanes = nullptr) const;
   void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
   int32_t x_node(const std::string& key);
@@ -402,10 +425,7 @@ class BankModel final : public Model {
     if (x_nodes_[id].use < 255) ++x_nodes_[id].use;
   }
   void x_evict();
-  const XEdge& x_drain_edge(int32_t id) const {
-    const int32_t d = x_nodes_[id].drain;
-    return d >= 0 ? x_dedges_[size_t(d)] : x_no_edge_;
-  }
+  int32_t x_drain_at(const Pc& pc, int32_t id) const;
   void x_encode_end(const Pc& pc, uint64_t anchor, std::string& out) const;
   static void x_pack(const std::string& raw, std::string& out);
   const int32_t* x_unpack(const std::string& key);  // into x_raw_ (x_nwords_ words)
@@ -420,11 +440,15 @@ class BankModel final : public Model {
   int x_visit(Pc& pc, T limit);
   bool x_resume(Pc& pc, T limit);
   bool x_compose(int32_t from);
-  XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit);
+  XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit,
+               T clamp);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
   void x_land(Pc& pc);
-  void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id, uint64_t anchor);
+  void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t di, uint64_t anchor);
   void x_drain_deliver(Pc& pc, T limit);
+  bool x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t id, uint64_t anchor, T limit,
+                bool real);
+  bool x_follow_deliver(Pc& pc, T limit);
   int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
   // requests wait behind slot si (the head of its lane), in its lane or another
   bool x_behind(const Pc& pc, uint32_t si) const;
@@ -469,8 +493,9 @@ class BankModel final : public Model {
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
-  std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain)
-  XEdge x_no_edge_;
+  std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain, x_rdrains_)
+  // drains across one all-bank refresh: (node, refresh due - node time) -> index into x_dedges_
+  std::unordered_map<uint64_t, int32_t> x_rdrains_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   uint32_t x_gen_ = 1;
   uint64_t x_kept_ = 0;
@@ -478,7 +503,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -3,8 +3,8 @@
 // While a PC serves one port's run alone (the request whose bursts are entering, behind up to
 // four that have entered and are draining, of any port, direction and address, every other
 // open request of the PC waiting behind in the entering one's port lane or in another lane that
-// cannot enter before the entering request's last burst (x_stream_run), no refresh in
-// progress), its state just before each burst's ingress is written in canonical form: the
+// cannot enter before the entering request's last burst or before a clamp time the walks stop
+// short of (x_stream_run), no refresh in progress), its state just before each burst's ingress is written in canonical form: the
 // timing registers relative to the present (a register at or below the present acts as the
 // present, so it is written as 0), open rows relative to the row of the burst about to enter,
 // the queued bursts by beat offset, pending beats and the request of the run each belongs to,
@@ -31,14 +31,17 @@ namespace skipopu::hbm {
 
 // The run this PC may follow: `run` holds the draining requests oldest first, then the one
 // whose bursts are entering (returned; UINT32_MAX: none). Requests waiting in other lanes do
-// not belong to it if none of their bursts has entered and each lane's head is ready only
-// after the entering request's last burst, and they are of its direction: a PC admits, per
-// direction, the earliest-ready burst of that direction's lane heads (its lane waits for room
-// meanwhile), so none of them can enter before that last burst has entered, and until then the
-// PC evolves as if they were not there. (A request of the other direction enters its own queue
-// while the entering request waits for room in its queue: it cannot wait outside the run.)
-uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, bool* last,
+// not belong to it if none of their bursts has entered. A lane of its direction whose head is
+// ready only after the entering request's last burst cannot enter before that burst has
+// entered (a PC admits, per direction, the earliest-ready burst of that direction's lane
+// heads); any other such lane (the other direction, which enters its own queue while the
+// entering request waits for room in its queue, or a head of its direction ready earlier)
+// cannot enter before its head's first burst reaches the PC: `clamp` is the earliest such
+// time, and walks stop before any edge that ends at or after it (x_walk). Until then the PC
+// evolves as if those requests were not there.
+uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, T& clamp, bool* last,
                                  uint32_t* lanes) const {
+  clamp = kInf;
   if (pc.ref_active || pc.ref_bank >= 0 || trace_on_) return UINT32_MAX;
   const Lane* ln = nullptr;
   uint32_t busy = 0;
@@ -62,11 +65,16 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
     for (const Lane& l : pc.lanes) {
       if (&l == ln || l.head == l.fifo.size()) continue;
       const Slot& h = slots_[l.fifo[l.head]];
+      if (h.admitted) return UINT32_MAX;
       // the ingress is per direction: a request of the other direction may enter its own queue
-      // while s's bursts wait for room in theirs, so only same-direction lanes can wait
-      if (l.write != ln->write || h.admitted || ready_dev(h, 0) <= end) return UINT32_MAX;
+      // while s's bursts wait for room in theirs, and a head of s's direction ready before s's
+      // last burst may enter before it; either is invisible until its first burst reaches the
+      // PC, so walks stop short of that (the clamp)
+      const T r = ready_dev(h, 0);
+      if (l.write != ln->write || r <= end) clamp = std::min(clamp, r);
       waiting += lane_waiting(l);
     }
+    if (clamp <= pc.time) return UINT32_MAX;
   }
   // its last burst is still out of the queue (or, with `last`, is the one entering: `last`
   // says whether nothing waits behind it, in its lane or another), and the burst about to enter
@@ -264,6 +272,7 @@ void BankModel::x_evict() {
     x.use = uint8_t(x.use >> 1);
   }
   x_nodes_.resize(size_t(k));
+  x_rdrains_.clear();  // (drains across a refresh are learnt again: few, and soon)
   std::unordered_map<uint64_t, XEdge> r2;
   for (auto& [key, e] : x_redges_) {
     const int32_t from = remap[size_t(key >> 32)];
@@ -279,12 +288,19 @@ void BankModel::x_evict() {
 }
 
 // The run being recorded since its last ingress has drained (its last request just
-// completed): the stretch is the drain edge of that node, unless a refresh or another memo
-// generation came between.
+// completed): the stretch is the drain edge of that node, unless another memo generation came
+// between. Without a refresh on the way it is the node's drain; across one refresh (the one due
+// at the node, which started on the way and is over: no column command issues while a refresh
+// is in progress) it is the drain of (node, refresh due - node time), the evolution being a
+// function of the node's state and that distance alone. More refreshes: not recorded.
 void BankModel::x_drain_end(Pc& pc) {
   const int32_t from = pc.xd_node;
   pc.xd_node = -1;
-  if (pc.xd_gen != x_gen_ || pc.x_prev != from || pc.n_ref != pc.x_ref || pc.ref_active) return;
+  const bool plain = pc.n_ref == pc.x_ref && pc.x_prev == from;
+  // the refresh start forgot the node (x_prev) and kept it as xr_node
+  const bool across = p_.refresh && pc.n_ref == pc.x_ref + 1 && pc.ref_due == pc.xd_due + ref_interval_ &&
+                      pc.xr_node == from && pc.xr_gen == x_gen_;
+  if (pc.xd_gen != x_gen_ || pc.ref_active || !(plain || across)) return;
   // Slots are shared by all PCs: a request of the run that completed during the drain may have
   // left its slot to another PC's new request since (submit() forgets only its own PC's
   // recording). The snapshot's slots no longer describe the run then: no edge is recorded.
@@ -297,11 +313,32 @@ void BankModel::x_drain_end(Pc& pc) {
   x_pack(x_raw_, x_buf_);
   const uint32_t gen = x_gen_;
   const int32_t end = x_node(x_buf_);
-  if (gen != x_gen_ || x_nodes_[from].drain >= 0) return;  // (the memo started over)
-  x_nodes_[from].drain = int32_t(x_dedges_.size());
+  if (gen != x_gen_) return;  // (the memo started over)
+  const int32_t di = int32_t(x_dedges_.size());
+  if (plain) {
+    if (x_nodes_[from].drain >= 0) return;
+    x_nodes_[from].drain = di;
+  } else {
+    // bounded (x_evict forgets them all)
+    if (x_rdrains_.size() >= x_max_nodes_ / 2 ||
+        !x_rdrains_.emplace(uint64_t(uint32_t(from)) << 32 | uint64_t(pc.xd_due - pc.x_t), di).second)
+      return;
+  }
   x_dedges_.emplace_back();
   x_record(pc, x_dedges_.back(), end, pc.x_adm + 1, pc.x_anchor);  // every request completes
   pc.x_prev = -1;
+}
+
+// The drain from node `id` that the PC (standing there at pc.time, the run's last burst about
+// to enter) follows: the node's drain if it ends before the next refresh starts, else the
+// drain across that refresh recorded at the same distance from the node (an index into
+// x_dedges_; -1: none known).
+int32_t BankModel::x_drain_at(const Pc& pc, int32_t id) const {
+  const int32_t d = x_nodes_[id].drain;
+  if (d >= 0 && (!p_.refresh || pc.time + x_dedges_[size_t(d)].dt < pc.ref_due)) return d;
+  if (!p_.refresh || pc.ref_due - pc.time > T(UINT32_MAX)) return -1;
+  const auto it = x_rdrains_.find(uint64_t(uint32_t(id)) << 32 | uint64_t(pc.ref_due - pc.time));
+  return it == x_rdrains_.end() ? -1 : it->second;
 }
 
 // The parts of a key shared by run states and drain end states: the timing registers relative
@@ -497,7 +534,7 @@ bool BankModel::x_compose(int32_t from) {
 // recorded for (node, due - now) is taken. Applies each edge's time and counters to the PC and
 // the requests (completing those it completes); the queue is not touched.
 BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from,
-                                   uint64_t anchor, T limit) {
+                                   uint64_t anchor, T limit, T clamp) {
   XWalk w{from, anchor};
   Slot& s = slots_[run[nrun - 1]];
   const uint32_t si = run[nrun - 1];
@@ -508,7 +545,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     if (e->succ >= 0 && x_compose(cur)) {  // kXSkip edges in one step where nothing stops the walk
       const XEdge& k = x_nodes_[cur].skip;
       const T tk = tt + k.dt;
-      if (tk < limit && tk < ref && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
+      if (tk < limit && tk < ref && tk < clamp && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
         e = &k;
         ++x_skips_;
       }
@@ -522,6 +559,13 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
       e = &it->second;
       t2 = tt + e->dt;
       via_ref = true;
+    }
+    // a request of another lane may enter from `clamp` on (x_stream_run): the PC lands before
+    // it, also where the limit comes first (standing, it would miss that request's completion)
+    if (t2 >= clamp) {
+      w.clamped = true;
+      ++x_clamped_;
+      break;
     }
     if (t2 >= limit) {
       // Stop here. The PC may stand at this node until the next advance only if nothing
@@ -603,12 +647,12 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   if (it == x_map_.end()) return kXNone;
   const int32_t id = it->second;
   x_use(id);
-  const XEdge& d = x_drain_edge(id);
-  const T t2 = pc.time + d.dt;
-  if (d.succ < 0 || (p_.refresh && t2 >= pc.ref_due)) return kXNone;
+  const int32_t di = x_drain_at(pc, id);
+  if (di < 0) return x_virtual_ok_ && x_follow(pc, run, nrun, id, w.anchor, limit, false) ? kXVirtual : kXNone;
+  const T t2 = pc.time + x_dedges_[size_t(di)].dt;
   ++x_last_drains_;
   if (t2 < limit) {
-    x_drain_apply(pc, run, nrun, id, w.anchor);
+    x_drain_apply(pc, run, nrun, di, w.anchor);
     return kXDrained;
   }
   if (!x_virtual_ok_) {
@@ -619,6 +663,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   pc.xv = pc.xv_drain = true;
   pc.xv_real = false;  // the queue is rebuilt from the node when the PC lands
   pc.xv_node = id;
+  pc.xv_dedge = di;
   pc.xv_anchor = w.anchor;
   x_drain_deliver(pc, limit);
   ++x_virtual_;
@@ -641,7 +686,8 @@ int BankModel::x_visit(Pc& pc, T limit) {
   uint32_t nrun = 0;
   bool last = false;
   uint32_t lanes = 1;
-  const uint32_t si = x_stream_run(pc, run, nrun, &last, &lanes);
+  T clamp;
+  const uint32_t si = x_stream_run(pc, run, nrun, clamp, &last, &lanes);
   if (si == UINT32_MAX) {
     pc.x_prev = -1;
     return kXNone;
@@ -676,13 +722,14 @@ int BankModel::x_visit(Pc& pc, T limit) {
   pc.xr_node = -1;
   if (last) {
     // The run's last burst enters and nothing waits behind it: the drain that follows is a
-    // function of this state until the queue is empty. Replayed in one step when known, it
-    // ends before the limit and no refresh starts on the way; else recorded.
-    const XEdge& d = x_drain_edge(id);
-    const T t2 = pc.time + d.dt;
-    if (d.succ >= 0 && (!p_.refresh || t2 < pc.ref_due)) {
+    // function of this state (and of the distance to the next refresh, if one starts on the
+    // way) until the queue is empty. Replayed in one step when known and it ends before the
+    // limit; else recorded.
+    const int32_t di = x_drain_at(pc, id);
+    if (di >= 0) {
+      const T t2 = pc.time + x_dedges_[size_t(di)].dt;
       if (t2 < limit) {
-        x_drain_apply(pc, run, nrun, id, anchor);
+        x_drain_apply(pc, run, nrun, di, anchor);
         return kXDrained;
       }
       if (x_virtual_ok_) {
@@ -691,6 +738,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
         x_snapshot(pc, run, nrun, id, anchor);
         pc.xv = pc.xv_real = pc.xv_drain = true;
         pc.xv_node = id;
+        pc.xv_dedge = di;
         pc.xv_anchor = anchor;
         x_drain_deliver(pc, limit);
         ++x_virtual_;
@@ -698,9 +746,11 @@ int BankModel::x_visit(Pc& pc, T limit) {
         return kXVirtual;
       }
     }
+    if (di < 0 && x_virtual_ok_ && x_follow(pc, run, nrun, id, anchor, limit, true)) return kXVirtual;
     x_snapshot(pc, run, nrun, id, anchor);
     pc.xd_node = id;
     pc.xd_gen = x_gen_;
+    pc.xd_due = pc.ref_due;
     return kXNone;
   }
   if (s.admitted + 1 == s.bursts) {
@@ -711,7 +761,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     pc.x_prev = -1;
     return kXNone;
   }
-  const XWalk w = x_walk(pc, run, nrun, id, anchor, limit);
+  const XWalk w = x_walk(pc, run, nrun, id, anchor, limit, clamp);
   if (w.steps > 0 && lanes > 1) ++x_past_lanes_;
   if (w.last) {
     const int v = x_last_drain(pc, run, nrun, w, limit);
@@ -739,12 +789,12 @@ int BankModel::x_visit(Pc& pc, T limit) {
   return r;
 }
 
-// Replays the drain edge of node `id` (the PC stands there at pc.time with the run `run`,
-// the run's last burst about to enter): every request of the run completes, the PC lands in
-// the drain's end state with an empty queue.
-void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t id,
+// Replays drain edge `di` (x_drain_at: the PC stands at its node at pc.time with the run
+// `run`, the run's last burst about to enter): every request of the run completes, the PC
+// lands in the drain's end state with an empty queue; a refresh on the way is over.
+void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t di,
                               uint64_t anchor) {
-  const XEdge& d = x_drain_edge(id);
+  const XEdge& d = x_dedges_[size_t(di)];
   const T t2 = pc.time + d.dt;
   const uint32_t si = run[nrun - 1];
   x_drain_completions_ += nrun;  // every request of the run completes on it
@@ -761,6 +811,13 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   pc.time = t2;
   pc.in_valid = pc.c_valid = false;
   pc.x_prev = -1;
+  if (d.d_ref) {  // the refresh due when the drain began (started at its due time)
+    pc.n_ref += d.d_ref;
+    pc.ref_cycles += d.d_refc;
+    pc.ref_start = pc.ref_due;
+    pc.ref_due += ref_interval_;
+    ++x_ref_drains_;
+  }
   ++x_jumps_;
   ++x_drains_;
   x_bursts_ += d.d_bursts;
@@ -771,7 +828,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
 // delivered them by this limit (complete() does not deliver them again); xv_t2 becomes the
 // last column command of the next one, the earliest time anything else is seen.
 void BankModel::x_drain_deliver(Pc& pc, T limit) {
-  const XEdge& d = x_drain_edge(pc.xv_node);
+  const XEdge& d = x_dedges_[size_t(pc.xv_dedge)];
   const T t2 = pc.time + d.dt;
   T next = kInf;
   for (uint32_t k = 0; k < pc.x_nrun; ++k) {
@@ -789,6 +846,82 @@ void BankModel::x_drain_deliver(Pc& pc, T limit) {
   pc.xv_t2 = next;
 }
 
+// The PC stands at node `id` (at pc.time, the run `run`'s last burst about to enter, nothing
+// waiting) and that node's drain is not known: if another PC is recording the drain from the
+// same node with the refresh at the same distance, this PC's drain is the same evolution
+// shifted in time, and it stands before it like before a known drain (x_drain_deliver) while
+// the leader's progress covers each limit (x_follow_deliver). `real`: the queue is the node's.
+// Lock-step PCs (the same stream on every PC) meet each drain together: one records it, the
+// others follow.
+bool BankModel::x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t id,
+                         uint64_t anchor, T limit, bool real) {
+  // a leader of lower index: pop_completion advances it first, so when this PC is advanced
+  // (its bound is the leader's, x_follow_deliver) the leader has been advanced that far
+  const uint32_t self = uint32_t(&pc - pcs_.data());
+  for (uint32_t i = 0; i < self; ++i) {
+    const Pc& o = pcs_[i];
+    if (o.xd_node != id || o.xd_gen != x_gen_ || o.x_nrun != nrun ||
+        (p_.refresh && o.xd_due - o.x_t != pc.ref_due - pc.time))
+      continue;
+    // the leader's requests are still its own (no submit to it since: a slot of one that
+    // completed may have gone to another PC's request), and it covers this limit
+    bool own = o.x_t <= pc.time && lim_[i] + (pc.time - o.x_t) >= limit;
+    for (uint32_t k = 0; own && k < nrun; ++k) own = slots_[o.x_run[k]].pc == i;
+    if (!own) return false;
+    x_snapshot(pc, run, nrun, id, anchor);
+    pc.xv = pc.xv_drain = true;
+    pc.xv_real = real;
+    pc.xv_node = id;
+    pc.xv_dedge = -1;
+    pc.xv_anchor = anchor;
+    pc.xf_leader = int32_t(i);
+    pc.xf_shift = pc.time - o.x_t;
+    for (uint32_t k = 0; k < nrun; ++k) pc.xf_seq[k] = slots_[o.x_run[k]].seq;
+    if (!x_follow_deliver(pc, limit)) throw std::logic_error("hbm bank model: stream extrapolation follower lost its leader");
+    ++x_virtual_;
+    ++x_vdrains_;
+    ++x_followed_;
+    return true;
+  }
+  return false;
+}
+
+// A PC following a drain being recorded (x_follow): false if the leader no longer records
+// that drain (its recording ended, failed or was cut by a submit) or has not been advanced far
+// enough to cover `limit` (every event of its before lim_ is done). Else the completions whose
+// last column command, shifted, is before `limit` are delivered as x_drain_deliver does, and
+// xv_t2 becomes the earliest time another may come.
+bool BankModel::x_follow_deliver(Pc& pc, T limit) {
+  const Pc& o = pcs_[size_t(pc.xf_leader)];
+  const T h = lim_[size_t(pc.xf_leader)] + pc.xf_shift;  // the leader's events are known before this
+  if (o.xd_node != pc.xv_node || o.xd_gen != x_gen_ || o.x_t + pc.xf_shift != pc.time || h < limit) return false;
+  // the leader's requests not complete complete no earlier than its completion bound (sync_pc:
+  // its next column command, then a data-bus slot per beat left), shifted: this PC is advanced
+  // no earlier than the leader then
+  const size_t li = size_t(pc.xf_leader);
+  T next = h;
+  if (nb_add_[li] >= 0)
+    next = std::max(next, std::max(lim_[li], nb_base_[li]) + nb_add_[li] - col_to_data() + pc.xf_shift);
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    const Slot& y = slots_[o.x_run[k]];
+    if (y.seq != pc.xf_seq[k]) return false;  // (its slot went to another request)
+  }
+  for (uint32_t k = 0; k < pc.x_nrun; ++k) {
+    Slot& x = slots_[pc.x_run[k]];
+    const Slot& y = slots_[o.x_run[k]];
+    if (x.delivered || y.done_bursts != y.bursts) continue;  // (not complete: not before h)
+    const T last = y.last_col + pc.xf_shift;
+    if (last >= limit) {
+      next = std::min(next, last);
+      continue;
+    }
+    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : y.first_col + pc.xf_shift, last));
+    x.delivered = true;
+  }
+  pc.xv_t2 = next;
+  return true;
+}
+
 // Continues a virtual landing at the start of an advance: keeps walking if the run still
 // runs alone, else lands. True: still virtual (the advance is over).
 bool BankModel::x_resume(Pc& pc, T limit) {
@@ -798,12 +931,27 @@ bool BankModel::x_resume(Pc& pc, T limit) {
       x_land(pc);
       return false;
     }
-    const XEdge& d = x_drain_edge(pc.xv_node);
+    if (pc.xv_dedge < 0) {  // following a drain being recorded (x_follow)
+      pc.xv_dedge = x_drain_at(pc, pc.xv_node);  // recorded meanwhile?
+      if (pc.xv_dedge < 0) {
+        if (x_follow_deliver(pc, limit)) {
+          ++x_virtual_;
+          return true;
+        }
+        // lost the leader: simulate from the node, recording the drain (x_snapshot was there)
+        x_land(pc);
+        pc.xd_node = pc.xv_node;
+        pc.xd_gen = x_gen_;
+        pc.xd_due = pc.ref_due;
+        return false;
+      }
+    }
+    const XEdge& d = x_dedges_[size_t(pc.xv_dedge)];
     if (pc.time + d.dt < limit) {
       std::array<uint32_t, kXRun> run = pc.x_run;
       uint32_t nrun = pc.x_nrun;
       pc.xv = pc.xv_drain = false;
-      x_drain_apply(pc, run, nrun, pc.xv_node, pc.xv_anchor);
+      x_drain_apply(pc, run, nrun, pc.xv_dedge, pc.xv_anchor);
       return false;
     }
     x_drain_deliver(pc, limit);
@@ -812,14 +960,15 @@ bool BankModel::x_resume(Pc& pc, T limit) {
   }
   std::array<uint32_t, kXRun> run;
   uint32_t nrun = 0;
-  const uint32_t si = x_stream_run(pc, run, nrun);
+  T clamp;
+  const uint32_t si = x_stream_run(pc, run, nrun, clamp);
   bool same = si != UINT32_MAX && si == pc.x_slot && nrun == pc.x_nrun && pc.x_gen == x_gen_ && x_virtual_ok_;
   for (uint32_t k = 0; same && k < nrun; ++k) same = run[k] == pc.x_run[k];
   if (!same) {
     x_land(pc);
     return false;
   }
-  const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit);
+  const XWalk w = x_walk(pc, run, nrun, pc.xv_node, pc.xv_anchor, limit, clamp);
   if (w.last) {
     pc.xv = false;  // (x_last_drain stands again if it can)
     const int v = x_last_drain(pc, run, nrun, w, limit);
