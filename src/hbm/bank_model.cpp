@@ -42,10 +42,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
     for (uint32_t i = cap; i-- > 0;) pc.free_e.push_back(int32_t(i));
     if (p_.fast_path) {
       pc.nlink.assign(size_t(cap) * kMaxBeats, Link{-1, -1});
-      pc.bhead.assign(2 * nb_, -1);
-      pc.btail.assign(2 * nb_, -1);
-      pc.bcount.assign(2 * nb_, 0);
-      pc.bhits.assign(2 * nb_, 0);
+      pc.blist.assign(2 * nb_, BankList{});
       pc.reg = detail::TimingRegisters(table_, nb_, group_shift_, t.tFAW);
     } else {
       pc.chk = detail::TimingChecker(table_, nb_, group_shift_, t.tFAW);
@@ -310,7 +307,6 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   e.beat = beat;
   e.slot = si;
   e.n = uint16_t(n);
-  e.left = 0;
   e.pend = pend;
   e.write = s.write;
   const int m = e.write;
@@ -319,24 +315,36 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   if (pc.tail[m] >= 0) pc.pool[pc.tail[m]].next = ei; else pc.head[m] = ei;
   pc.tail[m] = ei;
   ++pc.count[m];
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t b = amap_.bank(beat + i);
-    e.bank[i] = uint8_t(b);
-    e.row[i] = amap_.row(beat + i);
-    if (!((pend >> i) & 1)) continue;
-    ++e.left;
-    if (!p_.fast_path) continue;
-    const int32_t node = ei * kMaxBeats + int32_t(i);
-    const uint32_t li = m * nb_ + b;
-    pc.nlink[node] = Link{-1, pc.btail[li]};
-    if (pc.btail[li] >= 0) pc.nlink[pc.btail[li]].next = node; else pc.bhead[li] = node;
-    pc.btail[li] = node;
-    ++pc.bcount[li];
-    if (pc.bank[b].open_row == int64_t(e.row[i])) ++pc.bhits[li];
-    pc.pend_banks[m] |= uint64_t(1) << b;
-    pc.c_dirty |= uint64_t(1) << b;
-  }
   if (e.write) ++pc.nw; else ++pc.nr;
+  // Each beat's bank and row first (for a whole burst at once), then (fast path) each pending
+  // beat appended to its (mode, bank) list, the list pointers and masks in registers.
+  amap_.beats(beat, n, e.bank.data(), e.row.data());
+  const uint32_t pm = pend & ((uint32_t(1) << n) - 1);
+  if (!p_.fast_path) {
+    e.left = uint16_t(__builtin_popcount(pm));
+    return ei;
+  }
+  Link* const nl = pc.nlink.data();
+  BankList* const bl = pc.blist.data() + size_t(m) * nb_;
+  const Bank* const bank = pc.bank.data();
+  const uint8_t* const eb = e.bank.data();
+  const uint32_t* const er = e.row.data();
+  uint64_t banks = 0;
+  uint32_t left = 0;
+  for (uint32_t p = pm; p; p &= p - 1, ++left) {
+    const uint32_t i = uint32_t(__builtin_ctz(p)), b = eb[i];
+    BankList& L = bl[b];
+    const int32_t node = ei * kMaxBeats + int32_t(i), prev = L.tail;
+    nl[node] = Link{-1, prev};
+    if (prev >= 0) nl[prev].next = node; else L.head = node;
+    L.tail = node;
+    ++L.count;
+    L.hits += bank[b].open_row == int64_t(er[i]);
+    banks |= uint64_t(1) << b;
+  }
+  e.left = uint16_t(left);
+  pc.pend_banks[m] |= banks;
+  pc.c_dirty |= banks;
   return ei;
 }
 
@@ -352,10 +360,11 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
     const int m = e.write;
     const uint32_t li = m * nb_ + b;
     const Link l = pc.nlink[node];
-    if (l.prev >= 0) pc.nlink[l.prev].next = l.next; else pc.bhead[li] = l.next;
-    if (l.next >= 0) pc.nlink[l.next].prev = l.prev; else pc.btail[li] = l.prev;
-    --pc.bhits[li];  // a column command is always a row hit
-    if (--pc.bcount[li] == 0) pc.pend_banks[m] &= ~(uint64_t(1) << b);
+    BankList& L = pc.blist[li];
+    if (l.prev >= 0) pc.nlink[l.prev].next = l.next; else L.head = l.next;
+    if (l.next >= 0) pc.nlink[l.next].prev = l.prev; else L.tail = l.prev;
+    --L.hits;  // a column command is always a row hit
+    if (--L.count == 0) pc.pend_banks[m] &= ~(uint64_t(1) << b);
     pc.c_dirty |= uint64_t(1) << b;      // its view, its tRTP
     pc.c_col_stale |= group_mask(b);     // its group's tCCD_L / tWTR_L
   } else {
@@ -407,9 +416,9 @@ void BankModel::row_opened(Pc& pc, uint32_t b) {
   const int64_t r = pc.bank[b].open_row;
   for (int m = 0; m < 2; ++m) {
     uint32_t hits = 0;
-    for (int32_t node = pc.bhead[m * nb_ + b]; node >= 0; node = pc.nlink[node].next)
+    for (int32_t node = pc.blist[m * nb_ + b].head; node >= 0; node = pc.nlink[node].next)
       hits += int64_t(pc.pool[node / kMaxBeats].row[node % kMaxBeats]) == r;
-    pc.bhits[m * nb_ + b] = hits;
+    pc.blist[m * nb_ + b].hits = hits;
   }
 }
 
@@ -428,7 +437,7 @@ void BankModel::issue_row(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row,
   auto close = [&](uint32_t k) {
     pc.bank[k].open_row = -1;
     pc.open_banks &= ~(uint64_t(1) << k);
-    if (p_.fast_path) pc.bhits[k] = pc.bhits[nb_ + k] = 0;
+    if (p_.fast_path) pc.blist[k].hits = pc.blist[nb_ + k].hits = 0;
   };
   switch (c) {
     case ACT:
@@ -484,10 +493,11 @@ void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v
   v.open_row = pc.bank[b].open_row;
   v.bypass = pc.bank[b].bypass;
   v.refresh_pending = int32_t(b) == pc.ref_bank;
-  v.pending = pc.bcount[li];
-  v.hits = pc.bhits[li];
+  const BankList& L = pc.blist[li];
+  v.pending = L.count;
+  v.hits = L.hits;
   if (!v.pending) return;
-  int32_t node = pc.bhead[li];
+  int32_t node = L.head;
   const Entry& e = pc.pool[node / kMaxBeats];
   v.oldest_node = node;
   v.oldest_age = e.ord * kMaxBeats + uint64_t(node % kMaxBeats);

@@ -144,6 +144,11 @@ class BankModel final : public Model {
   struct Link {
     int32_t next, prev;
   };
+  struct BankList {  // fast path: one (mode, bank) list of pending beats, oldest first
+    int32_t head = -1, tail = -1;
+    uint32_t count = 0;  // pending beats
+    uint32_t hits = 0;   // ... that hit the bank's open row
+  };
   struct Bank {
     int64_t open_row = -1;
     uint32_t bypass = 0;  // frfcfs_cap: hits served since the ACT while an older miss waited
@@ -195,8 +200,7 @@ class BankModel final : public Model {
     // fast path: per (mode, bank) age-ordered lists of pending beats (node = entry * 16 + beat)
     std::array<uint64_t, 2> pend_banks{{0, 0}};  // bit b: the (mode, b) list is not empty
     std::vector<Link> nlink;
-    std::vector<int32_t> bhead, btail;
-    std::vector<uint32_t> bcount, bhits;  // per (mode, bank): pending beats, hits on the open row
+    std::vector<BankList> blist;  // per (mode, bank): index mode * banks + bank
     std::vector<Entry> pool;
     std::vector<int32_t> free_e;
     std::vector<uint32_t> incoming;  // detailed path: slots with bursts not yet admitted

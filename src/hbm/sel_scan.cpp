@@ -71,6 +71,40 @@ __attribute__((target("avx2"))) int64_t avx2_kernel(const int64_t* raw, uint64_t
   return bt;
 }
 
+__attribute__((target("avx2"))) inline __m256i min256(__m256i a, __m256i b) {
+  return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b));
+}
+__attribute__((target("avx2"))) inline int64_t hmin256(__m256i x) {
+  x = min256(x, _mm256_permute4x64_epi64(x, 0x4E));  // swap the 128-bit halves
+  x = min256(x, _mm256_shuffle_epi32(x, 0x4E));       // swap the 64-bit halves
+  return _mm_cvtsi128_si64(_mm256_castsi256_si128(x));
+}
+// The common 16-bank case, unrolled: the four quarters stay in registers.
+__attribute__((target("avx2"))) int64_t avx2_kernel16(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act,
+                                                      uint64_t& tied, int64_t& k2) {
+  const __m256i vpre = _mm256_set1_epi64x(g_pre), vact = _mm256_set1_epi64x(g_act);
+  const __m256i bits = _mm256_set_epi64x(8, 4, 2, 1);
+  __m256i k[4];
+  for (int c = 0; c < 4; ++c) {
+    const __m256i a = _mm256_set1_epi64x(int64_t((act >> (4 * c)) & 15));
+    const __m256i g = _mm256_blendv_epi8(vpre, vact, _mm256_cmpeq_epi64(_mm256_and_si256(a, bits), bits));
+    const __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(raw + 4 * c));
+    k[c] = _mm256_blendv_epi8(r, g, _mm256_cmpgt_epi64(g, r));
+  }
+  const int64_t bt = hmin256(min256(min256(k[0], k[1]), min256(k[2], k[3])));
+  if (bt == kSelInf) return bt;
+  const __m256i vbt = _mm256_set1_epi64x(bt), vinf = _mm256_set1_epi64x(kSelInf);
+  uint64_t t = 0;
+  __m256i v[4];
+  for (int c = 0; c < 4; ++c) {
+    t |= uint64_t(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(k[c], vbt)))) << (4 * c);
+    v[c] = _mm256_blendv_epi8(vinf, k[c], _mm256_cmpgt_epi64(k[c], vbt));
+  }
+  tied |= t;
+  k2 = std::min(k2, hmin256(min256(min256(v[0], v[1]), min256(v[2], v[3]))));
+  return bt;
+}
+
 __attribute__((target("avx512f"))) inline int64_t hmin512(__m512i x) {
   x = _mm512_min_epi64(x, _mm512_shuffle_i64x2(x, x, 0x4E));  // swap the 256-bit halves
   x = _mm512_min_epi64(x, _mm512_shuffle_i64x2(x, x, 0xB1));  // swap the 128-bit pairs
@@ -124,6 +158,16 @@ __attribute__((target("avx512f"))) uint64_t avx512_ready16(const int64_t* raw, i
   return uint64_t(_mm512_cmple_epi64_mask(_mm512_loadu_si512(raw), vg)) |
          uint64_t(_mm512_cmple_epi64_mask(_mm512_loadu_si512(raw + 8), vg)) << 8;
 }
+// Column bus, a multiple of 4 banks: the banks at or below the shared part (not above it).
+__attribute__((target("avx2"))) uint64_t avx2_ready(const int64_t* raw, int64_t g, uint32_t n) {
+  const __m256i vg = _mm256_set1_epi64x(g);
+  uint64_t r = 0;
+  for (uint32_t c = 0; c < n / 4; ++c) {
+    const __m256i above = _mm256_cmpgt_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(raw + 4 * c)), vg);
+    r |= uint64_t(~_mm256_movemask_pd(_mm256_castsi256_pd(above)) & 15) << (4 * c);
+  }
+  return r;
+}
 }  // namespace
 #endif
 
@@ -136,15 +180,27 @@ uint64_t sel_ready_scalar(const int64_t* raw, int64_t g, uint32_t n) {
 uint64_t sel_ready(const int64_t* raw, int64_t g, uint32_t n) {
 #ifdef SKIPOPU_X86_SIMD
   if (kAvx512 && n == 16) return avx512_ready16(raw, g);
+  if (kAvx2 && n % 4 == 0) return avx2_ready(raw, g, n);
 #endif
   return sel_ready_scalar(raw, g, n);
+}
+
+bool sel_ready_avx2(const int64_t* raw, int64_t g, uint32_t n, uint64_t& ready) {
+#ifdef SKIPOPU_X86_SIMD
+  if (kAvx2 && n % 4 == 0 && n <= kSelMaxBanks) {
+    ready = avx2_ready(raw, g, n);
+    return true;
+  }
+#endif
+  (void)raw, (void)g, (void)n, (void)ready;
+  return false;
 }
 
 bool sel_scan_avx2(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act, uint32_t n, uint64_t& tied,
                    int64_t& k2, int64_t& bt) {
 #ifdef SKIPOPU_X86_SIMD
   if (kAvx2 && n % 4 == 0 && n <= kSelMaxBanks) {
-    bt = avx2_kernel(raw, act, g_pre, g_act, n, tied, k2);
+    bt = n == 16 ? avx2_kernel16(raw, act, g_pre, g_act, tied, k2) : avx2_kernel(raw, act, g_pre, g_act, n, tied, k2);
     return true;
   }
 #endif
@@ -169,6 +225,7 @@ int64_t sel_scan(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act,
 #ifdef SKIPOPU_X86_SIMD
   if (kAvx512 && n == 16) return avx512_kernel16(raw, act, g_pre, g_act, tied, k2);
   if (kAvx512 && n % 8 == 0) return avx512_kernel(raw, act, g_pre, g_act, n, tied, k2);
+  if (kAvx2 && n == 16) return avx2_kernel16(raw, act, g_pre, g_act, tied, k2);
   if (kAvx2 && n % 4 == 0) return avx2_kernel(raw, act, g_pre, g_act, n, tied, k2);
 #endif
   return sel_scan_scalar(raw, act, g_pre, g_act, n, tied, k2);

@@ -33,5 +33,7 @@ int64_t sel_scan(const int64_t* raw, uint64_t act, int64_t g_pre, int64_t g_act,
 // which is g; when there are none, the earliest key is above g and sel_scan finds it.
 uint64_t sel_ready_scalar(const int64_t* raw, int64_t g, uint32_t n);
 uint64_t sel_ready(const int64_t* raw, int64_t g, uint32_t n);
+// The AVX2 variant (n % 4 == 0; false, `ready` untouched, without the CPU feature).
+bool sel_ready_avx2(const int64_t* raw, int64_t g, uint32_t n, uint64_t& ready);
 
 }  // namespace skipopu::hbm::detail

@@ -174,11 +174,14 @@ const int32_t* BankModel::x_unpack(const std::string& key) {
   const unsigned char* e = b + key.size();
   int32_t* o = w;
   while (b < e) {
-    uint32_t z = 0;
-    for (int sh = 0;; sh += 7) {
-      const uint32_t c = *b++;
-      z |= (c & 0x7f) << sh;
-      if (!(c & 0x80)) break;
+    uint32_t z = *b++;
+    if (z & 0x80) {  // (most words take one byte)
+      z &= 0x7f;
+      for (int sh = 7;; sh += 7) {
+        const uint32_t c = *b++;
+        z |= (c & 0x7f) << sh;
+        if (!(c & 0x80)) break;
+      }
     }
     *o++ = int32_t(z >> 1) ^ -int32_t(z & 1);
   }
@@ -380,10 +383,7 @@ void BankModel::x_clear_queue(Pc& pc) {
     pc.count[m] = 0;
   }
   pc.nr = pc.nw = 0;
-  std::fill(pc.bhead.begin(), pc.bhead.end(), -1);
-  std::fill(pc.btail.begin(), pc.btail.end(), -1);
-  std::fill(pc.bcount.begin(), pc.bcount.end(), 0);
-  std::fill(pc.bhits.begin(), pc.bhits.end(), 0);
+  std::fill(pc.blist.begin(), pc.blist.end(), BankList{});
   pc.pend_banks = {0, 0};
 }
 

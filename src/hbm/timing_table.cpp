@@ -76,18 +76,27 @@ void TimingChecker::issue(Cmd c, uint32_t b, T t, uint64_t banks_closed) {
 
 TimingRegisters::TimingRegisters(const std::vector<Constraint>& table, uint32_t banks, uint32_t group_shift,
                                  uint32_t tFAW)
-    : gs_(group_shift), faw_cycles_(tFAW) {
-  for (const Constraint& k : table) by_from_[k.from].push_back(Row{k.to, k.scope, k.cycles});
-  bank_.assign(size_t(banks) * kCmds, 0);
-  group_.assign(size_t(banks >> group_shift) * kCmds, 0);
-  chan_.fill(0);
+    : nb_(banks), gs_(group_shift), faw_cycles_(tFAW) {
+  group0_ = banks * kCmds;
+  chan0_ = group0_ + (banks >> group_shift) * kCmds;
+  r_.assign(size_t(chan0_) + kCmds, 0);
+  for (int c = 0; c < kCmds; ++c)
+    for (uint32_t b = 0; b < banks; ++b) {
+      at_.push_back(uint32_t(push_.size()));
+      for (const Constraint& k : table) {
+        if (k.from != c) continue;
+        const uint32_t base = k.scope == kBank ? b * kCmds : k.scope == kGroup ? group0_ + (b >> gs_) * kCmds : chan0_;
+        push_.push_back(Push{base + k.to, k.cycles});
+      }
+    }
+  at_.push_back(uint32_t(push_.size()));
 }
 
 void TimingRegisters::push(Cmd c, uint32_t b, T t) {
-  for (const Row& r : by_from_[c]) {
-    T& reg = r.scope == kBank ? bank_[b * kCmds + r.to] : r.scope == kGroup ? group_[(b >> gs_) * kCmds + r.to] : chan_[r.to];
-    reg = std::max(reg, t + r.cycles);
-  }
+  const uint32_t i = c * nb_ + b;
+  T* const r = r_.data();
+  for (const Push* p = push_.data() + at_[i], *e = push_.data() + at_[i + 1]; p != e; ++p)
+    r[p->reg] = std::max(r[p->reg], t + p->cycles);
 }
 
 void TimingRegisters::issue(Cmd c, uint32_t b, T t, uint64_t banks_closed) {
@@ -105,17 +114,13 @@ void TimingRegisters::issue(Cmd c, uint32_t b, T t, uint64_t banks_closed) {
 
 void TimingRegisters::encode(T now, int32_t* w) const {
   auto rel = [now](T v) { return int32_t(v > now ? v - now : 0); };
-  for (T v : bank_) *w++ = rel(v);
-  for (T v : group_) *w++ = rel(v);
-  for (T v : chan_) *w++ = rel(v);
+  for (T v : r_) *w++ = rel(v);  // per bank, per group, the channel's
   *w++ = rel(row_bus_);
   for (uint32_t i = 0; i < 4; ++i) *w++ = rel(faw_[(faw_pos_ + i) & 3] + faw_cycles_);
 }
 
 void TimingRegisters::restore(T now, const int32_t* k) {
-  for (T& v : bank_) v = now + *k++;
-  for (T& v : group_) v = now + *k++;
-  for (T& v : chan_) v = now + *k++;
+  for (T& v : r_) v = now + *k++;
   row_bus_ = now + *k++;
   for (uint32_t i = 0; i < 4; ++i) faw_[i] = now + *k++ - faw_cycles_;
   faw_pos_ = 0;

@@ -67,9 +67,11 @@ class TimingRegisters {
   TimingRegisters(const std::vector<Constraint>& table, uint32_t banks, uint32_t group_shift, uint32_t tFAW);
   // earliest = max(own, common): the bank and bank-group part, and the part every bank shares
   // (channel registers, the row-command bus, the four-activate window).
-  T own(Cmd c, uint32_t bank) const { return std::max(bank_[bank * kCmds + c], group_[(bank >> gs_) * kCmds + c]); }
+  T own(Cmd c, uint32_t bank) const {
+    return std::max(r_[bank * kCmds + c], r_[group0_ + (bank >> gs_) * kCmds + c]);
+  }
   T common(Cmd c) const {
-    T t = chan_[c];
+    T t = r_[chan0_ + c];
     if (is_row_cmd(c)) t = std::max(t, row_bus_);
     if (c == ACT) t = std::max(t, faw_[faw_pos_] + faw_cycles_);
     return t;
@@ -79,21 +81,25 @@ class TimingRegisters {
 
   // Canonical form relative to `now` (stream extrapolation): every register as its distance
   // above `now`, 0 if at or below it (a register at or below the present acts as the present).
-  size_t words() const { return bank_.size() + group_.size() + chan_.size() + 1 + 4; }
+  size_t words() const { return r_.size() + 1 + 4; }
   void encode(T now, int32_t* w) const;
   void restore(T now, const int32_t* k);
 
  private:
   void push(Cmd c, uint32_t bank, T t);
-  struct Row {
-    uint8_t to, scope;
+  struct Push {  // one table row for one issuing bank: the register it pushes, by how much
+    uint32_t reg;
     int32_t cycles;
   };
-  std::array<std::vector<Row>, kCmds> by_from_;
-  uint32_t gs_ = 0;
+  // per (command, bank): the rows starting with that command, resolved to registers
+  // (push_[at_[c * banks + b] .. at_[c * banks + b + 1]))
+  std::vector<Push> push_;
+  std::vector<uint32_t> at_;
+  uint32_t nb_ = 0, gs_ = 0;
   T faw_cycles_ = 0;
-  std::vector<T> bank_, group_;  // [index * kCmds + cmd]
-  std::array<T, kCmds> chan_{};
+  // the registers: per bank, per bank group, then the channel's ([index * kCmds + cmd] each)
+  std::vector<T> r_;
+  uint32_t group0_ = 0, chan0_ = 0;
   T row_bus_ = 0;
   std::array<T, 4> faw_{{kNeg, kNeg, kNeg, kNeg}};
   uint32_t faw_pos_ = 0;
