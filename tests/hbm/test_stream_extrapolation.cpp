@@ -383,6 +383,45 @@ TEST_CASE("stream extrapolation: walks stop where another lane's waiting request
   CHECK(past > 40);
 }
 
+// The workload of the drains-across-a-refresh tests: four PCs, each one stream a token, tokens
+// 16 refresh intervals apart (u280: tREFI 1755 AXI cycles), the streams starting at different
+// points of the interval; a small read after the stream every fourth token; with `writes`, PCs
+// 1 and 3 stream writes. Sorted by arrival.
+static std::vector<Request> refresh_drain_workload(uint64_t seed, Cycle tokens, bool writes) {
+  SplitMix64 rng(seed * 97);
+  std::vector<Request> reqs;
+  uint64_t id = 1;
+  const Cycle period = 1755 * 16;
+  for (uint32_t pc = 0; pc < 4; ++pc) {
+    const uint64_t addr = 32 * (rng.next() % 8192);
+    const uint64_t bytes = (24 << 10) + 32 * (rng.next() % 256);
+    const bool write = writes && pc % 2;
+    const Cycle at0 = 440 * pc + rng.next() % 100;
+    for (Cycle token = 0; token < tokens; ++token) {
+      Request q;
+      q.id = id++;
+      q.pc = pc;
+      q.port = pc;
+      q.addr = addr;
+      q.bytes = bytes;
+      q.write = write;
+      q.arrival = at0 + token * period;
+      reqs.push_back(q);
+      if (token % 4 == 3) {  // a small read after the stream, somewhere in the token
+        Request r = q;
+        r.id = id++;
+        r.addr = (64 << 20) + 4096 * token;
+        r.bytes = 64;
+        r.write = false;
+        r.arrival = q.arrival + 2000 + rng.next() % 8000;
+        reqs.push_back(r);
+      }
+    }
+  }
+  std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+  return reqs;
+}
+
 // Drains with an all-bank refresh inside: the drain from a run's last ingress is a function of
 // that state and of the refresh's distance from it, so it is recorded under (node, distance)
 // and replayed when both come back. Tokens a whole number of refresh intervals apart (u280:
@@ -397,37 +436,7 @@ TEST_CASE("stream extrapolation: drains across a refresh replayed, exact") {
     REQUIRE(p.dev_num == 2 * p.dev_den);
     if (seed % 2) p.read_latency = p.write_latency = 0;
     if (seed == 6) p.memo_nodes = 40;  // the memo starts over: drains across a refresh kept with their nodes
-    SplitMix64 rng(seed * 97);
-    std::vector<Request> reqs;
-    uint64_t id = 1;
-    const Cycle period = 1755 * 16;
-    for (uint32_t pc = 0; pc < 4; ++pc) {
-      const uint64_t addr = 32 * (rng.next() % 8192);
-      const uint64_t bytes = (24 << 10) + 32 * (rng.next() % 256);
-      const bool write = seed == 4 && pc % 2;
-      const Cycle at0 = 440 * pc + rng.next() % 100;
-      for (Cycle token = 0; token < 12; ++token) {
-        Request q;
-        q.id = id++;
-        q.pc = pc;
-        q.port = pc;
-        q.addr = addr;
-        q.bytes = bytes;
-        q.write = write;
-        q.arrival = at0 + token * period;
-        reqs.push_back(q);
-        if (token % 4 == 3) {  // a small read after the stream, somewhere in the token
-          Request r = q;
-          r.id = id++;
-          r.addr = (64 << 20) + 4096 * token;
-          r.bytes = 64;
-          r.write = false;
-          r.arrival = q.arrival + 2000 + rng.next() % 8000;
-          reqs.push_back(r);
-        }
-      }
-    }
-    std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+    const std::vector<Request> reqs = refresh_drain_workload(seed, 12, seed == 4);
     const Outcome x = check(p, reqs, seed, seed <= 2);
     ref_drains += x.ref_drains;
     vdrains += x.vdrains;
@@ -1051,34 +1060,7 @@ TEST_CASE("stream extrapolation: drains across a refresh forgotten when the memo
       REQUIRE(p.dev_num == 2 * p.dev_den);
       if (seed % 2) p.read_latency = p.write_latency = 0;
       p.memo_nodes = cap;
-      SplitMix64 rng(seed * 97);
-      std::vector<Request> reqs;
-      uint64_t id = 1;
-      const Cycle period = 1755 * 16;
-      for (uint32_t pc = 0; pc < 4; ++pc) {
-        const uint64_t addr = 32 * (rng.next() % 8192);
-        const uint64_t bytes = (24 << 10) + 32 * (rng.next() % 256);
-        const Cycle at0 = 440 * pc + rng.next() % 100;
-        for (Cycle token = 0; token < 24; ++token) {
-          Request q;
-          q.id = id++;
-          q.pc = pc;
-          q.port = pc;
-          q.addr = addr;
-          q.bytes = bytes;
-          q.arrival = at0 + token * period;
-          reqs.push_back(q);
-          if (token % 4 == 3) {  // a small read after the stream, somewhere in the token
-            Request r = q;
-            r.id = id++;
-            r.addr = (64 << 20) + 4096 * token;
-            r.bytes = 64;
-            r.arrival = q.arrival + 2000 + rng.next() % 8000;
-            reqs.push_back(r);
-          }
-        }
-      }
-      std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+      const std::vector<Request> reqs = refresh_drain_workload(seed, 24, false);
       INFO("capacity " << cap);
       const Outcome x = check(p, reqs, seed, seed == 1);
       restarts += x.restarts;
