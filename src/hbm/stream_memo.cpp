@@ -290,6 +290,10 @@ void BankModel::x_evict() {
   x_kept_ += size_t(k);
 }
 
+// The key of a drain across a refresh in x_rdrains_: the drain's node and the distance from the
+// node's time to the refresh due (under 2^32, which x_drain_end and x_drain_at check).
+static uint64_t rdrain_key(int32_t node, detail::T dist) { return uint64_t(uint32_t(node)) << 32 | uint64_t(dist); }
+
 // The run being recorded since its last ingress has drained (its last request just
 // completed): the stretch is the drain edge of that node, unless another memo generation came
 // between. Without a refresh on the way it is the node's drain; across one refresh (the one due
@@ -323,8 +327,9 @@ void BankModel::x_drain_end(Pc& pc) {
     x_nodes_[from].drain = di;
   } else {
     // bounded (x_evict forgets them all)
-    if (x_rdrains_.size() >= x_max_nodes_ / 2 ||
-        !x_rdrains_.emplace(uint64_t(uint32_t(from)) << 32 | uint64_t(pc.xd_due - pc.x_t), di).second)
+    const T dist = pc.xd_due - pc.x_t;
+    if (x_rdrains_.size() >= x_max_nodes_ / 2 || dist > T(UINT32_MAX) ||
+        !x_rdrains_.emplace(rdrain_key(from, dist), di).second)
       return;
   }
   x_dedges_.emplace_back();
@@ -340,7 +345,7 @@ int32_t BankModel::x_drain_at(const Pc& pc, int32_t id) const {
   const int32_t d = x_nodes_[id].drain;
   if (d >= 0 && (!p_.refresh || pc.time + x_dedges_[size_t(d)].dt < pc.ref_due)) return d;
   if (!p_.refresh || pc.ref_due - pc.time > T(UINT32_MAX)) return -1;
-  const auto it = x_rdrains_.find(uint64_t(uint32_t(id)) << 32 | uint64_t(pc.ref_due - pc.time));
+  const auto it = x_rdrains_.find(rdrain_key(id, pc.ref_due - pc.time));
   return it == x_rdrains_.end() ? -1 : it->second;
 }
 
