@@ -237,10 +237,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [31:0] elems0 = w0[121:90];\n"
     ;
   {
-    const unsigned ui = (W - 1) * B + 6 + (90 - 42 - MB) + (42 - 26 - MB) + 8 + 6;
+    const unsigned ui = (W - 1) * B + 6 + (field::kFused.lo - 42 - MB) + (42 - 26 - MB) + 8 + 6;
     v << "  wire [" << ui - 1 << ":0] unused_iss = {";
     if (W > 1) v << "iss_word[" << W * B - 1 << ":" << B << "], ";
-    v << "w0[127:122], w0[89:" << 42 + MB << "], w0[41:" << 26 + MB << "], w0[25:18], w0[9:4]};\n";
+    v << "w0[127:122], w0[" << field::kFused.lo - 1 << ":" << 42 + MB << "], w0[41:" << 26 + MB
+      << "], w0[25:18], w0[9:4]};\n";
     const unsigned uc = W * P + W * 16 + (W - 1) * 17 + W + 1;
     v << "  wire [" << uc - 1 << ":0] unused_ctrl = {iss_pc, iss_tok_kv, "
       << (W > 1 ? "iss_tok[" + S(W * 16 - 1) + ":16], iss_valid[" + S(W - 1) + ":1], " : std::string())
@@ -281,8 +282,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire go_kvstore = take0 && op0 == OP_KV_STORE;\n"
     << "  wire go_prefetch = take0 && op0 == OP_KV_PREFETCH;\n"
     << "  wire go_attn = take0 && op0 == OP_ATTN;\n"
-    << "  wire pe_done, nl_done, rt_done, embed_done, attn_done;\n"
-    << "  assign unit_done = pe_done | nl_done | rt_done | embed_done | attn_done;\n\n";
+    << "  wire pe_done, pe_gdone, nl_done, rt_done, embed_done, attn_done;\n"
+    << "  assign unit_done = pe_gdone | nl_done | rt_done | embed_done | attn_done;\n\n";
 
   // ---------------------------------------------------------------- activation buffer
   v << "  // ---- activation buffer: " << (1u << AW) << " rows of 256 bits; read pointer ra (the running unit's\n"
@@ -365,6 +366,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     if (TBB * WIDE > TILE)
       v << "  wire [" << TBB * WIDE - TILE - 1 << ":0] unused_wtile = wtile[" << TBB * WIDE - 1 << ":" << TILE << "];\n";
   }
+  static_assert(field::kFused.bits == 16, "pe_fz is 16 bits");
+  const std::string FZ = S(field::kFused.lo + field::kFused.bits - 1) + ":" + S(field::kFused.lo);
   v << "  always @(posedge clk) begin\n"
     << "    if (rst) begin\n"
     << "      pe_run <= 1'b0; pe_ntok <= 16'd0; pe_tcnt <= 16'd0; tile_ready <= 1'b0; tile_cnt <= " << TCB << "'d0;\n"
@@ -395,7 +398,22 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    .clk(clk), .rst(rst), .start(go_gemm), .n_tiles(st_tiles[15:0]),\n"
     << "    .n_tokens(go_gemm ? tok0 : pe_ntok),  // sampled with each tile's first token\n"
     << "    .in_ready(pe_in_ready), .in_valid(pe_in_valid), .in_act(pe_act), .in_w(pe_w),\n"
-    << "    .out_valid(pe_out_valid), .out_data(pe_out_data), .done(pe_done));\n";
+    << "    .out_valid(pe_out_valid), .out_data(pe_out_data), .done(pe_done));\n"
+    // The GEMM's fused element-wise stages (program.cpp: rmsnorm, rope, swiglu, residual, argmax
+    // folded into its input and output) add their latency after the array's last result, as
+    // PeArray::gemm adds the instruction's fused_latency to the array's pipeline latency.
+    << "  // fused_latency (w0[" << FZ << "]): the GEMM is done that many cycles after the array's done\n"
+    << "  reg [15:0] pe_fz, pe_fcnt;\n"
+    << "  reg pe_fwait;\n"
+    << "  always @(posedge clk) begin\n"
+    << "    if (rst) begin pe_fz <= 16'd0; pe_fcnt <= 16'd0; pe_fwait <= 1'b0; end\n"
+    << "    else begin\n"
+    << "      if (go_gemm) pe_fz <= w0[" << FZ << "];\n"
+    << "      if (pe_done && pe_fz != 16'd0) begin pe_fwait <= 1'b1; pe_fcnt <= pe_fz; end\n"
+    << "      else if (pe_fwait) begin pe_fcnt <= pe_fcnt - 16'd1; if (pe_fcnt == 16'd1) pe_fwait <= 1'b0; end\n"
+    << "    end\n"
+    << "  end\n"
+    << "  assign pe_gdone = (pe_done && pe_fz == 16'd0) || (pe_fwait && pe_fcnt == 16'd1);\n";
   fold(v, "pe_fold", "pe_out_data", R * 32);
   v << "\n";
 
