@@ -336,7 +336,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     // A tile of one wide beat (or a slice of one): the next beat is taken in the cycle the array
     // takes the current tile's (or its last slice's) first token, which latches its weights, so
     // the stream has no bubble between beats; a tile of several beats is assembled after it.
-    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && (!tile_ready"
+    // From the GEMM's issue cycle on (go_gemm: its stream's counts not yet in g_left and tl), so
+    // a tile whose weights are in reaches the array in its first cycle of work (PeArray::gemm's
+    // first tile step is at the GEMM's start).
+    << "  wire [31:0] g_cur = go_gemm ? gm_beats : g_left;\n"
+    << "  wire tile_take = wide_valid && drop == 32'd0 && (pe_run || go_gemm) && g_cur != 32'd0 && (!tile_ready"
     << (TBB == 1 ? std::string(" || (pe_fire && pe_tcnt == 16'd0") + (TPB > 1 ? " && tsub == " + S(SB) + "'d" + S(TPB - 1) : std::string()) + ")"
                  : std::string())
     << ");\n"
@@ -347,9 +351,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   // after done, as before.)
   if (TBB == 1)
     v << "  reg [31:0] tl;\n"
-      << "  wire last_need = tile_take && tl <= 32'd" << TPB << ";\n"
-      << "  always @(posedge clk) if (rst) tl <= 32'd0; else if (go_gemm) tl <= st_tiles; else if (tile_take) tl <= last_need ? "
-         "32'd0 : tl - 32'd" << TPB << ";\n";
+      << "  wire [31:0] tl_cur = go_gemm ? st_tiles : tl;\n"
+      << "  wire last_need = tile_take && tl_cur <= 32'd" << TPB << ";\n"
+      << "  always @(posedge clk) if (rst) tl <= 32'd0; else if (tile_take) tl <= last_need ? 32'd0 : tl_cur - 32'd" << TPB
+      << "; else if (go_gemm) tl <= st_tiles;\n";
   else
     v << "  wire last_need = 1'b0;\n";
   v
@@ -376,8 +381,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    end else begin\n"
     << "      if (go_gemm) begin pe_run <= 1'b1; pe_ntok <= tok0; pe_tcnt <= 16'd0; end\n"
     << "      else if (pe_done) pe_run <= 1'b0;\n"
-    << "      g_left <= go_gemm ? gm_beats : last_need ? 32'd0 : g_left - {31'd0, tile_take};\n"
-    << "      drop <= drop - {31'd0, drop_take} + (last_need ? g_left - 32'd1 : 32'd0) +\n"
+    << "      g_left <= last_need ? 32'd0 : g_cur - {31'd0, tile_take};\n"
+    << "      drop <= drop - {31'd0, drop_take} + (last_need ? g_cur - 32'd1 : 32'd0) +\n"
     << "              (pe_done && !last_need ? g_left - {31'd0, tile_take} : 32'd0);\n"
     << "      if (pe_fire) pe_tcnt <= (pe_tcnt + 16'd1 == pe_ntok) ? 16'd0 : pe_tcnt + 16'd1;\n"
     << (TPB > 1 ? "      if (pe_fire && pe_tcnt == 16'd0 && tsub != " + S(SB) + "'d" + S(TPB - 1) + ") tsub <= tsub + " + S(SB) +
