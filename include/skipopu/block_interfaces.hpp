@@ -77,6 +77,19 @@ class HbmIf : public virtual sc_core::sc_interface {
   virtual void submit(HbmJob& job) = 0;
   // Blocks the calling thread until the job has completed.
   virtual void wait_for(HbmJob& job) = 0;
+  // Early data, for the AXI slave transactor of blocks.top=rtl (src/rtl_sim/axi_hbm_slave.hpp),
+  // which hands a read burst's beats on as the DRAM delivers them: keep_known() once, before
+  // any submit; then data_known(job, first, done) says whether the data times of a job of one
+  // request are fixed (hbm::Model::known), perhaps before they come, and gives them (core
+  // cycles, as HbmJob::first and done will be at its completion). The default knows nothing
+  // early (the caller waits for the job's completion).
+  virtual void keep_known() {}
+  virtual bool data_known(HbmJob& job, uint64_t& first, uint64_t& done) {
+    (void)job;
+    (void)first;
+    (void)done;
+    return false;
+  }
 };
 
 // The weight DMA as the PE array sees it: weight streams are consumed in LOADW order.

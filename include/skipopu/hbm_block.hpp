@@ -45,6 +45,7 @@ struct HbmJob {
   uint32_t instr = kNoInstr;
   uint32_t outstanding = 0;
   uint64_t submitted_at = 0;  // core cycle
+  uint64_t first_id = 0;      // the HBM model's id of its first request
   uint64_t first = 0;      // core cycle the first data of every request is visible (max)
   uint64_t done = 0;       // core cycle the whole job is visible
   // Per request (index in reqs), recorded when track_requests is set: K/V reads, whose
@@ -66,6 +67,8 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   // HbmIf: submit a job at the current core cycle; block until a job has completed.
   void submit(HbmJob& job) override;
   void wait_for(HbmJob& job) override;
+  void keep_known() override { model_->keep_known(); }
+  bool data_known(HbmJob& job, uint64_t& first, uint64_t& done) override;
   // The same submission with the requests made by `src` in order (job.reqs stays unused; no
   // track_requests): same ids, order and cycle as submit() of the whole list, so the same
   // results, but the HBM model takes each request only when it needs it (a port's next once
@@ -90,6 +93,8 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
 
  private:
   void run();
+  // Pops the model's completions up to AXI cycle `until` into their jobs.
+  void collect(uint64_t until);
   void start(HbmJob& job);
   void submit_one(HbmJob& job, hbm::Request& r);
   void finish(HbmJob& job, uint64_t bytes);

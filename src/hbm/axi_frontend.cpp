@@ -59,6 +59,7 @@ uint32_t AxiFrontEnd::new_slot(const Request& r, uint64_t seq) {
   sl.id_index = sl.lane * p_.ids_per_port + r.axi_id;
   sl.next = kNone;
   sl.has_raw = false;
+  sl.live = true;
   sl.stalled = false;
   sl.marker = 0;
   return s;
@@ -257,6 +258,7 @@ void AxiFrontEnd::free_slot_event(const Completion& f) {
 
 void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
   Slot& sl = slots_[s];
+  sl.live = false;
   Completion o;
   o.id = sl.r.id;
   o.arrival = sl.r.arrival;
@@ -274,6 +276,17 @@ void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
     freeq_.push(f);
   }
   free_slots_.push_back(s);
+}
+
+// The response of x after the previous one of its ID (any: there was one; its done' `last`).
+void AxiFrontEnd::in_id_order(const Slot& x, bool any, Cycle last, Cycle& first, Cycle& done) {
+  if (!any) return;
+  if (x.r.write) {
+    done = std::max(done, last + 1);
+  } else {
+    first = std::max(first, last + 1);
+    done = std::max(done, last + x.beats);
+  }
 }
 
 void AxiFrontEnd::on_inner_completion(const Completion& c) {
@@ -294,14 +307,7 @@ void AxiFrontEnd::on_inner_completion(const Completion& c) {
   for (uint32_t h = s;;) {
     const Slot& x = slots_[h];
     Cycle first = raw_first, done = raw_done;
-    if (st.any) {
-      if (x.r.write) {
-        done = std::max(done, st.last_done + 1);
-      } else {
-        first = std::max(first, st.last_done + 1);
-        done = std::max(done, st.last_done + x.beats);
-      }
-    }
+    in_id_order(x, st.any, st.last_done, first, done);
     if (done != raw_done) ++held_;
     st.last_done = done;
     st.any = true;
@@ -321,6 +327,43 @@ Cycle AxiFrontEnd::next_event() const {
   if (!evalq_.empty()) t = std::min(t, evalq_.front().t);
   if (nblocked_ && !freeq_.empty()) t = std::min(t, freeq_.top().done);  // a blocked head waits for it
   return t;
+}
+
+bool AxiFrontEnd::known(uint64_t id, Completion& out) {
+  if (outq_.find(id, out)) return true;
+  uint32_t s = 0;
+  while (s < slots_.size() && !(slots_[s].live && slots_[s].r.id == id)) ++s;
+  if (s == slots_.size()) return false;
+  Completion c;
+  if (!ordered_) {
+    if (!inner_->known(s, c)) return false;
+    out = c;
+    out.id = id;
+    out.arrival = slots_[s].r.arrival;
+    return true;
+  }
+  // The ID's responses from the head to s, each known, in order (on_inner_completion's rule).
+  const IdState& st = ids_[slots_[s].id_index];
+  bool any = st.any;
+  Cycle last = st.last_done;
+  for (uint32_t h = st.head; h != kNone; h = slots_[h].next) {
+    const Slot& x = slots_[h];
+    if (x.marker) return false;
+    if (x.has_raw) c = x.raw;
+    else if (!inner_->known(h, c)) return false;
+    Cycle first = c.first_data, done = c.done;
+    in_id_order(x, any, last, first, done);
+    any = true;
+    last = done;
+    if (h == s) {
+      out.id = id;
+      out.arrival = x.r.arrival;
+      out.first_data = first;
+      out.done = done;
+      return true;
+    }
+  }
+  return false;
 }
 
 bool AxiFrontEnd::pop_completion(Cycle until, Completion& out) {

@@ -57,6 +57,11 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
   Cycle next_event() const override;
   bool pop_completion(Cycle until, Completion& out) override;
   Cycle now() const override { return now_; }
+  // Early data (hbm_model.hpp): a response already returned (final), or an issued one whose
+  // inner completion is known, with the ID's ordering applied as on_inner_completion will
+  // (every earlier response of its ID known too); else false.
+  void keep_known() override { inner_->keep_known(); }
+  bool known(uint64_t id, Completion& out) override;
   void report(StatGroup& into, Cycle end) override;
 
  private:
@@ -70,6 +75,7 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
     uint32_t id_index = 0;   // lane * ids_per_port + axi_id
     uint32_t next = kNone;   // next issued transaction of the same ID (ordering list)
     bool has_raw = false;
+    bool live = false;       // a transaction from new_slot to deliver (not a marker)
     bool stalled = false;    // counted once in the stall statistics
     uint64_t marker = 0;     // a streamed ID's marker: requests of it not yet taken (0: a transaction)
   };
@@ -115,6 +121,7 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
   void schedule_head(uint32_t lane, Cycle not_before);
   void free_slot_event(const Completion& f);
   void on_inner_completion(const Completion& c);
+  static void in_id_order(const Slot& x, bool any, Cycle last, Cycle& first, Cycle& done);
   void deliver(uint32_t s, Cycle first, Cycle done);
   static void heap_push(std::vector<Timed>& h, const Timed& x);
   static Timed heap_pop(std::vector<Timed>& h);

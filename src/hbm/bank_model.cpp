@@ -946,7 +946,7 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
         lim_[i] = std::max(lim_[i], limit);
         continue;
       }
-      if (lazy_) {
+      if (lazy_ && !early_) {
         if (nb_add_[i] < 0) continue;  // nothing open: nothing to complete (refreshes may lag)
         if (to_axi(uint64_t(std::max(lim_[i], nb_base_[i]) + nb_add_[i])) + lat > until) continue;
       }

@@ -73,6 +73,11 @@ class BankModel final : public Model {
   // Lazy pseudo-channels (default): pop_completion advances only the PCs that may complete a
   // request by the time popped. Off: every PC with an event before it (for tests: same results).
   void set_lazy(bool on) { lazy_ = on; }
+  // Early data (hbm_model.hpp): every PC is advanced at each pop (as without set_lazy), so a
+  // request's completion is known once its last column command has issued; a read crossing
+  // switches only when popped (its link stage runs in done order).
+  void keep_known() override { early_ = true; }
+  bool known(uint64_t id, Completion& out) override { return heap_.q.find(id, out); }
 
   // Stream extrapolation (fast path, simulator.stream_extrapolation; src/hbm/stream_memo.cpp):
   // how much work was replayed from the memo instead of simulated. Not part of report() (the
@@ -490,6 +495,7 @@ class BankModel final : public Model {
   bool trace_on_ = false;
   bool x_virtual_ok_ = true;  // false while report() settles: every PC lands for real
   bool lazy_ = true;
+  bool early_ = false;  // keep_known()
   std::vector<TraceCmd> trace_;
   // stream extrapolation
   bool x_on_ = false;       // enabled and applicable (fast path, all-bank refresh, row field topmost)

@@ -18,6 +18,8 @@ class BurstModel final : public Model {
   Cycle next_event() const override;
   bool pop_completion(Cycle until, Completion& out) override;
   Cycle now() const override { return now_; }
+  // Early data (hbm_model.hpp): a completion is fixed when its request is taken.
+  bool known(uint64_t id, Completion& out) override { return heap_.find(id, out); }
   void report(StatGroup& into, Cycle end) override;
 
  private:

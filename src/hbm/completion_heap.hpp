@@ -41,6 +41,15 @@ class BasicCompletionHeap {
     return c;
   }
   size_t size() const { return v_.size(); }
+  // The entry of request `id`, if held (a scan: only for Model::known).
+  bool find(uint64_t id, Completion& out) const {
+    for (const E& c : v_)
+      if (c.id == id) {
+        out = c;
+        return true;
+      }
+    return false;
+  }
 
  private:
   std::vector<E> v_;
@@ -97,6 +106,19 @@ class CompletionQueue {
     return c;
   }
   size_t size() const { return in_ring_ + far_.size(); }
+  // The entry of request `id`, if held (a scan of the occupied buckets: only for Model::known).
+  bool find(uint64_t id, Completion& out) const {
+    for (size_t w = 0; w < kWords; ++w)
+      for (uint64_t m = bits_[w]; m; m &= m - 1) {
+        const size_t i = w * 64 + size_t(__builtin_ctzll(m));
+        for (uint32_t k = ring_[i].head; k < ring_[i].end; ++k)
+          if (store_[i * kDepth + k].id == id) {
+            out = store_[i * kDepth + k];
+            return true;
+          }
+      }
+    return far_.find(id, out);
+  }
 
  private:
   static constexpr size_t kWords = kWindow / 64;

@@ -237,10 +237,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [31:0] elems0 = w0[121:90];\n"
     ;
   {
-    const unsigned ui = (W - 1) * B + 6 + (90 - 42 - MB) + (42 - 26 - MB) + 8 + 6;
+    const unsigned ui = (W - 1) * B + 6 + (field::kFused.lo - 42 - MB) + (42 - 26 - MB) + 8 + 6;
     v << "  wire [" << ui - 1 << ":0] unused_iss = {";
     if (W > 1) v << "iss_word[" << W * B - 1 << ":" << B << "], ";
-    v << "w0[127:122], w0[89:" << 42 + MB << "], w0[41:" << 26 + MB << "], w0[25:18], w0[9:4]};\n";
+    v << "w0[127:122], w0[" << field::kFused.lo - 1 << ":" << 42 + MB << "], w0[41:" << 26 + MB
+      << "], w0[25:18], w0[9:4]};\n";
     const unsigned uc = W * P + W * 16 + (W - 1) * 17 + W + 1;
     v << "  wire [" << uc - 1 << ":0] unused_ctrl = {iss_pc, iss_tok_kv, "
       << (W > 1 ? "iss_tok[" + S(W * 16 - 1) + ":16], iss_valid[" + S(W - 1) + ":1], " : std::string())
@@ -281,8 +282,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire go_kvstore = take0 && op0 == OP_KV_STORE;\n"
     << "  wire go_prefetch = take0 && op0 == OP_KV_PREFETCH;\n"
     << "  wire go_attn = take0 && op0 == OP_ATTN;\n"
-    << "  wire pe_done, nl_done, rt_done, embed_done, attn_done;\n"
-    << "  assign unit_done = pe_done | nl_done | rt_done | embed_done | attn_done;\n\n";
+    << "  wire pe_done, pe_gdone, nl_done, rt_done, embed_done, attn_done;\n"
+    << "  assign unit_done = pe_gdone | nl_done | rt_done | embed_done | attn_done;\n\n";
 
   // ---------------------------------------------------------------- activation buffer
   v << "  // ---- activation buffer: " << (1u << AW) << " rows of 256 bits; read pointer ra (the running unit's\n"
@@ -335,7 +336,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     // A tile of one wide beat (or a slice of one): the next beat is taken in the cycle the array
     // takes the current tile's (or its last slice's) first token, which latches its weights, so
     // the stream has no bubble between beats; a tile of several beats is assembled after it.
-    << "  wire tile_take = wide_valid && drop == 32'd0 && pe_run && g_left != 32'd0 && (!tile_ready"
+    // From the GEMM's issue cycle on (go_gemm: its stream's counts not yet in g_left and tl), so
+    // a tile whose weights are in reaches the array in its first cycle of work (PeArray::gemm's
+    // first tile step is at the GEMM's start).
+    << "  wire [31:0] g_cur = go_gemm ? gm_beats : g_left;\n"
+    << "  wire tile_take = wide_valid && drop == 32'd0 && (pe_run || go_gemm) && g_cur != 32'd0 && (!tile_ready"
     << (TBB == 1 ? std::string(" || (pe_fire && pe_tcnt == 16'd0") + (TPB > 1 ? " && tsub == " + S(SB) + "'d" + S(TPB - 1) : std::string()) + ")"
                  : std::string())
     << ");\n"
@@ -346,9 +351,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   // after done, as before.)
   if (TBB == 1)
     v << "  reg [31:0] tl;\n"
-      << "  wire last_need = tile_take && tl <= 32'd" << TPB << ";\n"
-      << "  always @(posedge clk) if (rst) tl <= 32'd0; else if (go_gemm) tl <= st_tiles; else if (tile_take) tl <= last_need ? "
-         "32'd0 : tl - 32'd" << TPB << ";\n";
+      << "  wire [31:0] tl_cur = go_gemm ? st_tiles : tl;\n"
+      << "  wire last_need = tile_take && tl_cur <= 32'd" << TPB << ";\n"
+      << "  always @(posedge clk) if (rst) tl <= 32'd0; else if (tile_take) tl <= last_need ? 32'd0 : tl_cur - 32'd" << TPB
+      << "; else if (go_gemm) tl <= st_tiles;\n";
   else
     v << "  wire last_need = 1'b0;\n";
   v
@@ -365,6 +371,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     if (TBB * WIDE > TILE)
       v << "  wire [" << TBB * WIDE - TILE - 1 << ":0] unused_wtile = wtile[" << TBB * WIDE - 1 << ":" << TILE << "];\n";
   }
+  static_assert(field::kFused.bits == 16, "pe_fz is 16 bits");
+  const std::string FZ = S(field::kFused.lo + field::kFused.bits - 1) + ":" + S(field::kFused.lo);
   v << "  always @(posedge clk) begin\n"
     << "    if (rst) begin\n"
     << "      pe_run <= 1'b0; pe_ntok <= 16'd0; pe_tcnt <= 16'd0; tile_ready <= 1'b0; tile_cnt <= " << TCB << "'d0;\n"
@@ -373,8 +381,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    end else begin\n"
     << "      if (go_gemm) begin pe_run <= 1'b1; pe_ntok <= tok0; pe_tcnt <= 16'd0; end\n"
     << "      else if (pe_done) pe_run <= 1'b0;\n"
-    << "      g_left <= go_gemm ? gm_beats : last_need ? 32'd0 : g_left - {31'd0, tile_take};\n"
-    << "      drop <= drop - {31'd0, drop_take} + (last_need ? g_left - 32'd1 : 32'd0) +\n"
+    << "      g_left <= last_need ? 32'd0 : g_cur - {31'd0, tile_take};\n"
+    << "      drop <= drop - {31'd0, drop_take} + (last_need ? g_cur - 32'd1 : 32'd0) +\n"
     << "              (pe_done && !last_need ? g_left - {31'd0, tile_take} : 32'd0);\n"
     << "      if (pe_fire) pe_tcnt <= (pe_tcnt + 16'd1 == pe_ntok) ? 16'd0 : pe_tcnt + 16'd1;\n"
     << (TPB > 1 ? "      if (pe_fire && pe_tcnt == 16'd0 && tsub != " + S(SB) + "'d" + S(TPB - 1) + ") tsub <= tsub + " + S(SB) +
@@ -395,7 +403,22 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    .clk(clk), .rst(rst), .start(go_gemm), .n_tiles(st_tiles[15:0]),\n"
     << "    .n_tokens(go_gemm ? tok0 : pe_ntok),  // sampled with each tile's first token\n"
     << "    .in_ready(pe_in_ready), .in_valid(pe_in_valid), .in_act(pe_act), .in_w(pe_w),\n"
-    << "    .out_valid(pe_out_valid), .out_data(pe_out_data), .done(pe_done));\n";
+    << "    .out_valid(pe_out_valid), .out_data(pe_out_data), .done(pe_done));\n"
+    // The GEMM's fused element-wise stages (program.cpp: rmsnorm, rope, swiglu, residual, argmax
+    // folded into its input and output) add their latency after the array's last result, as
+    // PeArray::gemm adds the instruction's fused_latency to the array's pipeline latency.
+    << "  // fused_latency (w0[" << FZ << "]): the GEMM is done that many cycles after the array's done\n"
+    << "  reg [15:0] pe_fz, pe_fcnt;\n"
+    << "  reg pe_fwait;\n"
+    << "  always @(posedge clk) begin\n"
+    << "    if (rst) begin pe_fz <= 16'd0; pe_fcnt <= 16'd0; pe_fwait <= 1'b0; end\n"
+    << "    else begin\n"
+    << "      if (go_gemm) pe_fz <= w0[" << FZ << "];\n"
+    << "      if (pe_done && pe_fz != 16'd0) begin pe_fwait <= 1'b1; pe_fcnt <= pe_fz; end\n"
+    << "      else if (pe_fwait) begin pe_fcnt <= pe_fcnt - 16'd1; if (pe_fcnt == 16'd1) pe_fwait <= 1'b0; end\n"
+    << "    end\n"
+    << "  end\n"
+    << "  assign pe_gdone = (pe_done && pe_fz == 16'd0) || (pe_fwait && pe_fcnt == 16'd1);\n";
   fold(v, "pe_fold", "pe_out_data", R * 32);
   v << "\n";
 

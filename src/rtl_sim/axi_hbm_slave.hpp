@@ -2,11 +2,14 @@
 // rtl_processor.cpp): every burst the RTL's master issues becomes one job on the top's HBM
 // block (HbmIf, its public interface: the same HbmBlock and hbm::Model the SystemC top uses),
 // submitted in the core cycle of its address handshake. Read data: a burst's beats, one per
-// cycle, in address-handshake order on the port, each no earlier than its due cycle (the
-// simulator's in-request arrival rule, timing::piece_arrival, between the job's first and last
-// data); the job is seen complete only from its last data cycle (HbmJob reports first and done
-// at completion), so every beat comes from then on. Write: the response once the job is done
-// and the last W beat has been taken (the cycle after it at the earliest).
+// cycle, in address-handshake order on the port, each no earlier than its due cycle: the
+// simulator's in-request arrival rule, timing::piece_arrival (what the SystemC blocks use for
+// K/V entries and weight tiles), between the burst's first and last data, which the HBM block
+// gives as soon as its model has fixed them (HbmIf::data_known: for the bank model once the
+// burst's last column command has issued, about 40 AXI cycles before its first data); a beat
+// due before its burst was known goes when it is known (counted: known_late). The last beat
+// waits for the job's completion too (its due cycle is the last data's). Write: the response
+// once the job is done and the last W beat has been taken (the cycle after it at the earliest).
 //
 // Models: the slave side of AR, R, AW, W, B on one port (ready always high on AR, AW, W),
 // one HBM request per burst (the DRAM sees the RTL's bursts, not the SystemC engines' merged
@@ -36,11 +39,26 @@ class AxiHbmSlave {
     uint32_t rid = 0, bid = 0;
     uint64_t raddr = 0;  // the read beat's byte address (its data pattern)
   };
+  // Before outputs(now): which read bursts' data times are fixed by now (HbmIf::data_known).
+  void poll(uint64_t now) {
+    for (size_t k : rd_) {
+      Burst& b = jobs_[k];
+      if (b.known) continue;
+      if (!b.job.busy()) {
+        b.first = b.job.first;
+        b.done = b.job.done;
+      } else if (!hbm_.data_known(b.job, b.first, b.done)) {
+        continue;
+      }
+      b.known = true;
+      if (due(b) < now) ++known_late_;
+    }
+  }
   Out outputs(uint64_t now) const {
     Out o;
     if (!rd_.empty()) {
       const Burst& b = jobs_[rd_.front()];
-      if (!b.job.busy() && now >= due(b)) {
+      if (b.known && now >= due(b) && (b.sent + 1 < b.beats || !b.job.busy())) {
         o.rvalid = true;
         o.rlast = b.sent + 1 == b.beats;
         o.rid = b.id;
@@ -89,6 +107,7 @@ class AxiHbmSlave {
   uint64_t wr_bursts() const { return wr_bursts_; }
   uint64_t rd_beats() const { return rd_beats_; }
   uint64_t wr_beats() const { return wr_beats_; }
+  uint64_t known_late() const { return known_late_; }
 
  private:
   struct Burst {
@@ -96,10 +115,12 @@ class AxiHbmSlave {
     uint64_t addr = 0;
     uint32_t id = 0, beats = 0, sent = 0, got = 0;
     uint64_t last_w = 0;
+    bool known = false;          // first and done are fixed (HbmIf::data_known)
+    uint64_t first = 0, done = 0;  // its first and last data (core cycles)
   };
   uint64_t due(const Burst& b) const {
     const uint64_t bytes = uint64_t{b.beats} * beat_;
-    return timing::piece_arrival(b.job.first, b.job.done, bytes, uint64_t{b.sent + 1} * beat_, beat_);
+    return timing::piece_arrival(b.first, b.done, bytes, uint64_t{b.sent + 1} * beat_, beat_);
   }
   size_t submit(uint64_t addr, unsigned beats, uint32_t id, bool write, Traffic t) {
     size_t k;
@@ -119,6 +140,7 @@ class AxiHbmSlave {
     b.beats = beats;
     b.sent = b.got = 0;
     b.last_w = 0;
+    b.known = false;
     hbm_.submit(b.job);
     ++(write ? wr_bursts_ : rd_bursts_);
     return k;
@@ -131,7 +153,7 @@ class AxiHbmSlave {
   std::deque<Burst> jobs_;  // stable addresses (HbmJob holds an event)
   std::vector<size_t> free_;
   std::deque<size_t> rd_, wr_;  // bursts in handshake order
-  uint64_t rd_bursts_ = 0, wr_bursts_ = 0, rd_beats_ = 0, wr_beats_ = 0;
+  uint64_t rd_bursts_ = 0, wr_bursts_ = 0, rd_beats_ = 0, wr_beats_ = 0, known_late_ = 0;
 };
 
 }  // namespace skipopu

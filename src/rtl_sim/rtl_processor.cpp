@@ -122,6 +122,7 @@ class RtlProcessor final : public SequencerIf {
     }
     ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
+    ctx.hbm.keep_known();  // the slaves hand read beats on as the DRAM delivers them
     pc_bytes_ = c.hbm.pc_bytes;
     cfg_file_ = c.file;
     // The run's memory map: the K/V region, the embedding table (per-PC local addresses).
@@ -290,6 +291,10 @@ class RtlProcessor final : public SequencerIf {
     g.add("kv_overflow", r->skipopu_processor__DOT__kv_st_overflow, "count", "KV history buffer: reused entries that did not fit");
     g.add("kv_hits", r->skipopu_processor__DOT__kv_st_hits, "count", "attention lookups served by the buffer");
     g.add("kv_misses", r->skipopu_processor__DOT__kv_st_misses, "count", "attention lookups of reused entries read from HBM");
+    uint64_t late = 0;
+    for (const AxiHbmSlave& s : slaves_) late += s.known_late();
+    g.add("read_bursts_known_late", late, "count",
+          "read bursts whose first beat was due before the HBM model had fixed their data times (HbmIf::data_known)");
     for (unsigned p = 0; p < kPorts; ++p) {
       const std::string n = "port" + std::string(p < 10 ? "0" : "") + std::to_string(p);
       g.add(n + "_read_bursts", slaves_[p].rd_bursts(), "count", "AXI read bursts of the port");
@@ -319,6 +324,7 @@ class RtlProcessor final : public SequencerIf {
   void drive(uint64_t now) {
     for (unsigned p = 0; p < kPorts; ++p) {
       const PortIO& io = ports_[p];
+      slaves_[p].poll(now);
       const AxiHbmSlave::Out o = slaves_[p].outputs(now);
       *io.rvalid = o.rvalid;
       *io.rlast = o.rlast;

@@ -35,6 +35,7 @@ void HbmBlock::start(HbmJob& job) {
   sc_assert(!job.busy());
   const uint64_t now = clk_.now();
   job.submitted_at = now;
+  job.first_id = next_id_;
   job.first = now;
   job.done = now;
   stream_arrival_ = xing_.to_axi(now);
@@ -118,7 +119,6 @@ void HbmBlock::wait_for(HbmJob& job) {
 }
 
 void HbmBlock::run() {
-  hbm::Completion c;
   while (true) {
     const hbm::Cycle next = model_->next_event();
     if (next == hbm::kNever) {
@@ -128,37 +128,56 @@ void HbmBlock::run() {
       const uint64_t now = clk_.now();
       if (at > now) sc_core::wait(clk_.cycles(at - now), submitted_);
     }
-    const uint64_t until = xing_.visible_axi(clk_.now());
-    while (model_->pop_completion(until, c)) {
-      auto& slot = slots_[c.id & (slots_.size() - 1)];
-      HbmJob* jp = nullptr;
-      int64_t rec = -1;
-      uint32_t index = 0;
-      if (slot.id == c.id && slot.job != nullptr) {
-        jp = slot.job;
-        rec = slot.rec;
-        index = slot.index;
-        slot.job = nullptr;
-      } else {  // a streamed job's range (never tracks requests)
-        for (const Range& g : ranges_)
-          if (c.id >= g.first && c.id < g.end) jp = g.job;
-        sc_assert(jp != nullptr);
-      }
-      HbmJob& job = *jp;
-      const uint64_t first = xing_.to_core(c.first_data);
-      const uint64_t done = xing_.to_core(c.done);
-      if (job.track_requests) job.arrivals[index] = RequestArrival{first, done};
-      if (rec >= 0 && done > (*rec_)[rec].end) (*rec_)[rec].end = done;
-      if (first > job.first) job.first = first;
-      if (done > job.done) job.done = done;
-      if (--job.outstanding == 0) {
-        job.finished.notify(sc_core::SC_ZERO_TIME);
-        for (size_t i = 0; i < ranges_.size(); ++i)
-          if (ranges_[i].job == &job) {
-            ranges_.erase(ranges_.begin() + static_cast<std::ptrdiff_t>(i));
-            break;
-          }
-      }
+    collect(xing_.visible_axi(clk_.now()));
+  }
+}
+
+bool HbmBlock::data_known(HbmJob& job, uint64_t& first, uint64_t& done) {
+  if (job.busy()) collect(xing_.visible_axi(clk_.now()));
+  if (!job.busy()) {
+    first = job.first;
+    done = job.done;
+    return true;
+  }
+  sc_assert(job.outstanding == 1 && !job.track_requests);
+  hbm::Completion c;
+  if (!model_->known(job.first_id, c)) return false;
+  first = xing_.to_core(c.first_data);
+  done = xing_.to_core(c.done);
+  return true;
+}
+
+void HbmBlock::collect(uint64_t until) {
+  hbm::Completion c;
+  while (model_->pop_completion(until, c)) {
+    auto& slot = slots_[c.id & (slots_.size() - 1)];
+    HbmJob* jp = nullptr;
+    int64_t rec = -1;
+    uint32_t index = 0;
+    if (slot.id == c.id && slot.job != nullptr) {
+      jp = slot.job;
+      rec = slot.rec;
+      index = slot.index;
+      slot.job = nullptr;
+    } else {  // a streamed job's range (never tracks requests)
+      for (const Range& g : ranges_)
+        if (c.id >= g.first && c.id < g.end) jp = g.job;
+      sc_assert(jp != nullptr);
+    }
+    HbmJob& job = *jp;
+    const uint64_t first = xing_.to_core(c.first_data);
+    const uint64_t done = xing_.to_core(c.done);
+    if (job.track_requests) job.arrivals[index] = RequestArrival{first, done};
+    if (rec >= 0 && done > (*rec_)[rec].end) (*rec_)[rec].end = done;
+    if (first > job.first) job.first = first;
+    if (done > job.done) job.done = done;
+    if (--job.outstanding == 0) {
+      job.finished.notify(sc_core::SC_ZERO_TIME);
+      for (size_t i = 0; i < ranges_.size(); ++i)
+        if (ranges_[i].job == &job) {
+          ranges_.erase(ranges_.begin() + static_cast<std::ptrdiff_t>(i));
+          break;
+        }
     }
   }
 }

@@ -7,7 +7,8 @@
 # the linked processor (SETS: the --set options of SKIPOPU_RTL_PROC_ARGS). Printed: each side's
 # cycles per step (the prefill, then every decode token), the per-block busy counters, the
 # first diverging instruction (step token, pc, instruction, the block it runs on, start cycle
-# in each run) and each run's simulation speed.
+# in each run), the instructions' durations summed by kind (rtl - systemc) and each run's
+# simulation speed.
 # The two are NOT cycle-identical yet (docs/rtl.md, "Not done"): the test pins both sides'
 # current figures exactly (tests/rtl/rtl_top.expected: per-step cycles, per-block counters,
 # the first divergence), so any change of either side fails it; when they become identical it
@@ -81,6 +82,31 @@ else:
     def show(v):
         return "none" if v is None else f"pc {v[2]} {v[3]} [{block(v[3])}] at cycle {v[1]}"
     print(f"first diverging instruction: #{k} of the run, step of token {(x or y)[0]}: systemc {show(x)}, rtl {show(y)}")
+# Each instruction's duration (to the next one's issue; the last one's to the run's end), summed
+# by kind (GEMM by matrix, ATTN by layer): the mechanism table of docs/rtl.md.
+def durations(ins, r):
+    s = summary(r)
+    end = s["prefill_cycles"]["value"] + s["decode_cycles"]["value"]
+    return [(x[0], x[3], (ins[k + 1][1] if k + 1 < len(ins) else end) - x[1]) for k, x in enumerate(ins)]
+def kind(name):
+    op, *rest = name.split()
+    if op == "GEMM":
+        return "GEMM " + "..".join(p.split(".")[-1] for p in rest[0].split(".."))
+    return op + (" " + rest[0] if op == "ATTN" else "")
+kinds = {}
+for (tok, name, x), (_, _, y) in zip(durations(ia, a), durations(ib, b)):
+    v = kinds.setdefault(kind(name), [0, 0, 0, 0])  # decode: rtl-systemc, differing, all; prefill: rtl-systemc
+    if tok == 0:
+        v[3] += y - x
+    else:
+        v[0] += y - x
+        v[1] += y != x
+        v[2] += 1
+print("instruction durations by kind, rtl-systemc (decode: sum, differing of all; prefill: sum):")
+for k in sorted(kinds):
+    v = kinds[k]
+    if v[1] or v[3]:
+        print(f"  {k:<22} decode {v[0]:+6d} ({v[1]} of {v[2]})  prefill {v[3]:+5d}")
 blk = lambda r: r["stats"]["groups"]["blocks"]["groups"]
 print("per-block counters:")
 for grp in ("pe_array", "router", "nonlinear", "kv_history"):

@@ -135,6 +135,18 @@ class Model {
   }
   virtual Cycle next_event() const = 0;
   virtual bool pop_completion(Cycle until, Completion& out) = 0;
+  // Early data, for a caller that hands a read's data on as the DRAM delivers them (the AXI
+  // slave transactor of blocks.top=rtl, src/rtl_sim/axi_hbm_slave.hpp): after keep_known(),
+  // known(id, c), called after pop_completion(t), says whether request `id`'s completion is
+  // already fixed though not yet popped (its first and last data final, perhaps still to come)
+  // and gives it. A model that cannot tell says false until it pops the completion (the
+  // default). keep_known() may change how a model advances, never its results.
+  virtual void keep_known() {}
+  virtual bool known(uint64_t id, Completion& out) {
+    (void)id;
+    (void)out;
+    return false;
+  }
   virtual Cycle now() const = 0;
   // Per-pseudo-channel and total statistics (bytes, busy cycles, row hits, refreshes...),
   // with every channel processed up to the last pop_completion time (not const: a model may
