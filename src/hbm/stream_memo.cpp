@@ -22,6 +22,10 @@
 // undo: the engine never runs past `limit` and a new request's arrival is never before it.
 #include <algorithm>
 #include <array>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdexcept>
 #include <string>
 
@@ -102,6 +106,26 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   return si;
 }
 
+// A queued burst in a key: three words, each small in the common case (x_pack writes a word
+// under 64 in one byte): its first beat's offset from the anchor in 16-beat units, the rest of
+// the offset with its beat count (16 as 0), the request of the run it belongs to with its
+// issued beats (0: none). x_decode_entry gives the fields back.
+void BankModel::x_encode_entry(int32_t* w, int64_t off, uint32_t n, uint32_t k, uint16_t pend) {
+  static_assert(kXRun <= 8 && kMaxBeats == 16, "x_encode_entry: the run index in 3 bits, the beat count in 4");
+  const uint32_t mask = (uint32_t(1) << n) - 1;
+  w[0] = int32_t(off >> 4);
+  w[1] = int32_t((uint32_t(off) & 15) << 4 | (n & 15));
+  w[2] = int32_t(k | (uint32_t(pend ^ mask) << 3));
+}
+
+void BankModel::x_decode_entry(const int32_t* w, int64_t& off, uint32_t& n, uint32_t& k, uint16_t& pend) {
+  off = int64_t(w[0]) * 16 + (uint32_t(w[1]) >> 4);
+  n = uint32_t(w[1]) & 15;
+  if (!n) n = 16;
+  k = uint32_t(w[2]) & 7;
+  pend = uint16_t((uint32_t(w[2]) >> 3) ^ ((uint32_t(1) << n) - 1));
+}
+
 void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                          std::string& out) const {
   const Slot& s = slots_[run[nrun - 1]];
@@ -119,9 +143,8 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
       const Entry& e = pc.pool[ei];
       uint32_t k = 0;  // the request of the run it belongs to
       while (run[k] != e.slot) ++k;
-      *w++ = int32_t(int64_t(e.beat) - int64_t(anchor));
-      *w++ = int32_t(e.n) | int32_t(k << 8);
-      *w++ = e.pend;
+      x_encode_entry(w, int64_t(e.beat) - int64_t(anchor), e.n, k, e.pend);
+      w += 3;
     }
   }
   *w++ = int32_t(nrun);
@@ -156,14 +179,33 @@ void BankModel::x_pack(const std::string& raw, std::string& out) {
   const int32_t* w = reinterpret_cast<const int32_t*>(raw.data());
   out.resize(5 * n);
   char* o = &out[0];
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t z = (uint32_t(w[i]) << 1) ^ uint32_t(w[i] >> 31);
+  auto one = [&o](uint32_t z) {
     while (z >= 0x80) {
       *o++ = char(z | 0x80);
       z >>= 7;
     }
     *o++ = char(z);
+  };
+  size_t i = 0;
+#if defined(__SSE2__)
+  // eight words at a time where each takes one byte (most): zigzag, then narrowed to bytes
+  const __m128i big = _mm_set1_epi32(~0x7f);
+  for (; i + 8 <= n; i += 8) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 4));
+    const __m128i za = _mm_xor_si128(_mm_slli_epi32(a, 1), _mm_srai_epi32(a, 31));
+    const __m128i zb = _mm_xor_si128(_mm_slli_epi32(b, 1), _mm_srai_epi32(b, 31));
+    const __m128i hi = _mm_and_si128(_mm_or_si128(za, zb), big);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi32(hi, _mm_setzero_si128())) == 0xffff) {
+      const __m128i p = _mm_packs_epi32(za, zb);  // (each under 128: the saturations are exact)
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_packus_epi16(p, p));
+      o += 8;
+    } else {
+      for (size_t j = i; j < i + 8; ++j) one((uint32_t(w[j]) << 1) ^ uint32_t(w[j] >> 31));
+    }
   }
+#endif
+  for (; i < n; ++i) one((uint32_t(w[i]) << 1) ^ uint32_t(w[i] >> 31));
   out.resize(size_t(o - &out[0]));
 }
 
@@ -174,8 +216,25 @@ const int32_t* BankModel::x_unpack(const std::string& key) {
   const unsigned char* e = b + key.size();
   int32_t* o = w;
   while (b < e) {
+#if defined(__SSE2__)
+    if (e - b >= 8) {  // eight one-byte words at a time (most words take one byte)
+      const __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
+      if (!(_mm_movemask_epi8(x) & 0xff)) {
+        const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi32(1);
+        const __m128i x16 = _mm_unpacklo_epi8(x, zero);
+        const __m128i lo = _mm_unpacklo_epi16(x16, zero), hi = _mm_unpackhi_epi16(x16, zero);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
+                         _mm_xor_si128(_mm_srli_epi32(lo, 1), _mm_sub_epi32(zero, _mm_and_si128(lo, one))));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 4),
+                         _mm_xor_si128(_mm_srli_epi32(hi, 1), _mm_sub_epi32(zero, _mm_and_si128(hi, one))));
+        o += 8;
+        b += 8;
+        continue;
+      }
+    }
+#endif
     uint32_t z = *b++;
-    if (z & 0x80) {  // (most words take one byte)
+    if (z & 0x80) {
       z &= 0x7f;
       for (int sh = 7;; sh += 7) {
         const uint32_t c = *b++;
@@ -500,10 +559,13 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
     uint32_t si, n;
     uint16_t pend;
   };
-  auto entry = [&](const int32_t* q) {  // a queued burst's three words (x_encode)
-    const uint32_t r = uint32_t(q[1]) >> 8;
+  auto entry = [&](const int32_t* q) {  // a queued burst's three words (x_encode_entry)
+    int64_t off;
+    uint32_t n, r;
+    uint16_t pend;
+    x_decode_entry(q, off, n, r, pend);
     if (r >= nrun) throw std::logic_error("hbm bank model: stream extrapolation key of another run");
-    return QEntry{uint64_t(int64_t(anchor) + q[0]), run[r], uint32_t(q[1]) & 0xff, uint16_t(q[2])};
+    return QEntry{uint64_t(int64_t(anchor) + off), run[r], n, pend};
   };
   pc.write_mode = k[1] != 0;  // (k[2]: the run's direction)
   if (!p_.fast_path) {
