@@ -442,8 +442,13 @@ class BankModel final : public Model {
   void x_drain_end(Pc& pc);
   void x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const;
   void x_clear_queue(Pc& pc);
+  void x_unlink_beats(Pc& pc, int32_t ei, uint16_t gone, uint64_t moved);
+  void x_drop_entry(Pc& pc, int32_t ei, uint64_t moved);
+  void x_drop_prefix(Pc& pc, int m, int32_t keep, uint64_t moved);
   int32_t* x_encode_banks(const Pc& pc, int32_t* w, uint64_t anchor) const;
   const int32_t* x_restore_banks(Pc& pc, const int32_t* k, T t, uint64_t anchor);
+  static void x_encode_entry(int32_t* w, int64_t off, uint32_t n, uint32_t k, uint16_t pend);
+  static void x_decode_entry(const int32_t* w, int64_t& off, uint32_t& n, uint32_t& k, uint16_t& pend);
   void x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                 std::string& out) const;
   int x_visit(Pc& pc, T limit);

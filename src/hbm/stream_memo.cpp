@@ -22,6 +22,10 @@
 // undo: the engine never runs past `limit` and a new request's arrival is never before it.
 #include <algorithm>
 #include <array>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdexcept>
 #include <string>
 
@@ -102,6 +106,26 @@ uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run,
   return si;
 }
 
+// A queued burst in a key: three words, each small in the common case (x_pack writes a word
+// under 64 in one byte): its first beat's offset from the anchor in 16-beat units, the rest of
+// the offset with its beat count (16 as 0), the request of the run it belongs to with its
+// issued beats (0: none). x_decode_entry gives the fields back.
+void BankModel::x_encode_entry(int32_t* w, int64_t off, uint32_t n, uint32_t k, uint16_t pend) {
+  static_assert(kXRun <= 8 && kMaxBeats == 16, "x_encode_entry: the run index in 3 bits, the beat count in 4");
+  const uint32_t mask = (uint32_t(1) << n) - 1;
+  w[0] = int32_t(off >> 4);
+  w[1] = int32_t((uint32_t(off) & 15) << 4 | (n & 15));
+  w[2] = int32_t(k | (uint32_t(pend ^ mask) << 3));
+}
+
+void BankModel::x_decode_entry(const int32_t* w, int64_t& off, uint32_t& n, uint32_t& k, uint16_t& pend) {
+  off = int64_t(w[0]) * 16 + (uint32_t(w[1]) >> 4);
+  n = uint32_t(w[1]) & 15;
+  if (!n) n = 16;
+  k = uint32_t(w[2]) & 7;
+  pend = uint16_t((uint32_t(w[2]) >> 3) ^ ((uint32_t(1) << n) - 1));
+}
+
 void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                          std::string& out) const {
   const Slot& s = slots_[run[nrun - 1]];
@@ -119,9 +143,8 @@ void BankModel::x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, u
       const Entry& e = pc.pool[ei];
       uint32_t k = 0;  // the request of the run it belongs to
       while (run[k] != e.slot) ++k;
-      *w++ = int32_t(int64_t(e.beat) - int64_t(anchor));
-      *w++ = int32_t(e.n) | int32_t(k << 8);
-      *w++ = e.pend;
+      x_encode_entry(w, int64_t(e.beat) - int64_t(anchor), e.n, k, e.pend);
+      w += 3;
     }
   }
   *w++ = int32_t(nrun);
@@ -156,14 +179,33 @@ void BankModel::x_pack(const std::string& raw, std::string& out) {
   const int32_t* w = reinterpret_cast<const int32_t*>(raw.data());
   out.resize(5 * n);
   char* o = &out[0];
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t z = (uint32_t(w[i]) << 1) ^ uint32_t(w[i] >> 31);
+  auto one = [&o](uint32_t z) {
     while (z >= 0x80) {
       *o++ = char(z | 0x80);
       z >>= 7;
     }
     *o++ = char(z);
+  };
+  size_t i = 0;
+#if defined(__SSE2__)
+  // eight words at a time where each takes one byte (most): zigzag, then narrowed to bytes
+  const __m128i big = _mm_set1_epi32(~0x7f);
+  for (; i + 8 <= n; i += 8) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 4));
+    const __m128i za = _mm_xor_si128(_mm_slli_epi32(a, 1), _mm_srai_epi32(a, 31));
+    const __m128i zb = _mm_xor_si128(_mm_slli_epi32(b, 1), _mm_srai_epi32(b, 31));
+    const __m128i hi = _mm_and_si128(_mm_or_si128(za, zb), big);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi32(hi, _mm_setzero_si128())) == 0xffff) {
+      const __m128i p = _mm_packs_epi32(za, zb);  // (each under 128: the saturations are exact)
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_packus_epi16(p, p));
+      o += 8;
+    } else {
+      for (size_t j = i; j < i + 8; ++j) one((uint32_t(w[j]) << 1) ^ uint32_t(w[j] >> 31));
+    }
   }
+#endif
+  for (; i < n; ++i) one((uint32_t(w[i]) << 1) ^ uint32_t(w[i] >> 31));
   out.resize(size_t(o - &out[0]));
 }
 
@@ -174,8 +216,25 @@ const int32_t* BankModel::x_unpack(const std::string& key) {
   const unsigned char* e = b + key.size();
   int32_t* o = w;
   while (b < e) {
+#if defined(__SSE2__)
+    if (e - b >= 8) {  // eight one-byte words at a time (most words take one byte)
+      const __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
+      if (!(_mm_movemask_epi8(x) & 0xff)) {
+        const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi32(1);
+        const __m128i x16 = _mm_unpacklo_epi8(x, zero);
+        const __m128i lo = _mm_unpacklo_epi16(x16, zero), hi = _mm_unpackhi_epi16(x16, zero);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
+                         _mm_xor_si128(_mm_srli_epi32(lo, 1), _mm_sub_epi32(zero, _mm_and_si128(lo, one))));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 4),
+                         _mm_xor_si128(_mm_srli_epi32(hi, 1), _mm_sub_epi32(zero, _mm_and_si128(hi, one))));
+        o += 8;
+        b += 8;
+        continue;
+      }
+    }
+#endif
     uint32_t z = *b++;
-    if (z & 0x80) {  // (most words take one byte)
+    if (z & 0x80) {
       z &= 0x7f;
       for (int sh = 7;; sh += 7) {
         const uint32_t c = *b++;
@@ -420,21 +479,163 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
   }
 }
 
+// x_restore by difference: beats `gone` of entry ei (pending there) leave their (mode, bank)
+// lists; a bank whose open row did not move (`moved`) loses the hits among them. The entry's
+// own pend and left are the caller's.
+void BankModel::x_unlink_beats(Pc& pc, int32_t ei, uint16_t gone, uint64_t moved) {
+  Entry& e = pc.pool[ei];
+  const int m = e.write;
+  for (uint32_t g = gone; g; g &= g - 1) {
+    const uint32_t i = uint32_t(__builtin_ctz(g)), b = e.bank[i];
+    const int32_t node = ei * kMaxBeats + int32_t(i);
+    const Link l = pc.nlink[node];
+    BankList& L = pc.blist[m * nb_ + b];
+    if (l.prev >= 0) pc.nlink[l.prev].next = l.next; else L.head = l.next;
+    if (l.next >= 0) pc.nlink[l.next].prev = l.prev; else L.tail = l.prev;
+    --L.count;
+    if (!((moved >> b) & 1) && pc.bank[b].open_row == int64_t(e.row[i])) --L.hits;
+  }
+}
+
+// x_restore by difference: old entry ei is not in the state restored (its burst finished on
+// the way): its pending beats leave their lists, it leaves its mode's list and the pool.
+void BankModel::x_drop_entry(Pc& pc, int32_t ei, uint64_t moved) {
+  Entry& e = pc.pool[ei];
+  x_unlink_beats(pc, ei, uint16_t(e.pend & ((uint32_t(1) << e.n) - 1)), moved);
+  const int m = e.write;
+  if (e.prev >= 0) pc.pool[e.prev].next = e.next; else pc.head[m] = e.next;
+  if (e.next >= 0) pc.pool[e.next].prev = e.prev; else pc.tail[m] = e.prev;
+  --pc.count[m];
+  if (e.write) --pc.nw; else --pc.nr;
+  pc.free_e.push_back(ei);
+}
+
+// x_restore by difference: the old bursts of mode m before `keep` (-1: all) are marked
+// (left = 0) and leave: their pending beats are the heads of their (mode, bank) lists (the
+// lists are in age order), cut there; a bank whose open row did not move loses the hits among
+// them.
+void BankModel::x_drop_prefix(Pc& pc, int m, int32_t keep, uint64_t moved) {
+  uint32_t nd = 0;
+  for (int32_t ei = pc.head[m]; ei != keep; ei = pc.pool[ei].next, ++nd) pc.free_e.push_back(ei);
+  pc.head[m] = keep;
+  if (keep >= 0) pc.pool[keep].prev = -1; else pc.tail[m] = -1;
+  pc.count[m] -= nd;
+  (m ? pc.nw : pc.nr) -= nd;
+  BankList* const bl = pc.blist.data() + size_t(m) * nb_;
+  for (uint64_t bm = pc.pend_banks[m]; bm; bm &= bm - 1) {
+    const uint32_t b = uint32_t(__builtin_ctzll(bm));
+    BankList& L = bl[b];
+    const bool same = !((moved >> b) & 1);
+    const int64_t open = pc.bank[b].open_row;
+    int32_t node = L.head;
+    uint32_t gone = 0, hits = 0;
+    for (; node >= 0; node = pc.nlink[node].next) {
+      const Entry& e = pc.pool[node / kMaxBeats];
+      if (e.left) break;
+      ++gone;
+      hits += same && int64_t(e.row[node % kMaxBeats]) == open;
+    }
+    if (!gone) continue;
+    L.head = node;
+    if (node >= 0) pc.nlink[node].prev = -1; else L.tail = -1;
+    L.count -= gone;
+    L.hits -= hits;
+  }
+}
+
 // Rebuilds the queue of the state `key` at time t: each queued burst goes back to the request
-// of the run whose beats it holds.
+// of the run whose beats it holds. On the fast path by difference from the queue the PC holds
+// (the state it was last real in, on the same run's path: each mode's list there is the
+// surviving bursts of the old list, in order, then the bursts that entered since): a queued
+// burst equal to the next one of the old list (same first beat, request, beats, and pending
+// beats a subset of its own) keeps its entry, its issued beats unlinked; old bursts that match
+// none are dropped; the rest are admitted. The queue is the one a rebuild from nothing gives,
+// up to entry indices and admission numbers, whose order within a mode is the same.
 void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, const std::string& key,
                           T t, uint64_t anchor) {
   const int32_t* k = x_unpack(key);
-  x_clear_queue(pc);
+  struct QEntry {
+    uint64_t beat;
+    uint32_t si, n;
+    uint16_t pend;
+  };
+  auto entry = [&](const int32_t* q) {  // a queued burst's three words (x_encode_entry)
+    int64_t off;
+    uint32_t n, r;
+    uint16_t pend;
+    x_decode_entry(q, off, n, r, pend);
+    if (r >= nrun) throw std::logic_error("hbm bank model: stream extrapolation key of another run");
+    return QEntry{uint64_t(int64_t(anchor) + off), run[r], n, pend};
+  };
   pc.write_mode = k[1] != 0;  // (k[2]: the run's direction)
-  size_t i = x_restore_banks(pc, k + 3, t, anchor) - k;
-  for (int m = 0; m < 2; ++m) {
-    const int32_t cnt = k[i++];
-    for (int32_t j = 0; j < cnt; ++j, i += 3) {
-      const uint64_t beat = uint64_t(int64_t(anchor) + k[i]);
-      const uint32_t r = uint32_t(k[i + 1]) >> 8;
-      if (r >= nrun) throw std::logic_error("hbm bank model: stream extrapolation key of another run");
-      admit_entry(pc, run[r], beat, uint32_t(k[i + 1]) & 0xff, uint16_t(k[i + 2]));
+  if (!p_.fast_path) {
+    x_clear_queue(pc);
+    size_t i = x_restore_banks(pc, k + 3, t, anchor) - k;
+    for (int m = 0; m < 2; ++m) {
+      const int32_t cnt = k[i++];
+      for (int32_t j = 0; j < cnt; ++j, i += 3) {
+        const QEntry q = entry(k + i);
+        admit_entry(pc, q.si, q.beat, q.n, q.pend);
+      }
+    }
+  } else {
+    std::array<int64_t, kMaxBanks> old_row;
+    for (uint32_t b = 0; b < nb_; ++b) old_row[b] = pc.bank[b].open_row;
+    size_t i = x_restore_banks(pc, k + 3, t, anchor) - k;
+    uint64_t moved = 0;  // banks whose open row changed: their hits are recounted at the end
+    for (uint32_t b = 0; b < nb_; ++b)
+      if (pc.bank[b].open_row != old_row[b]) moved |= uint64_t(1) << b;
+    for (int m = 0; m < 2; ++m) {
+      const int32_t cnt = k[i++];
+      // Old bursts before the first one kept (those that finished first, usually all that
+      // did) are marked (left = 0) and leave together: their beats are the heads of their
+      // (mode, bank) lists. Those after it leave one by one.
+      const int32_t old_head = pc.head[m];
+      int32_t p = old_head, first_kept = -1;
+      int32_t j = 0;
+      for (; j < cnt && (p >= 0 || first_kept < 0); ++j, i += 3) {
+        const QEntry q = entry(k + i);
+        const uint64_t beat = q.beat;
+        const uint32_t n = q.n, si = q.si;
+        const uint16_t pend = q.pend;
+        bool kept = false;
+        while (p >= 0 && !kept) {
+          Entry& e = pc.pool[p];
+          const int32_t nx = e.next;
+          if (e.beat == beat && e.slot == si && e.n == n && !(pend & ~e.pend)) {
+            const uint32_t mask = (uint32_t(1) << n) - 1;
+            if (e.pend & ~pend & mask) x_unlink_beats(pc, p, uint16_t(e.pend & ~pend & mask), moved);
+            e.pend = pend;
+            e.left = uint16_t(__builtin_popcount(pend & mask));
+            if (first_kept < 0) first_kept = p;
+            kept = true;
+          } else if (first_kept < 0) {
+            e.left = 0;  // (a queued burst has a beat left: the mark)
+          } else {
+            x_drop_entry(pc, p, moved);
+          }
+          p = nx;
+        }
+        if (!kept) break;  // (this one and the rest enter anew)
+      }
+      for (; p >= 0;) {  // old bursts after the last kept one
+        const int32_t nx = pc.pool[p].next;
+        if (first_kept < 0) pc.pool[p].left = 0; else x_drop_entry(pc, p, moved);
+        p = nx;
+      }
+      if (old_head >= 0 && old_head != first_kept) x_drop_prefix(pc, m, first_kept, moved);
+      for (; j < cnt; ++j, i += 3) {
+        const QEntry q = entry(k + i);
+        admit_entry(pc, q.si, q.beat, q.n, q.pend);
+      }
+    }
+    for (uint64_t mv = moved; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));
+    for (int m = 0; m < 2; ++m) {
+      uint64_t banks = 0;
+      const BankList* bl = pc.blist.data() + size_t(m) * nb_;
+      for (uint32_t b = 0; b < nb_; ++b)
+        if (bl[b].count) banks |= uint64_t(1) << b;
+      pc.pend_banks[m] = banks;
     }
   }
   pc.time = t;
