@@ -73,7 +73,7 @@ std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl
       {false, false, 1, "kt_we"},         {false, false, pp.kv_layer_bits + TB, "kt_addr"},
       {false, false, A + 2, "kt_wdata"},  {false, false, 32, "cfg_inv_n"},
       {false, false, 16, "cfg_attn_qk"},  {false, false, 16, "cfg_attn_pv"},
-      {false, false, 16, "cfg_attn_tail"},
+      {false, false, 16, "cfg_attn_tail"}, {false, false, 16, "cfg_kv_read_bytes"},
       {false, false, 1, "kv_cfg_valid"},  {false, false, EB, "kv_cfg_entry_beats"},
       {true, false, 1, "kv_idle"},        {false, false, 1, "step_valid"},
       {true, false, 1, "step_ready"},     {false, false, 16, "step_tokens"},
@@ -186,7 +186,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "//   KV_PREFETCH-> skipopu_kv_history pf_start (context step_context, first token step_first); its src\n"
     << "//                 stream comes from the src_* ports, its fetches are AXI reads at the table's address\n"
     << "//   ATTN       -> the attention walk: after the layer's fetches, token by token over the context: the\n"
-    << "//                 table's kind; a reused entry is looked up (a hit's beats come from the buffer); an own\n"
+    << "//                 table's kind; a reused entry is looked up (a hit's beats come from the buffer at\n"
+    << "//                 cfg_kv_read_bytes a cycle from the start, the walk moving on after the first); an own\n"
     << "//                 entry or a miss joins its port's gather (adjacent entries merge into one read), every\n"
     << "//                 port's gather in parallel\n"
     << "//   BRANCH, JUMP -> taken at once (the controller resolves them)\n"
@@ -502,7 +503,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   // (in that priority: the walk is on the critical path, the others run in the background).
   const unsigned LB = pp.kv_layer_bits, KI = LB + TB, KW = A + 2, PCB = pp.pc_bits;
   const unsigned PB = clog2(NP) ? clog2(NP) : 1;  // port index bits
-  const unsigned AQW = 1 + PB + (TB + 1) + 1, RB = std::max(1u, clog2(R)), CB = std::max(1u, clog2(C));
+  const unsigned AQW = 2 + PB + (TB + 1) + 1, RB = std::max(1u, clog2(R)), CB = std::max(1u, clog2(C));
   if (A < PCB + clog2(NP)) throw std::logic_error("generate_processor: addresses narrower than ports x pc_bytes");
   // An address's port: its pseudo-channel, address >> pc_bits (one port per PC).
   auto port_of = [&](const std::string& a) {
@@ -667,7 +668,30 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  assign kv_lk_valid = as == A_LK && kv_idle;  // lookups wait for the buffer's planning\n"
     << "  assign kv_lk_token = a_t[" << TB - 1 << ":0];\n"
     << "  assign kv_lk_layer = a_layer;\n"
-    << "  assign kv_rsp_ready = as == A_RSP;\n"
+    << "  // Hits: the buffer's read ports deliver cfg_kv_read_bytes K/V bytes a cycle from the attention's start\n"
+    << "  //   (KvHistoryBuffer::read_done; 0: no limit): a hit's beat is taken once that many bytes a cycle since\n"
+    << "  //   the start cover it (h_cred: bytes read out and not yet taken). The walk moves on after a hit's first\n"
+    << "  //   beat; its other beats are taken beside it (h_drn); the next lookup waits for the buffer (kv_idle)\n"
+    << "  reg [31:0] h_cred;\n"
+    << "  reg h_drn;\n"
+    << "  reg [" << TB << ":0] h_napp, h_rent;  // hits pushed, hits in\n"
+    << "  wire h_ok = cfg_kv_read_bytes == 16'd0 || h_cred >= 32'd32;\n"
+    << "  assign kv_rsp_ready = h_drn ? h_ok : as == A_RSP && (!kv_rsp_hit || h_ok);\n"
+    << "  wire h_beat = kv_rsp_valid && kv_rsp_ready && kv_rsp_hit;\n"
+    << "  wire h_fin = h_beat && kv_rsp_last;\n"
+    << "  wire [" << TB << ":0] h_rent_now = h_rent + {" << TB << "'d0, h_fin};  // the one whose last beat is taken now included\n"
+    << "  wire [31:0] h_cred_in = h_cred[31:30] != 2'd0 ? h_cred : h_cred + {16'd0, cfg_kv_read_bytes};\n"
+    << "  always @(posedge clk) begin\n"
+    << "    if (rst || go_attn || as == A_WAIT) begin\n"
+    << "      h_cred <= {16'd0, cfg_kv_read_bytes}; h_drn <= 1'b0; h_napp <= " << TB + 1
+    << "'d0; h_rent <= " << TB + 1 << "'d0;\n"
+    << "    end else begin\n"
+    << "      h_cred <= h_cred_in - (h_beat ? 32'd32 : 32'd0);\n"
+    << "      if (h_beat) h_drn <= !kv_rsp_last;\n"
+    << "      if (h_fin) h_rent <= h_rent + " << TB + 1 << "'d1;\n"
+    << "      if (as == A_RSP && h_beat) h_napp <= h_napp + " << TB + 1 << "'d1;\n"
+    << "    end\n"
+    << "  end\n"
     << "  wire [" << TB << ":0] a_t1 = a_t + " << TB + 1 << "'d1;\n"
     << "  // the first token's kind is read in the cycle ATTN is taken when no fetch of its layer is pending\n"
     << "  wire a_go_rd = as == A_IDLE && go_attn && !kv_fetch_pending[layer0[0]] && cur_context != " << TB + 1 << "'d0;\n"
@@ -677,7 +701,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  wire [255:0] g_xor;  // the gather beats taken this cycle, XOR-ed\n"
     << "  // the walk's steps are over (F: every entry in, none left to take, no step left), and, a tail later, done:\n"
     << "  //   the next instruction issues in cycle F + cfg_attn_tail (attention_stream_finish + the tail)\n"
-    << "  wire a_fin = (&g_empty) && aq_empty && c_steps == 32'd0;\n"
+    << "  wire a_fin = (&g_empty) && aq_empty && c_steps == 32'd0 && !h_drn;\n"
     << "  wire a_fl = as == A_FL && (a_pre || a_syn);\n"
     << "  assign attn_done = a_fl && (a_tl ? a_tc == 16'd1 : a_fin && cfg_attn_tail == 16'd0);\n"
 
@@ -693,25 +717,27 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  reg [" << TB << ":0] aq_wp, aq_rp;\n"
     << "  wire aq_empty = aq_wp == aq_rp;\n"
     << "  wire [" << AQW - 1 << ":0] aq_head = aq[aq_rp];\n"
-    << "  wire aq_hg = aq_head[" << AQW - 1 << "];\n"
-    << "  wire [" << PB - 1 << ":0] aq_hp = aq_head[" << AQW - 2 << ":" << AQW - 1 - PB << "];\n"
+    << "  wire aq_hh = aq_head[" << AQW - 1 << "];  // a hit\n"
+    << "  wire aq_hg = aq_head[" << AQW - 2 << "];  // gathered\n"
+    << "  wire [" << PB - 1 << ":0] aq_hp = aq_head[" << AQW - 3 << ":" << AQW - 2 - PB << "];\n"
     << "  wire [" << TB << ":0] aq_ho = aq_head[" << TB + 1 << ":1];\n"
     << "  wire aq_hq = aq_head[0];\n"
     << "  wire [" << NP * (TB + 1) - 1 << ":0] g_napp, g_rent;  // per port: entries gathered, entries in\n"
     << "  wire [" << TB << ":0] a_ord = g_napp[ap_port * " << TB + 1 << " +: " << TB + 1 << "];\n"
     << "  wire [" << TB << ":0] aq_hrent = g_rent[aq_hp * " << TB + 1 << " +: " << TB + 1 << "];\n"
     << "  wire aq_push_app = |g_app_ok;\n"
-    << "  wire aq_push_hit = as == A_RSP && kv_rsp_valid && kv_rsp_hit && kv_rsp_last;\n"
+    << "  wire aq_push_hit = as == A_RSP && h_beat;  // a hit's first beat\n"
     << "  wire aq_push_q = as == A_FL && !a_pre && !a_syn;\n"
     << "  wire aq_push = aq_push_app || aq_push_hit || aq_push_q;\n"
-    << "  wire [" << AQW - 1 << ":0] aq_din = aq_push_app ? {1'b1, ap_port, a_ord, ap_own && a_pre} : {1'b0, " << PB << "'d0, "
+    << "  wire [" << AQW - 1 << ":0] aq_din = aq_push_app ? {2'b01, ap_port, a_ord, ap_own && a_pre} : aq_push_hit ? {2'b10, "
+    << PB << "'d0, h_napp, 1'b0} : {2'b00, " << PB << "'d0, "
     << TB + 1 << "'d0, aq_push_q};\n"
     << "  reg [31:0] c_steps;\n"
     << "  reg [" << TB << ":0] c_qn, c_qb;  // queries pushed (prefill), queries taken\n"
     << "  reg [" << RB - 1 << ":0] c_mr;\n"
     << "  reg [" << CB - 1 << ":0] c_mc;\n"
     << "  wire c_go = as != A_IDLE && as != A_WAIT && (!a_pre || as == A_FL);\n"
-    << "  wire c_pop = c_go && !aq_empty && (!aq_hg || aq_hrent > aq_ho);\n"
+    << "  wire c_pop = c_go && !aq_empty && (aq_hh ? h_rent_now > aq_ho : !aq_hg || aq_hrent > aq_ho);\n"
     << "  wire [" << TB << ":0] c_qge = (a_pre ? c_qn : " << TB + 1 << "'d1) - c_qb;\n"
     << "  wire c_br = c_mr == " << RB << "'d" << R - 1 << ", c_bc = c_mc == " << CB << "'d" << C - 1 << ";\n"
     << "  wire [31:0] c_qk = c_br ? {16'd0, cfg_attn_qk} * " << ext("c_qge", TB + 1, 32) << " : aq_hq ? {16'd0, cfg_attn_qk} : 32'd0;\n"
@@ -741,7 +767,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "      a_own <= 1'b0; a_pre <= 1'b0; a_syn <= 1'b0; a_tl <= 1'b0; a_tc <= 16'd0;\n"
     << "    end\n"
     << "    else begin\n"
-    << "      attn_acc <= attn_acc ^ g_xor ^ (as == A_RSP && kv_rsp_valid ? kv_rsp_data : 256'd0);\n"
+    << "      attn_acc <= attn_acc ^ g_xor ^ (kv_rsp_valid && kv_rsp_ready ? kv_rsp_data : 256'd0);\n"
     << "      case (as)\n"
     << "        A_IDLE: if (go_attn) begin\n"
     << "          as <= a_go_rd && kt_a_gnt ? A_CL : A_WAIT; a_layer <= layer0; a_t <= " << TB + 1 << "'d0; a_pre <= cur_context != cur_first; a_syn <= 1'b0;\n"
@@ -756,9 +782,9 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "          else as <= A_APP;  // an own entry its port cannot take yet\n"
     << "        end\n"
     << "        A_LK: if (kv_lk_valid && kv_lk_ready) as <= A_RSP;\n"
-    << "        A_RSP: if (kv_rsp_valid) begin\n"
+    << "        A_RSP: if (kv_rsp_valid && kv_rsp_ready) begin  // a hit's first beat: on to the next token\n"
     << "          if (!kv_rsp_hit) begin as <= A_APP; a_own <= 1'b0; end\n"
-    << "          else if (kv_rsp_last) begin a_t <= a_t + " << TB + 1 << "'d1; as <= a_walk_end ? A_FL : A_RD; end\n"
+    << "          else begin a_t <= a_t + " << TB + 1 << "'d1; as <= a_walk_end ? A_FL : A_RD; end\n"
     << "        end\n"
     << "        A_APP: if (|g_app_ok) begin a_t <= a_t + " << TB + 1 << "'d1; as <= a_walk_end ? A_FL : A_RD; end\n"
     << "        default: begin  // A_FL: the walk is over; decode's query entry, the steps, the tail\n"
