@@ -38,6 +38,12 @@
 
 namespace skipopu {
 
+// read_bytes above: K/V bytes the buffer's read ports deliver to the PE array a core cycle.
+inline uint64_t kv_buffer_read_bytes(const HardwareConfig& cfg) {
+  return uint64_t(cfg.kv_buffer.urams) * cfg.kv_buffer.read_ports * (cfg.kv_buffer.port_bits / cfg.kv.element_bits) *
+         cfg.kv.element_bits / 8;
+}
+
 class KvHistoryBuffer : public sc_core::sc_module {
  public:
   // Reaches the HBM through its port, bound here to `hbm`.

@@ -46,6 +46,7 @@
 #include "axi_hbm_slave.hpp"
 #include "skipopu/block_registry.hpp"
 #include "skipopu/error.hpp"
+#include "skipopu/kv_history_buffer.hpp"
 #include "skipopu/rtl/controller.hpp"
 #include "skipopu/rtl/generator.hpp"
 #include "skipopu/sizes.hpp"
@@ -183,6 +184,13 @@ class RtlProcessor final : public SequencerIf {
     m_->cfg_attn_qk = static_cast<uint32_t>(sc.qk_block);
     m_->cfg_attn_pv = static_cast<uint32_t>(sc.pv_chunk);
     m_->cfg_attn_tail = static_cast<uint32_t>(tail);
+    // The rate at which the KV history buffer reads hits out (KvHistoryBuffer::read_done).
+    const uint64_t read_bytes = kv_buffer_read_bytes(c);
+    if (read_bytes > 0xffff)
+      throw_input_error(c.file, "/kv_buffer/urams", "blocks.top=rtl: the KV history buffer's read rate (" +
+                                                        std::to_string(read_bytes) +
+                                                        " bytes a cycle) exceeds the processor's 16-bit field");
+    m_->cfg_kv_read_bytes = static_cast<uint32_t>(read_bytes);
     m_->kv_cfg_valid = 1;
     m_->kv_cfg_entry_beats = static_cast<uint32_t>(entry_bytes_ / c.hbm.beat_bytes);
     edge();

@@ -12,8 +12,7 @@ KvHistoryBuffer::KvHistoryBuffer(sc_core::sc_module_name name, const HardwareCon
       prefetch_on_(cfg.kv_buffer.prefetch),
       capture_(cfg.kv_buffer.capture),
       capacity_(cfg.kv_buffer_bytes() / map.kv_entry_bytes()),
-      read_bytes_(uint64_t(cfg.kv_buffer.urams) * cfg.kv_buffer.read_ports *
-                  (cfg.kv_buffer.port_bits / cfg.kv.element_bits) * cfg.kv.element_bits / 8),
+      read_bytes_(kv_buffer_read_bytes(cfg)),
       cur_(max_tokens, -1),
       next_(max_tokens, -1) {
   hbm.bind(hbm_if);

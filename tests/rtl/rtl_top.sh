@@ -123,7 +123,8 @@ print(f"speed: systemc {ea} cycles in {t1 - t0:.2f} s wall ({ea / max(t1 - t0, 1
 PY
 cat "$tmp/out.txt"
 # Errors, one line each, exit 2: skipopu has no RTL top; a config of another shape than the
-# linked processor's; the RTL controller beside the RTL top; a trace longer than its tables.
+# linked processor's; the RTL controller beside the RTL top; a KV buffer read rate over 16 bits;
+# a trace longer than its tables.
 errs() {
   local want=$1
   shift
@@ -135,6 +136,8 @@ errs() {
 errs '/blocks/top: implementation "rtl" needs the skipopu-rtl binary' "$sk" "${common[@]}" --set blocks.top=rtl
 errs '/hbm/ports: skipopu-rtl links a processor generated for' "$skr" "${common[@]}" --set hbm.ports=8 --set blocks.top=rtl
 errs '/blocks/controller: expected "systemc" with blocks.top=rtl' "$skr" "${common[@]}" --set blocks.top=rtl --set blocks.controller=rtl
+# the KV history buffer's read rate beyond the processor's 16-bit cfg_kv_read_bytes
+errs "/kv_buffer/urams: blocks.top=rtl: the KV history buffer's read rate" "$skr" "${common[@]}" --set kv_buffer.urams=10000 --set blocks.top=rtl
 # a trace longer than the linked processor's tables (64 tokens): 60 prompt + 8 decoded
 "$sk" gen-trace --model "$model" --prompt 60 --decode 8 --seed 1 --out "$tmp/long.trace" >/dev/null 2>&1
 errs '/blocks/top: the trace reaches token 64; skipopu-rtl links a processor with tables for 64 tokens' \
