@@ -699,6 +699,28 @@ void BankModel::resolve_row(const Pc& pc, detail::RowCand& row) const {
   row = detail::RowCand{row.t, ch.row_age, bb, ch.row_row, ch.row_cmd, true};
 }
 
+// Fast path: each direction's earliest-ready head burst over the PC's port lanes (at equal
+// ready times the earlier request), kept in pc.in_* until a submit or an admission.
+void BankModel::in_candidates(Pc& pc) const {
+  for (int m = 0; m < 2; ++m) {
+    pc.in_slot[m] = UINT32_MAX;
+    pc.in_ready[m] = kInf;
+  }
+  for (size_t i = 0; i < pc.lanes.size(); ++i) {
+    const Lane& l = pc.lanes[i];
+    if (l.head == l.fifo.size()) continue;
+    const Slot& s = slots_[l.fifo[l.head]];
+    const int m = l.write;
+    const T r = ready_dev(s, s.admitted);
+    if (pc.in_slot[m] == UINT32_MAX || r < pc.in_ready[m] || (r == pc.in_ready[m] && s.seq < slots_[pc.in_slot[m]].seq)) {
+      pc.in_ready[m] = r;
+      pc.in_lane[m] = i;
+      pc.in_slot[m] = l.fifo[l.head];
+    }
+  }
+  pc.in_valid = true;
+}
+
 void BankModel::advance(Pc& pc, uint32_t pci, T limit) {
   if (p_.fast_path) advance_impl<true>(pc, pci, limit);
   else advance_impl<false>(pc, pci, limit);
@@ -723,45 +745,32 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
     uint32_t in_slot = UINT32_MAX;
     size_t in_i = 0;
     T in_t = kInf;  // when that burst may enter
-    {
+    if constexpr (kFast) {
+      // The kept candidates (pc.in_*, recomputed after a submit or an admission), then as below.
+      if (!pc.in_valid) in_candidates(pc);
+      const bool rd_in = pc.in_slot[0] != UINT32_MAX && pc.nr < p_.read_queue;
+      const bool wr_in = pc.in_slot[1] != UINT32_MAX && pc.nw < p_.write_queue;
+      int m = rd_in ? 0 : wr_in ? 1 : -1;
+      if (rd_in && wr_in &&
+          (pc.in_ready[1] < pc.in_ready[0] ||
+           (pc.in_ready[1] == pc.in_ready[0] && slots_[pc.in_slot[1]].seq < slots_[pc.in_slot[0]].seq)))
+        m = 1;
+      if (m >= 0) {
+        in_slot = pc.in_slot[m];
+        in_i = pc.in_lane[m];
+        in_t = std::max(pc.in_ready[m], pc.time);
+        if (in_t < best) { best = in_t; kind = 1; }
+      }
+    } else {
       uint32_t cs[2] = {UINT32_MAX, UINT32_MAX};
       size_t ci[2] = {0, 0};
       T cr[2] = {kInf, kInf};
-      if constexpr (kFast) {
-        if (!pc.in_valid) {  // changes only with a submit or an admission
-          for (int m = 0; m < 2; ++m) {
-            pc.in_slot[m] = UINT32_MAX;
-            pc.in_ready[m] = kInf;
-          }
-          for (size_t i = 0; i < pc.lanes.size(); ++i) {
-            const Lane& l = pc.lanes[i];
-            if (l.head == l.fifo.size()) continue;
-            const Slot& s = slots_[l.fifo[l.head]];
-            const int m = l.write;
-            const T r = ready_dev(s, s.admitted);
-            if (pc.in_slot[m] == UINT32_MAX || r < pc.in_ready[m] ||
-                (r == pc.in_ready[m] && s.seq < slots_[pc.in_slot[m]].seq)) {
-              pc.in_ready[m] = r;
-              pc.in_lane[m] = i;
-              pc.in_slot[m] = l.fifo[l.head];
-            }
-          }
-          pc.in_valid = true;
-        }
-        for (int m = 0; m < 2; ++m)
-          if (pc.in_slot[m] != UINT32_MAX) {
-            cs[m] = pc.in_slot[m];
-            ci[m] = pc.in_lane[m];
-            cr[m] = pc.in_ready[m];
-          }
-      } else {
-        uint64_t cq[2] = {UINT64_MAX, UINT64_MAX};
-        for (size_t i = 0; i < pc.incoming.size(); ++i) {
-          const Slot& s = slots_[pc.incoming[i]];
-          const int m = s.write;
-          const T r = ready_dev(s, s.admitted);
-          if (r < cr[m] || (r == cr[m] && s.seq < cq[m])) { cr[m] = r; cq[m] = s.seq; ci[m] = i; cs[m] = pc.incoming[i]; }
-        }
+      uint64_t cq[2] = {UINT64_MAX, UINT64_MAX};
+      for (size_t i = 0; i < pc.incoming.size(); ++i) {
+        const Slot& s = slots_[pc.incoming[i]];
+        const int m = s.write;
+        const T r = ready_dev(s, s.admitted);
+        if (r < cr[m] || (r == cr[m] && s.seq < cq[m])) { cr[m] = r; cq[m] = s.seq; ci[m] = i; cs[m] = pc.incoming[i]; }
       }
       const bool rd_in = cs[0] != UINT32_MAX && pc.nr < p_.read_queue;
       const bool wr_in = cs[1] != UINT32_MAX && pc.nw < p_.write_queue;
@@ -789,11 +798,15 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
     // Desired mode (write drain by watermarks, bounded by the starvation limit).
     const uint32_t qr = pc.count[0], qw = pc.count[1];
     bool wm = pc.write_mode;
-    // A direction starved past the limit is served until one of its bursts is done.
-    const uint32_t lim = p_.starvation_limit;
-    const bool w_starved = lim && qw > 0 && pc.writes_wait >= lim, r_starved = lim && qr > 0 && pc.reads_wait >= lim;
-    if (!wm) { if ((qw >= p_.write_high || (qr == 0 && qw > 0) || w_starved) && !r_starved) wm = true; }
-    else if (((qw <= p_.write_low && qr > 0) || qw == 0 || r_starved) && !w_starved) wm = false;
+    // Serving reads with no write queued, nothing switches to writes (write_high >= 1): the
+    // common case of a read stream, decided without the rest.
+    if (wm || qw != 0 || p_.write_high == 0) {
+      // A direction starved past the limit is served until one of its bursts is done.
+      const uint32_t lim = p_.starvation_limit;
+      const bool w_starved = lim && qw > 0 && pc.writes_wait >= lim, r_starved = lim && qr > 0 && pc.reads_wait >= lim;
+      if (!wm) { if ((qw >= p_.write_high || (qr == 0 && qw > 0) || w_starved) && !r_starved) wm = true; }
+      else if (((qw <= p_.write_low && qr > 0) || qw == 0 || r_starved) && !w_starved) wm = false;
+    }
     // 4: column command, 3: row command
     detail::ColCand col;
     detail::RowCand row;

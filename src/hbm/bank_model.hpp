@@ -407,6 +407,7 @@ class BankModel final : public Model {
   void resolve_row(const Pc& pc, detail::RowCand& row) const;
   void view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const;
   void advance(Pc& pc, uint32_t pci, T limit);
+  void in_candidates(Pc& pc) const;
   template <bool kFast>
   void advance_impl(Pc& pc, uint32_t pci, T limit);
   uint64_t burst_of(uint64_t beat) const {  // index of the aligned max_burst_beats block

@@ -192,7 +192,10 @@ BenchResult run_bench(const HbmParams& p, const BenchSpec& s, bool record, StatG
   }
   const int pattern = s.pattern == "seq" ? 0 : s.pattern == "random" ? 1 : 2;  // no string work per request
   const double interval = double(beats) / s.rate;
-  auto nominal = [&](uint64_t j) { return Cycle(std::floor(double(j) * interval)); };
+  // At full rate the interval is `beats` exactly and every product below 2^53 is exact in a
+  // double, so floor(j * interval) is j * beats: an integer multiply, no conversion per request.
+  const bool whole = s.rate == 1.0 && beats < (uint64_t(1) << 20) && s.requests < (uint64_t(1) << 32);
+  auto nominal = [&](uint64_t j) { return whole ? Cycle(j * beats) : Cycle(std::floor(double(j) * interval)); };
   for (Port& pt : port) pt.nom = nominal(0);
 
   BenchResult res;

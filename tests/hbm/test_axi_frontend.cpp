@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -387,6 +388,28 @@ TEST_CASE("hbm-bench: streams (a vector add in one PC), AXI IDs and PCs drawn pe
 // completions are the same as without; a request the model says is known before it is popped
 // is known with the times it is popped with (the front end's ID ordering applied); and the bank
 // model knows reads before their first data (its read latency after the last column command).
+TEST_CASE("hbm-bench: a request arrives at its nominal cycle floor(j * beats / rate) when a slot is free") {
+  // Outstanding above the request count: every request is submitted at its nominal cycle,
+  // j * beats at full rate (the integer path), floor(j * beats / rate) below it.
+  HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
+  p.model = "bank";
+  BenchSpec s;
+  s.size = 96;  // 3 beats
+  s.pcs = 2;
+  s.requests = 40;
+  s.outstanding = 64;
+  for (double rate : {1.0, 0.4}) {
+    s.rate = rate;
+    const BenchResult r = run_bench(p, s, true);
+    REQUIRE(r.completions.size() == 80);
+    for (const Completion& c : r.completions) {
+      const uint64_t j = c.id & ((uint64_t(1) << 40) - 1);
+      const Cycle want = rate == 1.0 ? Cycle(3 * j) : Cycle(std::floor(double(j) * (3.0 / 0.4)));
+      CHECK(c.arrival == want);
+    }
+  }
+}
+
 TEST_CASE("hbm models: known() gives a completion before it is popped, exactly as popped") {
   for (const char* model : {"burst", "bank"})
     for (uint64_t seed = 21; seed <= 26; ++seed) {
