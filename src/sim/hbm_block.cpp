@@ -142,8 +142,9 @@ bool HbmBlock::data_known(HbmJob& job, uint64_t& first, uint64_t& done) {
   sc_assert(job.outstanding == 1 && !job.track_requests);
   hbm::Completion c;
   if (!model_->known(job.first_id, c)) return false;
-  first = xing_.to_core(c.first_data);
-  done = xing_.to_core(c.done);
+  // As collect() will fold the completion into the job (from the submit cycle on).
+  first = std::max(job.first, xing_.to_core(c.first_data));
+  done = std::max(job.done, xing_.to_core(c.done));
   return true;
 }
 
