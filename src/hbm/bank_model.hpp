@@ -91,6 +91,7 @@ class BankModel final : public Model {
   uint64_t extrapolated_completions() const { return x_completions_; }  // requests completed on edges
   uint64_t drain_completions() const { return x_drain_completions_; }    // ... of them on drain edges
   uint64_t extrapolated_skips() const { return x_skips_; }  // steps over kXSkip edges at once
+  uint64_t extrapolated_short_skips() const { return x_short_skips_; }  // ... over kXSkipLen[0] edges
   uint64_t extrapolated_drains() const { return x_drains_; }  // runs drained in one step
   uint64_t extrapolated_refresh_drains() const { return x_ref_drains_; }  // ... of them across a refresh
   // drains stood before while another PC recorded the same one (x_follow)
@@ -288,8 +289,9 @@ class BankModel final : public Model {
   // entering and up to four draining); an edge leads to the next such state with the time
   // and counters it took, per request of the run.
   struct XSlotDelta {  // what an edge does to one request of the run
-    T first = 0, last = 0;    // its first (if it had none before) and last column command on the
-                              // edge, relative to the successor node
+    int32_t first = 0, last = 0;  // its first (if it had none before) and last column command on
+                                  // the edge, relative to the successor node (|x| <= the edge's
+                                  // time: under kXMaxEdge, x_record; kXSkip of them under 2^31)
     uint32_t d_fin = 0;       // bursts finished
     uint32_t d_uni = 0;       // beats issued (a request has fewer than 2^32 beats)
     bool has_first = false;
@@ -306,10 +308,11 @@ class BankModel final : public Model {
   struct XNode {
     const std::string* key = nullptr;
     XEdge next;  // to the next node when no refresh starts on the way
-    // kXSkip consecutive `next` edges composed into one (none completes a request), so a walk
-    // over a long stream takes one step per kXSkip bursts; built on first use
-    XEdge skip;
-    uint8_t skip_tries = 0;
+    // kXSkipLen[l] consecutive `next` edges composed into one (none completes a request), so a
+    // walk over a long stream takes one step per kXSkip bursts, and a walk to a nearer limit
+    // one per kXSkipLen[0]; built on first use
+    std::array<XEdge, 2> skip{};
+    std::array<uint8_t, 2> skip_tries{};
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
     // queue (every request of the run completes), to the end state `succ`, when no refresh
     // starts on the way (an index into x_dedges_, -1: none; few nodes have one; drains across
@@ -318,6 +321,14 @@ class BankModel final : public Model {
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
+  // the composed edges' lengths, shortest first: walks end at the engine's limit, most between
+  // 4 and 40 edges from their start (one advance per completion bound), so between the long
+  // steps and single edges a walk takes short ones
+  static constexpr std::array<uint32_t, 2> kXSkipLen{{4, kXSkip}};
+  // An edge is a stretch between two ingresses of a full queue, or a drain of the run's queued
+  // bursts (with at most one refresh): a few thousand device cycles. x_record stops with an
+  // error past this bound rather than let XSlotDelta's 32-bit times wrap.
+  static constexpr T kXMaxEdge = T(1) << 26;
   // memo size bound, the preset's simulator.memo_nodes (about 1.1 KB a node with its packed
   // key, edges and map entry: ~70 MB at 65536): past it the memo starts over, keeping the nodes
   // in use (x_evict)
@@ -454,7 +465,7 @@ class BankModel final : public Model {
                 std::string& out) const;
   int x_visit(Pc& pc, T limit);
   bool x_resume(Pc& pc, T limit);
-  bool x_compose(int32_t from);
+  bool x_compose(int32_t from, uint32_t lv);
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit,
                T clamp);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
@@ -519,7 +530,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0, x_short_skips_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -320,8 +320,10 @@ void BankModel::x_evict() {
     nh.mapped() = remap[i];
     m2.insert(std::move(nh));
     fix(x.next);
-    fix(x.skip);
-    if (x.skip.succ < 0) x.skip_tries = 0;
+    for (size_t l = 0; l < x.skip.size(); ++l) {
+      fix(x.skip[l]);
+      if (x.skip[l].succ < 0) x.skip_tries[l] = 0;
+    }
     if (x.drain >= 0) {
       XEdge d = x_dedges_[size_t(x.drain)];
       fix(d);
@@ -456,6 +458,7 @@ void BankModel::x_clear_queue(Pc& pc) {
 void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted, uint64_t anchor) const {
   e.succ = succ;
   e.dt = pc.time - pc.x_t;
+  if (e.dt >= kXMaxEdge) throw std::logic_error("hbm bank model: stream extrapolation edge of 2^26 device cycles or more");
   e.d_adm = admitted - pc.x_adm;
   e.nrun = pc.x_nrun;
   e.d_events = pc.events - pc.x_events;
@@ -473,8 +476,8 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
     d.d_fin = x.done_bursts - pc.x_fin[k];
     d.d_uni = uint32_t(pc.x_uni[k] - x.unissued);
     d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
-    d.first = d.has_first ? x.first_col - pc.time : 0;
-    d.last = d.d_uni ? x.last_col - pc.time : 0;
+    d.first = d.has_first ? int32_t(x.first_col - pc.time) : 0;
+    d.last = d.d_uni ? int32_t(x.last_col - pc.time) : 0;
     d.completes = x.done_bursts == x.bursts;
   }
 }
@@ -694,18 +697,18 @@ void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun
   pc.bursts += e.d_bursts;
 }
 
-// Composes kXSkip consecutive normal edges from node `from` into its skip edge, if they are
-// all known and none completes a request (the run is the same at both ends).
-bool BankModel::x_compose(int32_t from) {
+// Composes kXSkipLen[lv] consecutive normal edges from node `from` into its skip edge of that
+// level, if they are all known and none completes a request (the run is the same at both ends).
+bool BankModel::x_compose(int32_t from, uint32_t lv) {
   XNode& a = x_nodes_[from];
-  if (a.skip.succ >= 0) return true;
-  if (a.skip_tries >= 4) return false;  // tried while the path was still being learnt
-  ++a.skip_tries;
+  if (a.skip[lv].succ >= 0) return true;
+  if (a.skip_tries[lv] >= 4) return false;  // tried while the path was still being learnt
+  ++a.skip_tries[lv];
   XEdge c;
   c.nrun = a.next.nrun;
   T t = 0;  // time along the path, from the start node
   int32_t cur = from;
-  for (uint32_t i = 0; i < kXSkip; ++i) {
+  for (uint32_t i = 0; i < kXSkipLen[lv]; ++i) {
     const XEdge& e = x_nodes_[cur].next;
     if (e.succ < 0 || e.nrun != c.nrun) return false;
     for (uint32_t k = 0; k < e.nrun; ++k)
@@ -718,19 +721,19 @@ bool BankModel::x_compose(int32_t from) {
       const XSlotDelta& d = e.sl[k];
       XSlotDelta& x = c.sl[k];
       x.d_fin += d.d_fin;
-      if (d.has_first && !x.has_first) { x.has_first = true; x.first = t + d.first; }  // from the start, for now
-      if (d.d_uni) x.last = t + d.last;
+      if (d.has_first && !x.has_first) { x.has_first = true; x.first = int32_t(t + d.first); }  // from the start, for now
+      if (d.d_uni) x.last = int32_t(t + d.last);
       x.d_uni += d.d_uni;
     }
     cur = e.succ;
   }
   c.dt = t;
   for (uint32_t k = 0; k < c.nrun; ++k) {  // relative to the end node, as on any edge
-    c.sl[k].first -= t;
-    c.sl[k].last -= t;
+    c.sl[k].first = int32_t(c.sl[k].first - t);
+    c.sl[k].last = int32_t(c.sl[k].last - t);
   }
   c.succ = cur;
-  a.skip = c;
+  a.skip[lv] = c;
   return true;
 }
 
@@ -748,12 +751,15 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
   for (;;) {
     const T tt = pc.time, ref = p_.refresh ? pc.ref_due : kInf;
     const XEdge* e = &x_nodes_[cur].next;
-    if (e->succ >= 0 && x_compose(cur)) {  // kXSkip edges in one step where nothing stops the walk
-      const XEdge& k = x_nodes_[cur].skip;
+    // kXSkip edges in one step where nothing stops the walk, else kXSkipLen[0]
+    for (uint32_t lv = uint32_t(kXSkipLen.size()); e->succ >= 0 && lv-- > 0;) {
+      if (!x_compose(cur, lv)) continue;
+      const XEdge& k = x_nodes_[cur].skip[lv];
       const T tk = tt + k.dt;
       if (tk < limit && tk < ref && tk < clamp && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
         e = &k;
-        ++x_skips_;
+        ++(lv + 1 == kXSkipLen.size() ? x_skips_ : x_short_skips_);
+        break;
       }
     }
     T t2 = e->succ >= 0 ? tt + e->dt : kInf;

@@ -715,6 +715,47 @@ TEST_CASE("stream extrapolation: a run's slot reused by another PC during its dr
 // queue (a virtual landing) until the next poll or the report. Every completion must be
 // popped at the same poll as without extrapolation (a request completing on the edge ahead of
 // a standing PC is due before that edge ends).
+// A head / tail run per "token", three tokens, the tails arriving later: the next head waits
+// behind the tail (prefetched), as in the weight DMA.
+static std::vector<Request> head_tail_tokens() {
+  std::vector<Request> reqs;
+  uint64_t id = 1;
+  for (Cycle token = 0; token < 3; ++token)
+    for (int k = 0; k < 4; ++k) {
+      Request q;
+      q.id = id++;
+      q.addr = 8192 + uint64_t(k / 2) * (200 << 10) + (k % 2 ? (16 << 10) : 0);
+      q.bytes = k % 2 ? (184 << 10) : (16 << 10);
+      q.arrival = token * 40000 + std::array<Cycle, 4>{0, 2100, 2200, 9000}[size_t(k)];
+      reqs.push_back(q);
+    }
+  std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+  return reqs;
+}
+
+// Polls the engine every P AXI cycles, advancing every PC at each poll, and submits each
+// request at the first poll at or after its arrival: id -> (first_data, done, poll). Returns
+// the report without sim_advances.
+static std::string poll_every(BankModel& m, const std::vector<Request>& reqs, Cycle P,
+                              std::map<uint64_t, std::array<Cycle, 3>>& seen) {
+  m.set_lazy(false);  // advance at every poll
+  Completion c;
+  size_t i = 0;
+  for (Cycle t = 0; seen.size() < reqs.size(); t += P) {
+    while (m.pop_completion(t, c)) seen[c.id] = {c.first_data, c.done, t};
+    for (; i < reqs.size() && reqs[i].arrival <= t; ++i) {
+      Request q = reqs[i];
+      q.arrival = t;
+      m.submit(q);
+    }
+  }
+  StatGroup g("hbm");
+  m.report(g, m.now());
+  nlohmann::json j = g.to_json();
+  j["stats"].erase("sim_advances");
+  return j.dump(1);
+}
+
 TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exactly") {
   HbmParams p = preset("u280");
   for (int scenario = 0; scenario < 4; ++scenario) {
@@ -730,20 +771,8 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
       q.bytes = 1 << 20;
       q.addr = 4096 * 3 + 96;
       reqs.push_back(q);
-    } else {  // a head / tail run per "token", three tokens, the tails arriving later
-      uint64_t id = 1;
-      for (Cycle token = 0; token < 3; ++token)
-        for (int k = 0; k < 4; ++k) {
-          Request q;
-          q.id = id++;
-          q.addr = 8192 + uint64_t(k / 2) * (200 << 10) + (k % 2 ? (16 << 10) : 0);
-          q.bytes = k % 2 ? (184 << 10) : (16 << 10);
-          // the next head waits behind the tail (prefetched), as in the weight DMA; submitted
-          // at the next poll
-          q.arrival = token * 40000 + std::array<Cycle, 4>{0, 2100, 2200, 9000}[size_t(k)];
-          reqs.push_back(q);
-        }
-      std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+    } else {
+      reqs = head_tail_tokens();
     }
     std::map<uint64_t, std::array<Cycle, 3>> seen[2];  // id -> first_data, done, poll
     std::string report[2];
@@ -751,22 +780,7 @@ TEST_CASE("stream extrapolation: frequent polls stop walks at their limit, exact
     for (int x = 0; x < 2; ++x) {
       p.stream_extrapolation = x;
       BankModel m(p);
-      m.set_lazy(false);  // advance at every poll
-      Completion c;
-      size_t i = 0;
-      for (Cycle t = 0; seen[x].size() < reqs.size(); t += P) {
-        while (m.pop_completion(t, c)) seen[x][c.id] = {c.first_data, c.done, t};
-        for (; i < reqs.size() && reqs[i].arrival <= t; ++i) {
-          Request q = reqs[i];
-          q.arrival = t;
-          m.submit(q);
-        }
-      }
-      StatGroup g("hbm");
-      m.report(g, m.now());
-      nlohmann::json j = g.to_json();
-      j["stats"].erase("sim_advances");
-      report[x] = j.dump(1);
+      report[x] = poll_every(m, reqs, P, seen[x]);
       virt[x] = m.virtual_landings();
       jumps[x] = m.extrapolated_jumps();
       vdrains[x] = m.virtual_drains();
@@ -1068,4 +1082,79 @@ TEST_CASE("stream extrapolation: drains across a refresh forgotten when the memo
   }
   INFO("restarts " << restarts);
   CHECK(restarts > 300);
+}
+
+// Polls a few bursts apart (the engine's limit moves by 4 to 15 edges an advance, as on the
+// whole decode runs, where one advance a completion bound walks about 10 edges): the walks
+// take the short composed edges (kXSkipLen[0] edges a step) where the long one would pass the
+// limit. One long stream, or a head / tail run per "token" whose requests complete inside the
+// windows (no composed edge over a completion), refresh on and off, a memo small enough to
+// start over (short edges renumbered or dropped with the nodes). Memo on = memo off = the
+// detailed path, poll by poll. Fails if a short step ignores the limit, the entering request's
+// last burst or the refresh due (a walk stopped early: the pinned count), if a short edge is
+// composed over a completion, or if a memo start keeps a short edge's old successor (each
+// mutation checked, docs/hbm-speed.md).
+TEST_CASE("stream extrapolation: walks to a near limit take short composed edges, exact") {
+  uint64_t short_steps = 0, long_steps = 0, restarts = 0, replayed = 0, clamped = 0;
+  for (int scenario = 0; scenario < 12; ++scenario) {
+    HbmParams p = preset("u280");
+    p.refresh = scenario % 2;
+    const Cycle P = std::array<Cycle, 3>{70, 130, 400}[size_t(scenario / 2 % 3)];  // poll period, AXI cycles
+    p.read_latency = p.write_latency = scenario % 3 ? 40 : 0;
+    if (scenario >= 6) p.memo_nodes = 96 + 32 * uint32_t(scenario % 3);
+    std::vector<Request> reqs;
+    if (scenario % 4 < 2) {  // one long stream, small reads and writes of another port in it
+      Request q;
+      q.id = 1;
+      q.bytes = (1 << 20) + 4096 * uint64_t(scenario);
+      q.addr = 4096 * 3 + 96;
+      reqs.push_back(q);
+      for (uint64_t k = 0; k < 16; ++k) {  // each one's first burst a clamp for the walks
+        Request r;
+        r.id = 2 + k;
+        r.port = 1;
+        r.write = k % 2;  // a write enters its own queue: walks stop short of its first burst
+        r.bytes = 256;
+        r.addr = p.pc_bytes / 2 + 4096 * k;
+        r.arrival = 3000 + 1000 * Cycle(scenario) + 2300 * Cycle(k);
+        reqs.push_back(r);
+      }
+      std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+    } else {
+      reqs = head_tail_tokens();
+    }
+    std::map<uint64_t, std::array<Cycle, 3>> seen[3];  // id -> first_data, done, poll
+    std::string report[2];
+    uint64_t shorts[2] = {0, 0};
+    for (int x = 0; x < 3; ++x) {  // memo off, memo on, detailed path
+      p.stream_extrapolation = x == 1;
+      p.fast_path = x < 2;
+      BankModel m(p);
+      const std::string r = poll_every(m, reqs, P, seen[x]);
+      if (x < 2) {
+        report[x] = r;
+        shorts[x] = m.extrapolated_short_skips();
+        if (x == 1) {
+          replayed += m.extrapolated_bursts();
+          clamped += m.walks_clamped();
+          long_steps += m.extrapolated_skips();
+          restarts += m.extrapolation_restarts();
+        }
+      }
+    }
+    INFO("scenario " << scenario);
+    REQUIRE(seen[1] == seen[0]);
+    REQUIRE(seen[2] == seen[0]);
+    REQUIRE(report[1] == report[0]);
+    CHECK(shorts[0] == 0);
+    CHECK(shorts[1] > 20);  // fails if the short edges are never taken
+    short_steps += shorts[1];
+  }
+  CHECK(restarts > 0);
+  CHECK(long_steps > 0);
+  CHECK(clamped > 0);
+  // Bursts replayed over all scenarios, pinned (deterministic): a short step that crossed the
+  // refresh due would be replaced by the refresh edge from its start node, which is not there,
+  // and the walk would stop early (14,878 with `tk < ref` dropped for the short level).
+  CHECK(replayed == 14928);
 }
