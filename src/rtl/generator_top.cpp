@@ -807,7 +807,9 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    end\n"
     << "  end\n";
   // Per port: the read waiting for the port's read master (pend: start, end, beats; an entry adjacent
-  // to it joins it), the beats of the issued gathers not yet in (left).
+  // to it joins it), the beats of the issued gathers not yet in (left). An entry that finds none
+  // waiting goes to the read master in the cycle it is classified when the master takes it then
+  // (now, req: the command is the waiting read, else that entry).
   for (unsigned p = 0; p < NP; ++p) {
     const std::string g = "g" + port_id(p) + "_";
     v << "  reg " << g << "pend;\n"
@@ -818,6 +820,10 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "  wire " << g << "join = " << g << "mine && " << g << "pend && !" << g << "issue && ap_addr == " << g << "end;\n"
       << "  wire " << g << "start_new = " << g << "mine && !" << g << "join && (!" << g << "pend || " << g << "issue);\n"
       << "  assign g_app_ok[" << p << "] = " << g << "join || " << g << "start_new;\n"
+      << "  wire " << g << "now = " << g << "mine && !" << g << "pend;\n"
+      << "  wire " << g << "req = " << g << "pend || " << g << "now;\n"
+      << "  wire [" << A - 1 << ":0] " << g << "req_start = " << g << "pend ? " << g << "pstart : ap_addr;\n"
+      << "  wire [31:0] " << g << "req_beats = " << g << "pend ? " << g << "pbeats : " << ext("entry_beats", EB, 32) << ";\n"
       << "  reg [" << TB << ":0] " << g << "napp, " << g << "rent;\n"
       << "  reg [" << EB - 1 << ":0] " << g << "rb;\n"
       << "  assign g_napp[" << (p + 1) * (TB + 1) - 1 << ":" << p * (TB + 1) << "] = " << g << "napp;\n"
@@ -846,11 +852,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "      " << g << "pend <= 1'b0; " << g << "pstart <= " << A << "'d0; " << g << "end <= " << A << "'d0; " << g
       << "pbeats <= 32'd0; " << g << "left <= 32'd0;\n"
       << "    end else begin\n"
-      << "      " << g << "left <= " << g << "left + (" << g << "issue ? " << g << "pbeats : 32'd0) - {31'd0, " << g << "beat} - {31'd0, " << g
-      << "beat2};\n"
+      << "      " << g << "left <= " << g << "left + (" << g << "issue ? " << g << "req_beats : 32'd0) - {31'd0, " << g << "beat} - {31'd0, "
+      << g << "beat2};\n"
       << "      if (" << g << "join) begin " << g << "end <= " << g << "end + eb_bytes; " << g << "pbeats <= " << g << "pbeats + "
       << ext("entry_beats", EB, 32) << "; end\n"
-      << "      else if (" << g << "start_new) begin\n"
+      << "      else if (" << g << "start_new && !(" << g << "now && " << g << "issue)) begin\n"
       << "        " << g << "pend <= 1'b1; " << g << "pstart <= ap_addr; " << g << "end <= ap_addr + eb_bytes; " << g
       << "pbeats <= " << ext("entry_beats", EB, 32) << ";\n"
       << "      end else if (" << g << "issue) " << g << "pend <= 1'b0;\n"
@@ -945,17 +951,17 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     const std::string n = "m_axi_" + port_id(p) + "_", q = "p" + port_id(p) + "_", g = "g" + port_id(p) + "_";
     const std::string base = S(A) + "'d" + S(uint64_t(p) * pp.pc_bytes);
     v << "  // port " << port_id(p) << "\n"
-      << "  wire " << q << "t = " << g << "pend;\n"
+      << "  wire " << q << "t = " << g << "req;\n"
       << "  wire " << q << "f = fs == F_CMD && f_port == " << PB << "'d" << p << ";\n"
       << "  wire " << q << "e = e" << port_id(p) << "_req;\n"
       << "  assign w_ok[" << p << "] = rd_cmd_ready[" << p << "] && !" << q << "t && !" << q << "f && !" << q << "e;\n"
       << "  wire [1:0] " << q << "cl = " << q << "t ? CL_T : " << q << "f ? CL_F : " << q << "e ? CL_E : CL_W;\n"
       << "  wire " << q << "cmd_valid = rd_cmd_ready[" << p << "] && (" << q << "t || " << q << "f || " << q
       << "e || wd_rq_ready);\n"
-      << "  wire [" << A - 1 << ":0] " << q << "addr = " << q << "t ? " << g << "pstart : " << q << "f ? f_addr :\n"
+      << "  wire [" << A - 1 << ":0] " << q << "addr = " << q << "t ? " << g << "req_start : " << q << "f ? f_addr :\n"
       << "    " << q << "e ? e" << port_id(p) << "_req_addr : " << base << " + cfg_weight_base + "
       << ext("wd_off", 32, A) << ";\n"
-      << "  wire [31:0] " << q << "beats = " << q << "t ? " << g << "pbeats : " << q << "f ? {" << 32 - EB << "'d0, entry_beats} : "
+      << "  wire [31:0] " << q << "beats = " << q << "t ? " << g << "req_beats : " << q << "f ? {" << 32 - EB << "'d0, entry_beats} : "
       << q << "e ? e" << port_id(p) << "_req_beats : wd_beats;\n"
       << "  assign " << g << "issue = " << q << "cmd_valid && " << q << "cl == CL_T;\n"
       << "  assign e" << port_id(p) << "_issue = " << q << "cmd_valid && " << q << "cl == CL_E;\n"
