@@ -37,6 +37,9 @@ std::string generate_axi_cdc_fifo(const HandoffRtl& h) {
     << "// passed to the other side through " << N << " flops (clocks.cdc_sync_cycles; ASYNC_REG); full and empty\n"
     << "// registered from the next pointer against the synchronised Gray pointer (Cummings, SNUG 2002).\n"
     << "// in_ready = !full, out_valid = !empty: AXI valid/ready on both sides, the data held while valid.\n"
+    << "// A second read port (out_*2: the entry after out_data, popped with it when out_ready2) lets the read\n"
+    << "// side take two entries a cycle (the R channel into the core clock, half the AXI clock's rate);\n"
+    << "// out_valid2 is registered from the synchronised write pointer like empty (never more than there are).\n"
     << "// Constraints (skipopu_u280.xdc): set_max_delay -datapath_only and set_bus_skew on w_gray/r_gray ->\n"
     << "// *_gray_s1, set_max_delay -datapath_only on the RAM's read paths.\n"
     << "// Reset: wrst and rrst (active high, synchronous to their clocks) must be asserted together, each\n"
@@ -54,7 +57,10 @@ std::string generate_axi_cdc_fifo(const HandoffRtl& h) {
     << "  input  wire rrst,\n"
     << "  output wire out_valid,\n"
     << "  input  wire out_ready,\n"
-    << "  output wire [W-1:0] out_data\n"
+    << "  output wire [W-1:0] out_data,\n"
+    << "  output wire out_valid2,\n"
+    << "  input  wire out_ready2,\n"
+    << "  output wire [W-1:0] out_data2\n"
     << ");\n"
     << "  reg [W-1:0] mem [0:(1 << AW) - 1];\n"
     << "  // Write side (wclk).\n"
@@ -82,25 +88,38 @@ std::string generate_axi_cdc_fifo(const HandoffRtl& h) {
     << "  assign in_ready = ~w_full;\n"
     << "  // Read side (rclk).\n"
     << "  reg [AW:0] r_bin, r_gray;\n"
-    << "  reg r_empty;\n";
+    << "  reg r_empty, r_two;\n";
   for (unsigned s = 1; s <= N; ++s) v << "  (* ASYNC_REG = \"TRUE\" *) reg [AW:0] w_gray_s" << s << ";\n";
   v << "  wire pop = out_ready & ~r_empty;\n"
-    << "  wire [AW:0] r_bin_next = r_bin + {{AW{1'b0}}, pop};\n"
+    << "  wire pop2 = pop & out_ready2 & r_two;\n"
+    << "  wire [AW:0] r_bin_next = r_bin + {{AW{1'b0}}, pop} + {{AW{1'b0}}, pop2};\n"
+    << "  // the synchronised write pointer in binary: entries after the next read pointer\n"
+    << "  wire [AW:0] w_sync_bin;\n"
+    << "  genvar gi;\n"
+    << "  generate for (gi = 0; gi <= AW; gi = gi + 1) begin : g_w_bin\n"
+    << "    assign w_sync_bin[gi] = ^" << last_w << "[AW:gi];\n"
+    << "  end endgenerate\n"
+    << "  wire [AW:0] r_avail_next = w_sync_bin - r_bin_next;\n"
     << "  wire [AW:0] r_gray_next = r_bin_next ^ (r_bin_next >> 1);\n"
     << "  always @(posedge rclk)\n"
     << "    if (rrst) begin\n"
     << "      r_bin <= 0;\n"
     << "      r_gray <= 0;\n"
-    << "      r_empty <= 1'b1;\n";
+    << "      r_empty <= 1'b1;\n"
+    << "      r_two <= 1'b0;\n";
   for (unsigned s = 1; s <= N; ++s) v << "      w_gray_s" << s << " <= 0;\n";
   v << "    end else begin\n"
     << "      r_bin <= r_bin_next;\n"
     << "      r_gray <= r_gray_next;\n"
-    << "      r_empty <= r_gray_next == " << last_w << ";\n";
+    << "      r_empty <= r_gray_next == " << last_w << ";\n"
+    << "      r_two <= r_avail_next > {{AW{1'b0}}, 1'b1};\n";
   sync_chain(v, "w_gray", N, "w_gray");
   v << "    end\n"
     << "  assign out_valid = ~r_empty;\n"
     << "  assign out_data = mem[r_bin[AW-1:0]];\n"
+    << "  wire [AW-1:0] r_idx2 = r_bin[AW-1:0] + {{(AW-1){1'b0}}, 1'b1};\n"
+    << "  assign out_valid2 = r_two;\n"
+    << "  assign out_data2 = mem[r_idx2];\n"
     << "endmodule\n";
   return v.str();
 }
@@ -125,7 +144,9 @@ std::string generate_axi_cdc(const HandoffRtl& h, const std::vector<RtlPort>& pr
     << "// IP's AXI_<port>_*, on axi_clk), one skipopu_axi_cdc_fifo of 2**" << h.cdc_fifo_bits
     << " entries per channel: AW, W, AR\n"
     << "// (core_clk -> axi_clk) and R, B (axi_clk -> core_clk); each channel's beats in order, valid/ready on\n"
-    << "// both sides. Abstracts away: nothing of the AXI3 channels the processor uses (no AxLOCK/CACHE/PROT/QOS:\n"
+    << "// both sides; R's FIFO gives the core side up to two beats a core cycle (s_axi_r* and s_axi_r2*, the\n"
+    << "// beat after it: the AXI clock runs at up to twice the core's). Abstracts away: nothing of the AXI3\n"
+    << "// channels the processor uses (no AxLOCK/CACHE/PROT/QOS:\n"
     << "// the HBM IP's defaults).\n"
     << "// Reset: core_rst (active high, synchronous to core_clk) and axi_rst_n (active low, synchronous to\n"
     << "// axi_clk) asserted together, each for at least " << h.cdc_sync_cycles + 1 << " cycles of its clock.\n"
@@ -138,7 +159,8 @@ std::string generate_axi_cdc(const HandoffRtl& h, const std::vector<RtlPort>& pr
     v << ",\n  " << (out ? "output" : "input ") << " wire " << (bits > 1 ? "[" + S(bits - 1) + ":0] " : "") << name;
   };
   for (const RtlPort& p : ports) decl(!p.out, p.bits, "s_axi_" + p.name);  // slave side: core_clk
-  for (const RtlPort& p : ports) decl(p.out, p.bits, "m_axi_" + p.name);   // master side: axi_clk
+  for (const RtlPort& p : ports)
+    if (!core_side_only(p.name)) decl(p.out, p.bits, "m_axi_" + p.name);  // master side: axi_clk
   v << "\n);\n"
     << "  wire axi_rst = ~axi_rst_n;\n";
   // fifo(name, bits, from core?, in_valid, in_ready, in_data, out_valid, out_ready, out_data)
@@ -147,15 +169,22 @@ std::string generate_axi_cdc(const HandoffRtl& h, const std::vector<RtlPort>& pr
     const std::string wclk = to_axi ? "core_clk" : "axi_clk", wrst = to_axi ? "core_rst" : "axi_rst";
     const std::string rclk = to_axi ? "axi_clk" : "core_clk", rrst = to_axi ? "axi_rst" : "core_rst";
     v << "  // " << ch << ": " << wclk << " -> " << rclk << "\n"
-      << "  wire [" << bits - 1 << ":0] " << ch << "_out;\n"
+      << "  wire [" << bits - 1 << ":0] " << ch << "_out, " << (std::string(ch) == "r" ? "" : "unused_") << ch << "_out2;\n";
+    if (std::string(ch) != "r") v << "  wire unused_" << ch << "_valid2;\n";
+    v
       << "  skipopu_axi_cdc_fifo #(.W(" << bits << ")) u_" << ch << " (\n"
       << "    .wclk(" << wclk << "), .wrst(" << wrst << "), .in_valid(" << side_in << "_" << ch << "valid), .in_ready("
       << side_in << "_" << ch << "ready),\n"
       << "    .in_data(" << fields_in << "),\n"
       << "    .rclk(" << rclk << "), .rrst(" << rrst << "), .out_valid(" << side_out << "_" << ch << "valid), .out_ready("
       << side_out << "_" << ch << "ready),\n"
-      << "    .out_data(" << ch << "_out));\n"
-      << "  assign " << fields_out << " = " << ch << "_out;\n";
+      << "    .out_data(" << ch << "_out), ";
+    if (std::string(ch) == "r")
+      v << ".out_valid2(s_axi_r2valid), .out_ready2(s_axi_r2ready), .out_data2(r_out2));\n"
+        << "  assign {s_axi_r2data, s_axi_r2id, s_axi_r2last, s_axi_r2resp} = r_out2;\n";
+    else
+      v << ".out_valid2(unused_" << ch << "_valid2), .out_ready2(1'b0),\n    .out_data2(unused_" << ch << "_out2));\n";
+    v << "  assign " << fields_out << " = " << ch << "_out;\n";
   };
   // A channel's payload: its fields (without valid/ready) concatenated, and their width.
   using Fields = std::initializer_list<const char*>;

@@ -92,8 +92,10 @@ std::string generate_u280_top(const HandoffRtl& h, const std::string& config_nam
     << "  // axi_rst_n: synchronous to axi_clk, active low\n"
     << "  input  wire axi_rst_n";
   auto is_axi = [](const RtlPort& p) { return p.name.compare(0, 6, "m_axi_") == 0; };
+  // m_axi_NN_<field> -> <field>
+  auto field = [](const RtlPort& p) { return p.name.substr(p.name.find('_', 6) + 1); };
   for (const auto& p : ports) {
-    if (p.name == "clk" || p.name == "rst") continue;
+    if (p.name == "clk" || p.name == "rst" || (is_axi(p) && core_side_only(field(p)))) continue;
     RtlPort q = p;
     q.reg = false;
     v << ",\n  " << port_decl(q);
@@ -116,7 +118,8 @@ std::string generate_u280_top(const HandoffRtl& h, const std::string& config_nam
     for (const auto& p : ports)
       if (p.name.compare(0, pre.size(), pre) == 0) {
         const std::string f = p.name.substr(pre.size());
-        v << ",\n    .s_axi_" << f << "(c" << p.name.substr(1) << "), .m_axi_" << f << "(" << p.name << ")";
+        v << ",\n    .s_axi_" << f << "(c" << p.name.substr(1) << ")";
+        if (!core_side_only(f)) v << ", .m_axi_" << f << "(" << p.name << ")";
       }
     v << ");\n";
   }

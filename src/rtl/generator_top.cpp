@@ -100,11 +100,16 @@ std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl
         {false, false, 1, n + "wready"}, {false, false, 256, n + "rdata"}, {false, false, I, n + "rid"},
         {false, false, 1, n + "rlast"},  {false, false, 2, n + "rresp"},  {false, false, 1, n + "rvalid"},
         {true, false, 1, n + "rready"},  {false, false, I, n + "bid"},    {false, false, 2, n + "bresp"},
-        {false, false, 1, n + "bvalid"}, {true, false, 1, n + "bready"}};
+        {false, false, 1, n + "bvalid"}, {true, false, 1, n + "bready"},
+        // the read data's second lane (core side of the clock crossing: the beat after r*'s)
+        {false, false, 256, n + "r2data"}, {false, false, I, n + "r2id"}, {false, false, 1, n + "r2last"},
+        {false, false, 2, n + "r2resp"},  {false, false, 1, n + "r2valid"}, {true, false, 1, n + "r2ready"}};
     v.insert(v.end(), a.begin(), a.end());
   }
   return v;
 }
+
+bool core_side_only(const std::string& field) { return field.compare(0, 2, "r2") == 0; }
 
 ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho, size_t matrices,
                               uint32_t layers) {
@@ -121,8 +126,9 @@ ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, c
                                                           S(ho.ports) + " ports); got " + S(c.hbm.pseudo_channels));
   p.kv_layer_bits = std::max(1u, clog2(layers));
   // One wide weight beat is a beat of every port; each port's buffer holds its share of the
-  // two prefetch windows: 2 * window_per_pc bytes, rounded up to a power of two of beats.
-  const uint64_t beats = std::max<uint64_t>(2, 2 * ((wd.window_per_pc + KvHistoryRtl::kBeatBytes - 1) / KvHistoryRtl::kBeatBytes));
+  // two prefetch windows: 2 * window_per_pc bytes, rounded up to a power of two of beats (at
+  // least 4: the buffer's two banks).
+  const uint64_t beats = std::max<uint64_t>(4, 2 * ((wd.window_per_pc + KvHistoryRtl::kBeatBytes - 1) / KvHistoryRtl::kBeatBytes));
   p.wbuf_bits = clog2(beats);
   p.act_bits = 9;
   p.matrix_bits = matrices ? std::max(1u, clog2(matrices + 1)) : 10;
@@ -195,7 +201,8 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "// matrices 0..m-1, so LOADW/GEMM m0..m1 read entries m0 and m1+1), steps, routing outcomes (rf_*,\n"
     << "// the trace's bitmask stream), src(t, l) (src_*), the KV buffer's configuration (kv_cfg_*), base\n"
     << "// addresses (cfg_*), the K/V entry table (kt_*: where each (token, layer)'s K/V lives, as the run's\n"
-    << "// memory map places it).\n"
+    << "// memory map places it). AXI3 ports m_axi_NN_* (on clk): read data on two lanes, r* and r2* (the beat\n"
+    << "// after it, taken with it): the core side of the clock crossing, up to two beats a cycle.\n"
     << "// Abstracts away (docs/rtl.md): operand values (a unit's operands are the activation buffer's current\n"
     << "// 256-bit row replicated to its width; its outputs are folded back onto a row: the data path is\n"
     << "// wired so that synthesis keeps every block, not the model's layout); the attention arithmetic\n"
@@ -288,18 +295,20 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
 
   // ---------------------------------------------------------------- activation buffer
   v << "  // ---- activation buffer: " << (1u << AW) << " rows of 256 bits; read pointer ra (the running unit's\n"
-    << "  // operands), write pointer wa (its results); a second read port for KV_STORE's data\n"
+    << "  // operands), write pointer wa (its results); a second read port for KV_STORE's data; EMBED writes\n"
+    << "  // two rows a cycle (act_we2: the row after act_wdata's; two banks by the row's low bit in hardware)\n"
     << "  reg [255:0] act [0:" << (1u << AW) - 1 << "];\n"
     << "  reg [" << AW - 1 << ":0] ra, wa, ks_ra;\n"
     << "  reg [255:0] act_q, ks_q;\n"
     << "  wire act_fire;\n"
-    << "  wire act_we;\n"
-    << "  wire [255:0] act_wdata;\n"
+    << "  wire act_we, act_we2;\n"
+    << "  wire [255:0] act_wdata, act_wdata2;\n"
     << "  wire [" << AW - 1 << ":0] ra_n = act_fire ? ra + " << AW << "'d1 : ra;\n"
     << "  wire ks_fire;\n"
     << "  wire [" << AW - 1 << ":0] ks_ra_n = ks_fire ? ks_ra + " << AW << "'d1 : ks_ra;\n"
     << "  always @(posedge clk) begin\n"
     << "    if (act_we) act[wa] <= act_wdata;\n"
+    << "    if (act_we2) act[wa + " << AW << "'d1] <= act_wdata2;\n"
     << "    act_q <= act[ra_n];\n"
     << "    ks_q <= act[ks_ra_n];\n"
     << "  end\n"
@@ -307,7 +316,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    if (rst) begin ra <= " << AW << "'d0; wa <= " << AW << "'d0; ks_ra <= " << AW << "'d0; end\n"
     << "    else begin\n"
     << "      ra <= ra_n; ks_ra <= ks_ra_n;\n"
-    << "      if (act_we) wa <= wa + " << AW << "'d1;\n"
+    << "      if (act_we) wa <= wa + (act_we2 ? " << AW << "'d2 : " << AW << "'d1);\n"
     << "    end\n"
     << "  end\n"
     << "  wire [255:0] act_rot = {act_q[127:0], act_q[255:128]};\n\n";
@@ -798,33 +807,43 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "    end\n"
     << "  end\n";
   // Per port: the read waiting for the port's read master (pend: start, end, beats; an entry adjacent
-  // to it joins it), the beats of the issued gathers not yet in (left).
+  // to it joins it), the beats of the issued gathers not yet in (left). An entry that finds none
+  // waiting goes to the read master in the cycle it is classified when the master takes it then
+  // (now, req: the command is the waiting read, else that entry).
   for (unsigned p = 0; p < NP; ++p) {
     const std::string g = "g" + port_id(p) + "_";
     v << "  reg " << g << "pend;\n"
       << "  reg [" << A - 1 << ":0] " << g << "pstart, " << g << "end;\n"
       << "  reg [31:0] " << g << "pbeats, " << g << "left;\n"
-      << "  wire " << g << "issue, " << g << "beat;\n"
+      << "  wire " << g << "issue, " << g << "beat, " << g << "beat2;\n"
       << "  wire " << g << "mine = a_app && ap_port == " << PB << "'d" << p << ";\n"
       << "  wire " << g << "join = " << g << "mine && " << g << "pend && !" << g << "issue && ap_addr == " << g << "end;\n"
       << "  wire " << g << "start_new = " << g << "mine && !" << g << "join && (!" << g << "pend || " << g << "issue);\n"
       << "  assign g_app_ok[" << p << "] = " << g << "join || " << g << "start_new;\n"
+      << "  wire " << g << "now = " << g << "mine && !" << g << "pend;\n"
+      << "  wire " << g << "req = " << g << "pend || " << g << "now;\n"
+      << "  wire [" << A - 1 << ":0] " << g << "req_start = " << g << "pend ? " << g << "pstart : ap_addr;\n"
+      << "  wire [31:0] " << g << "req_beats = " << g << "pend ? " << g << "pbeats : " << ext("entry_beats", EB, 32) << ";\n"
       << "  reg [" << TB << ":0] " << g << "napp, " << g << "rent;\n"
       << "  reg [" << EB - 1 << ":0] " << g << "rb;\n"
       << "  assign g_napp[" << (p + 1) * (TB + 1) - 1 << ":" << p * (TB + 1) << "] = " << g << "napp;\n"
-      << "  // entries in, the one whose last beat arrives this cycle included (its steps may run now)\n"
-      << "  assign g_rent[" << (p + 1) * (TB + 1) - 1 << ":" << p * (TB + 1) << "] = " << g << "rent + {" << TB << "'d0, " << g
-      << "beat && " << g << "rb + " << EB << "'d1 == entry_beats};\n"
+      << "  // up to two beats a cycle: the entry the first completes (" << g << "fin1), the count after it, the second\n"
+      << "  wire " << g << "fin1 = " << g << "beat && " << g << "rb + " << EB << "'d1 == entry_beats;\n"
+      << "  wire [" << EB - 1 << ":0] " << g << "rb1 = !" << g << "beat ? " << g << "rb : " << g << "fin1 ? " << EB << "'d0 : " << g
+      << "rb + " << EB << "'d1;\n"
+      << "  wire " << g << "fin2 = " << g << "beat2 && " << g << "rb1 + " << EB << "'d1 == entry_beats;\n"
+      << "  wire [" << EB - 1 << ":0] " << g << "rb2 = !" << g << "beat2 ? " << g << "rb1 : " << g << "fin2 ? " << EB << "'d0 : " << g
+      << "rb1 + " << EB << "'d1;\n"
+      << "  wire [" << TB << ":0] " << g << "fins = {" << TB << "'d0, " << g << "fin1} + {" << TB << "'d0, " << g << "fin2};\n"
+      << "  // entries in, those whose last beat arrives this cycle included (their steps may run now)\n"
+      << "  assign g_rent[" << (p + 1) * (TB + 1) - 1 << ":" << p * (TB + 1) << "] = " << g << "rent + " << g << "fins;\n"
       << "  always @(posedge clk) begin\n"
       << "    if (rst || go_attn) begin " << g << "napp <= " << TB + 1 << "'d0; " << g << "rent <= " << TB + 1 << "'d0; " << g
       << "rb <= " << EB << "'d0; end\n"
       << "    else begin\n"
       << "      if (g_app_ok[" << p << "]) " << g << "napp <= " << g << "napp + " << TB + 1 << "'d1;\n"
-      << "      if (" << g << "beat) begin\n"
-      << "        if (" << g << "rb + " << EB << "'d1 == entry_beats) begin " << g << "rb <= " << EB << "'d0; " << g << "rent <= " << g
-      << "rent + " << TB + 1 << "'d1; end\n"
-      << "        else " << g << "rb <= " << g << "rb + " << EB << "'d1;\n"
-      << "      end\n"
+      << "      " << g << "rb <= " << g << "rb2;\n"
+      << "      " << g << "rent <= " << g << "rent + " << g << "fins;\n"
       << "    end\n"
       << "  end\n"
       << "  assign g_empty[" << p << "] = !" << g << "pend && " << g << "left == 32'd0;\n"
@@ -833,10 +852,11 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "      " << g << "pend <= 1'b0; " << g << "pstart <= " << A << "'d0; " << g << "end <= " << A << "'d0; " << g
       << "pbeats <= 32'd0; " << g << "left <= 32'd0;\n"
       << "    end else begin\n"
-      << "      " << g << "left <= " << g << "left + (" << g << "issue ? " << g << "pbeats : 32'd0) - {31'd0, " << g << "beat};\n"
+      << "      " << g << "left <= " << g << "left + (" << g << "issue ? " << g << "req_beats : 32'd0) - {31'd0, " << g << "beat} - {31'd0, "
+      << g << "beat2};\n"
       << "      if (" << g << "join) begin " << g << "end <= " << g << "end + eb_bytes; " << g << "pbeats <= " << g << "pbeats + "
       << ext("entry_beats", EB, 32) << "; end\n"
-      << "      else if (" << g << "start_new) begin\n"
+      << "      else if (" << g << "start_new && !(" << g << "now && " << g << "issue)) begin\n"
       << "        " << g << "pend <= 1'b1; " << g << "pstart <= ap_addr; " << g << "end <= ap_addr + eb_bytes; " << g
       << "pbeats <= " << ext("entry_beats", EB, 32) << ";\n"
       << "      end else if (" << g << "issue) " << g << "pend <= 1'b0;\n"
@@ -846,20 +866,26 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
   v << "\n";
   // ---------------------------------------------------------------- EMBED engine
   v << "  // ---- EMBED: the step's embedding rows as the host streams them (er_*: the requests of the run's\n"
-    << "  //      memory map, address, beats, the step's last): each a read on its address's port (a port holds\n"
-    << "  //      one piece waiting for its read master), all ports in parallel; the beats go into the\n"
-    << "  //      activation buffer, one a cycle (the lowest port first); done with the last beat\n"
+    << "  //      memory map, address, beats, the step's last): each a read on its address's port, all ports in\n"
+    << "  //      parallel, from the EMBED's issue cycle on; a piece goes to its port's read master in the cycle it\n"
+    << "  //      is taken when the master takes it then, else it waits there (a port holds one); the beats go into the\n"
+    << "  //      activation buffer, one port a cycle (the lowest port first), its two lanes' beats (two rows) at\n"
+    << "  //      once; done with the last beat\n"
     << "  reg em_run, em_all;\n"
     << "  wire [" << PB - 1 << ":0] er_port = " << port_of("er_addr") << ";\n"
     << "  wire [" << NP - 1 << ":0] e_free, e_empty, e_v, e_sel;\n"
     << "  wire em_valid = |e_v;\n"
-    << "  wire [255:0] em_data;\n"
-    << "  assign er_ready = em_run && !em_all && e_free[er_port];\n"
+    << "  wire [255:0] em_data, em_data2;\n"
+    << "  wire [" << NP - 1 << ":0] e_v2;\n"
+    << "  wire em_valid2 = |(e_v2 & e_sel);\n"
+    << "  // from the issue cycle (go_embed: em_run and em_all not yet set)\n"
+    << "  wire em_all_now = go_embed ? tok0 == 16'd0 : em_all;\n"
+    << "  assign er_ready = (em_run || go_embed) && !em_all_now && e_free[er_port];\n"
     << "  wire er_take = er_valid && er_ready;\n"
     << "  assign embed_done = em_run && em_all && (&e_empty);\n"
     << "  always @(posedge clk) begin\n"
     << "    if (rst) begin em_run <= 1'b0; em_all <= 1'b0; end\n"
-    << "    else if (go_embed) begin em_run <= 1'b1; em_all <= tok0 == 16'd0; end\n"
+    << "    else if (go_embed) begin em_run <= 1'b1; em_all <= tok0 == 16'd0 || (er_take && er_last); end\n"
     << "    else begin\n"
     << "      if (er_take && er_last) em_all <= 1'b1;\n"
     << "      if (embed_done) em_run <= 1'b0;\n"
@@ -871,30 +897,41 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "  reg [" << A - 1 << ":0] " << e << "addr;\n"
       << "  reg [31:0] " << e << "beats, " << e << "left;\n"
       << "  wire " << e << "issue;\n"
+      << "  // a piece for the port: the waiting one, else the one taken now (er_ready: none waits then)\n"
+      << "  wire " << e << "now = er_take && er_port == " << PB << "'d" << p << ";\n"
+      << "  wire " << e << "req = " << e << "pend || " << e << "now;\n"
+      << "  wire [" << A - 1 << ":0] " << e << "req_addr = " << e << "pend ? " << e << "addr : er_addr;\n"
+      << "  wire [31:0] " << e << "req_beats = " << e << "pend ? " << e << "beats : {16'd0, er_beats};\n"
       << "  wire " << e << "beat = e_sel[" << p << "];\n"
+      << "  wire " << e << "beat2 = e_sel[" << p << "] && e_v2[" << p << "];\n"
+      << "  wire [31:0] " << e << "taken = {31'd0, " << e << "beat} + {31'd0, " << e << "beat2};\n"
       << "  assign e_free[" << p << "] = !" << e << "pend;\n"
-      << "  assign e_empty[" << p << "] = !" << e << "pend && " << e << "left == {31'd0, " << e << "beat};\n"
+      << "  assign e_empty[" << p << "] = !" << e << "pend && " << e << "left == " << e << "taken;\n"
       << "  always @(posedge clk) begin\n"
       << "    if (rst) begin " << e << "pend <= 1'b0; " << e << "addr <= " << A << "'d0; " << e << "beats <= 32'd0; " << e
       << "left <= 32'd0; end\n"
       << "    else begin\n"
-      << "      if (er_take && er_port == " << PB << "'d" << p << ") begin " << e << "pend <= 1'b1; " << e << "addr <= er_addr; "
+      << "      if (" << e << "now && !" << e << "issue) begin " << e << "pend <= 1'b1; " << e << "addr <= er_addr; "
       << e << "beats <= {16'd0, er_beats}; end\n"
       << "      else if (" << e << "issue) " << e << "pend <= 1'b0;\n"
-      << "      " << e << "left <= " << e << "left + (" << e << "issue ? " << e << "beats : 32'd0) - {31'd0, " << e << "beat};\n"
+      << "      " << e << "left <= " << e << "left + (" << e << "issue ? " << e << "req_beats : 32'd0) - " << e << "taken;\n"
       << "    end\n"
       << "  end\n";
   }
   {
-    std::string sel, data;
+    std::string sel, data, data2;
     for (unsigned p = 0; p < NP; ++p) {
       v << "  assign e_sel[" << p << "] = e_v[" << p << "]" << (p ? " && !(|e_v[" + S(p - 1) + ":0])" : std::string()) << ";\n";
       data += std::string(p ? " | " : "") + "(e_sel[" + S(p) + "] ? p" + port_id(p) + "_od : 256'd0)";
+      data2 += std::string(p ? " | " : "") + "(e_sel[" + S(p) + "] ? p" + port_id(p) + "_od2 : 256'd0)";
     }
-    v << "  assign em_data = " << data << ";\n";
+    v << "  assign em_data = " << data << ";\n"
+      << "  assign em_data2 = " << data2 << ";\n";
   }
   v << "  assign act_we = em_valid || pe_out_valid || nl_out_valid || attn_done;\n"
-    << "  assign act_wdata = em_valid ? em_data : pe_out_valid ? pe_fold : nl_out_valid ? nl_fold : attn_acc;\n\n";
+    << "  assign act_wdata = em_valid ? em_data : pe_out_valid ? pe_fold : nl_out_valid ? nl_fold : attn_acc;\n"
+    << "  assign act_we2 = em_valid2;\n"
+    << "  assign act_wdata2 = em_data2;\n\n";
 
   // ---------------------------------------------------------------- ports
   v << "  // ---- AXI ports: a read master per port (clients, by priority: the attention's gather, a KV fetch,\n"
@@ -905,7 +942,7 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     << "  assign f_grant = |f_gnt;\n"
     << "  assign f_last = |f_lst;\n"
     << "  assign kv_fill_valid = |f_fv;\n"
-    << "  wire [" << NP - 1 << ":0] rd_err, wb_in_ready, wr_err;\n"
+    << "  wire [" << NP - 1 << ":0] rd_err, wb_in_ready, wb_in_ready2, wr_err;\n"
     << "  assign err = ctrl_err | (|rd_err) | (|wr_err);\n";
   const unsigned OQB = clog2(ax.rd_commands);
   if ((1u << OQB) != ax.rd_commands || OQB == 0) throw std::logic_error("generate_processor: the read master's command queue is not a power of two");
@@ -914,40 +951,47 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
     const std::string n = "m_axi_" + port_id(p) + "_", q = "p" + port_id(p) + "_", g = "g" + port_id(p) + "_";
     const std::string base = S(A) + "'d" + S(uint64_t(p) * pp.pc_bytes);
     v << "  // port " << port_id(p) << "\n"
-      << "  wire " << q << "t = " << g << "pend;\n"
+      << "  wire " << q << "t = " << g << "req;\n"
       << "  wire " << q << "f = fs == F_CMD && f_port == " << PB << "'d" << p << ";\n"
-      << "  wire " << q << "e = e" << port_id(p) << "_pend;\n"
+      << "  wire " << q << "e = e" << port_id(p) << "_req;\n"
       << "  assign w_ok[" << p << "] = rd_cmd_ready[" << p << "] && !" << q << "t && !" << q << "f && !" << q << "e;\n"
       << "  wire [1:0] " << q << "cl = " << q << "t ? CL_T : " << q << "f ? CL_F : " << q << "e ? CL_E : CL_W;\n"
       << "  wire " << q << "cmd_valid = rd_cmd_ready[" << p << "] && (" << q << "t || " << q << "f || " << q
       << "e || wd_rq_ready);\n"
-      << "  wire [" << A - 1 << ":0] " << q << "addr = " << q << "t ? " << g << "pstart : " << q << "f ? f_addr :\n"
-      << "    " << q << "e ? e" << port_id(p) << "_addr : " << base << " + cfg_weight_base + "
+      << "  wire [" << A - 1 << ":0] " << q << "addr = " << q << "t ? " << g << "req_start : " << q << "f ? f_addr :\n"
+      << "    " << q << "e ? e" << port_id(p) << "_req_addr : " << base << " + cfg_weight_base + "
       << ext("wd_off", 32, A) << ";\n"
-      << "  wire [31:0] " << q << "beats = " << q << "t ? " << g << "pbeats : " << q << "f ? {" << 32 - EB << "'d0, entry_beats} : "
-      << q << "e ? e" << port_id(p) << "_beats : wd_beats;\n"
+      << "  wire [31:0] " << q << "beats = " << q << "t ? " << g << "req_beats : " << q << "f ? {" << 32 - EB << "'d0, entry_beats} : "
+      << q << "e ? e" << port_id(p) << "_req_beats : wd_beats;\n"
       << "  assign " << g << "issue = " << q << "cmd_valid && " << q << "cl == CL_T;\n"
       << "  assign e" << port_id(p) << "_issue = " << q << "cmd_valid && " << q << "cl == CL_E;\n"
       << "  assign e_v[" << p << "] = " << q << "ov && " << q << "own == CL_E;\n"
+      << "  assign e_v2[" << p << "] = " << q << "ov2 && " << q << "own == CL_E;\n"
       << "  assign f_gnt[" << p << "] = " << q << "cmd_valid && " << q << "cl == CL_F;\n"
       << "  // the client of each command awaiting data (the master's queue of " << ax.rd_commands << "), oldest first\n"
       << "  reg [1:0] " << q << "oq [0:" << ax.rd_commands - 1 << "];\n"
       << "  reg [" << OQB - 1 << ":0] " << q << "oq_wp, " << q << "oq_rp;\n"
       << "  wire [1:0] " << q << "own = " << q << "oq[" << q << "oq_rp];\n"
-      << "  wire " << q << "ov, " << q << "ol;\n"
-      << "  wire [255:0] " << q << "od;\n"
+      << "  wire " << q << "ov, " << q << "ol, " << q << "ov2, " << q << "ol2;\n"
+      << "  wire [255:0] " << q << "od, " << q << "od2;\n"
       << "  wire [7:0] " << q << "outst;\n"
       << "  wire " << q << "oready = " << q << "own == CL_W ? wb_in_ready[" << p << "] : " << q
       << "own == CL_F ? kv_fill_ready : " << q << "own == CL_E ? e_sel[" << p << "] : 1'b1;\n"
+      << "  // the second lane with the first: the weight buffer with room for two, EMBED's two rows, the gather;\n"
+      << "  // the KV fill takes one beat a cycle (the store's write port)\n"
+      << "  wire " << q << "oready2 = " << q << "own == CL_W ? wb_in_ready2[" << p << "] : " << q << "own != CL_F;\n"
+      << "  wire " << q << "ot2 = " << q << "ov2 && " << q << "oready && " << q << "oready2;  // the second lane taken\n"
       << "  always @(posedge clk) begin\n"
       << "    if (rst) begin " << q << "oq_wp <= " << OQB << "'d0; " << q << "oq_rp <= " << OQB << "'d0; end\n"
       << "    else begin\n"
       << "      if (" << q << "cmd_valid) begin " << q << "oq[" << q << "oq_wp] <= " << q << "cl; " << q << "oq_wp <= " << q
       << "oq_wp + " << OQB << "'d1; end\n"
-      << "      if (" << q << "ov && " << q << "oready && " << q << "ol) " << q << "oq_rp <= " << q << "oq_rp + " << OQB << "'d1;\n"
+      << "      if ((" << q << "ov && " << q << "oready && " << q << "ol) || (" << q << "ot2 && " << q << "ol2)) " << q << "oq_rp <= " << q
+      << "oq_rp + " << OQB << "'d1;\n"
       << "    end\n"
       << "  end\n"
       << "  assign " << g << "beat = " << q << "ov && " << q << "own == CL_T;\n"
+      << "  assign " << g << "beat2 = " << q << "ov2 && " << q << "own == CL_T;\n"
       << "  assign f_fv[" << p << "] = " << q << "ov && " << q << "own == CL_F;\n"
       << "  assign f_lst[" << p << "] = f_fv[" << p << "] && kv_fill_ready && " << q << "ol;\n"
       << "  skipopu_axi_rd_master u_rd_" << port_id(p) << " (\n"
@@ -958,17 +1002,21 @@ std::string generate_processor(const ProcessorRtl& pp, const std::string& config
       << "    .m_axi_arlen(" << n << "arlen), .m_axi_arsize(" << n << "arsize), .m_axi_arvalid(" << n << "arvalid),\n"
       << "    .m_axi_arready(" << n << "arready), .m_axi_rdata(" << n << "rdata), .m_axi_rid(" << n << "rid),\n"
       << "    .m_axi_rlast(" << n << "rlast), .m_axi_rresp(" << n << "rresp), .m_axi_rvalid(" << n << "rvalid),\n"
-      << "    .m_axi_rready(" << n << "rready), .out_valid(" << q << "ov), .out_ready(" << q << "oready), .out_data(" << q
+      << "    .m_axi_rready(" << n << "rready), .m_axi_r2data(" << n << "r2data), .m_axi_r2id(" << n << "r2id),\n"
+      << "    .m_axi_r2last(" << n << "r2last), .m_axi_r2resp(" << n << "r2resp), .m_axi_r2valid(" << n << "r2valid),\n"
+      << "    .m_axi_r2ready(" << n << "r2ready), .out_valid(" << q << "ov), .out_ready(" << q << "oready), .out_data(" << q
       << "od),\n"
-      << "    .out_last(" << q << "ol), .outstanding(" << q << "outst), .err(rd_err[" << p << "]));\n"
+      << "    .out_last(" << q << "ol), .out2_valid(" << q << "ov2), .out2_ready(" << q << "oready2), .out2_data(" << q << "od2),\n"
+      << "    .out2_last(" << q << "ol2), .outstanding(" << q << "outst), .err(rd_err[" << p << "]));\n"
       << "  wire [7:0] unused_" << q << "outst = " << q << "outst;\n"
       << "  skipopu_weight_buffer #(.PB(" << WBB << ")) u_wbuf_" << port_id(p) << " (\n"
       << "    .clk(clk), .rst(rst), .in_valid(" << q << "ov && " << q << "own == CL_W), .in_ready(wb_in_ready[" << p
       << "]),\n"
-      << "    .in_data(" << q << "od), .out_valid(wb_out_valid[" << p << "]), .out_ready(wide_take),\n"
+      << "    .in_data(" << q << "od), .in_valid2(" << q << "ov2 && " << q << "own == CL_W), .in_ready2(wb_in_ready2[" << p << "]),\n"
+      << "    .in_data2(" << q << "od2), .out_valid(wb_out_valid[" << p << "]), .out_ready(wide_take),\n"
       << "    .out_data(wb_out_data[" << (p + 1) * 256 - 1 << ":" << p * 256 << "]));\n";
     fill_or += std::string(p ? " | " : "") + "(f_fv[" + S(p) + "] ? " + q + "od : 256'd0)";
-    gxor += std::string(p ? " ^ " : "") + "(" + g + "beat ? " + q + "od : 256'd0)";
+    gxor += std::string(p ? " ^ " : "") + "(" + g + "beat ? " + q + "od : 256'd0) ^ (" + g + "beat2 ? " + q + "od2 : 256'd0)";
     v << "  wire unused_" << q << "ol = " << q << "ol;\n";
     v << "  wire [7:0] " << q << "wr_outst;\n"
       << "  skipopu_axi_wr_master u_wr_" << port_id(p) << " (\n"

@@ -1,8 +1,10 @@
 // AXI3 slave transactor of one port of the verilated processor (blocks.top "rtl",
 // rtl_processor.cpp): every burst the RTL's master issues becomes one job on the top's HBM
 // block (HbmIf, its public interface: the same HbmBlock and hbm::Model the SystemC top uses),
-// submitted in the core cycle of its address handshake. Read data: a burst's beats, one per
-// cycle, in address-handshake order on the port, each no earlier than its due cycle: the
+// submitted in the core cycle of its address handshake. Read data: a burst's beats, up to two per
+// core cycle (the core side of the AXI clock crossing: the HBM port's AXI clock is twice the core
+// clock; r* and r2*, the beat after it), in address-handshake order on the port, each no earlier
+// than its due cycle: the
 // simulator's in-request arrival rule, timing::piece_arrival (what the SystemC blocks use for
 // K/V entries and weight tiles), between the burst's first and last data, which the HBM block
 // gives as soon as its model has fixed them (HbmIf::data_known: for the bank model once the
@@ -38,6 +40,9 @@ class AxiHbmSlave {
     bool rvalid = false, rlast = false, bvalid = false;
     uint32_t rid = 0, bid = 0;
     uint64_t raddr = 0;  // the read beat's byte address (its data pattern)
+    bool r2valid = false, r2last = false;  // the second lane: the beat after it, due too
+    uint32_t r2id = 0;
+    uint64_t r2addr = 0;
   };
   // Before outputs(now): which read bursts' data times are fixed by now (HbmIf::data_known).
   void poll(uint64_t now) {
@@ -58,11 +63,20 @@ class AxiHbmSlave {
     Out o;
     if (!rd_.empty()) {
       const Burst& b = jobs_[rd_.front()];
-      if (b.known && now >= due(b) && (b.sent + 1 < b.beats || !b.job.busy())) {
+      if (ready(b, b.sent, now)) {
         o.rvalid = true;
         o.rlast = b.sent + 1 == b.beats;
         o.rid = b.id;
         o.raddr = b.addr + uint64_t{b.sent} * beat_;
+        // the next beat: of this burst, or the next burst's first
+        const Burst* n = o.rlast ? (rd_.size() > 1 ? &jobs_[rd_[1]] : nullptr) : &b;
+        const uint32_t k = o.rlast ? 0 : b.sent + 1;
+        if (n && ready(*n, k, now)) {
+          o.r2valid = true;
+          o.r2last = k + 1 == n->beats;
+          o.r2id = n->id;
+          o.r2addr = n->addr + uint64_t{k} * beat_;
+        }
       }
     }
     if (!wr_.empty()) {
@@ -78,7 +92,7 @@ class AxiHbmSlave {
   // Returns false on a protocol error (a W beat before its address, wlast misplaced).
   void read_address(uint64_t addr, unsigned beats, uint32_t id, Traffic t) { rd_.push_back(submit(addr, beats, id, false, t)); }
   void write_address(uint64_t addr, unsigned beats, uint32_t id) { wr_.push_back(submit(addr, beats, id, true, Traffic::KvWrite)); }
-  void read_beat() {  // rvalid && rready
+  void read_beat() {  // rvalid && rready, then r2valid && r2ready (taken with it)
     Burst& b = jobs_[rd_.front()];
     ++rd_beats_;
     if (++b.sent == b.beats) {
@@ -118,9 +132,15 @@ class AxiHbmSlave {
     bool known = false;          // first and done are fixed (HbmIf::data_known)
     uint64_t first = 0, done = 0;  // its first and last data (core cycles)
   };
-  uint64_t due(const Burst& b) const {
+  // Beat k of b is due: the piece_arrival of its last byte.
+  uint64_t due(const Burst& b, uint32_t k) const {
     const uint64_t bytes = uint64_t{b.beats} * beat_;
-    return timing::piece_arrival(b.first, b.done, bytes, uint64_t{b.sent + 1} * beat_, beat_);
+    return timing::piece_arrival(b.first, b.done, bytes, uint64_t{k + 1} * beat_, beat_);
+  }
+  uint64_t due(const Burst& b) const { return due(b, b.sent); }
+  // Beat k of b can go in cycle now: its burst known, the beat due, the last one after the job.
+  bool ready(const Burst& b, uint32_t k, uint64_t now) const {
+    return b.known && now >= due(b, k) && (k + 1 < b.beats || !b.job.busy());
   }
   size_t submit(uint64_t addr, unsigned beats, uint32_t id, bool write, Traffic t) {
     size_t k;

@@ -12,6 +12,9 @@ struct PortIO {
   CData *arid, *arlen, *arvalid, *arready, *awid, *awlen, *awvalid, *awready;
   CData *wlast, *wvalid, *wready, *rid, *rlast, *rresp, *rvalid, *rready, *bid, *bresp, *bvalid, *bready;
   VlWide<8>* rdata;
+  // the read data's second lane (the core side of the clock crossing: the beat after r*'s)
+  CData *r2id, *r2last, *r2resp, *r2valid, *r2ready;
+  VlWide<8>* r2data;
 };
 
 }  // namespace skipopu::rtl_sim
@@ -24,5 +27,7 @@ struct PortIO {
         &d->m_axi_##n##_awvalid, &d->m_axi_##n##_awready, &d->m_axi_##n##_wlast, &d->m_axi_##n##_wvalid,              \
         &d->m_axi_##n##_wready, &d->m_axi_##n##_rid, &d->m_axi_##n##_rlast, &d->m_axi_##n##_rresp,                    \
         &d->m_axi_##n##_rvalid, &d->m_axi_##n##_rready, &d->m_axi_##n##_bid, &d->m_axi_##n##_bresp,                   \
-        &d->m_axi_##n##_bvalid, &d->m_axi_##n##_bready, &d->m_axi_##n##_rdata                                         \
+        &d->m_axi_##n##_bvalid, &d->m_axi_##n##_bready, &d->m_axi_##n##_rdata, &d->m_axi_##n##_r2id,                  \
+        &d->m_axi_##n##_r2last, &d->m_axi_##n##_r2resp, &d->m_axi_##n##_r2valid, &d->m_axi_##n##_r2ready,            \
+        &d->m_axi_##n##_r2data                                                                                        \
   }

@@ -340,6 +340,12 @@ class RtlProcessor final : public SequencerIf {
       *io.rresp = 0;
       if (o.rvalid)
         for (unsigned w = 0; w < 8; ++w) (*io.rdata)[w] = pattern(o.raddr, w);
+      *io.r2valid = o.r2valid;
+      *io.r2last = o.r2last;
+      *io.r2id = static_cast<CData>(o.r2id);
+      *io.r2resp = 0;
+      if (o.r2valid)
+        for (unsigned w = 0; w < 8; ++w) (*io.r2data)[w] = pattern(o.r2addr, w);
       *io.bvalid = o.bvalid;
       *io.bid = static_cast<CData>(o.bid);
       *io.bresp = 0;
@@ -410,7 +416,10 @@ class RtlProcessor final : public SequencerIf {
                                                                          : Traffic::Weights;
         s.read_address(a, *io.arlen + 1u, *io.arid, t);
       }
-      if (*io.rvalid && *io.rready) s.read_beat();
+      if (*io.rvalid && *io.rready) {
+        s.read_beat();
+        if (*io.r2valid && *io.r2ready) s.read_beat();
+      }
       if (*io.awvalid) s.write_address(*io.awaddr, *io.awlen + 1u, *io.awid);
       if (*io.wvalid && !s.write_beat(now, *io.wlast != 0))
         internal("port " + std::to_string(p) + ": a W beat without its address, or wlast misplaced, at cycle " + std::to_string(now));

@@ -204,6 +204,9 @@ int main(int argc, char** argv) {
 
   // Ready state of each receiver; stall phases.
   bool rdy_aw = false, rdy_w = false, rdy_ar = false, rdy_r = false, rdy_b = false;
+  // The core side's second R lane (s_axi_r2*: the beat after s_axi_r*'s, taken with it).
+  bool rdy_r2 = false;
+  uint64_t r_pairs = 0;  // core cycles that took two R beats
   // Each receiver (0 AW, 1 W, 2 AR: the slave; 3 R, 4 B: the master) has its own phases.
   unsigned ready_pct[5] = {50, 50, 50, 50, 50}, valid_pct = 70;
   uint64_t full_seen[5] = {0, 0, 0, 0, 0};  // aw, w, ar (core side), r, b (axi side): writer's ready low
@@ -227,6 +230,7 @@ int main(int argc, char** argv) {
     m.s_axi_wstrb = w.cur.strb;
     m.s_axi_wlast = w.cur.last;
     m.s_axi_rready = rdy_r;
+    m.s_axi_r2ready = rdy_r2;
     m.s_axi_bready = rdy_b;
   };
   auto drive_axi = [&]() {
@@ -329,12 +333,19 @@ int main(int argc, char** argv) {
       if (m.s_axi_arvalid && !m.s_axi_arready) ++full_seen[2];
       r_rx.sample("R", m.s_axi_rvalid, m.s_axi_rready,
                   read_beat(m.s_axi_rdata, (uint32_t(m.s_axi_rid) << 2) | m.s_axi_rresp, m.s_axi_rlast));
+      if (m.s_axi_r2valid && !m.s_axi_rvalid) fail("R: the second lane valid without the first");
+      if (m.s_axi_rvalid && m.s_axi_rready && m.s_axi_r2valid && m.s_axi_r2ready) {
+        r_rx.sample("R (second lane)", true, true,
+                    read_beat(m.s_axi_r2data, (uint32_t(m.s_axi_r2id) << 2) | m.s_axi_r2resp, m.s_axi_r2last));
+        ++r_pairs;
+      }
       b_rx.sample("B", m.s_axi_bvalid, m.s_axi_bready, Resp{m.s_axi_bid, m.s_axi_bresp});
       next_edge();
       advance(aw, aw_take);
       advance(ar, ar_take);
       advance(w, w_take);
       rdy_r = rng.chance(ready_pct[3]);
+      rdy_r2 = rng.chance(50);
       rdy_b = rng.chance(ready_pct[4]);
       drive_core();
     } else {
@@ -391,12 +402,14 @@ int main(int argc, char** argv) {
     if (left[i]) fail(std::string(ch[i]) + ": " + std::to_string(left[i]) + " beats never arrived");
     if (!full_seen[i]) fail(std::string(ch[i]) + ": its FIFO never filled (backpressure not exercised)");
   }
+  if (!r_pairs) fail("R: no core cycle took two beats (the second lane not exercised)");
   std::printf("tb_axi_cdc: core %.3f ps, axi %.3f ps, phase %.3f ps: %" PRIu64 " core and %" PRIu64
               " axi edges; beats AW %" PRIu64 " W %" PRIu64 " AR %" PRIu64 " R %" PRIu64 " B %" PRIu64
               "; writer stalled (FIFO full) AW %" PRIu64 " W %" PRIu64 " AR %" PRIu64 " R %" PRIu64 " B %" PRIu64
-              " cycles; %" PRIu64 " synchroniser samples resolved to the old value\n",
+              " cycles; %" PRIu64 " synchroniser samples resolved to the old value; %" PRIu64
+              " core cycles took two R beats\n",
               tc, ta, phase, n_core, n_axi, aw_rx.got, w_rx.got, ar_rx.got, r_rx.got, b_rx.got, full_seen[0],
-              full_seen[1], full_seen[2], full_seen[3], full_seen[4], meta_flips);
+              full_seen[1], full_seen[2], full_seen[3], full_seen[4], meta_flips, r_pairs);
   if (failures) {
     std::printf("FAILED (%d errors)\n", failures);
     return 1;

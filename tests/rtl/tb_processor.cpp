@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
       const PortIO& io = ports[p];
       PortState& s = ps[p];
       *io.rvalid = 0;
+      *io.r2valid = 0;  // one beat a cycle here (blocks.top=rtl runs the second lane)
       if (!s.rd.empty()) {
         const axi_tb::Burst& b = slave.bursts()[s.rd.front()];
         if (b.complete && t >= slave.due(b, b.sent)) {

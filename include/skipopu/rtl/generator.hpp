@@ -185,6 +185,10 @@ ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, c
                               size_t matrices, uint32_t layers);
 std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl& ct, const KvHistoryRtl& kv,
                                      const AxiMasterRtl& ax);
+// Whether a field of a processor AXI port (m_axi_NN_<field>, `field` without the prefix) exists
+// only on the core side of the clock crossing: the read data's second lane (r2*), which the
+// crossing fills from the AXI port's R channel.
+bool core_side_only(const std::string& field);
 std::string generate_processor(const ProcessorRtl& pp, const std::string& config_name, const ControllerRtl& ct,
                                const PeArrayRtl& pe, const NonlinearRtl& nl, const RouterRtl& rt,
                                const KvHistoryRtl& kv, const AxiMasterRtl& ax);
