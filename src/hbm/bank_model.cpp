@@ -737,6 +737,10 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
   ++pc.advances;
   bool virtual_end = false;
   if constexpr (kFast) virtual_end = pc.xv && x_resume(pc, limit);
+  // The bus candidates of each event (below). Only `some` is reset per event: every other field
+  // is read only when `some` is set, and whoever sets it (select, resolve_*, offer) writes them.
+  detail::ColCand col;
+  detail::RowCand row;
   while (!virtual_end) {
     T best = kInf;
     int kind = -1;
@@ -810,8 +814,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       else if (((qw <= p_.write_low && qr > 0) || qw == 0 || r_starved) && !w_starved) wm = false;
     }
     // 4: column command, 3: row command
-    detail::ColCand col;
-    detail::RowCand row;
+    col.some = row.some = false;
     if (!pc.ref_active) select<kFast>(pc, wm, col, row);
     if (col.some && col.t < best) { best = col.t; kind = 4; }
     if (row.some && row.t < best) { best = row.t; kind = 3; }

@@ -388,7 +388,7 @@ class BankModel final : public Model {
     c.id = s.id;
     c.arrival = s.arrival;
     c.first_data = data_at(s, first);
-    c.done = data_at(s, last);
+    c.done = last == first ? c.first_data : data_at(s, last);  // one column command: one time
     return c;
   }
   void row_opened(Pc& pc, uint32_t b);
