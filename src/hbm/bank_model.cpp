@@ -63,6 +63,7 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
   nb_base_.assign(p_.pseudo_channels, 0);
   nb_add_.assign(p_.pseudo_channels, -1);
   lim_.assign(p_.pseudo_channels, 0);
+  bound_.assign(p_.pseudo_channels, kNoBound);
 }
 
 void BankModel::burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const {
@@ -286,6 +287,7 @@ void BankModel::sync_pc(uint32_t i) {
     nb_base_[i] = pc.dirty ? pc.time : pc.next;
     nb_add_[i] = (rem > 1 ? T(rem - 1) * tB_ : 0) + lat;
   }
+  rebound(i);
 }
 
 // ---- queues ----
@@ -735,6 +737,10 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
   ++pc.advances;
   bool virtual_end = false;
   if constexpr (kFast) virtual_end = pc.xv && x_resume(pc, limit);
+  // The bus candidates of each event (below). Only `some` is reset per event: every other field
+  // is read only when `some` is set, and whoever sets it (select, resolve_*, offer) writes them.
+  detail::ColCand col;
+  detail::RowCand row;
   while (!virtual_end) {
     T best = kInf;
     int kind = -1;
@@ -808,8 +814,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       else if (((qw <= p_.write_low && qr > 0) || qw == 0 || r_starved) && !w_starved) wm = false;
     }
     // 4: column command, 3: row command
-    detail::ColCand col;
-    detail::RowCand row;
+    col.some = row.some = false;
     if (!pc.ref_active) select<kFast>(pc, wm, col, row);
     if (col.some && col.t < best) { best = col.t; kind = 4; }
     if (row.some && row.t < best) { best = row.t; kind = 3; }
@@ -930,19 +935,21 @@ Cycle BankModel::next_event() const {
   if (!heap_.lat.empty()) best = std::min(best, heap_.lat.top().done);  // a lower bound after the links
   // Per PC: the completion bound of sync_pc. The conversion to AXI cycles, the latency and the
   // clamp to now_ + 1 are monotone, so they apply once, to the smallest device time.
-  T tmin = kInf;
-  bool any = false;
-  for (size_t i = 0; i < nb_base_.size(); ++i) {
-    if (nb_add_[i] < 0) continue;
-    any = true;
-    tmin = std::min(tmin, std::max(lim_[i], nb_base_[i]) + nb_add_[i]);
-  }
-  if (any) {
+  T tmin = kNoBound;
+  for (const T b : bound_) tmin = std::min(tmin, b);
+  if (tmin != kNoBound) {
     Cycle c = to_axi(uint64_t(tmin)) + std::min(p_.read_latency, p_.write_latency);
     if (c <= now_) c = now_ + 1;
     best = std::min(best, c);
   }
   return best;
+}
+
+BankModel::T BankModel::last_dev_by(Cycle until, Cycle lat) const {
+  if (until < lat) return -1;
+  // to_axi(d) = ceil(d * den / num) <= A  <=>  d * den <= A * num  <=>  d <= floor(A * num / den)
+  const unsigned __int128 d = (unsigned __int128)(until - lat) * p_.dev_num / p_.dev_den;
+  return d >= (unsigned __int128)(kNoBound - 1) ? kNoBound - 1 : T(d);
 }
 
 bool BankModel::pop_completion(Cycle until, Completion& out) {
@@ -953,18 +960,19 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
     // before `until` is visible, a request submitted later arrives after `until`, and they
     // catch up when their bound is reached (or in report()).
     const T limit = T(to_dev(until));
-    const Cycle lat = std::min(p_.read_latency, p_.write_latency);
+    // A PC may complete something by `until` when to_axi(bound) + lat <= until, i.e. its bound
+    // is at or before `by` (kNoBound, nothing open: never; refreshes may lag).
+    const T by = lazy_ && !early_ ? last_dev_by(until, std::min(p_.read_latency, p_.write_latency)) : kNoBound;
     for (uint32_t i = 0; i < pcs_.size(); ++i) {
       if (limit <= due_[i]) {  // no event before the limit: up to date there
+        // (its bound stays: not dirty, so nb_base_ is its next event or more, at or after limit)
         lim_[i] = std::max(lim_[i], limit);
         continue;
       }
-      if (lazy_ && !early_) {
-        if (nb_add_[i] < 0) continue;  // nothing open: nothing to complete (refreshes may lag)
-        if (to_axi(uint64_t(std::max(lim_[i], nb_base_[i]) + nb_add_[i])) + lat > until) continue;
-      }
+      if (bound_[i] > by) continue;
       advance(pcs_[i], i, limit);
       lim_[i] = limit;
+      rebound(i);
     }
     advanced_ = until;
   }
@@ -991,6 +999,7 @@ void BankModel::settle() {
     if (virt || (limit > due_[i] && limit > lim_[i])) {
       advance(pcs_[i], i, std::max(limit, lim_[i]));
       lim_[i] = std::max(limit, lim_[i]);
+      rebound(i);
     }
   }
   x_virtual_ok_ = true;

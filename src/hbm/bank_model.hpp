@@ -58,6 +58,10 @@ class BankModel final : public Model {
     return num_shift_ >= 0 ? (dev * p_.dev_den + p_.dev_num - 1) >> num_shift_
                            : (dev * p_.dev_den + p_.dev_num - 1) / p_.dev_num;
   }
+  // The last device cycle d >= 0 with to_axi(d) + lat <= until (-1: none), at most
+  // kNoBound - 1: a PC whose completion bound is above it completes nothing by `until`.
+  detail::T last_dev_by(Cycle until, Cycle lat) const;
+  static constexpr detail::T kNoBound = INT64_MAX;  // a completion bound: nothing open
 
   // Command trace for directed tests (device cycles). Off unless enabled; not on hot paths.
   using Cmd = detail::Cmd;
@@ -395,7 +399,7 @@ class BankModel final : public Model {
     c.id = s.id;
     c.arrival = s.arrival;
     c.first_data = data_at(s, first);
-    c.done = data_at(s, last);
+    c.done = last == first ? c.first_data : data_at(s, last);  // one column command: one time
     return c;
   }
   void row_opened(Pc& pc, uint32_t b);
@@ -506,6 +510,11 @@ class BankModel final : public Model {
   // completion bound max(lim_, nb_base_) + nb_add_ (nb_add_ < 0: nothing open)
   std::vector<T> due_, nb_base_, nb_add_;
   std::vector<T> lim_;  // per PC: the limit it was last advanced to
+  // per PC: that completion bound in device cycles, max(lim_, nb_base_) + nb_add_, or kNoBound
+  // when nothing is open (rebound(): after every change of lim_, nb_base_ or nb_add_), so that
+  // next_event and pop_completion scan one array
+  std::vector<T> bound_;
+  void rebound(uint32_t i) { bound_[i] = nb_add_[i] < 0 ? kNoBound : std::max(lim_[i], nb_base_[i]) + nb_add_[i]; }
   Cycle now_ = 0, last_arrival_ = 0;
   Cycle advanced_ = 0;
   uint64_t seq_ = 0;

@@ -106,3 +106,69 @@ TEST_CASE("lazy channels: polling every cycle or only at next_event gives the sa
       }
     }
 }
+
+// pop_completion advances a PC only when its completion bound b (device cycles) may complete by
+// `until`: b <= last_dev_by(until, lat) must mean exactly to_axi(b) + lat <= until.
+TEST_CASE("lazy channels: last_dev_by is the last device cycle whose AXI time plus latency is by until") {
+  const uint32_t ratios[][2] = {{2, 1}, {1, 1}, {3, 1}, {5, 2}, {7, 3}, {4, 3}};
+  for (const auto& q : ratios) {
+    HbmParams p = load_hbm_preset(kData + "/configs/hbm/u280.json");
+    p.model = "bank";
+    p.dev_num = q[0];
+    p.dev_den = q[1];
+    BankModel m(p);
+    for (Cycle lat = 0; lat <= 3; ++lat)
+      for (Cycle until = 0; until <= 120; ++until) {
+        INFO("ratio " << q[0] << "/" << q[1] << " lat " << lat << " until " << until);
+        const detail::T d = m.last_dev_by(until, lat);
+        if (d >= 0) REQUIRE(m.to_axi(uint64_t(d)) + lat <= until);
+        REQUIRE(m.to_axi(uint64_t(d + 1)) + lat > until);
+      }
+  }
+}
+
+// The lazy engine advances exactly the PCs that may complete by the time popped: polled at every
+// AXI cycle, each completion is popped at its own done (not one cycle late), with an integer and
+// a rational clock ratio.
+TEST_CASE("lazy channels: polled every cycle, each completion pops at its done") {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + (seed % 2 ? "u280" : "dramsim3_hbm2_8gb_x128") + ".json");
+    p.model = "bank";
+    p.fast_path = seed <= 2;
+    p.pseudo_channels = 8;
+    p.ports = 8;
+    if (seed % 2 == 0) {
+      p.dev_num = 5;
+      p.dev_den = 2;
+      p.read_latency = p.write_latency = 7;
+    }
+    SplitMix64 rng(seed);
+    BankModel m(p);
+    Completion c;
+    uint64_t popped = 0;
+    Cycle t = 0;
+    auto poll_to = [&](Cycle end) {
+      for (Cycle u = m.now() + 1; u <= end; ++u)
+        while (m.pop_completion(u, c)) {
+          INFO("seed " << seed << " id " << c.id);
+          REQUIRE(c.done == u);
+          ++popped;
+        }
+    };
+    for (uint64_t i = 0; i < 300; ++i) {
+      t += rng.below(seed % 2 ? 3 : 9);
+      Request r;
+      r.id = i;
+      r.port = uint32_t(rng.below(8));
+      r.pc = uint32_t(rng.below(6));
+      r.bytes = 32u << rng.below(4);
+      r.addr = (rng.below(1u << 20) * 32) & ~uint64_t(r.bytes - 1);
+      r.write = rng.below(4) == 0;
+      r.arrival = t;
+      poll_to(t);
+      m.submit(r);
+    }
+    poll_to(m.now() + 4000);
+    REQUIRE(popped == 300);
+  }
+}
