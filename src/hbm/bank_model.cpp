@@ -978,7 +978,7 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
   }
   // Every completion the DRAM delivers by `until` is known now (and none later can have an
   // earlier done): the reads crossing switches among them go through the read-data links in
-  // (done, id) order (the links only delay), then q holds exactly the completions whose final
+  // (done, age) order (the links only delay), then q holds exactly the completions whose final
   // done is at or before `until`.
   while (!heap_.lat.empty() && heap_.lat.top().done <= until) {
     Pending c = heap_.lat.pop();

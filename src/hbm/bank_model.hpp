@@ -376,14 +376,22 @@ class BankModel final : public Model {
   struct Pending : Completion {
     uint32_t port, pc;
     uint64_t beats;
+    uint64_t seq;  // the request's submit order (age): the lateral-link stage's tie-break
     bool lateral;
   };
+  // The lateral-link stage's order: pre-link done, then oldest first (submit order; never the
+  // caller's id, which an AXI front end reuses as a slot index).
+  struct PendingLater {
+    bool operator()(const Pending& a, const Pending& b) const {
+      return a.done != b.done ? a.done > b.done : a.seq > b.seq;
+    }
+  };
   // Completions as the DRAM delivers them: reads crossing switches wait in `lat` (pre-link
-  // done) for the read-data link stage, which pop_completion applies in (done, id) order and
+  // done) for the read-data link stage, which pop_completion applies in (done, age) order and
   // moves them into `q`; every other completion goes to `q` at once.
   struct Delivered {
     detail::CompletionQueue q;
-    detail::BasicCompletionHeap<Pending> lat;
+    detail::BasicCompletionHeap<Pending, PendingLater> lat;
     void push(const Pending& c) {
       if (c.lateral) lat.push(c);
       else q.push(c);
@@ -395,6 +403,7 @@ class BankModel final : public Model {
     c.port = s.port_id;
     c.pc = s.pc;
     c.beats = s.beats;
+    c.seq = s.seq;
     c.lateral = !s.write && s.port.hops;
     c.id = s.id;
     c.arrival = s.arrival;

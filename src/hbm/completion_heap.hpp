@@ -24,18 +24,19 @@ struct CompletionLater {  // a function object, so that the heap operations inli
 };
 
 // E: Completion or a type derived from it (the bank model keeps what its lateral-link stage
-// needs beside a read's completion).
-template <class E>
+// needs beside a read's completion); Later: the order (default (done, id); the bank model's
+// lateral-link stage orders by (done, age)).
+template <class E, class Later = CompletionLater>
 class BasicCompletionHeap {
  public:
   void push(const E& c) {
     v_.push_back(c);
-    std::push_heap(v_.begin(), v_.end(), CompletionLater{});
+    std::push_heap(v_.begin(), v_.end(), Later{});
   }
   bool empty() const { return v_.empty(); }
   const E& top() const { return v_.front(); }
   E pop() {
-    std::pop_heap(v_.begin(), v_.end(), CompletionLater{});
+    std::pop_heap(v_.begin(), v_.end(), Later{});
     E c = v_.back();
     v_.pop_back();
     return c;
