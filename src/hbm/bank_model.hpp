@@ -82,6 +82,10 @@ class BankModel final : public Model {
   // switches only when popped (its link stage runs in done order).
   void keep_known() override { early_ = true; }
   bool known(uint64_t id, Completion& out) override { return heap_.q.find(id, out); }
+  bool set_sink(CompletionSink* sink) override {
+    heap_.sink = sink;
+    return true;
+  }
 
   // Stream extrapolation (fast path, simulator.stream_extrapolation; src/hbm/stream_memo.cpp):
   // how much work was replayed from the memo instead of simulated. Not part of report() (the
@@ -388,13 +392,22 @@ class BankModel final : public Model {
   };
   // Completions as the DRAM delivers them: reads crossing switches wait in `lat` (pre-link
   // done) for the read-data link stage, which pop_completion applies in (done, age) order and
-  // moves them into `q`; every other completion goes to `q` at once.
+  // hands on; every other completion is handed on at once. Handed on: to the sink when one is
+  // set (set_sink; `handed` keeps its done for next_event until a pop reaches it), else into
+  // `q` for pop_completion.
   struct Delivered {
     detail::CompletionQueue q;
     detail::BasicCompletionHeap<Pending, PendingLater> lat;
+    CompletionSink* sink = nullptr;
+    detail::DoneTimes handed;  // the handed completions' done not yet reached by a pop
     void push(const Pending& c) {
       if (c.lateral) lat.push(c);
-      else q.push(c);
+      else hand(c);
+    }
+    void hand(const Completion& c) {
+      if (!sink) return q.push(c);
+      sink->on_completion(c);
+      handed.add(c.done);
     }
   };
   // The completion of slot s whose first and last column commands issue at `first` and `last`.
