@@ -6,13 +6,17 @@
 
 namespace skipopu::hbm {
 
-AxiFrontEnd::AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner)
+AxiFrontEnd::AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner, bool direct)
     : p_(p), inner_(std::move(inner)), lanes_(size_t(p.ports) * 2), ids_(size_t(p.ports) * 2 * p.ids_per_port) {
   validate_hbm_params(p_, "hbm params");
   ordered_ = p_.id_ordering != HbmParams::IdOrdering::None;
   single_slave_ = p_.id_ordering == HbmParams::IdOrdering::SingleSlavePerId;
   lazy_frees_ = ordered_ && p_.max_outstanding_reads == 0 && p_.max_outstanding_writes == 0;
   for (Lane& l : lanes_) l.ring.assign(16, kNone);
+  // A completion handed over early frees its slot sooner, so later transactions may get other
+  // slot indices (the inner model's request ids): exact because the inner models' results do
+  // not depend on request ids (the bank model's ties go by age; docs/hbm.md).
+  direct_ = direct && inner_->set_sink(this);
 }
 
 void AxiFrontEnd::heap_push(std::vector<Timed>& h, const Timed& x) {
@@ -401,7 +405,7 @@ bool AxiFrontEnd::pop_completion(Cycle until, Completion& out) {
       const Cycle ne = inner_->next_event();
       if (ne < target) target = std::max(ne, inner_now_ + 1);
     }
-    while (inner_->pop_completion(target, c)) on_inner_completion(c);
+    while (inner_->pop_completion(target, c)) on_inner_completion(c);  // (direct: handed on the way)
     inner_now_ = target;
   }
 }

@@ -43,9 +43,12 @@
 
 namespace skipopu::hbm {
 
-class AxiFrontEnd final : public Model, private RequestStream::Hook {
+class AxiFrontEnd final : public Model, private RequestStream::Hook, private CompletionSink {
  public:
-  AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner);
+  // direct: take the inner model's completions as it fixes them (Model::set_sink), where it
+  // supports that, instead of popping each; the results are the same (tests/hbm/test_axi_frontend.cpp).
+  AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner, bool direct = true);
+  bool direct() const { return direct_; }
   void submit(const Request& r) override;
   // When submit() would issue every request of the stream at once (nothing queued or blocked,
   // no outstanding limit, single_slave_per_id: each ID of the stream to one PC, the one its
@@ -121,6 +124,7 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
   void schedule_head(uint32_t lane, Cycle not_before);
   void free_slot_event(const Completion& f);
   void on_inner_completion(const Completion& c);
+  void on_completion(const Completion& c) override { on_inner_completion(c); }
   static void in_id_order(const Slot& x, bool any, Cycle last, Cycle& first, Cycle& done);
   void deliver(uint32_t s, Cycle first, Cycle done);
   static void heap_push(std::vector<Timed>& h, const Timed& x);
@@ -129,6 +133,7 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook {
   HbmParams p_;
   std::unique_ptr<Model> inner_;
   bool ordered_ = false, single_slave_ = false;
+  bool direct_ = false;  // the inner model hands its completions over (set_sink)
   // Ordered and no outstanding limits: a freed slot only lowers its ID's count (read only by
   // the single-slave check), so frees wait in their ID's list instead of freeq_ and are applied
   // when the count is read (those due by inner_now_, as freeq_ would have applied them). The

@@ -932,6 +932,7 @@ bool BankModel::idle_refreshes(Pc& pc, uint32_t pci, T stop) {
 
 Cycle BankModel::next_event() const {
   Cycle best = heap_.q.empty() ? kNever : heap_.q.top().done;
+  best = std::min(best, heap_.handed.min());
   if (!heap_.lat.empty()) best = std::min(best, heap_.lat.top().done);  // a lower bound after the links
   // Per PC: the completion bound of sync_pc. The conversion to AXI cycles, the latency and the
   // clamp to now_ + 1 are monotone, so they apply once, to the smallest device time.
@@ -978,13 +979,14 @@ bool BankModel::pop_completion(Cycle until, Completion& out) {
   }
   // Every completion the DRAM delivers by `until` is known now (and none later can have an
   // earlier done): the reads crossing switches among them go through the read-data links in
-  // (done, id) order (the links only delay), then q holds exactly the completions whose final
-  // done is at or before `until`.
+  // (done, age) order (the links only delay) and are handed on; then q (no sink) holds
+  // exactly the completions whose final done is at or before `until`.
   while (!heap_.lat.empty() && heap_.lat.top().done <= until) {
     Pending c = heap_.lat.pop();
     ports_.return_read(c.port, c.pc, c.beats, c.first_data, c.done);
-    heap_.q.push(c);
+    heap_.hand(c);
   }
+  heap_.handed.reach(until);
   if (heap_.q.empty() || heap_.q.top().done > until) return false;
   out = heap_.q.pop();
   return true;
@@ -1006,7 +1008,11 @@ void BankModel::settle() {
 }
 
 void BankModel::report(StatGroup& into, Cycle end) {
+  // What settling completes is queued, not handed: a sink sees only what pop_completion fixes.
+  CompletionSink* const sink = heap_.sink;
+  heap_.sink = nullptr;
   settle();
+  heap_.sink = sink;
   uint64_t br = 0, bw = 0, acts = 0, cols = 0, refs = 0, refc = 0, reqs = 0, busy = 0, ev = 0, adv = 0;
   const uint64_t end_dev = to_dev(end);
   for (uint32_t i = 0; i < pcs_.size(); ++i) {

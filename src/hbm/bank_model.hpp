@@ -82,6 +82,10 @@ class BankModel final : public Model {
   // switches only when popped (its link stage runs in done order).
   void keep_known() override { early_ = true; }
   bool known(uint64_t id, Completion& out) override { return heap_.q.find(id, out); }
+  bool set_sink(CompletionSink* sink) override {
+    heap_.sink = sink;
+    return true;
+  }
 
   // Stream extrapolation (fast path, simulator.stream_extrapolation; src/hbm/stream_memo.cpp):
   // how much work was replayed from the memo instead of simulated. Not part of report() (the
@@ -376,17 +380,34 @@ class BankModel final : public Model {
   struct Pending : Completion {
     uint32_t port, pc;
     uint64_t beats;
+    uint64_t seq;  // the request's submit order (age): the lateral-link stage's tie-break
     bool lateral;
   };
+  // The lateral-link stage's order: pre-link done, then oldest first (submit order; never the
+  // caller's id, which an AXI front end reuses as a slot index).
+  struct PendingLater {
+    bool operator()(const Pending& a, const Pending& b) const {
+      return a.done != b.done ? a.done > b.done : a.seq > b.seq;
+    }
+  };
   // Completions as the DRAM delivers them: reads crossing switches wait in `lat` (pre-link
-  // done) for the read-data link stage, which pop_completion applies in (done, id) order and
-  // moves them into `q`; every other completion goes to `q` at once.
+  // done) for the read-data link stage, which pop_completion applies in (done, age) order and
+  // hands on; every other completion is handed on at once. Handed on: to the sink when one is
+  // set (set_sink; `handed` keeps its done for next_event until a pop reaches it), else into
+  // `q` for pop_completion.
   struct Delivered {
     detail::CompletionQueue q;
-    detail::BasicCompletionHeap<Pending> lat;
+    detail::BasicCompletionHeap<Pending, PendingLater> lat;
+    CompletionSink* sink = nullptr;
+    detail::DoneTimes handed;  // the handed completions' done not yet reached by a pop
     void push(const Pending& c) {
       if (c.lateral) lat.push(c);
-      else q.push(c);
+      else hand(c);
+    }
+    void hand(const Completion& c) {
+      if (!sink) return q.push(c);
+      sink->on_completion(c);
+      handed.add(c.done);
     }
   };
   // The completion of slot s whose first and last column commands issue at `first` and `last`.
@@ -395,6 +416,7 @@ class BankModel final : public Model {
     c.port = s.port_id;
     c.pc = s.pc;
     c.beats = s.beats;
+    c.seq = s.seq;
     c.lateral = !s.write && s.port.hops;
     c.id = s.id;
     c.arrival = s.arrival;

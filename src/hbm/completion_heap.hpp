@@ -10,6 +10,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <vector>
 
 #include "skipopu/hbm/hbm_model.hpp"
@@ -24,18 +25,19 @@ struct CompletionLater {  // a function object, so that the heap operations inli
 };
 
 // E: Completion or a type derived from it (the bank model keeps what its lateral-link stage
-// needs beside a read's completion).
-template <class E>
+// needs beside a read's completion); Later: the order (default (done, id); the bank model's
+// lateral-link stage orders by (done, age)).
+template <class E, class Later = CompletionLater>
 class BasicCompletionHeap {
  public:
   void push(const E& c) {
     v_.push_back(c);
-    std::push_heap(v_.begin(), v_.end(), CompletionLater{});
+    std::push_heap(v_.begin(), v_.end(), Later{});
   }
   bool empty() const { return v_.empty(); }
   const E& top() const { return v_.front(); }
   E pop() {
-    std::pop_heap(v_.begin(), v_.end(), CompletionLater{});
+    std::pop_heap(v_.begin(), v_.end(), Later{});
     E c = v_.back();
     v_.pop_back();
     return c;
@@ -154,6 +156,70 @@ class CompletionQueue {
   mutable bool top_ok_ = false;
   mutable size_t top_i_ = 0;
   mutable Cycle top_done_ = 0;  // done of the cached top (valid while top_ok_)
+};
+
+// The done times of completions a model has handed on (its direct path, Model::set_sink), kept
+// for next_event until a pop reaches them: only the earliest matters, so a bitmap of kWindow
+// cycles from the last reach on (completions done in one cycle share a bit) and a heap for
+// anything beyond it.
+class DoneTimes {
+ public:
+  static constexpr uint64_t kWindow = 1024;  // a power of two
+  Cycle min() const { return min_; }  // the earliest not reached (kNever: none)
+  void add(Cycle d) {
+    if (d - lo_ >= kWindow) {  // beyond the window (or, never expected, before it: the heap takes any)
+      far_.push_back(d);
+      std::push_heap(far_.begin(), far_.end(), std::greater<Cycle>{});
+    } else {
+      const size_t i = size_t(d & (kWindow - 1));
+      bits_[i / 64] |= uint64_t(1) << (i % 64);
+    }
+    if (d < min_) min_ = d;
+  }
+  // A pop to `until`: every time at or before it drops out.
+  void reach(Cycle until) {
+    if (until < lo_) return;
+    if (min_ > until) {  // nothing to drop: every bit and the heap's top are later
+      lo_ = until + 1;
+      return;
+    }
+    if (until - lo_ >= kWindow - 1) {
+      bits_.fill(0);
+    } else {
+      for (Cycle d = lo_; d <= until;) {  // the bits of [lo_, until], a word at a time
+        const size_t i = size_t(d & (kWindow - 1)), sh = i % 64;
+        const uint64_t n = std::min<uint64_t>(64 - sh, until - d + 1);
+        const uint64_t m = (n == 64 ? ~uint64_t(0) : ((uint64_t(1) << n) - 1)) << sh;
+        bits_[i / 64] &= ~m;
+        d += n;
+      }
+    }
+    lo_ = until + 1;
+    while (!far_.empty() && far_.front() <= until) {
+      std::pop_heap(far_.begin(), far_.end(), std::greater<Cycle>{});
+      far_.pop_back();
+    }
+    min_ = far_.empty() ? kNever : far_.front();
+    const size_t s = size_t(lo_ & (kWindow - 1));
+    for (size_t k = 0; k <= kWords; ++k) {  // the first set bit from lo_ on, wrapping
+      const size_t w = (s / 64 + k) % kWords;
+      uint64_t m = bits_[w];
+      if (k == 0) m &= ~uint64_t(0) << (s % 64);
+      else if (k == kWords) m &= (uint64_t(1) << (s % 64)) - 1;
+      if (m) {
+        const size_t i = w * 64 + size_t(__builtin_ctzll(m));
+        min_ = std::min(min_, lo_ + ((i - s) & (kWindow - 1)));
+        break;
+      }
+    }
+  }
+
+ private:
+  static constexpr size_t kWords = kWindow / 64;
+  std::array<uint64_t, kWords> bits_{};
+  std::vector<Cycle> far_;  // min-heap
+  Cycle lo_ = 0;            // bits stand for times in [lo_, lo_ + kWindow)
+  Cycle min_ = kNever;
 };
 
 // Beats an access of `bytes` at `addr` occupies (partial beats waste a whole beat).

@@ -16,7 +16,8 @@
 //    own (AXI read and write data are separate channels; PG276 'Lateral AXI Switch Access
 //    Throughput Loss': a read crossing switches holds its lateral path until its data burst is
 //    received), shared first come, first served by the reads whose data crosses it in that
-//    direction, in the order their last beat leaves the DRAM (pre-link done, then id).
+//    direction, in the order their last beat leaves the DRAM (pre-link done, then age:
+//    the oldest request, by submit order, first).
 //    A read's beats cross back to back from the later of its first data beat and the cycle
 //    every link on its path is free; its last beat is at the port at the later of its
 //    uncontended time and that crossing + hop latency (return_read).
@@ -75,7 +76,7 @@ class PortStage {
   // A read from `pc` to `port` (crossing switches) of `beats` beats whose first and last data
   // beat would be at the port at `first` and `done` (hop latency included) with the links
   // free: its data crosses the read-data links back; first and done move to when it is there.
-  // Called in delivery order (done, id): feed-forward.
+  // Called in delivery order (done, then age): feed-forward.
   void return_read(uint32_t port, uint32_t pc, uint64_t beats, Cycle& first, Cycle& done);
 
  private:

@@ -227,8 +227,8 @@ TEST_CASE("switch: two lateral connections per boundary, masters M0/M1 on one an
   CHECK(m2.done[1].first_data == big_alone.first_data);
   CHECK(m2.done[1].done == big_alone.done);
   // The 50% limit: ports 0-3 of switch 0 each read 64 KB from PC 4 + port (switch 1), all at
-  // cycle 0, the four PCs delivering alike. Per connection, the lower id's data crosses first
-  // (equal DRAM times), from 17 (its first beat at the PC side, 19 - hop 2) for 2048 beats to
+  // cycle 0, the four PCs delivering alike. Per connection, the older read's data crosses first
+  // (equal DRAM times; here the lower id too), from 17 (its first beat at the PC side, 19 - hop 2) for 2048 beats to
   // 2064, so it ends as if alone; the other's follows back to back, 2065 .. 4112, +2 hop:
   // done at 4114 on both connections. 4 x 64 KB by cycle 4115 is 28.7 GB/s, half of the
   // 57.6 GB/s of four ports; with one connection (the old model) the last read ends at
@@ -243,6 +243,30 @@ TEST_CASE("switch: two lateral connections per boundary, masters M0/M1 on one an
   CHECK(q.done[4].done == 4114);
   p.lateral_links = 1;
   CHECK(run(p, four).done[4].done == 8210);
+}
+
+TEST_CASE("switch: two reads tying at a lateral link cross oldest first, whatever their ids") {
+  HbmParams p = base();   // u280: hop_latency 2, lateral_links 2, 1 beat per cycle each
+  // Port 0 reads 2 KB from PC 4 and port 1 (M1: the same connection) 2 KB from PC 5, both at
+  // cycle 0, port 0's submitted first. Each alone: first data 19, last 83 (the test "read
+  // data returns over the lateral link"); the PCs deliver alike, so both last beats leave the
+  // DRAM in the same cycle: a tie at the link. The older (port 0's) crosses first, 17 .. 80:
+  // first 19, done 83, as alone; the younger's 64 beats follow, 81 .. 144, +2 hop: first 83,
+  // done 146. The ids run against age (the younger has the lower id, as an AXI front end's
+  // reused slot index may): a tie broken by id would swap the two.
+  const Request older = rd(7, 0, 2048, 0, 4, 0), younger = rd(3, 0, 2048, 0, 5, 1);
+  REQUIRE(run(p, {older}).done[7].done == 83);
+  REQUIRE(run(p, {younger}).done[3].done == 83);
+  Run both = run(p, {older, younger});
+  CHECK(both.done[7].first_data == 19);
+  CHECK(both.done[7].done == 83);
+  CHECK(both.done[3].first_data == 83);
+  CHECK(both.done[3].done == 146);
+  // Submitted the other way round, the other read is the older one and crosses first.
+  Run swapped = run(p, {younger, older});
+  CHECK(swapped.done[3].done == 83);
+  CHECK(swapped.done[7].first_data == 83);
+  CHECK(swapped.done[7].done == 146);
 }
 
 TEST_CASE("switch: a dead cycle on a lateral write connection when its master changes (PG276)") {

@@ -4,6 +4,8 @@
 // completions in the same order as the binary heap it replaces.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "../../src/hbm/completion_heap.hpp"
 #include "skipopu/prng.hpp"
 
@@ -84,4 +86,29 @@ TEST_CASE("completion queue: a cycle with more completions than a bucket holds",
     REQUIRE(a.id == b.id);
   }
   REQUIRE(q.empty());
+}
+
+TEST_CASE("done times: the earliest not yet reached, as a sorted multiset says", "[hbm][completion_queue]") {
+  // Times added at and after the last reach, near (in the window) and far (beyond it, up to
+  // 3 windows), reaches by small steps and by jumps past the window; min() after every step.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    INFO("seed " << seed);
+    SplitMix64 rng(seed);
+    detail::DoneTimes d;
+    std::multiset<Cycle> ref;
+    Cycle now = 0;
+    for (int step = 0; step < 4000; ++step) {
+      if (rng.below(3) != 0) {
+        const uint64_t k = rng.below(10);
+        const Cycle t = now + 1 + (k < 7 ? rng.below(64) : k < 9 ? rng.below(detail::DoneTimes::kWindow) : rng.below(3 * detail::DoneTimes::kWindow));
+        d.add(t);
+        ref.insert(t);
+      } else {
+        now += rng.below(8) == 0 ? rng.below(3 * detail::DoneTimes::kWindow) : rng.below(40);
+        d.reach(now);
+        ref.erase(ref.begin(), ref.upper_bound(now));
+      }
+      REQUIRE(d.min() == (ref.empty() ? kNever : *ref.begin()));
+    }
+  }
 }

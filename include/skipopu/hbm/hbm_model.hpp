@@ -121,6 +121,16 @@ class RequestStream {
   std::vector<Buf> bufs_;
 };
 
+// Receives a model's completions as soon as each is final (Model::set_sink): each once, its
+// first data and done fixed, in no set order across requests (done may be in the future).
+class CompletionSink {
+ public:
+  virtual void on_completion(const Completion& c) = 0;
+
+ protected:
+  ~CompletionSink() = default;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -145,6 +155,15 @@ class Model {
   virtual bool known(uint64_t id, Completion& out) {
     (void)id;
     (void)out;
+    return false;
+  }
+  // Direct completion path (for a decorator such as the AXI front end): a model that supports
+  // it (true) hands each completion to `sink` once it is final instead of queueing it for
+  // pop_completion. pop_completion(until) still advances the model (and hands on what it fixes
+  // then), and next_event() still counts a handed completion until a pop_completion reaches its
+  // done, so a caller polls as it would without the sink. Results are the same either way.
+  virtual bool set_sink(CompletionSink* sink) {
+    (void)sink;
     return false;
   }
   virtual Cycle now() const = 0;
