@@ -67,6 +67,20 @@ static Outcome drive(const HbmParams& p, const std::vector<Request>& reqs, bool 
   return o;
 }
 
+// A random request of these tests: port 0-7, PC 0-5, 32 B << below(sizes), aligned to its size,
+// one in four a write.
+static Request random_request(SplitMix64& rng, uint64_t id, Cycle arrival, uint32_t sizes) {
+  Request r;
+  r.id = id;
+  r.port = uint32_t(rng.below(8));
+  r.pc = uint32_t(rng.below(6));
+  r.bytes = 32u << rng.below(sizes);
+  r.addr = (rng.below(1u << 20) * 32) & ~uint64_t(r.bytes - 1);
+  r.write = rng.below(4) == 0;
+  r.arrival = arrival;
+  return r;
+}
+
 TEST_CASE("lazy channels: polling every cycle or only at next_event gives the same result") {
   for (int fast = 0; fast < 2; ++fast)
     for (uint64_t seed = 1; seed <= 6; ++seed) {
@@ -80,15 +94,7 @@ TEST_CASE("lazy channels: polling every cycle or only at next_event gives the sa
       Cycle t = 0;
       for (uint64_t i = 0; i < 400; ++i) {
         t += rng.below(seed % 2 ? 3 : 12);
-        Request r;
-        r.id = i;
-        r.port = uint32_t(rng.below(8));
-        r.pc = uint32_t(rng.below(6));
-        r.bytes = 32u << rng.below(6);
-        r.addr = (rng.below(1u << 20) * 32) & ~uint64_t(r.bytes - 1);
-        r.write = rng.below(4) == 0;
-        r.arrival = t;
-        reqs.push_back(r);
+        reqs.push_back(random_request(rng, i, t, 6));
       }
       INFO("seed " << seed << (fast ? " fast" : " detailed"));
       const Outcome eager = drive(p, reqs, true, false);
@@ -157,14 +163,7 @@ TEST_CASE("lazy channels: polled every cycle, each completion pops at its done")
     };
     for (uint64_t i = 0; i < 300; ++i) {
       t += rng.below(seed % 2 ? 3 : 9);
-      Request r;
-      r.id = i;
-      r.port = uint32_t(rng.below(8));
-      r.pc = uint32_t(rng.below(6));
-      r.bytes = 32u << rng.below(4);
-      r.addr = (rng.below(1u << 20) * 32) & ~uint64_t(r.bytes - 1);
-      r.write = rng.below(4) == 0;
-      r.arrival = t;
+      const Request r = random_request(rng, i, t, 4);
       poll_to(t);
       m.submit(r);
     }
