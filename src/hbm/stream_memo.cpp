@@ -20,6 +20,10 @@
 // at the node reached (a virtual landing: the queue is rebuilt only when something needs it)
 // or, when the walk stops for another reason, its queue is rebuilt there. Exact, nothing to
 // undo: the engine never runs past `limit` and a new request's arrival is never before it.
+// Arrival nodes (x_visit's `arrival`): the state at the ingress of a long request's first
+// burst entering as it reaches the PC, keyed with the phase of the schedule its later bursts
+// reach the PC on; its edge, to the first ingress that waits for room, is recorded and walked
+// with that schedule in place of "every burst at the PC".
 #include <algorithm>
 #include <array>
 #include <cstring>
