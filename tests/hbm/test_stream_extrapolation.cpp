@@ -1231,7 +1231,10 @@ TEST_CASE("stream extrapolation: arrival nodes at a long request's first burst, 
       p.dev_den = 2;
     }
     p.max_burst_beats = std::array<uint32_t, 4>{16, 2, 4, 2}[seed % 4];
-    if (seed % 8 >= 4 && seed <= 12) p.read_queue = p.write_queue = 4;
+    if (seed % 8 >= 4 && seed <= 12) {
+      p.read_queue = p.write_queue = p.write_high = 4;
+      p.write_low = 1;
+    }
     if (seed > 12) {  // write data crossing the link decides when bursts reach the PC
       p.max_burst_beats = seed == 13 ? 8 : 4;
       p.lateral_beats = seed == 13 ? 2 : 1;
