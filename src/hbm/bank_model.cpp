@@ -823,8 +823,21 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       break;
     }
     if constexpr (kFast) {
-      if (kind == 1 && pc.n_long && best == pc.time) {  // a memoised stretch may follow
-        const int v = x_visit(pc, limit);
+      if (kind == 1 && pc.n_long) {
+        // A memoised stretch may follow: at an ingress that waited for room (the burst was at
+        // the PC before), or at the first burst of a long request entering as it reaches the
+        // PC (the rest of its bursts reach it on the port's schedule, one an AXI cycle, unless
+        // a write's data waits for lateral links). The present moves to that ingress first:
+        // nothing happens before it, and every candidate time is at or after it.
+        const Slot& s = slots_[in_slot];
+        const bool arrival = best > pc.time && s.admitted == 0 && s.bursts >= kXMinBursts && !s.port.link;
+        int v = 0;
+        if (best == pc.time) {
+          v = x_visit(pc, limit);
+        } else if (arrival) {
+          pc.time = best;
+          v = x_visit(pc, limit, true);
+        }
         if (v == 1) continue;  // replayed, landed
         if (v == 2) break;     // replayed up to the limit, standing at a node
         if (v == 3) continue;  // the run drained in one step

@@ -117,6 +117,9 @@ class BankModel final : public Model {
   // waiting head reaches the PC (the other direction, or a same-direction head ready before
   // the entering request's last burst)
   uint64_t walks_clamped() const { return x_clamped_; }
+  // walks that took an edge from an arrival node (x_visit's `arrival`: a request's first burst
+  // entering as it reaches the PC)
+  uint64_t arrival_walks() const { return x_arr_walks_; }
   uint64_t walks_to_drain() const { return x_last_drains_; }    // ... and went on into a known drain, queue not rebuilt  // refreshes of idle PCs in closed form  // drains stood before (past the limit), completions delivered
 
  private:
@@ -264,6 +267,7 @@ class BankModel final : public Model {
     // the run at that node (requests draining, oldest first, then the one entering) and each
     // one's finished bursts, unissued beats and whether it had a column command
     uint32_t x_nrun = 0;
+    bool x_arr = false;  // that node is an arrival node (XNode::arr)
     std::array<uint32_t, kXRun> x_run{}, x_fin{};
     std::array<uint64_t, kXRun> x_uni{};
     std::array<bool, kXRun> x_hadcol{};
@@ -326,6 +330,11 @@ class BankModel final : public Model {
     // starts on the way (an index into x_dedges_, -1: none; few nodes have one; drains across
     // one refresh are in x_rdrains_, x_drain_at)
     int32_t drain = -1;
+    // an arrival node (x_visit): the state at the ingress of a request's first burst as it
+    // reaches the PC, the request's later bursts reaching it on the port's schedule (its key
+    // ends with that schedule's phase); its edges are walked without the "every burst at the
+    // PC" check, which the schedule replaces
+    bool arr = false;
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
   };
   static constexpr uint32_t kXSkip = 16;
@@ -489,7 +498,7 @@ class BankModel final : public Model {
   static void x_decode_entry(const int32_t* w, int64_t& off, uint32_t& n, uint32_t& k, uint16_t& pend);
   void x_encode(const Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, uint64_t anchor,
                 std::string& out) const;
-  int x_visit(Pc& pc, T limit);
+  int x_visit(Pc& pc, T limit, bool arrival = false);
   bool x_resume(Pc& pc, T limit);
   bool x_compose(int32_t from, uint32_t lv);
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit,
@@ -561,7 +570,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0, x_short_skips_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0, x_short_skips_ = 0, x_arr_walks_ = 0;
 };
 
 }  // namespace skipopu::hbm

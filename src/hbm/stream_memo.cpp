@@ -20,6 +20,10 @@
 // at the node reached (a virtual landing: the queue is rebuilt only when something needs it)
 // or, when the walk stops for another reason, its queue is rebuilt there. Exact, nothing to
 // undo: the engine never runs past `limit` and a new request's arrival is never before it.
+// Arrival nodes (x_visit's `arrival`): the state at the ingress of a long request's first
+// burst entering as it reaches the PC, keyed with the phase of the schedule its later bursts
+// reach the PC on; its edge, to the first ingress that waits for room, is recorded and walked
+// with that schedule in place of "every burst at the PC".
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -663,6 +667,7 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
   pc.x_ref = pc.n_ref;
   pc.x_refc = pc.ref_cycles;
   pc.x_nrun = nrun;
+  pc.x_arr = x_nodes_[node].arr;
   for (uint32_t k = 0; k < nrun; ++k) {
     const Slot& x = slots_[run[k]];
     pc.x_run[k] = run[k];
@@ -796,7 +801,9 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     const bool to_last = s.admitted + e->d_adm + 1 == s.bursts;
     // every burst entering on the edge (up to the next node's) is at the PC when it starts:
     // the ingresses wait only for room, as when the edge was recorded
-    if (ready_dev(s, s.admitted + e->d_adm) > tt) break;
+    // (from an arrival node: they reach it on the schedule its key holds)
+    if (!x_nodes_[cur].arr && ready_dev(s, s.admitted + e->d_adm) > tt) break;
+    if (x_nodes_[cur].arr) ++x_arr_walks_;
     x_apply(pc, run, nrun, *e, t2);
     if (nrun == 0 || run[nrun - 1] != si) throw std::logic_error("hbm bank model: stream extrapolation completed the entering request");
     if (via_ref) {
@@ -889,7 +896,12 @@ bool BankModel::x_behind(const Pc& pc, uint32_t si) const {
   return false;
 }
 
-int BankModel::x_visit(Pc& pc, T limit) {
+// A visit at the ingress of a burst at the PC's present: a burst that waited for room, or
+// (`arrival`) the first burst of a long request entering as it reaches the PC, whose later
+// bursts reach it one an AXI cycle (PortStage::ready without lateral write data): the
+// stretch from there is a function of the state and that schedule, which is the same relative
+// to the present but for the AXI cycle's phase in the device clock, the last word of the key.
+int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
   if (pc.x_landed) {  // the ingress of the node just restored: already visited
     pc.x_landed = false;
     return kXNone;
@@ -909,8 +921,13 @@ int BankModel::x_visit(Pc& pc, T limit) {
   uint32_t n0;
   burst_range(s, s.admitted, anchor, n0);
   x_encode(pc, run, nrun, anchor, x_raw_);
+  if (arrival) {
+    const int32_t phase = 1 + int32_t(ports_.ready(s.port, s.admitted, 0) % p_.dev_den);
+    x_raw_.append(reinterpret_cast<const char*>(&phase), sizeof phase);
+  }
   x_pack(x_raw_, x_buf_);
   const int32_t id = x_node(x_buf_);
+  if (arrival) x_nodes_[id].arr = true;
   // The simulated stretch from the previous node is the edge to this one: without a refresh
   // (a refresh start forgets the previous node) or, recorded separately, across one refresh.
   // Only if every burst that entered on the way was at the PC when the stretch began, and the
@@ -923,7 +940,7 @@ int BankModel::x_visit(Pc& pc, T limit) {
     same_run = kept < nrun && run[kept] == pc.x_run[k];
     ++kept;
   }
-  same_run = same_run && kept == nrun && ready_dev(s, s.admitted) <= pc.x_t;
+  same_run = same_run && kept == nrun && (pc.x_arr || ready_dev(s, s.admitted) <= pc.x_t);
   if (same_run && pc.x_prev >= 0 && pc.x_gen == x_gen_ && x_nodes_[pc.x_prev].next.succ < 0)
     x_record(pc, x_nodes_[pc.x_prev].next, id, s.admitted, anchor);
   if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&

@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, kept = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0, past_lanes = 0, clamped = 0, ref_drains = 0, followed = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, kept = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0, past_lanes = 0, clamped = 0, ref_drains = 0, followed = 0, arrival_walks = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -73,6 +73,7 @@ static Outcome drive(HbmParams p, const std::vector<Request>& reqs, size_t memo_
   o.clamped = m.walks_clamped();
   o.ref_drains = m.extrapolated_refresh_drains();
   o.followed = m.followed_drains();
+  o.arrival_walks = m.arrival_walks();
   o.restarts = m.extrapolation_restarts();
   o.kept = m.extrapolation_kept();
   o.virtual_landings = m.virtual_landings();
@@ -1155,6 +1156,93 @@ TEST_CASE("stream extrapolation: walks to a near limit take short composed edges
   CHECK(clamped > 0);
   // Bursts replayed over all scenarios, pinned (deterministic): a short step that crossed the
   // refresh due would be replaced by the refresh edge from its start node, which is not there,
-  // and the walk would stop early (14,878 with `tk < ref` dropped for the short level).
-  CHECK(replayed == 14928);
+  // and the walk would stop early (14,911 with `tk < ref` dropped for the short level; 14,878
+  // before the arrival nodes, which replay more).
+  CHECK(replayed == 14961);
+}
+
+// Arrival nodes (x_visit's `arrival`): a long request's first burst enters an idle PC as it
+// reaches it, and its later bursts reach the PC one an AXI cycle while the queue fills: no
+// burst waits for room, so no ordinary node is met until the queue is full. The state at that
+// first ingress, with the schedule's phase (the AXI cycle's position in the device clock), is
+// a node, and the stretch to the first ingress that waits for room its edge. Tokens replay the
+// same stream on four PCs, each token's start moved by 0-3 AXI cycles. With AXI at 2/5 of the
+// device clock (odd seeds) consecutive bursts reach the PC 2 or 3 device cycles apart as the
+// phase says, so the same state comes back with another schedule (fails if the key
+// leaves the phase out). Bursts of 2 or 4 beats on most seeds (the arrivals decide when the
+// queue fills), queues of 4 on some, refresh on seeds 7-12 (refresh edges from arrival nodes),
+// writes on some, a small read of another port mid-stream on some tokens. Seeds 13-16: write
+// streams crossing a switch from ports 4 and 6 while port 5, on port 4's lateral connection,
+// writes at a varying time: their bursts reach the PC when the link has carried their data,
+// not on the port's schedule, so they make no arrival node (fails if they do).
+static std::vector<Request> arrival_workload(const HbmParams& p, uint64_t seed, Cycle tokens) {
+  SplitMix64 rng(seed * 7919);
+  std::vector<Request> reqs;
+  uint64_t id = 1;
+  const uint64_t addr = p.beat_bytes * (rng.next() % 4096);
+  const uint64_t bytes = (seed % 4 == 0 ? 48 << 10 : 12 << 10) + p.beat_bytes * (rng.next() % 128);
+  const bool cross = seed > 12;
+  for (Cycle token = 0; token < tokens; ++token) {
+    const Cycle at = 500 + token * 20000 + rng.next() % 4;
+    for (uint32_t pc = 0; pc < 4; ++pc) {
+      Request q;
+      q.id = id++;
+      q.pc = pc;
+      q.port = cross && pc % 2 == 0 ? 4 + pc : pc;  // PCs 0 and 2: from ports 4 and 6 (switch 1)
+      q.addr = addr;
+      q.bytes = bytes;
+      q.write = cross || (seed % 4 == 3 && pc % 2);
+      q.arrival = at + Cycle(pc * (seed % 2 ? 5 : 2));
+      reqs.push_back(q);
+    }
+    if (cross) {  // port 5 shares port 4's lateral connection: a write of its to PC 1 or 3
+      Request w;
+      w.id = id++;
+      w.pc = 1 + 2 * uint32_t(rng.next() % 2);
+      w.port = 5;
+      w.write = true;
+      w.addr = (64 << 20) + 4096 * token;
+      w.bytes = 32 << (rng.next() % 6);
+      w.arrival = at + rng.next() % 60;
+      reqs.push_back(w);
+    }
+    if (token % 3 == 1) {
+      Request r;
+      r.id = id++;
+      r.pc = uint32_t(rng.next() % 4);
+      r.port = 16 + r.pc;
+      r.addr = (96 << 20) + 4096 * token;
+      r.bytes = 64;
+      r.arrival = at + 5 + rng.next() % 200;
+      reqs.push_back(r);
+    }
+  }
+  std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+  return reqs;
+}
+
+TEST_CASE("stream extrapolation: arrival nodes at a long request's first burst, exact") {
+  uint64_t walks = 0;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    HbmParams p = preset("u280");
+    p.refresh = seed > 6 && seed <= 12;
+    if (seed % 2) {
+      p.dev_num = 5;
+      p.dev_den = 2;
+    }
+    p.max_burst_beats = std::array<uint32_t, 4>{16, 2, 4, 2}[seed % 4];
+    if (seed % 8 >= 4 && seed <= 12) {
+      p.read_queue = p.write_queue = p.write_high = 4;
+      p.write_low = 1;
+    }
+    if (seed > 12) {  // write data crossing the link decides when bursts reach the PC
+      p.max_burst_beats = seed == 13 ? 8 : 4;
+      p.lateral_beats = seed == 13 ? 2 : 1;
+    }
+    const Outcome x = check(p, arrival_workload(p, seed, 16), seed, seed <= 4 || seed > 12);
+    INFO("seed " << seed << ": walks from arrival nodes " << x.arrival_walks);
+    walks += x.arrival_walks;
+  }
+  INFO("walks from arrival nodes " << walks);
+  CHECK(walks == 661);  // pinned (deterministic)
 }
