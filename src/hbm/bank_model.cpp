@@ -331,7 +331,7 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   const Bank* const bank = pc.bank.data();
   const uint8_t* const eb = e.bank.data();
   const uint32_t* const er = e.row.data();
-  uint64_t banks = 0;
+  uint64_t banks = 0, moved = 0;
   uint32_t left = 0;
   for (uint32_t p = pm; p; p &= p - 1, ++left) {
     const uint32_t i = uint32_t(__builtin_ctz(p)), b = eb[i];
@@ -340,13 +340,18 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
     nl[node] = Link{-1, prev};
     if (prev >= 0) nl[prev].next = node; else L.head = node;
     L.tail = node;
+    const bool hit = bank[b].open_row == int64_t(er[i]);
+    // The bank's choice (SchedulerPolicy::choose) reads whether it has pending beats and hits,
+    // its oldest pending beat and its oldest hit: a younger beat moves it only as the first of either.
+    if (L.count == 0 || (hit && L.hits == 0)) moved |= uint64_t(1) << b;
     ++L.count;
-    L.hits += bank[b].open_row == int64_t(er[i]);
+    L.hits += hit;
     banks |= uint64_t(1) << b;
   }
   e.left = uint16_t(left);
   pc.pend_banks[m] |= banks;
-  pc.c_dirty |= banks;
+  // (the kept choices are of mode c_wm: a select in the other mode recomputes every bank)
+  if (m == int(pc.c_wm)) pc.c_dirty |= moved;
   return ei;
 }
 
@@ -490,7 +495,7 @@ uint32_t oldest_tied(uint64_t tied, Age&& age) {
 }
 }  // namespace
 
-void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
+__attribute__((always_inline)) inline void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
   const uint32_t li = wm * nb_ + b;
   v.open_row = pc.bank[b].open_row;
   v.bypass = pc.bank[b].bypass;
