@@ -6,6 +6,11 @@
 
 #include "sel_scan.hpp"
 
+// The per-event steps that advance_impl calls once per event (selection, the view of a bank,
+// the winner on each bus, issuing a command, admitting a burst) are inlined into it: as calls
+// they cost about 0.2 G of the 2.9 G instructions of the random 32-B bench row (docs/hbm-speed.md).
+#define SKIPOPU_HOT __attribute__((always_inline)) inline
+
 static_assert(skipopu::hbm::detail::kSelInf == skipopu::hbm::detail::kInf, "the selection kernel and the bank model share kInf");
 
 namespace skipopu::hbm {
@@ -292,7 +297,7 @@ void BankModel::sync_pc(uint32_t i) {
 
 // ---- queues ----
 
-int32_t BankModel::admit(Pc& pc, uint32_t si) {
+SKIPOPU_HOT int32_t BankModel::admit(Pc& pc, uint32_t si) {
   uint64_t beat;
   uint32_t n;
   burst_range(slots_[si], slots_[si].admitted, beat, n);
@@ -355,7 +360,7 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   return ei;
 }
 
-void BankModel::issue_column(Pc& pc, int32_t node, T t) {
+SKIPOPU_HOT void BankModel::issue_column(Pc& pc, int32_t node, T t) {
   const int32_t ei = node / kMaxBeats;
   const uint32_t i = uint32_t(node % kMaxBeats);
   Entry& e = pc.pool[ei];
@@ -392,7 +397,7 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
   }
 }
 
-void BankModel::finish_burst(Pc& pc, int32_t ei) {
+SKIPOPU_HOT void BankModel::finish_burst(Pc& pc, int32_t ei) {
   const Entry& e = pc.pool[ei];
   if (e.write) --pc.nw; else --pc.nr;
   // starvation_limit: bursts of one direction served while the other's wait
@@ -431,7 +436,7 @@ void BankModel::row_opened(Pc& pc, uint32_t b) {
 
 // ---- row commands ----
 
-void BankModel::issue_row(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t) {
+SKIPOPU_HOT void BankModel::issue_row(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t) {
   if (trace_on_) trace_.push_back({uint64_t(t), pci, c, b, row});
   if (p_.fast_path) {
     pc.reg.issue(c, b, t, pc.open_banks);
@@ -495,7 +500,7 @@ uint32_t oldest_tied(uint64_t tied, Age&& age) {
 }
 }  // namespace
 
-__attribute__((always_inline)) inline void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
+SKIPOPU_HOT void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
   const uint32_t li = wm * nb_ + b;
   v.open_row = pc.bank[b].open_row;
   v.bypass = pc.bank[b].bypass;
@@ -521,7 +526,7 @@ __attribute__((always_inline)) inline void BankModel::view_fast(const Pc& pc, bo
 }
 
 template <bool kFast>
-void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& row) const {
+SKIPOPU_HOT void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& row) const {
   const T now = pc.time;
   const Cmd cc = wm ? WR : RD;
   // fcfs: the oldest pending beat of the mode (first pending beat of the oldest burst)
@@ -683,7 +688,7 @@ void BankModel::col_key_moved(Pc& pc, uint32_t b, T own) const {
   }
 }
 
-void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
+SKIPOPU_HOT void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
   // The mode's oldest pending beat, when it is a tied bank's candidate, is the oldest of them
   // (candidates are distinct beats): the common case of a stream, found without the loop.
   uint32_t bb = UINT32_MAX;
@@ -700,7 +705,7 @@ void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
   col = detail::ColCand{col.t, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
 }
 
-void BankModel::resolve_row(const Pc& pc, detail::RowCand& row) const {
+SKIPOPU_HOT void BankModel::resolve_row(const Pc& pc, detail::RowCand& row) const {
   const uint32_t bb = oldest_tied(row.tied, [&](uint32_t b) { return pc.c_row_age[b]; });
   const detail::BankChoice& ch = pc.c_choice[bb];
   row = detail::RowCand{row.t, ch.row_age, bb, ch.row_row, ch.row_cmd, true};
