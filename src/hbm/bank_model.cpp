@@ -7,8 +7,9 @@
 #include "sel_scan.hpp"
 
 // The per-event steps that advance_impl calls once per event (selection, the view of a bank,
-// the winner on each bus, issuing a command, admitting a burst) are inlined into it: as calls
-// they cost about 0.2 G of the 2.9 G instructions of the random 32-B bench row (docs/hbm-speed.md).
+// the winner on each bus, issuing a command, admitting a burst) are inlined into it, and the
+// per-request steps into submit: as calls they cost about 0.2 G of the 2.9 G instructions of
+// the random 32-B bench row (docs/hbm-speed.md, eighth pass).
 #define SKIPOPU_HOT __attribute__((always_inline)) inline
 
 static_assert(skipopu::hbm::detail::kSelInf == skipopu::hbm::detail::kInf, "the selection kernel and the bank model share kInf");
@@ -90,7 +91,7 @@ BankModel::T BankModel::ready_dev(const Slot& s, uint32_t k) const {
   return T(to_dev(ports_.ready(s.port, k, cum)));
 }
 
-void BankModel::check(const Request& r) const {
+SKIPOPU_HOT void BankModel::check(const Request& r) const {
   if (r.pc >= p_.pseudo_channels || r.port >= p_.ports || r.bytes == 0 || r.arrival < now_ ||
       r.arrival < last_arrival_ || r.addr + r.bytes > p_.pc_bytes)
     throw std::logic_error("hbm bank model: invalid request id " + std::to_string(r.id));
@@ -99,7 +100,7 @@ void BankModel::check(const Request& r) const {
 // A slot for request r, open in its PC (its port timing is the caller's). A request taken from
 // a feed gets none of the slots of its PC's memo run (`avoid`): stream_memo.cpp tells the run
 // at its last node by slot, and only a submit (which forgets that node) may reuse them.
-uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
+SKIPOPU_HOT uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
   size_t i = free_slots_.size();
   if (avoid)
     while (i > 0 && std::find(avoid->x_run.begin(), avoid->x_run.begin() + avoid->x_nrun, free_slots_[i - 1]) !=
@@ -136,7 +137,7 @@ uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
   return si;
 }
 
-BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port, bool write) {
+SKIPOPU_HOT BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port, bool write) {
   Lane* lane = nullptr;
   for (Lane& l : pc.lanes)
     if (l.port == port && l.write == write) lane = &l;
