@@ -8,7 +8,7 @@
 
 // The per-event steps that advance_impl calls once per event (selection, the view of a bank,
 // the winner on each bus, issuing a command, admitting a burst) are inlined into it, and the
-// per-request steps into submit: as calls they cost about 0.2 G of the 2.9 G instructions of
+// per-request steps into submit: as calls they cost about 0.3 G of the 2.9 G instructions of
 // the random 32-B bench row (docs/hbm-speed.md, eighth pass).
 #define SKIPOPU_HOT __attribute__((always_inline)) inline
 
