@@ -4,6 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+// Per-request steps, inlined into submit and on_inner_completion.
+#define SKIPOPU_HOT __attribute__((always_inline)) inline
+
 namespace skipopu::hbm {
 
 AxiFrontEnd::AxiFrontEnd(const HbmParams& p, std::unique_ptr<Model> inner, bool direct)
@@ -53,7 +56,7 @@ uint32_t AxiFrontEnd::alloc_slot() {
 }
 
 // A slot for request r with sequence number seq, its lane and ID found, not yet queued.
-uint32_t AxiFrontEnd::new_slot(const Request& r, uint64_t seq) {
+SKIPOPU_HOT uint32_t AxiFrontEnd::new_slot(const Request& r, uint64_t seq) {
   const uint32_t s = alloc_slot();
   Slot& sl = slots_[s];
   sl.r = r;
@@ -196,14 +199,14 @@ void AxiFrontEnd::go_eager() {
   for (uint32_t id = 0; id < ids_.size(); ++id) lanes_[id / p_.ids_per_port].inflight += ids_[id].outstanding;
 }
 
-bool AxiFrontEnd::may_issue(const Slot& sl) {
+SKIPOPU_HOT bool AxiFrontEnd::may_issue(const Slot& sl) {
   const uint32_t limit = sl.r.write ? p_.max_outstanding_writes : p_.max_outstanding_reads;
   IdState& st = ids_[sl.id_index];
   if (lazy_frees_ && single_slave_ && st.pc != sl.r.pc) settle(st);
   return (limit == 0 || lanes_[sl.lane].inflight < limit) && !(single_slave_ && st.outstanding != 0 && st.pc != sl.r.pc);
 }
 
-void AxiFrontEnd::issue(uint32_t s, Cycle t) {
+SKIPOPU_HOT void AxiFrontEnd::issue(uint32_t s, Cycle t) {
   Slot& sl = slots_[s];
   IdState& st = ids_[sl.id_index];
   ++lanes_[sl.lane].inflight;
@@ -260,7 +263,7 @@ void AxiFrontEnd::free_slot_event(const Completion& f) {
   }
 }
 
-void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
+SKIPOPU_HOT void AxiFrontEnd::deliver(uint32_t s, Cycle first, Cycle done) {
   Slot& sl = slots_[s];
   sl.live = false;
   Completion o;

@@ -6,6 +6,12 @@
 
 #include "sel_scan.hpp"
 
+// The per-event steps that advance_impl calls once per event (selection, the view of a bank,
+// the winner on each bus, issuing a command, admitting a burst) are inlined into it, and the
+// per-request steps into submit: as calls they cost about 0.3 G of the 2.9 G instructions of
+// the random 32-B bench row (docs/hbm-speed.md, eighth pass).
+#define SKIPOPU_HOT __attribute__((always_inline)) inline
+
 static_assert(skipopu::hbm::detail::kSelInf == skipopu::hbm::detail::kInf, "the selection kernel and the bank model share kInf");
 
 namespace skipopu::hbm {
@@ -85,7 +91,7 @@ BankModel::T BankModel::ready_dev(const Slot& s, uint32_t k) const {
   return T(to_dev(ports_.ready(s.port, k, cum)));
 }
 
-void BankModel::check(const Request& r) const {
+SKIPOPU_HOT void BankModel::check(const Request& r) const {
   if (r.pc >= p_.pseudo_channels || r.port >= p_.ports || r.bytes == 0 || r.arrival < now_ ||
       r.arrival < last_arrival_ || r.addr + r.bytes > p_.pc_bytes)
     throw std::logic_error("hbm bank model: invalid request id " + std::to_string(r.id));
@@ -94,7 +100,7 @@ void BankModel::check(const Request& r) const {
 // A slot for request r, open in its PC (its port timing is the caller's). A request taken from
 // a feed gets none of the slots of its PC's memo run (`avoid`): stream_memo.cpp tells the run
 // at its last node by slot, and only a submit (which forgets that node) may reuse them.
-uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
+SKIPOPU_HOT uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
   size_t i = free_slots_.size();
   if (avoid)
     while (i > 0 && std::find(avoid->x_run.begin(), avoid->x_run.begin() + avoid->x_nrun, free_slots_[i - 1]) !=
@@ -131,7 +137,7 @@ uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const Pc* avoid) {
   return si;
 }
 
-BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port, bool write) {
+SKIPOPU_HOT BankModel::Lane& BankModel::lane_of(Pc& pc, uint32_t port, bool write) {
   Lane* lane = nullptr;
   for (Lane& l : pc.lanes)
     if (l.port == port && l.write == write) lane = &l;
@@ -292,7 +298,7 @@ void BankModel::sync_pc(uint32_t i) {
 
 // ---- queues ----
 
-int32_t BankModel::admit(Pc& pc, uint32_t si) {
+SKIPOPU_HOT int32_t BankModel::admit(Pc& pc, uint32_t si) {
   uint64_t beat;
   uint32_t n;
   burst_range(slots_[si], slots_[si].admitted, beat, n);
@@ -331,7 +337,7 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
   const Bank* const bank = pc.bank.data();
   const uint8_t* const eb = e.bank.data();
   const uint32_t* const er = e.row.data();
-  uint64_t banks = 0;
+  uint64_t banks = 0, moved = 0;
   uint32_t left = 0;
   for (uint32_t p = pm; p; p &= p - 1, ++left) {
     const uint32_t i = uint32_t(__builtin_ctz(p)), b = eb[i];
@@ -340,17 +346,22 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
     nl[node] = Link{-1, prev};
     if (prev >= 0) nl[prev].next = node; else L.head = node;
     L.tail = node;
+    const bool hit = bank[b].open_row == int64_t(er[i]);
+    // The bank's choice (SchedulerPolicy::choose) reads whether it has pending beats and hits,
+    // its oldest pending beat and its oldest hit: a younger beat moves it only as the first of either.
+    if (L.count == 0 || (hit && L.hits == 0)) moved |= uint64_t(1) << b;
     ++L.count;
-    L.hits += bank[b].open_row == int64_t(er[i]);
+    L.hits += hit;
     banks |= uint64_t(1) << b;
   }
   e.left = uint16_t(left);
   pc.pend_banks[m] |= banks;
-  pc.c_dirty |= banks;
+  // (the kept choices are of mode c_wm: a select in the other mode recomputes every bank)
+  if (m == int(pc.c_wm)) pc.c_dirty |= moved;
   return ei;
 }
 
-void BankModel::issue_column(Pc& pc, int32_t node, T t) {
+SKIPOPU_HOT void BankModel::issue_column(Pc& pc, int32_t node, T t) {
   const int32_t ei = node / kMaxBeats;
   const uint32_t i = uint32_t(node % kMaxBeats);
   Entry& e = pc.pool[ei];
@@ -387,7 +398,7 @@ void BankModel::issue_column(Pc& pc, int32_t node, T t) {
   }
 }
 
-void BankModel::finish_burst(Pc& pc, int32_t ei) {
+SKIPOPU_HOT void BankModel::finish_burst(Pc& pc, int32_t ei) {
   const Entry& e = pc.pool[ei];
   if (e.write) --pc.nw; else --pc.nr;
   // starvation_limit: bursts of one direction served while the other's wait
@@ -426,7 +437,7 @@ void BankModel::row_opened(Pc& pc, uint32_t b) {
 
 // ---- row commands ----
 
-void BankModel::issue_row(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t) {
+SKIPOPU_HOT void BankModel::issue_row(Pc& pc, uint32_t pci, Cmd c, uint32_t b, uint32_t row, T t) {
   if (trace_on_) trace_.push_back({uint64_t(t), pci, c, b, row});
   if (p_.fast_path) {
     pc.reg.issue(c, b, t, pc.open_banks);
@@ -490,7 +501,7 @@ uint32_t oldest_tied(uint64_t tied, Age&& age) {
 }
 }  // namespace
 
-void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
+SKIPOPU_HOT void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v) const {
   const uint32_t li = wm * nb_ + b;
   v.open_row = pc.bank[b].open_row;
   v.bypass = pc.bank[b].bypass;
@@ -516,7 +527,7 @@ void BankModel::view_fast(const Pc& pc, bool wm, uint32_t b, detail::BankView& v
 }
 
 template <bool kFast>
-void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& row) const {
+SKIPOPU_HOT void BankModel::select(Pc& pc, bool wm, detail::ColCand& col, detail::RowCand& row) const {
   const T now = pc.time;
   const Cmd cc = wm ? WR : RD;
   // fcfs: the oldest pending beat of the mode (first pending beat of the oldest burst)
@@ -678,7 +689,7 @@ void BankModel::col_key_moved(Pc& pc, uint32_t b, T own) const {
   }
 }
 
-void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
+SKIPOPU_HOT void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
   // The mode's oldest pending beat, when it is a tied bank's candidate, is the oldest of them
   // (candidates are distinct beats): the common case of a stream, found without the loop.
   uint32_t bb = UINT32_MAX;
@@ -695,7 +706,7 @@ void BankModel::resolve_col(const Pc& pc, detail::ColCand& col) const {
   col = detail::ColCand{col.t, ch.col_age, bb, ch.col_node, ch.col_bypass, true};
 }
 
-void BankModel::resolve_row(const Pc& pc, detail::RowCand& row) const {
+SKIPOPU_HOT void BankModel::resolve_row(const Pc& pc, detail::RowCand& row) const {
   const uint32_t bb = oldest_tied(row.tied, [&](uint32_t b) { return pc.c_row_age[b]; });
   const detail::BankChoice& ch = pc.c_choice[bb];
   row = detail::RowCand{row.t, ch.row_age, bb, ch.row_row, ch.row_cmd, true};

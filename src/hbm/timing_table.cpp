@@ -92,26 +92,6 @@ TimingRegisters::TimingRegisters(const std::vector<Constraint>& table, uint32_t 
   at_.push_back(uint32_t(push_.size()));
 }
 
-void TimingRegisters::push(Cmd c, uint32_t b, T t) {
-  const uint32_t i = c * nb_ + b;
-  T* const r = r_.data();
-  for (const Push* p = push_.data() + at_[i], *e = push_.data() + at_[i + 1]; p != e; ++p)
-    r[p->reg] = std::max(r[p->reg], t + p->cycles);
-}
-
-void TimingRegisters::issue(Cmd c, uint32_t b, T t, uint64_t banks_closed) {
-  if (c == PREA) {
-    for (uint64_t m = banks_closed; m; m &= m - 1) push(PRE, uint32_t(__builtin_ctzll(m)), t);
-  } else {
-    push(c, b, t);
-  }
-  if (is_row_cmd(c)) row_bus_ = t + 1;
-  if (c == ACT) {
-    faw_[faw_pos_] = t;
-    faw_pos_ = (faw_pos_ + 1) & 3;
-  }
-}
-
 void TimingRegisters::encode(T now, int32_t* w) const {
   auto rel = [now](T v) { return int32_t(v > now ? v - now : 0); };
   for (T v : r_) *w++ = rel(v);  // per bank, per group, the channel's

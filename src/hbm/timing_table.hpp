@@ -13,6 +13,7 @@
 // ACTs the four-activate window; column commands (RD, WR) have their own bus, whose data
 // occupancy is in the RD/WR rows (max(tCCD, BL/2)).
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -77,7 +78,18 @@ class TimingRegisters {
     return t;
   }
   T earliest(Cmd c, uint32_t bank) const { return std::max(own(c, bank), common(c)); }
-  void issue(Cmd c, uint32_t bank, T t, uint64_t banks_closed = 0);
+  void issue(Cmd c, uint32_t bank, T t, uint64_t banks_closed = 0) {  // inline: one call per command
+    if (c == PREA) {
+      for (uint64_t m = banks_closed; m; m &= m - 1) push(PRE, uint32_t(__builtin_ctzll(m)), t);
+    } else {
+      push(c, bank, t);
+    }
+    if (is_row_cmd(c)) row_bus_ = t + 1;
+    if (c == ACT) {
+      faw_[faw_pos_] = t;
+      faw_pos_ = (faw_pos_ + 1) & 3;
+    }
+  }
 
   // Canonical form relative to `now` (stream extrapolation): every register as its distance
   // above `now`, 0 if at or below it (a register at or below the present acts as the present).
@@ -86,7 +98,12 @@ class TimingRegisters {
   void restore(T now, const int32_t* k);
 
  private:
-  void push(Cmd c, uint32_t bank, T t);
+  void push(Cmd c, uint32_t bank, T t) {
+    const uint32_t i = c * nb_ + bank;
+    T* const r = r_.data();
+    for (const Push* p = push_.data() + at_[i], *e = push_.data() + at_[i + 1]; p != e; ++p)
+      r[p->reg] = std::max(r[p->reg], t + p->cycles);
+  }
   struct Push {  // one table row for one issuing bank: the register it pushes, by how much
     uint32_t reg;
     int32_t cycles;
