@@ -186,7 +186,9 @@ struct ProcessorLatencies {
   static constexpr uint32_t kGemmStart = 1;
   // pe_array.weight_beat_cycles: the weight buffer's output register, the tile register
   static constexpr uint32_t kWeightBeat = 2;
-  // kv.request_cycles: the entry table read, the classification, the AR register
+  // kv.request_cycles: the entry table read, the classification, the AR register give token 0's AR
+  // 2 cycles after the issue (VCD); 3 is what makes the attention's durations identical (one
+  // cycle of the RTL's attention not located, docs/rtl.md step 14)
   static constexpr uint32_t kKvRequest = 3;
   // kv.walk_cycles_per_token: the walk classifies a context token a cycle
   static constexpr uint32_t kKvWalk = 1;
