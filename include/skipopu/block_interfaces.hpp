@@ -16,6 +16,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <systemc>
 
 #include "skipopu/config.hpp"
@@ -62,6 +63,10 @@ struct AttentionWork {
   // Unfused kv_split: `kv` carries the K halves and `v` the V halves of the same entries
   // (both in the one job); null otherwise.
   const KvStreamLayout* v = nullptr;
+  // When the array requests each of the K/V job's requests, in core cycles after the
+  // attention's start (the gather engine's request path and walk, kv.request_cycles and
+  // kv.walk_cycles_per_token; non-decreasing, one per request); null: all at the start.
+  const uint64_t* kv_at = nullptr;
 };
 
 // When the data of a stream became visible to its consumer (core cycles).
@@ -75,6 +80,15 @@ class HbmIf : public virtual sc_core::sc_interface {
  public:
   // Submits the job's requests at the current core cycle (an empty job completes now).
   virtual void submit(HbmJob& job) = 0;
+  // The job's requests [begin, end) at the current core cycle: a job requested over several
+  // cycles (the attention's K/V walk). The call with begin 0 starts the job; it is busy until
+  // every request is submitted and done. The default takes none (an HBM without it).
+  virtual void submit_part(HbmJob& job, size_t begin, size_t end) {
+    (void)job;
+    (void)begin;
+    (void)end;
+    throw std::logic_error("this HBM takes no job in parts");
+  }
   // Blocks the calling thread until the job has completed.
   virtual void wait_for(HbmJob& job) = 0;
   // Early data, for the AXI slave transactor of blocks.top=rtl (src/rtl_sim/axi_hbm_slave.hpp),
@@ -105,7 +119,7 @@ class PeArrayIf : public virtual sc_core::sc_interface {
  public:
   // GEMM over the next weight stream of the weight DMA (parts in stream order).
   virtual void gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) = 0;
-  // Attention over K/V arriving with `kv` (already submitted to the HBM).
+  // Attention over K/V arriving with `kv`, which the array submits (as w.kv_at says).
   virtual void attention(const AttentionWork& w, HbmJob& kv, bool fusion) = 0;
   virtual void report(StatGroup& g, uint64_t total_cycles) const = 0;
   virtual const char* implementation() const = 0;  // the registered name ("systemc", ...)

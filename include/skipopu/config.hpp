@@ -45,6 +45,13 @@ struct PeArrayConfig {
   // Bytes a core cycle the weight buffer's ports read out to the array (0: no limit): a
   // tile step lasts at least ceil(tile bytes / this) cycles (docs/config.md).
   uint64_t weight_buffer_bytes = 0;
+  // Request and beat-to-array latencies (docs/config.md; the generated RTL's, docs/rtl.md):
+  // core cycles from a LOADW's issue to the weight DMA's first HBM request,
+  uint32_t dma_request_cycles = 0;
+  // from a GEMM's issue to its first tile step (weights already in the buffer),
+  uint32_t gemm_start_cycles = 0;
+  // and from a weight beat's arrival to the tile step that uses it.
+  uint32_t weight_beat_cycles = 0;
 };
 
 struct WeightFormat {
@@ -100,6 +107,16 @@ struct KvConfig {
   // (only the entries the policy stores).
   KvReserve reserve = KvReserve::Paged;
   uint32_t page_entries = 0;
+  // The attention's K/V requests: core cycles from the ATTN's start to the first context
+  // token's request, and the walk's cycles per context token after it (token c's request at
+  // start + request_cycles + c * walk_cycles_per_token; 0, 0: the whole job at the start).
+  uint32_t request_cycles = 0;
+  uint32_t walk_cycles_per_token = 0;
+};
+
+// The EMBED instruction's row reads.
+struct EmbeddingConfig {
+  uint32_t request_cycles = 0;  // core cycles from EMBED's issue to its first HBM request
 };
 
 struct KvBufferConfig {
@@ -137,6 +154,7 @@ struct HardwareConfig {
   RouterConfig router;
   KvConfig kv;
   KvBufferConfig kv_buffer;
+  EmbeddingConfig embedding;
   hbm::HbmParams hbm;  // the "hbm" section: preset + overrides (docs/hbm.md)
   bool fusion = true;  // fuse reductions/element-wise ops with the neighbouring matmul/router
   // The unfused attention dataflow (fusion off; a baseline, not a hardware fact): K and V of

@@ -3,8 +3,9 @@
 // Models: the clock-domain crossing between the core and the AXI clock, and the memory
 // timing through an hbm::Model engine ("burst" or "bank", see include/skipopu/hbm/).
 // Clients hand it an HbmJob (a list of per-pseudo-channel requests built with the
-// MemoryMap); the block submits them at the current cycle and notifies the job's event
-// when the last one completes. Like DRAMSys' controller, its thread sleeps until the
+// MemoryMap); the block submits them at the current cycle (or a job's requests in parts over
+// several cycles, submit_part: the attention's K/V walk) and notifies the job's event when
+// the last one completes. Like DRAMSys' controller, its thread sleeps until the
 // engine's next event or a new submission; it never ticks idle cycles.
 // Abstracts away: the AXI handshake signals (a pin-level transactor would sit between
 // this interface and a verilated HBM controller).
@@ -44,6 +45,7 @@ struct HbmJob {
   static constexpr uint32_t kNoInstr = UINT32_MAX;
   uint32_t instr = kNoInstr;
   uint32_t outstanding = 0;
+  uint32_t staged = 0;  // requests of a job submitted in parts (submit_part) not yet submitted
   uint64_t submitted_at = 0;  // core cycle
   uint64_t first_id = 0;      // the HBM model's id of its first request
   uint64_t first = 0;      // core cycle the first data of every request is visible (max)
@@ -53,7 +55,7 @@ struct HbmJob {
   bool track_requests = false;
   std::vector<RequestArrival> arrivals;
   sc_core::sc_event finished;
-  bool busy() const { return outstanding > 0; }
+  bool busy() const { return outstanding > 0 || staged > 0; }
 };
 
 // The crossing between the config's core clock and its HBM preset's AXI clock.
@@ -66,6 +68,7 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
 
   // HbmIf: submit a job at the current core cycle; block until a job has completed.
   void submit(HbmJob& job) override;
+  void submit_part(HbmJob& job, size_t begin, size_t end) override;
   void wait_for(HbmJob& job) override;
   void keep_known() override { model_->keep_known(); }
   bool data_known(HbmJob& job, uint64_t& first, uint64_t& done) override;

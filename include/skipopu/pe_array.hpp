@@ -11,6 +11,9 @@
 // The weight buffer reads a tile (rows x cols weights and their group scales) out in
 // ceil(tile bytes / pe_array.weight_buffer_bytes) cycles, so a tile step with tokens lasts
 // at least that long (timing::gemm_work; 0: no limit).
+// A GEMM's first tile step is pe_array.gemm_start_cycles after its issue, and a weight beat
+// reaches a tile step pe_array.weight_beat_cycles after the HBM delivers it (the generated
+// RTL's start latch, weight buffer output register and tile register: 1 and 2).
 // Abstracts away: operand values (timing only here; numerics are in the DSP library) and
 // the per-column accumulator tree (folded into pipeline_latency).
 #pragma once
@@ -37,7 +40,8 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
 
   // GEMM over the next weight stream (parts in stream order); blocks the caller until done.
   void gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) override;
-  // Attention over K/V arriving with `kv` (already submitted); blocks until done.
+  // Attention over K/V arriving with `kv`, whose requests it submits as w.kv_at says (the
+  // K/V gather's request path and walk); blocks until done.
   void attention(const AttentionWork& w, HbmJob& kv, bool fusion) override;
 
   void report(StatGroup& g, uint64_t total_cycles) const override;
@@ -48,6 +52,11 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
   sc_core::sc_port<HbmIf> hbm;               // waits for the K/V stream of an attention
 
  protected:  // the rtl transactors (src/rtl_sim/) derive from the block
+  // The last tile step's end (pipeline latency excluded) of a GEMM issued at `start` over a
+  // stream that arrived as `in` says (timing::gemm_finish with the start and beat latencies).
+  // Submits the K/V job: request i at start + a.kv_at[i] (all at once without kv_at).
+  void request_kv(const AttentionWork& a, HbmJob& kv, uint64_t start);
+  uint64_t gemm_end(uint64_t start, const StreamArrival& in, const timing::GemmWork& w) const;
   const HardwareConfig& cfg_;
   const CoreClock& clk_;
   timing::ArrayShape shape_;

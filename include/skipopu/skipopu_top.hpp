@@ -15,6 +15,11 @@
 // the next decoded while the current runs (a blocking instruction starts at its issue); the
 // wait is the sequencer's (run_step's loop here, the RTL's countdown gate with
 // blocks.controller "rtl"), issue() starts the instruction at once.
+// Request paths (issue 12, the generated RTL's registers): EMBED requests its rows
+// embedding.request_cycles after its issue; an ATTN's K/V requests go in walk order, token c's
+// kv.request_cycles + c * kv.walk_cycles_per_token after its start (kv_request_times; the PE
+// array submits them); the weight DMA and the PE array apply their own (weight_dma.hpp,
+// pe_array.hpp).
 // Abstracts away: instruction fetch (one program per step is resident on chip) and the
 // host interface.
 #pragma once
@@ -98,6 +103,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   void issue(uint32_t pc, const IssueOperands& ops) override;  // InstrUnitsIf
   void note_issue(uint32_t pc) override;                        // InstrUnitsIf
   void account(Module next);  // module_cycles: the code of `next` starts now
+  void kv_request_times(bool split);
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);
   void count_modules(const TokenRecord& r, int phase);
@@ -144,6 +150,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   KvStreamLayout kv_layout_;       // which K/V request carries each context entry (split: its K half)
   KvStreamLayout kv_layout_v_;     // unfused kv_split: which request carries each entry's V half
   std::vector<std::pair<uint32_t, int32_t>> kv_src_;  // context entries: token, source layer (-1: on chip)
+  std::vector<uint64_t> kv_at_;  // per K/V request: cycles after the attention's start it is requested
   std::vector<GemmPart> parts_;
   // The program's sequencing: nullptr = run_step's own (SystemC); else blocks.controller's.
   std::unique_ptr<SequencerIf> seq_;

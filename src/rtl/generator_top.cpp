@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "rtl_text.hpp"
 #include "skipopu/error.hpp"
@@ -111,8 +112,22 @@ std::vector<RtlPort> processor_ports(const ProcessorRtl& pp, const ControllerRtl
 
 bool core_side_only(const std::string& field) { return field.compare(0, 2, "r2") == 0; }
 
+void check_processor_latencies(const HardwareConfig& c) {
+  using L = ProcessorLatencies;
+  for (const auto& [field, got, rtl] :
+       {std::tuple{"/embedding/request_cycles", c.embedding.request_cycles, L::kEmbedRequest},
+        std::tuple{"/pe_array/dma_request_cycles", c.pe.dma_request_cycles, L::kDmaRequest},
+        std::tuple{"/pe_array/gemm_start_cycles", c.pe.gemm_start_cycles, L::kGemmStart},
+        std::tuple{"/pe_array/weight_beat_cycles", c.pe.weight_beat_cycles, L::kWeightBeat},
+        std::tuple{"/kv/request_cycles", c.kv.request_cycles, L::kKvRequest},
+        std::tuple{"/kv/walk_cycles_per_token", c.kv.walk_cycles_per_token, L::kKvWalk}})
+    if (got != rtl)
+      throw_input_error(c.file, field, "expected " + S(rtl) + ", what the generated processor's registers fix (docs/rtl.md), got " + S(got));
+}
+
 ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho, size_t matrices,
                               uint32_t layers) {
+  check_processor_latencies(c);
   ProcessorRtl p;
   p.ports = ho.ports;
   p.pc_bytes = c.hbm.pc_bytes;

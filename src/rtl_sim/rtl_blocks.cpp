@@ -156,8 +156,17 @@ class RtlPeArray final : public PeArray {
     m.in_valid = 0;
     edge(m);
     m.start = 0;
-    const uint64_t expected = timing::gemm_finish(start, in.first, in.last, w) + cfg_.pe.pipeline_latency - start;
-    uint64_t edges = 0, beats = 0, j = 0, tok = 0;  // j: tile of the stream, tok: token of tile j
+    const uint64_t expected = gemm_end(start, in, w) + cfg_.pe.pipeline_latency - start;
+    // The array's start edge above is the issue cycle's; its first tile step comes
+    // pe_array.gemm_start_cycles after the issue and a weight tile weight_beat_cycles after its
+    // data (the weight buffer and the tile register, SystemC here): idle edges before, the
+    // arrivals shifted.
+    const uint64_t beat = cfg_.pe.weight_beat_cycles;
+    uint64_t edges = 0, beats = 0, j = 0, tok = 0;
+    for (uint32_t i = 0; i < cfg_.pe.gemm_start_cycles; ++i) {
+      edge(m);
+      ++edges;
+    }  // j: tile of the stream, tok: token of tile j
     size_t part = 0;
     uint64_t part_end = timing::gemm_tiles(shape_, parts[0].k, parts[0].n);
     auto skip_empty = [&] {
@@ -170,7 +179,7 @@ class RtlPeArray final : public PeArray {
     const uint64_t guard = expected + 1000;
     for (;;) {
       bool offer = false;
-      if (part < nparts && (tok > 0 || start + edges >= linear_arrival(in.first, in.last, j, tiles))) {
+      if (part < nparts && (tok > 0 || start + edges >= linear_arrival(in.first + beat, in.last + beat, j, tiles))) {
         offer = true;
         put(m.in_act, SKIPOPU_RTL_COLS * 16, rng_);
         if (tok == 0) {

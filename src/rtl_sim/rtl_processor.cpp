@@ -110,6 +110,7 @@ class RtlProcessor final : public SequencerIf {
     check(c, "/hbm/pseudo_channels", c.hbm.pseudo_channels, SKIPOPU_PROC_PORTS);
     check(c, "/router/lanes", c.router.lanes, SKIPOPU_ROUTER_LANES);
     check(c, "/controller/issue_cycles", c.controller.issue_cycles, SKIPOPU_CTRL_ISSUE_CYCLES);
+    rtl::check_processor_latencies(c);
     if (prog.code.size() >= (size_t{1} << SKIPOPU_CTRL_PC_BITS))
       throw_input_error(c.file, "/blocks/top",
                         "the program has " + std::to_string(prog.code.size()) + " instructions; skipopu-rtl links a processor with room for " +

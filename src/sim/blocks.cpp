@@ -90,6 +90,11 @@ PeArray::PeArray(sc_core::sc_module_name name, const HardwareConfig& cfg, const 
   }
 }
 
+uint64_t PeArray::gemm_end(uint64_t start, const StreamArrival& in, const timing::GemmWork& w) const {
+  const uint64_t beat = cfg_.pe.weight_beat_cycles;
+  return timing::gemm_finish(start + cfg_.pe.gemm_start_cycles, in.first + beat, in.last + beat, w);
+}
+
 void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency) {
   const uint64_t start = clk_.now();
   const timing::GemmWork w = timing::gemm_work(shape_, parts, nparts, tile_read_);
@@ -98,7 +103,7 @@ void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency)
   if (!w.ordered) throw std::logic_error("PE array: GEMM parts with growing token counts");
   const StreamArrival in = weights->consume_next();
   const uint64_t lat = cfg_.pe.pipeline_latency + fused_latency;
-  const uint64_t finish = timing::gemm_finish(start, in.first, in.last, w) + lat;
+  const uint64_t finish = gemm_end(start, in, w) + lat;
   macs_ += w.macs;
   busy_ += w.compute;
   stall_ += finish - start - w.compute - lat;
@@ -122,9 +127,26 @@ static void entry_ready(const KvStreamLayout& lay, const HbmJob& kv, uint32_t be
   }
 }
 
+void PeArray::request_kv(const AttentionWork& a, HbmJob& kv, uint64_t start) {
+  const size_t n = kv.reqs.requests().size();
+  if (a.kv_at == nullptr || n == 0) {
+    hbm->submit(kv);
+    return;
+  }
+  for (size_t b = 0; b < n;) {  // the requests due in one cycle together
+    const uint64_t at = start + a.kv_at[b];
+    if (at > clk_.now()) clk_.wait_until(at);
+    size_t e = b + 1;
+    while (e < n && a.kv_at[e] == a.kv_at[b]) ++e;
+    hbm->submit_part(kv, b, e);
+    b = e;
+  }
+}
+
 void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
   const uint64_t start = clk_.now();
   const timing::AttentionCycles w = timing::attention_cycles(shape_, a.shape);
+  request_kv(a, kv, start);
   hbm->wait_for(kv);
   if (a.kv == nullptr ||
       ((!a.kv->pieces.empty() || (a.v && !a.v->pieces.empty())) && kv.arrivals.size() != kv.reqs.requests().size()))

@@ -105,6 +105,9 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.pe.pipeline_latency = static_cast<uint32_t>(pe.u64("pipeline_latency", 0, 1u << 16));
   c.pe.weight_prefetch_bytes = pe.u64("weight_prefetch_bytes", 0, 1ull << 32);
   c.pe.weight_buffer_bytes = pe.u64("weight_buffer_bytes", 0, 1ull << 32);
+  c.pe.dma_request_cycles = static_cast<uint32_t>(pe.u64("dma_request_cycles", 0, 1u << 16));
+  c.pe.gemm_start_cycles = static_cast<uint32_t>(pe.u64("gemm_start_cycles", 0, 1u << 16));
+  c.pe.weight_beat_cycles = static_cast<uint32_t>(pe.u64("weight_beat_cycles", 0, 1u << 16));
   pe.finish();
   for (const auto& [key, name] : {std::pair{"layout_fp16_int4", &c.pe.layout_fp16_int4},
                                   std::pair{"layout_fp16_fp16", &c.pe.layout_fp16_fp16}}) {
@@ -160,6 +163,8 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.kv.gather_bytes = static_cast<uint32_t>(kv.u64("gather_bytes", 0, 1u << 30));
   c.kv.reserve = kv.choice("reserve", {"dense", "paged"}) == "dense" ? KvReserve::Dense : KvReserve::Paged;
   c.kv.page_entries = static_cast<uint32_t>(kv.u64("page_entries", 1, 1u << 20));
+  c.kv.request_cycles = static_cast<uint32_t>(kv.u64("request_cycles", 0, 1u << 16));
+  c.kv.walk_cycles_per_token = static_cast<uint32_t>(kv.u64("walk_cycles_per_token", 0, 1u << 16));
   kv.finish();
 
   JsonReader kb = r.object("kv_buffer");
@@ -170,6 +175,10 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.kv_buffer.port_bits = static_cast<uint32_t>(kb.u64("port_bits", 1, 4096));
   c.kv_buffer.read_ports = static_cast<uint32_t>(kb.u64("read_ports", 1, 2));
   kb.finish();
+
+  JsonReader em = r.object("embedding");
+  c.embedding.request_cycles = static_cast<uint32_t>(em.u64("request_cycles", 0, 1u << 16));
+  em.finish();
 
   JsonReader hb = r.object("hbm");
   c.hbm = hbm::parse_hbm_params(hb, data_dir);

@@ -54,7 +54,7 @@ void HbmBlock::submit_one(HbmJob& job, hbm::Request& r) {
       s.instr = job.instr != HbmJob::kNoInstr ? job.instr : tag_instr_;
       s.token = tag_token_;
       s.traffic = static_cast<uint8_t>(job.traffic);
-      s.start = s.end = job.submitted_at;
+      s.start = s.end = clk_.now();  // this part's submit cycle (submit_part: a job over several cycles)
       rec = pc_slice_[r.pc] = static_cast<int64_t>(rec_->size());
       rec_->push_back(s);
     }
@@ -80,6 +80,27 @@ void HbmBlock::submit(HbmJob& job) {
   if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{job.submitted_at, job.submitted_at});
   for (auto& r : reqs) submit_one(job, r);
   finish(job, job.reqs.bytes());
+}
+
+void HbmBlock::submit_part(HbmJob& job, size_t begin, size_t end) {
+  auto& reqs = job.reqs.requests();
+  sc_assert(begin < end && end <= reqs.size());
+  if (begin == 0) {
+    start(job);
+    job.staged = static_cast<uint32_t>(reqs.size());
+    if (job.track_requests) job.arrivals.assign(reqs.size(), RequestArrival{job.submitted_at, job.submitted_at});
+  } else {
+    sc_assert(job.staged == reqs.size() - begin);
+    stream_arrival_ = xing_.to_axi(clk_.now());
+  }
+  stream_index_ = static_cast<uint32_t>(begin);
+  uint64_t bytes = 0;
+  for (size_t i = begin; i < end; ++i) {
+    bytes += reqs[i].bytes;
+    submit_one(job, reqs[i]);
+  }
+  job.staged -= static_cast<uint32_t>(end - begin);
+  finish(job, bytes);
 }
 
 void HbmBlock::submit_stream(HbmJob& job, hbm::RequestSource& src) {

@@ -30,7 +30,8 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
       ropt_(ropt),
       rec_(ropt.series || ropt.timeline ? rec : nullptr) {
   hbm_ = std::make_unique<HbmBlock>("hbm", hbm::make_model(cfg.hbm), clk_, core_axi_crossing(cfg));
-  dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes);
+  dma_ = std::make_unique<WeightDma>("weight_dma", *hbm_, map_, cfg.pe.weight_prefetch_bytes, clk_,
+                                     cfg.pe.dma_request_cycles);
   // Compute blocks by name (config "blocks"); the nonlinear unit first: the PE array binds
   // its own port to it.
   nl_ = make_nonlinear(BlockContext{cfg, clk_, map_, *hbm_});
@@ -198,6 +199,22 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
   hbm_->submit(job);
 }
 
+// When the gather engine requests each of the K/V job's requests, after the attention's start:
+// the walk reaches context token c at kv.request_cycles + c * kv.walk_cycles_per_token, and a
+// request goes with the first token of its pieces (the requests in walk order: non-decreasing).
+void SkipOpuTop::kv_request_times(bool split) {
+  kv_at_.assign(kv_job_.reqs.requests().size(), UINT64_MAX);
+  for (const KvStreamLayout* lay : {&kv_layout_, split ? &kv_layout_v_ : nullptr}) {
+    if (lay == nullptr) continue;
+    for (size_t e = 0; e < lay->entries(); ++e) {
+      const uint64_t at = cfg_.kv.request_cycles + uint64_t(kv_src_[e].first) * cfg_.kv.walk_cycles_per_token;
+      for (uint32_t p = lay->begin[e]; p < lay->begin[e + 1]; ++p)
+        kv_at_[lay->pieces[p].req] = std::min(kv_at_[lay->pieces[p].req], at);
+    }
+  }
+  for (size_t i = 1; i < kv_at_.size(); ++i) kv_at_[i] = std::max(kv_at_[i], kv_at_[i - 1]);
+}
+
 void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   const uint64_t entry = map_.kv_entry_bytes();
   // Unfused with K and V apart: the job reads every entry's K half, then every V half.
@@ -288,7 +305,8 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.kv = &kv_layout_;
   w.v = split ? &kv_layout_v_ : nullptr;
   kv_job_.reqs.record_pieces(nullptr);
-  hbm_->submit(kv_job_);
+  kv_request_times(split);
+  w.kv_at = kv_at_.data();
   pe_port_->attention(w, kv_job_, cfg_.fusion);
   if (!step.prefill) {
     totals_.kv_attn_cycles += clk_.now() - t0;
@@ -392,6 +410,7 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       // One request per row piece: a long prompt's lookup is streamed to the HBM model, which
       // makes each request only when it takes it (HbmBlock::submit_stream), never held whole.
       embed_lookup_.set_tokens(step.first, step.count);
+      clk_.wait_until(clk_.now() + cfg_.embedding.request_cycles);  // the lookup's request path
       hbm_->submit_stream(embed_job_, embed_lookup_);
       work_.embedding += embed_job_.stream.bytes();
       hbm_->wait_for(embed_job_);

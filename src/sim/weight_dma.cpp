@@ -4,8 +4,14 @@
 
 namespace skipopu {
 
-WeightDma::WeightDma(sc_core::sc_module_name name, HbmIf& hbm_if, const MemoryMap& map, uint64_t window_bytes)
-    : sc_module(name), hbm("hbm"), map_(map), window_per_pc_(timing::ceil_div(window_bytes, map.pcs())) {
+WeightDma::WeightDma(sc_core::sc_module_name name, HbmIf& hbm_if, const MemoryMap& map, uint64_t window_bytes,
+                     const CoreClock& clk, uint32_t request_cycles)
+    : sc_module(name),
+      hbm("hbm"),
+      map_(map),
+      window_per_pc_(timing::ceil_div(window_bytes, map.pcs())),
+      clk_(clk),
+      request_cycles_(request_cycles) {
   hbm.bind(hbm_if);
   for (auto& s : ring_) {
     s.head.init(map.pcs(), Traffic::Weights);
@@ -25,6 +31,7 @@ void WeightDma::load(uint32_t m0, uint32_t m1, uint32_t instr) {
   s.head.instr = s.tail.instr = instr;
   s.pe_started = false;
   s.tail_issued = false;
+  s.loaded_at = clk_.now();
   loaded_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -32,6 +39,7 @@ StreamArrival WeightDma::consume_next() {
   sc_assert(consumed_ < queued_);
   Stream& s = stream(consumed_++);
   s.pe_started = true;
+  s.pe_started_at = clk_.now();
   s.pe_start.notify(sc_core::SC_ZERO_TIME);
   while (!s.tail_issued) sc_core::wait(s.tail_ev);
   hbm->wait_for(s.head);
@@ -40,6 +48,10 @@ StreamArrival WeightDma::consume_next() {
   a.first = s.head.reqs.requests().empty() ? s.tail.first : s.head.first;
   a.last = std::max(s.head.done, s.tail.done);
   return a;
+}
+
+void WeightDma::request_at(uint64_t cycle) {
+  if (clk_.now() < cycle) clk_.wait_until(cycle);
 }
 
 void WeightDma::run() {
@@ -52,8 +64,10 @@ void WeightDma::run() {
     s.head.reqs.clear();
     s.tail.reqs.clear();
     map_.weight_range(s.m0, s.m1, 0, head, s.head.reqs);
+    if (head > 0) request_at(s.loaded_at + request_cycles_);
     hbm->submit(s.head);
     if (!s.pe_started) sc_core::wait(s.pe_start);
+    if (per_pc > head) request_at(s.pe_started_at + request_cycles_);  // an empty tail: nothing to request
     map_.weight_range(s.m0, s.m1, head, per_pc - head, s.tail.reqs);
     hbm->submit(s.tail);
     s.tail_issued = true;

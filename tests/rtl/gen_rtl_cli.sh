@@ -43,6 +43,12 @@ check "kv tokens" 2 "--kv-tokens: expected a power of two in [2, 2^20], got 1000
   "$skipopu" gen-rtl --out "$tmp/c" --kv-tokens 1000
 check "outstanding reads" 2 "/hbm/preset: axi.max_outstanding_reads: expected at most 255" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set hbm.overrides.axi.max_outstanding_reads=256
+# the request and beat-to-array latencies are fixed by the processor's registers (issue 12): one each
+for kv in embedding.request_cycles=0 pe_array.dma_request_cycles=2 pe_array.gemm_start_cycles=0 \
+          pe_array.weight_beat_cycles=3 kv.request_cycles=4 kv.walk_cycles_per_token=0; do
+  field=/${kv%%=*}; field=${field//./\/}
+  check "latency ${kv%%=*}" 2 "u280.json: $field: expected " -- "$skipopu" gen-rtl --out "$tmp/c" --set "$kv"
+done
 check "model card" 2 "nope.json: cannot open file" -- "$skipopu" gen-rtl --out "$tmp/c" --model "$tmp/nope.json"
 check "no --out" 2 "--out: expected an output folder" -- "$skipopu" gen-rtl --config "$cfg"
 check "unwritable" 3 "cannot create folder" -- "$skipopu" gen-rtl --out /proc/skipopu-no/x

@@ -25,6 +25,7 @@
 #include "skipopu/model_card.hpp"
 #include "skipopu/prng.hpp"
 #include "skipopu/program.hpp"
+#include "skipopu/sim_clock.hpp"
 #include "skipopu/weight_dma.hpp"
 #include "skipopu_rtl_params.h"
 
@@ -56,12 +57,13 @@ struct Stream {
   uint64_t per_pc;
 };
 
-// Runs the script on WeightDma: each operation, then 10 ns for the DMA thread to react.
+// Runs the script on WeightDma: each operation, then `settle` for the DMA thread to react (10 ns and
+// its request latency, pe_array.dma_request_cycles).
 class Driver : public sc_core::sc_module {
  public:
   Driver(sc_core::sc_module_name n, WeightDma& dma, const std::vector<int>& script, const std::vector<Stream>& streams,
-         std::vector<std::string>& log)
-      : sc_module(n), dma_(dma), script_(script), streams_(streams), log_(log) {
+         std::vector<std::string>& log, sc_core::sc_time settle)
+      : sc_module(n), dma_(dma), script_(script), streams_(streams), log_(log), settle_(settle) {
     SC_HAS_PROCESS(Driver);
     SC_THREAD(run);
   }
@@ -80,7 +82,7 @@ class Driver : public sc_core::sc_module {
         log_.push_back("PE starts " + std::to_string(consumed++));
         dma_.consume_next();
       }
-      wait(10, sc_core::SC_NS);
+      wait(settle_);
     }
     finished = true;
   }
@@ -88,6 +90,7 @@ class Driver : public sc_core::sc_module {
   const std::vector<int>& script_;
   const std::vector<Stream>& streams_;
   std::vector<std::string>& log_;
+  sc_core::sc_time settle_;
 };
 
 }  // namespace
@@ -137,8 +140,10 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> want, got;
   StubHbm stub("hbm", want);
-  WeightDma dma("weight_dma", stub, map, cfg.pe.weight_prefetch_bytes);
-  Driver driver("driver", dma, script, streams, want);
+  const CoreClock core(cfg.clocks.core_hz);
+  WeightDma dma("weight_dma", stub, map, cfg.pe.weight_prefetch_bytes, core, cfg.pe.dma_request_cycles);
+  const sc_core::sc_time settle = sc_core::sc_time(10, sc_core::SC_NS) + core.cycles(cfg.pe.dma_request_cycles);
+  Driver driver("driver", dma, script, streams, want, settle);
 
   sc_clock clk("clk", 10, SC_NS, 0.5, 5, SC_NS, true);
   sc_signal<bool> rst, ld_valid, ld_ready, pe_start, rq_valid, rq_ready, rq_tail;
@@ -161,7 +166,8 @@ int main(int argc, char** argv) {
 
   // Phase 1: the SystemC model (the RTL is held in reset meanwhile).
   rst = true;
-  sc_start(10.0 * (script.size() + 2), SC_NS);
+  // (an operation takes at most 2 settles: the array's start waits for its stream's tail request)
+  sc_start(settle * double(2 * script.size() + 2));
   if (!driver.finished) {
     std::printf("FAIL: the SystemC script did not finish\n");
     return 1;

@@ -36,6 +36,25 @@ TEST_CASE("default U280 config holds the reference numbers") {
   CHECK(c.blocks.router == "systemc");
 }
 
+TEST_CASE("request and beat-to-array latencies: the generated RTL's defaults, range-checked (issue 12)") {
+  const HardwareConfig c = default_config();
+  CHECK(c.embedding.request_cycles == 1);
+  CHECK(c.pe.dma_request_cycles == 3);
+  CHECK(c.pe.gemm_start_cycles == 1);
+  CHECK(c.pe.weight_beat_cycles == 2);
+  CHECK(c.kv.request_cycles == 3);
+  CHECK(c.kv.walk_cycles_per_token == 1);
+  const std::string cfg = data("configs/u280.json");
+  CHECK(input_error([] { default_config({"kv.request_cycles=70000"}); }) ==
+        cfg + ": /kv/request_cycles: expected an integer in [0, 65536], got 70000");
+  CHECK(input_error([] { default_config({"embedding.request_cycles=-1"}); }) ==
+        cfg + ": /embedding/request_cycles: expected an integer in [0, 65536], got -1");
+  CHECK(input_error([] { default_config({"pe_array.weight_beat_cycles=x"}); }).find(
+            "/pe_array/weight_beat_cycles: expected an integer") != std::string::npos);
+  CHECK(input_error([] { default_config({"embedding.rows=1"}); }) ==
+        cfg + ": /embedding/rows: unknown key (not part of this schema)");
+}
+
 TEST_CASE("blocks: each names a registered implementation, strictly") {
   const std::string cfg = data("configs/u280.json");
   CHECK(default_config({"blocks.router=rtl"}).blocks.router == "rtl");  // registered; building it fails

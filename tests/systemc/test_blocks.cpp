@@ -2,7 +2,9 @@
 // elaborates its own model: run through CTest (one process per case).
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <string>
 #include <systemc>
+#include <vector>
 
 #include "skipopu/error.hpp"
 #include "skipopu/hbm/hbm_config.hpp"
@@ -31,6 +33,7 @@ struct Bench : sc_core::sc_module {
   std::vector<uint64_t> finish;
   std::vector<std::vector<GemmPart>> gemms;  // one entry per GEMM, all on matrix `mat`
   uint32_t mat = 0;
+  uint64_t gemm_at = 0;  // the core cycle the first GEMM is issued (the LOADWs at 0)
 
   explicit Bench(const HardwareConfig& c)
       : sc_module("bench"),
@@ -40,7 +43,7 @@ struct Bench : sc_core::sc_module {
         clk(cfg.clocks.core_hz),
         map(model, cfg, prog, 64),
         hbm("hbm", hbm::make_model(cfg.hbm), clk, core_axi_crossing(cfg)),
-        dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes),
+        dma("dma", hbm, map, cfg.pe.weight_prefetch_bytes, clk, cfg.pe.dma_request_cycles),
         nl("nl", clk),
         pe("pe", cfg, clk, dma, nl, hbm) {
     SC_HAS_PROCESS(Bench);
@@ -48,6 +51,7 @@ struct Bench : sc_core::sc_module {
   }
   void run() {
     for (size_t i = 0; i < gemms.size(); ++i) dma.load(mat, mat);
+    clk.wait_until(gemm_at);
     for (size_t i = 0; i < gemms.size(); ++i) {
       pe.gemm(gemms[i].data(), gemms[i].size(), 2);
       finish.push_back(clk.now());
@@ -56,9 +60,15 @@ struct Bench : sc_core::sc_module {
   }
 };
 
-HardwareConfig bench_config() {
-  // The hand-derived counts below use the burst HBM model (one beat per AXI cycle).
-  return default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40"});
+// The hand-derived counts below use the burst HBM model (one beat per AXI cycle); the weight
+// DMA's request latency and the array's start and beat latencies are 0 unless a case sets them
+// (`sets` come last).
+HardwareConfig bench_config(std::vector<std::string> sets = {}) {
+  std::vector<std::string> all = {"hbm.model=burst", "hbm.overrides.burst_model.latency=40",
+                                  "pe_array.dma_request_cycles=0", "pe_array.gemm_start_cycles=0",
+                                  "pe_array.weight_beat_cycles=0"};
+  all.insert(all.end(), sets.begin(), sets.end());
+  return default_config(all);
 }
 
 }  // namespace
@@ -82,7 +92,7 @@ TEST_CASE("weight-buffer read limit: a decode tile step lasts the tile's read-ou
   // is 4096 + 64 x 2 = 4224 B; a buffer reading 512 B a cycle takes ceil(4224/512) = 9 cycles
   // a tile. The memory-bound case above (8 tiles, 1 token, stream visible 23 .. 39) becomes
   // max(23 + 8 x 9, 39 + 9) + 18 = 113 (58 without the limit).
-  Bench b(default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40", "pe_array.weight_buffer_bytes=512"}));
+  Bench b(bench_config({"pe_array.weight_buffer_bytes=512"}));
   b.mat = 2;
   b.gemms = {{GemmPart{256, 256, 1}}};
   sc_core::sc_start();
@@ -115,11 +125,54 @@ TEST_CASE("a window smaller than the matrix splits the stream at the array's sta
   // an unaligned start). Head: beat at 2, first/last 42 -> core 23. Tail is issued when the
   // array starts (core 0, AXI 2): it queues behind the head's beat: start 3, 33 beats,
   // last beat 3+40+32 = 75 -> core 38+2 = 40. finish = max(23+8, 40+1) + 18 = 59.
-  Bench b(default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40", "pe_array.weight_prefetch_bytes=512"}));
+  Bench b(bench_config({"pe_array.weight_prefetch_bytes=512"}));
   b.mat = 2;
   b.gemms = {{GemmPart{256, 256, 1}}};
   sc_core::sc_start();
   CHECK(b.finish.at(0) == 59);
+}
+
+// Request and beat-to-array latencies (issue 12: the generated RTL's 3, 1 and 2 cycles; each
+// case sets one, the memory-bound GEMM above otherwise).
+TEST_CASE("weight DMA request latency: the stream is requested dma_request_cycles after the LOADW, by hand") {
+  Bench b(bench_config({"pe_array.dma_request_cycles=3"}));
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  // LOADW at core 0, request at core 3 -> AXI 3*2 + 2 = 8; first beat 48, last 48+32 = 80,
+  // visible at core 24+2 = 26 and 40+2 = 42; finish = max(26+8, 42+1) + 18 = 61 (58 at 0).
+  CHECK(b.finish.at(0) == 61);
+}
+
+TEST_CASE("weight beat latency: a weight beat reaches the array weight_beat_cycles after it arrives, by hand") {
+  Bench b(bench_config({"pe_array.weight_beat_cycles=2"}));
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  // The stream visible 23 .. 39 reaches the array 25 .. 41: finish = max(25+8, 41+1) + 18 = 60.
+  CHECK(b.finish.at(0) == 60);
+}
+
+TEST_CASE("GEMM start latency: weights already in, the first tile step gemm_start_cycles after the issue, by hand") {
+  Bench b(bench_config({"pe_array.gemm_start_cycles=1"}));
+  b.mat = 2;
+  b.gemm_at = 100;  // the stream (visible 23 .. 39) is in before the GEMM
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  // finish = max(100+1+8, 39+1) + 18 = 127 (126 at 0).
+  CHECK(b.finish.at(0) == 127);
+}
+
+TEST_CASE("the generated RTL's latencies together (3, 1, 2: configs/u280.json), by hand") {
+  Bench b(default_config({"hbm.model=burst", "hbm.overrides.burst_model.latency=40"}));  // the defaults
+  b.mat = 2;
+  b.gemms = {{GemmPart{256, 256, 1}}};
+  sc_core::sc_start();
+  // Visible 26 .. 42 (request at 3), at the array 28 .. 44: max(max(0+1, 28)+8, 44+1) + 18 = 63.
+  CHECK(b.finish.at(0) == 63);
+  CHECK(b.cfg.pe.dma_request_cycles == 3);
+  CHECK(b.cfg.pe.gemm_start_cycles == 1);
+  CHECK(b.cfg.pe.weight_beat_cycles == 2);
 }
 
 TEST_CASE("too few DSPs for the array at the layout's products per DSP is rejected") {

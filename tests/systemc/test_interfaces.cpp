@@ -49,11 +49,15 @@ struct StubNonlinear : sc_core::sc_module, NonlinearIf {
   const char* implementation() const override { return "stub"; }
 };
 
-// An HBM whose jobs are already complete (their times set by the test).
+// An HBM whose jobs are already complete (their times set by the test); it records the core
+// cycle and request range of every part of a job submitted in parts.
 struct StubHbm : sc_core::sc_module, HbmIf {
   uint64_t waits = 0;
+  const CoreClock* clk = nullptr;
+  std::vector<std::vector<uint64_t>> parts;  // {cycle, begin, end}
   explicit StubHbm(sc_core::sc_module_name n) : sc_module(n) {}
   void submit(HbmJob&) override {}
+  void submit_part(HbmJob&, size_t begin, size_t end) override { parts.push_back({clk->now(), begin, end}); }
   void wait_for(HbmJob&) override { ++waits; }
 };
 
@@ -68,6 +72,7 @@ struct Rig : sc_core::sc_module {
   explicit Rig(const HardwareConfig& c)
       : sc_module("rig"), cfg(c), clk(cfg.clocks.core_hz), streams("streams", clk), nl("nl", clk), hbm("hbm"),
         pe("pe", cfg, clk, streams, nl, hbm) {
+    hbm.clk = &clk;
     SC_HAS_PROCESS(Rig);
     SC_THREAD(run);
   }
@@ -80,7 +85,7 @@ struct Rig : sc_core::sc_module {
 }  // namespace
 
 TEST_CASE("PE array against stub channels: GEMM and attention, by hand") {
-  Rig rig(default_config({"fusion=false"}));
+  Rig rig(default_config({"fusion=false", "pe_array.gemm_start_cycles=0", "pe_array.weight_beat_cycles=0"}));
   std::vector<uint64_t> at;
   HbmJob kv;
   KvStreamLayout lay;
@@ -120,6 +125,43 @@ TEST_CASE("PE array against stub channels: GEMM and attention, by hand") {
   CHECK(rig.streams.consumed == 1);
   CHECK(rig.nl.elems == std::vector<uint64_t>{406, 406});
   CHECK(rig.hbm.waits == 1);
+}
+
+TEST_CASE("attention submits its K/V requests as kv_at says (the gather walk), the steps from its start, by hand") {
+  // Three entries of 32 B, one request each, requested 3, 4 and 4 cycles after the start (5):
+  // kv.request_cycles 3 and a walk at one token a cycle over tokens 0, 1, 1 (two requests of
+  // one token); the requests of one cycle go as one part: at 8 request 0, at 9 requests 1 and 2.
+  // The stub's data: request e's one beat at 20 + 10e. 1 head x head_dim 128 on 64 x 128, one
+  // query over the 3 entries and its own (on chip, ready at the start): Q.K^T 1 step and P.V 2
+  // steps, all needing entry 3, i.e. every entry (A(3) = 40): max(5 + 3, 40 + 3) = 43, + pipeline
+  // 16 + fused 7 = 66.
+  Rig rig(default_config());
+  std::vector<uint64_t> at;
+  HbmJob kv;
+  KvStreamLayout lay;
+  const uint64_t ctx[1] = {4};
+  const uint64_t kv_at[3] = {3, 4, 4};
+  rig.body = [&](Rig& r) {
+    r.clk.wait_until(5);
+    kv.init(1, Traffic::KvRead);
+    kv.reqs.record_pieces(&lay.pieces);
+    for (uint64_t e = 0; e < 3; ++e) {
+      kv.reqs.add(0, e * 64, 32, false);
+      lay.end_entry();
+    }
+    kv.reqs.record_pieces(nullptr);
+    kv.arrivals = {RequestArrival{20, 20}, RequestArrival{30, 30}, RequestArrival{40, 40}};
+    AttentionWork w;
+    w.shape = {1, 128, ctx, 1};
+    w.fused_latency = 7;
+    w.kv = &lay;
+    w.kv_at = kv_at;
+    r.pe.attention(w, kv, true);
+    at.push_back(r.clk.now());
+  };
+  sc_core::sc_start();
+  CHECK(rig.hbm.parts == std::vector<std::vector<uint64_t>>{{8, 0, 1}, {9, 1, 3}});
+  CHECK(at == std::vector<uint64_t>{66});
 }
 
 TEST_CASE("unfused kv_split attention: P.V follows the V stream, softmax from the end of Q.K^T") {

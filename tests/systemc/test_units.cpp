@@ -1,6 +1,10 @@
 // Router, nonlinear unit and KV history buffer: hand-derived cycles and bookkeeping.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <functional>
+#include <map>
+#include <string>
+#include <vector>
 #include <systemc>
 
 #include "../sim/sim_test_util.hpp"
@@ -201,4 +205,52 @@ TEST_CASE("controller: one instruction issue every issue_cycles, by hand") {
   const Json& sum = rep.json["stats"]["groups"]["summary"]["stats"];
   CHECK(sum["cycles_per_token_min"]["value"].get<uint64_t>() == n * 50000);
   CHECK(sum["cycles_per_token_max"]["value"].get<uint64_t>() == n * 50000);
+}
+
+TEST_CASE("request latencies of the blocks in a whole run: EMBED +1, LOADW +3, the K/V walk +3 + c, by hand") {
+  // Issue 12. The timeline's HBM slices start in their job's (part's) submit cycle. Token 8 of
+  // the dense trace (8 prompt tokens): EMBED requests its row embedding.request_cycles (1) after
+  // its issue; every ATTN of the step (dense: each context token c = 0..7 has its own entry at
+  // the layer, one request each) requests token c's entry kv.request_cycles + c (3 + c) after its
+  // issue; a LOADW's stream is requested pe_array.dma_request_cycles (3) after the LOADW, the
+  // DMA's head being free (the previous stream's tail requested) by then.
+  RecordOptions ro;
+  ro.timeline = true;
+  ro.timeline_first = 8;
+  ro.timeline_end = 9;
+  const HardwareConfig cfg = default_config({"hbm.model=burst"});
+  REQUIRE(cfg.embedding.request_cycles == 1);
+  REQUIRE(cfg.kv.request_cycles == 3);
+  REQUIRE(cfg.kv.walk_cycles_per_token == 1);
+  REQUIRE(cfg.pe.dma_request_cycles == 3);
+  const RunReport rep =
+      simulate(cfg, data("models/tiny.json"), data("traces/tiny-p8-d4-dense.trace"), false, ro);
+  const Json tl = Json::parse(rep.timeline);
+  std::map<uint64_t, std::pair<std::string, uint64_t>> issue;  // pc -> op, issue cycle (token 8)
+  std::map<uint64_t, std::vector<uint64_t>> starts;             // pc -> its HBM slices' starts
+  for (const Json& e : tl["traceEvents"]) {
+    if (!e.contains("cat") || e["args"]["token"].get<uint64_t>() != 8) continue;
+    const uint64_t pc = e["args"]["instr"].get<uint64_t>();
+    if (e["cat"] == "instr") issue[pc] = {e["args"]["op"].get<std::string>(), e["args"]["cycle"].get<uint64_t>()};
+    if (e["cat"] == "hbm") starts[pc].push_back(e["args"]["cycle"].get<uint64_t>());
+  }
+  uint64_t embeds = 0, attns = 0, loadws = 0;
+  for (auto& [pc, st] : starts) {
+    std::sort(st.begin(), st.end());
+    REQUIRE(issue.count(pc) == 1);
+    const auto& [op, t] = issue[pc];
+    if (op == "EMBED") {
+      ++embeds;
+      CHECK(st == std::vector<uint64_t>{t + 1});
+    } else if (op == "ATTN") {
+      ++attns;
+      CHECK(st == std::vector<uint64_t>{t + 3, t + 4, t + 5, t + 6, t + 7, t + 8, t + 9, t + 10});
+    } else if (op == "LOADW") {
+      ++loadws;
+      CHECK(st.front() == t + 3);
+    }
+  }
+  CHECK(embeds == 1);
+  CHECK(attns == load_model_card(data("models/tiny.json")).layers);  // one ATTN a layer (dense)
+  CHECK(loadws > 4);
 }

@@ -174,6 +174,26 @@ struct ProcessorRtl {
   unsigned act_bits = 0;     // activation buffer: 2^act_bits rows of 256 bits
   unsigned matrix_bits = 0;  // matrix table: 2^matrix_bits entries
 };
+// The request and beat-to-array latencies the generated processor's registers fix (docs/rtl.md
+// "The whole processor in the loop"), in core cycles. The config says them too (the SystemC
+// blocks wait them); check_processor_latencies refuses a config whose keys disagree.
+struct ProcessorLatencies {
+  // embedding.request_cycles: EMBED's first row request taken in the issue cycle, the read master's AR register
+  static constexpr uint32_t kEmbedRequest = 1;
+  // pe_array.dma_request_cycles: the DMA's stream queue, its request state, the AR register
+  static constexpr uint32_t kDmaRequest = 3;
+  // pe_array.gemm_start_cycles: the array latches start, takes tiles from the next cycle
+  static constexpr uint32_t kGemmStart = 1;
+  // pe_array.weight_beat_cycles: the weight buffer's output register, the tile register
+  static constexpr uint32_t kWeightBeat = 2;
+  // kv.request_cycles: the entry table read, the classification, the AR register give token 0's AR
+  // 2 cycles after the issue (VCD); 3 is what makes the attention's durations identical (one
+  // cycle of the RTL's attention not located, docs/rtl.md step 14)
+  static constexpr uint32_t kKvRequest = 3;
+  // kv.walk_cycles_per_token: the walk classifies a context token a cycle
+  static constexpr uint32_t kKvWalk = 1;
+};
+void check_processor_latencies(const HardwareConfig& c);
 struct RtlPort {
   bool out = false, reg = false;
   unsigned bits = 1;
