@@ -42,7 +42,7 @@ TEST_CASE("request and beat-to-array latencies: the generated RTL's defaults, ra
   CHECK(c.pe.dma_request_cycles == 3);
   CHECK(c.pe.gemm_start_cycles == 1);
   CHECK(c.pe.weight_beat_cycles == 2);
-  CHECK(c.kv.request_cycles == 3);
+  CHECK(c.kv.request_cycles == 2);
   CHECK(c.kv.walk_cycles_per_token == 1);
   const std::string cfg = data("configs/u280.json");
   CHECK(input_error([] { default_config({"kv.request_cycles=70000"}); }) ==

@@ -207,11 +207,11 @@ TEST_CASE("controller: one instruction issue every issue_cycles, by hand") {
   CHECK(sum["cycles_per_token_max"]["value"].get<uint64_t>() == n * 50000);
 }
 
-TEST_CASE("request latencies of the blocks in a whole run: EMBED +1, LOADW +3, the K/V walk +3 + c, by hand") {
+TEST_CASE("request latencies of the blocks in a whole run: EMBED +1, LOADW +3, the K/V walk +2 + c, by hand") {
   // Issue 12. The timeline's HBM slices start in their job's (part's) submit cycle. Token 8 of
   // the dense trace (8 prompt tokens): EMBED requests its row embedding.request_cycles (1) after
   // its issue; every ATTN of the step (dense: each context token c = 0..7 has its own entry at
-  // the layer, one request each) requests token c's entry kv.request_cycles + c (3 + c) after its
+  // the layer, one request each) requests token c's entry kv.request_cycles + c (2 + c) after its
   // issue; a LOADW's stream is requested pe_array.dma_request_cycles (3) after the LOADW, the
   // DMA's head being free (the previous stream's tail requested) by then.
   RecordOptions ro;
@@ -220,7 +220,7 @@ TEST_CASE("request latencies of the blocks in a whole run: EMBED +1, LOADW +3, t
   ro.timeline_end = 9;
   const HardwareConfig cfg = default_config({"hbm.model=burst"});
   REQUIRE(cfg.embedding.request_cycles == 1);
-  REQUIRE(cfg.kv.request_cycles == 3);
+  REQUIRE(cfg.kv.request_cycles == 2);
   REQUIRE(cfg.kv.walk_cycles_per_token == 1);
   REQUIRE(cfg.pe.dma_request_cycles == 3);
   const RunReport rep =
@@ -244,7 +244,7 @@ TEST_CASE("request latencies of the blocks in a whole run: EMBED +1, LOADW +3, t
       CHECK(st == std::vector<uint64_t>{t + 1});
     } else if (op == "ATTN") {
       ++attns;
-      CHECK(st == std::vector<uint64_t>{t + 3, t + 4, t + 5, t + 6, t + 7, t + 8, t + 9, t + 10});
+      CHECK(st == std::vector<uint64_t>{t + 2, t + 3, t + 4, t + 5, t + 6, t + 7, t + 8, t + 9});
     } else if (op == "LOADW") {
       ++loadws;
       CHECK(st.front() == t + 3);
