@@ -268,6 +268,9 @@ class BankModel final : public Model {
     // one's finished bursts, unissued beats and whether it had a column command
     uint32_t x_nrun = 0;
     bool x_arr = false;  // that node is an arrival node (XNode::arr)
+    // the clamp there (x_stream_run): a request of another lane, outside the key, may enter
+    // from then on, so a stretch reaching it is no edge (as a walk stops short of it)
+    T x_clamp = 0;
     std::array<uint32_t, kXRun> x_run{}, x_fin{};
     std::array<uint64_t, kXRun> x_uni{};
     std::array<bool, kXRun> x_hadcol{};
@@ -503,7 +506,7 @@ class BankModel final : public Model {
   bool x_compose(int32_t from, uint32_t lv);
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit,
                T clamp);
-  void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor);
+  void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor, T clamp);
   void x_land(Pc& pc);
   void x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t di, uint64_t anchor);
   void x_drain_deliver(Pc& pc, T limit);

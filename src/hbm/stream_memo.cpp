@@ -46,7 +46,9 @@ namespace skipopu::hbm {
 // entering request waits for room in its queue, or a head of its direction ready earlier)
 // cannot enter before its head's first burst reaches the PC: `clamp` is the earliest such
 // time, and walks stop before any edge that ends at or after it (x_walk). Until then the PC
-// evolves as if those requests were not there.
+// evolves as if those requests were not there; a stretch simulated up to it or past it is
+// recorded as no edge (x_visit): such a request may enter and complete on the way, leaving
+// the run as it was.
 uint32_t BankModel::x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, T& clamp, bool* last,
                                  uint32_t* lanes) const {
   clamp = kInf;
@@ -650,9 +652,10 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
 }
 
 void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node,
-                           uint64_t anchor) {
+                           uint64_t anchor, T clamp) {
   const uint32_t si = run[nrun - 1];
   pc.x_prev = node;
+  pc.x_clamp = clamp;
   pc.x_gen = x_gen_;
   pc.x_slot = si;
   pc.x_t = pc.time;
@@ -878,7 +881,7 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
     --x_last_drains_;
     return kXNone;
   }
-  x_snapshot(pc, run, nrun, id, w.anchor);
+  x_snapshot(pc, run, nrun, id, w.anchor, kInf);  // nothing waits in another lane (x_behind)
   pc.xv = pc.xv_drain = true;
   pc.xv_real = false;  // the queue is rebuilt from the node when the PC lands
   pc.xv_node = id;
@@ -940,7 +943,10 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     same_run = kept < nrun && run[kept] == pc.x_run[k];
     ++kept;
   }
-  same_run = same_run && kept == nrun && (pc.x_arr || ready_dev(s, s.admitted) <= pc.x_t);
+  // And only if it ends before the clamp there: from then on a request of another lane (not
+  // in the key) may enter and complete on the way, leaving the same run (walks stop short of
+  // the clamp likewise).
+  same_run = same_run && kept == nrun && (pc.x_arr || ready_dev(s, s.admitted) <= pc.x_t) && pc.time < pc.x_clamp;
   if (same_run && pc.x_prev >= 0 && pc.x_gen == x_gen_ && x_nodes_[pc.x_prev].next.succ < 0)
     x_record(pc, x_nodes_[pc.x_prev].next, id, s.admitted, anchor);
   if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&
@@ -964,7 +970,7 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
       if (x_virtual_ok_) {
         // Past the limit: stand at this node, the queue untouched, until an advance's limit
         // passes the drain's end; the completions before each limit are delivered on the way.
-        x_snapshot(pc, run, nrun, id, anchor);
+        x_snapshot(pc, run, nrun, id, anchor, clamp);
         pc.xv = pc.xv_real = pc.xv_drain = true;
         pc.xv_node = id;
         pc.xv_dedge = di;
@@ -976,7 +982,7 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
       }
     }
     if (di < 0 && x_virtual_ok_ && x_follow(pc, run, nrun, id, anchor, limit, true)) return kXVirtual;
-    x_snapshot(pc, run, nrun, id, anchor);
+    x_snapshot(pc, run, nrun, id, anchor, clamp);
     pc.xd_node = id;
     pc.xd_gen = x_gen_;
     pc.xd_due = pc.ref_due;
@@ -986,7 +992,7 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     // The last burst enters with requests waiting behind it: this node only ends the edge to
     // it (walks reach the last burst's ingress); the stretch after it is simulated (the next
     // ingress is another request's, a run of its own), so no edge leaves it.
-    x_snapshot(pc, run, nrun, id, anchor);
+    x_snapshot(pc, run, nrun, id, anchor, clamp);
     pc.x_prev = -1;
     return kXNone;
   }
@@ -1013,7 +1019,7 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     pc.x_landed = !w.last || x_behind(pc, run[nrun - 1]);
     r = kXLanded;
   }
-  x_snapshot(pc, run, nrun, w.node, w.anchor);
+  x_snapshot(pc, run, nrun, w.node, w.anchor, clamp);
   if (w.last) pc.x_prev = -1;  // the last burst's ingress is visited (its own node); no edge to it
   return r;
 }
@@ -1097,7 +1103,7 @@ bool BankModel::x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_
     bool own = o.x_t <= pc.time && lim_[i] + (pc.time - o.x_t) >= limit;
     for (uint32_t k = 0; own && k < nrun; ++k) own = slots_[o.x_run[k]].pc == i;
     if (!own) return false;
-    x_snapshot(pc, run, nrun, id, anchor);
+    x_snapshot(pc, run, nrun, id, anchor, kInf);  // a drain: nothing waits in another lane
     pc.xv = pc.xv_drain = true;
     pc.xv_real = real;
     pc.xv_node = id;
@@ -1209,7 +1215,7 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     pc.xv_real = false;
     pc.xv_node = w.node;
     pc.xv_anchor = w.anchor;
-    x_snapshot(pc, run, nrun, w.node, w.anchor);
+    x_snapshot(pc, run, nrun, w.node, w.anchor, clamp);
   }
   if (w.why == XStop::Limit) {
     pc.xv_t2 = w.t2;
