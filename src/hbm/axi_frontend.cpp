@@ -4,8 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-// Per-request steps, inlined into submit and on_inner_completion.
-#define SKIPOPU_HOT __attribute__((always_inline)) inline
+#include "hot_inline.hpp"
+
+// Per-request steps (SKIPOPU_HOT) are inlined into submit and on_inner_completion.
 
 namespace skipopu::hbm {
 

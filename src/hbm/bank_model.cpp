@@ -4,13 +4,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "hot_inline.hpp"
 #include "sel_scan.hpp"
 
 // The per-event steps that advance_impl calls once per event (selection, the view of a bank,
-// the winner on each bus, issuing a command, admitting a burst) are inlined into it, and the
-// per-request steps into submit: as calls they cost about 0.3 G of the 2.9 G instructions of
-// the random 32-B bench row (docs/hbm-speed.md, eighth pass).
-#define SKIPOPU_HOT __attribute__((always_inline)) inline
+// the winner on each bus, issuing a command, admitting a burst) are SKIPOPU_HOT, and so are the
+// per-request steps of submit.
 
 static_assert(skipopu::hbm::detail::kSelInf == skipopu::hbm::detail::kInf, "the selection kernel and the bank model share kInf");
 
