@@ -45,7 +45,6 @@ class WeightDma : public sc_core::sc_module, public WeightStreamIf {
   };
   Stream& stream(uint64_t seq) { return ring_[seq % kRing]; }
   void run();
-  void request_at(uint64_t cycle);
   const MemoryMap& map_;
   uint64_t window_per_pc_;
   const CoreClock& clk_;

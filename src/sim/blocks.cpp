@@ -134,8 +134,7 @@ void PeArray::request_kv(const AttentionWork& a, HbmJob& kv, uint64_t start) {
     return;
   }
   for (size_t b = 0; b < n;) {  // the requests due in one cycle together
-    const uint64_t at = start + a.kv_at[b];
-    if (at > clk_.now()) clk_.wait_until(at);
+    clk_.wait_until(start + a.kv_at[b]);  // returns at once for a cycle already passed
     size_t e = b + 1;
     while (e < n && a.kv_at[e] == a.kv_at[b]) ++e;
     hbm->submit_part(kv, b, e);

@@ -50,10 +50,6 @@ StreamArrival WeightDma::consume_next() {
   return a;
 }
 
-void WeightDma::request_at(uint64_t cycle) {
-  if (clk_.now() < cycle) clk_.wait_until(cycle);
-}
-
 void WeightDma::run() {
   while (true) {
     while (started_ == queued_) sc_core::wait(loaded_);
@@ -64,10 +60,10 @@ void WeightDma::run() {
     s.head.reqs.clear();
     s.tail.reqs.clear();
     map_.weight_range(s.m0, s.m1, 0, head, s.head.reqs);
-    if (head > 0) request_at(s.loaded_at + request_cycles_);
+    if (head > 0) clk_.wait_until(s.loaded_at + request_cycles_);
     hbm->submit(s.head);
     if (!s.pe_started) sc_core::wait(s.pe_start);
-    if (per_pc > head) request_at(s.pe_started_at + request_cycles_);  // an empty tail: nothing to request
+    if (per_pc > head) clk_.wait_until(s.pe_started_at + request_cycles_);  // an empty tail: nothing to request
     map_.weight_range(s.m0, s.m1, head, per_pc - head, s.tail.reqs);
     hbm->submit(s.tail);
     s.tail_issued = true;
