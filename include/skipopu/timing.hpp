@@ -153,10 +153,12 @@ StepCounts step_counts(const ArrayShape& a, const AttentionShape& s);
 // pieces in the K/V job's requests (on-chip entries: 0, i.e. at the start). Each tile
 // step of the mapping above needs the entries up to the last one it reads: a Q.K^T step
 // of key block kb the entries < min(kb + rows, n), a P.V step of entry chunk ec those
-// < min(ec + cols, n) (n the query's context). The array runs the steps in the order
-// their data completes (stable: Q.K^T before P.V, queries and heads in order), one cycle
-// each, so the step recurrence t = max(t, A(need)) + 1 with A(e) = max(ready[0..e]) ends at
-// exactly
+// < min(ec + cols, n) (n the query's context). The step engine takes the entries in stream
+// order, one a cycle, none before the start: entry e is taken in cycle
+// A(e) = max(ready[e], A(e - 1) + 1), A(-1) = start - 1 (the generated RTL's entry queue, one
+// pop a cycle, an entry with no step of its own included: docs/rtl.md step 17). The array runs
+// the steps in the order their data is taken (stable: Q.K^T before P.V, queries and heads in
+// order), one cycle each, so the step recurrence t = max(t, A(need)) + 1 ends at exactly
 //   max(start + S, max over e of (A(e) + steps needing entry e or later))
 // (S all steps; proved against attention_stream_reference in tests/sim/test_timing.cpp).
 // Which tile steps a pass runs: both (fused), or, unfused, Q.K^T alone (softmax and P.V
@@ -168,8 +170,8 @@ uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, u
 
 // The same, step by step: every tile step of the walk (query, head, Q.K^T key blocks x
 // head_dim chunks, then P.V head_dim blocks x entry chunks; each only when `steps` runs it)
-// with the entry it needs,
-// stably sorted by that entry, then the one-cycle recurrence above.
+// with the entry it needs, stably sorted by that entry, each entry's take cycle A(e) from the
+// one-a-cycle rule, then the one-cycle recurrence above.
 uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s, uint64_t start,
                                     const uint64_t* ready, size_t entries, AttnSteps steps);
 

@@ -109,11 +109,14 @@ uint64_t attention_stream_finish(const ArrayShape& a, const AttentionShape& s, u
     for (uint64_t ec = 0; ec < n; ec += a.cols) cnt[std::min<uint64_t>(ec + a.cols, n) - 1] += k.pv_chunk;
     total += ceil_div(n, a.cols) * k.pv_chunk;
   }
-  uint64_t best = start + total, suffix = total, avail = 0;
+  // take: the cycle the step engine takes entry e (one entry a cycle, in stream order, none
+  // before the start): max(ready[e], take of e - 1 + 1).
+  uint64_t best = start + total, suffix = total, take = start;
   for (size_t e = 0; e < entries; ++e) {
-    if (ready[e] > avail) avail = ready[e];
+    if (e > 0) ++take;
+    if (ready[e] > take) take = ready[e];
     if (cnt[e] == 0) continue;
-    if (avail + suffix > best) best = avail + suffix;
+    if (take + suffix > best) best = take + suffix;
     suffix -= cnt[e];
   }
   return best;
@@ -135,11 +138,11 @@ uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s
     }
   }
   std::stable_sort(need.begin(), need.end());
-  std::vector<uint64_t> avail(entries);  // every entry up to e visible
-  for (size_t e = 0; e < entries; ++e) avail[e] = std::max(ready[e], e ? avail[e - 1] : 0);
+  std::vector<uint64_t> take(entries);  // the cycle entry e is taken: one a cycle, in order, from the start
+  for (size_t e = 0; e < entries; ++e) take[e] = std::max(ready[e], e ? take[e - 1] + 1 : start);
   uint64_t t = start;
   for (uint64_t e : need) {
-    if (avail[e] > t) t = avail[e];
+    if (take[e] > t) t = take[e];
     ++t;
   }
   return t;

@@ -235,8 +235,10 @@ TEST_CASE("attention over a K/V stream: closed form equals the step-by-step refe
   CHECK(w.pv == 192);
   CHECK(w.softmax_elems == 32 * 320);
   std::vector<uint64_t> ready(320, 0);
-  // All on chip: compute-bound, 352 steps from the start.
-  CHECK(timing::attention_stream_finish({64, 128}, s, 5, ready.data(), 320, timing::AttnSteps::Both) == 357);
+  // All on chip: the engine still takes one entry a cycle, entry e in cycle 5 + e. Bounds: the
+  // start + 352 steps = 357; entry 63: 68 + 352 = 420; 127: 132 + 320 = 452; 191: 196 + 224 =
+  // 420; 255: 260 + 192 = 452; 319: 324 + 96 = 420. (Without the one-a-cycle rule: 357.)
+  CHECK(timing::attention_stream_finish({64, 128}, s, 5, ready.data(), 320, timing::AttnSteps::Both) == 452);
   // The entries stream one per cycle from 10: entry e at 10 + e. Bounds A(need) + steps
   // left: entry 63: 73 + 352; 127: 137 + 320 (key blocks 1-4, P.V chunks 0-2) = 457; 191:
   // 201 + 224; 255: 265 + 192 = 457; 319: 329 + 96. Unfused Q.K^T only: 73 + 160, 137 + 128,
@@ -250,4 +252,30 @@ TEST_CASE("attention over a K/V stream: closed form equals the step-by-step refe
   // Memory-bound: one entry every 4 cycles: last entry at 10 + 4*319 = 1286, + 96 steps.
   for (uint64_t e = 0; e < 320; ++e) ready[e] = 10 + 4 * e;
   CHECK(timing::attention_stream_finish({64, 128}, s, 0, ready.data(), 320, timing::AttnSteps::Both) == 1382);
+}
+
+TEST_CASE("attention_stream_finish: the step engine takes one entry a cycle, as the generated RTL's entry queue") {
+  // Measured in the VCD of blocks.top=rtl (docs/rtl.md step 17): the tiny model's decode ATTN L0
+  // of token 13 on the 4 x 8 array, 4 heads of 16: qk_block 4 * 2 = 8 steps, pv_chunk 4 * 4 = 16.
+  // Context 8 (7 entries from the HBM, the query's own entry on chip last): Q.K^T blocks end at
+  // entries 3 and 7 (8 steps each), the P.V chunk at entry 7 (16), 32 steps in all. The entries'
+  // last beats, relative to the issue: 37 38 40 40 41 43 45; the own entry at once (0). Taken:
+  // 37 38 40 41 42 43 45 46 (entry 3 a cycle after entry 2, with which it arrived; the own entry
+  // after entry 6). Bounds: entry 3: 41 + 32 = 73; entry 7: 46 + 24 = 70. The RTL's steps end in
+  // cycle 73 (a_fin); the rule without the one-a-cycle take (entry 3 at 40) gives 72.
+  const uint64_t ctx = 8;
+  const timing::AttentionShape s{4, 16, &ctx, 1};
+  const timing::ArrayShape a{4, 8};
+  REQUIRE(timing::step_counts(a, s).qk_block == 8);
+  REQUIRE(timing::step_counts(a, s).pv_chunk == 16);
+  const std::vector<uint64_t> ready{37, 38, 40, 40, 41, 43, 45, 0};
+  CHECK(timing::attention_stream_finish(a, s, 0, ready.data(), 8, timing::AttnSteps::Both) == 73);
+  CHECK(timing::attention_stream_reference(a, s, 0, ready.data(), 8, timing::AttnSteps::Both) == 73);
+  // Eight entries arriving together at 10: taken 10..17; every step needs entry 3 or 7: entry 3:
+  // 13 + 32 = 45; entry 7: 17 + 24 = 41.
+  const std::vector<uint64_t> together(8, 10);
+  CHECK(timing::attention_stream_finish(a, s, 0, together.data(), 8, timing::AttnSteps::Both) == 45);
+  // None taken before the start: all on chip, start 100: entry 3 at 103: 135.
+  const std::vector<uint64_t> on_chip(8, 0);
+  CHECK(timing::attention_stream_finish(a, s, 100, on_chip.data(), 8, timing::AttnSteps::Both) == 135);
 }

@@ -132,9 +132,9 @@ TEST_CASE("attention submits its K/V requests as kv_at says (the gather walk), t
   // kv.request_cycles 3 and a walk at one token a cycle over tokens 0, 1, 1 (two requests of
   // one token); the requests of one cycle go as one part: at 8 request 0, at 9 requests 1 and 2.
   // The stub's data: request e's one beat at 20 + 10e. 1 head x head_dim 128 on 64 x 128, one
-  // query over the 3 entries and its own (on chip, ready at the start): Q.K^T 1 step and P.V 2
-  // steps, all needing entry 3, i.e. every entry (A(3) = 40): max(5 + 3, 40 + 3) = 43, + pipeline
-  // 16 + fused 7 = 66.
+  // query over the 3 entries and its own (on chip): Q.K^T 1 step and P.V 2 steps, all needing
+  // entry 3, i.e. every entry; the engine takes one entry a cycle, the own entry the cycle after
+  // entry 2 (A(3) = 41): max(5 + 3, 41 + 3) = 44, + pipeline 16 + fused 7 = 67.
   Rig rig(default_config());
   std::vector<uint64_t> at;
   HbmJob kv;
@@ -161,7 +161,7 @@ TEST_CASE("attention submits its K/V requests as kv_at says (the gather walk), t
   };
   sc_core::sc_start();
   CHECK(rig.hbm.parts == std::vector<std::vector<uint64_t>>{{8, 0, 1}, {9, 1, 3}});
-  CHECK(at == std::vector<uint64_t>{66});
+  CHECK(at == std::vector<uint64_t>{67});
 }
 
 TEST_CASE("unfused kv_split attention: P.V follows the V stream, softmax from the end of Q.K^T") {
@@ -173,7 +173,9 @@ TEST_CASE("unfused kv_split attention: P.V follows the V stream, softmax from th
   // Q.K^T: key blocks need entries 63, 127, 191, 199, 2 steps each: max(8, 163 + 8, 227 + 6,
   // 291 + 4, 299 + 2) = 301, + pipeline 16 = 317. Softmax: two stub passes of 5 from 317 (not
   // from the job's end: K was complete long before V) = 327. P.V: chunks of 128 entries need
-  // 127 and 199, 4 steps each: max(327 + 8, 427 + 8, 499 + 4) = 503, + 16 = 519.
+  // 127 and 199, 4 steps each; the engine takes the V entries one a cycle from 327 (entry e at
+  // max(300 + e, 327 + e) = 327 + e): max(327 + 8, 454 + 8, 526 + 4) = 530, + 16 = 546 (519
+  // before the one-entry-a-cycle rule, docs/rtl.md step 17).
   // Before: no V stream (P.V from on chip after the passes), and the passes ran from the
   // job's end whenever Q.K^T finished before it.
   Rig rig(default_config({"fusion=false", "unfused_attention=kv_split"}));
@@ -206,7 +208,7 @@ TEST_CASE("unfused kv_split attention: P.V follows the V stream, softmax from th
   };
   sc_core::sc_start();
   REQUIRE(kv.reqs.requests().size() == 2);
-  CHECK(finish == 519);
+  CHECK(finish == 546);
   CHECK(rig.nl.elems == std::vector<uint64_t>{400, 400});
 }
 
@@ -218,7 +220,8 @@ TEST_CASE("attention follows fragmented K/V entry by entry, not the last request
   // entry 1022 a second request (a reused entry elsewhere: first 2144, done 2145).
   // Key block b (needs entry 64b+63) bounds the finish at A + steps left: 1251 + 128m for
   // b = 2m, 1347 + 128m for b = 2m+1 (b <= 14: at most 2147); the last block needs entry
-  // 1022: 2145 + 32 + 64 = 2241. Finish 2241 + pipeline 16 + fused 28 = 2285.
+  // 1023, the query's own, taken the cycle after entry 1022 (one entry a cycle): 2146 + 32 +
+  // 64 = 2242. Finish 2242 + pipeline 16 + fused 28 = 2286.
   // The old rule (start at the LAST request's first data, HbmJob::first) gave
   // max(2144 + 1024, 2145 + 96) + 44 = 3212: the whole attention after the stream.
   Rig rig(default_config());
@@ -248,16 +251,17 @@ TEST_CASE("attention follows fragmented K/V entry by entry, not the last request
     finish = r.clk.now();
   };
   sc_core::sc_start();
-  CHECK(finish == 2285);
+  CHECK(finish == 2286);
 }
 
 TEST_CASE("attention: history-buffer hits are visible when the URAM ports have read them") {
   // Issue 10, defects 3/5: on-chip entries are no longer all visible at the start. Fused,
   // one query over 128 entries, 2 heads x 128: Q.K^T 2 heads x 2 key blocks, P.V 2 heads x
   // 2 head_dim blocks x 1 entry chunk: 8 steps. All entries on chip: 0..63 read out at 10,
-  // 64..127 at 500. Steps needing entry 64 or later: Q.K^T key block 1 (2) and every P.V
-  // step (4): max(0 + 8, 10 + 8, 500 + 6) = 506, + pipeline 16 = 522. (Before: on-chip
-  // entries visible at the start, 8 + 16 = 24.)
+  // 64..127 at 500; the engine takes one entry a cycle: entry 63 at 73, entry 127 at 563.
+  // Steps needing entry 64 or later: Q.K^T key block 1 (2) and every P.V step (4): max(0 + 8,
+  // 73 + 8, 563 + 6) = 569, + pipeline 16 = 585. (Before: on-chip entries visible at the
+  // start, 8 + 16 = 24; before the one-entry-a-cycle rule, 506 + 16 = 522.)
   Rig rig(default_config());
   HbmJob kv;
   KvStreamLayout lay;
@@ -273,7 +277,7 @@ TEST_CASE("attention: history-buffer hits are visible when the URAM ports have r
     finish = r.clk.now();
   };
   sc_core::sc_start();
-  CHECK(finish == 522);
+  CHECK(finish == 585);
 }
 
 TEST_CASE("registry: systemc blocks by name, rtl is a one-line input error") {
