@@ -34,6 +34,7 @@
 #include <string>
 
 #include "bank_model.hpp"
+#include "hot_inline.hpp"
 
 namespace skipopu::hbm {
 
@@ -682,7 +683,7 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
 
 // Applies one edge's counters to the PC and the requests of the run (completing those it
 // completes, which leave `run`); the PC's time is left to the caller.
-void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2) {
+SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2) {
   if (e.nrun != nrun) throw std::logic_error("hbm bank model: stream extrapolation edge of another run");
   slots_[run[nrun - 1]].admitted += e.d_adm;
   uint32_t kept = 0;
@@ -710,7 +711,7 @@ void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun
 bool BankModel::x_compose(int32_t from, uint32_t lv) {
   XNode& a = x_nodes_[from];
   if (a.skip[lv].succ >= 0) return true;
-  if (a.skip_tries[lv] >= 4) return false;  // tried while the path was still being learnt
+  if (a.skip_tries[lv] >= kXComposeTries) return false;  // tried while the path was still being learnt
   ++a.skip_tries[lv];
   XEdge c;
   c.nrun = a.next.nrun;
@@ -761,8 +762,10 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     const XEdge* e = &x_nodes_[cur].next;
     // kXSkip edges in one step where nothing stops the walk, else kXSkipLen[0]
     for (uint32_t lv = uint32_t(kXSkipLen.size()); e->succ >= 0 && lv-- > 0;) {
-      if (!x_compose(cur, lv)) continue;
-      const XEdge& k = x_nodes_[cur].skip[lv];
+      // x_compose's first two tests here, without the call: known, or given up on
+      const XNode& a = x_nodes_[cur];
+      const XEdge& k = a.skip[lv];
+      if (k.succ < 0 && (a.skip_tries[lv] >= kXComposeTries || !x_compose(cur, lv))) continue;
       const T tk = tt + k.dt;
       if (tk < limit && tk < ref && tk < clamp && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
         e = &k;
