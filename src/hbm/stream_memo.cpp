@@ -595,6 +595,7 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
     uint64_t moved = 0;  // banks whose open row changed: their hits are recounted at the end
     for (uint32_t b = 0; b < nb_; ++b)
       if (pc.bank[b].open_row != old_row[b]) moved |= uint64_t(1) << b;
+    uint64_t recount = 0;  // ... those of them with old beats kept in a list (below)
     for (int m = 0; m < 2; ++m) {
       const int32_t cnt = k[i++];
       // Old bursts before the first one kept (those that finished first, usually all that
@@ -634,12 +635,21 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
         p = nx;
       }
       if (old_head >= 0 && old_head != first_kept) x_drop_prefix(pc, m, first_kept, moved);
+      // A bank whose open row moved and whose list of this mode is empty now: its hits are 0,
+      // and each burst admitted below counts its own against the new open row, so the list
+      // needs no recount (row_opened) for this mode.
+      BankList* const bl = pc.blist.data() + size_t(m) * nb_;
+      for (uint64_t mv = moved; mv; mv &= mv - 1) {
+        const uint32_t b = uint32_t(__builtin_ctzll(mv));
+        if (bl[b].count) recount |= uint64_t(1) << b;
+        else bl[b].hits = 0;
+      }
       for (; j < cnt; ++j, i += 3) {
         const QEntry q = entry(k + i);
         admit_entry(pc, q.si, q.beat, q.n, q.pend);
       }
     }
-    for (uint64_t mv = moved; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));
+    for (uint64_t mv = recount; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));
     for (int m = 0; m < 2; ++m) {
       uint64_t banks = 0;
       const BankList* bl = pc.blist.data() + size_t(m) * nb_;
