@@ -63,31 +63,15 @@ BankModel::BankModel(const HbmParams& p) : p_(p) {
           p_.starvation_limit == 0;
   x_period_ = uint64_t(1) << amap_.row_pos();
   x_max_nodes_ = size_t(p_.memo_nodes);
+  // the memo's nodes stay where they are as it fills (x_node): no copying of ~620-B nodes at
+  // each growth; the pages are touched only as nodes are made
+  if (x_on_ && x_max_nodes_ <= (size_t(1) << 20)) x_nodes_.reserve(x_max_nodes_);
   x_idle_ = p_.fast_path && p_.stream_extrapolation && p_.refresh && p_.refresh_mode == HbmParams::RefreshMode::AllBank;
   due_.assign(p_.pseudo_channels, detail::kNeg);
   nb_base_.assign(p_.pseudo_channels, 0);
   nb_add_.assign(p_.pseudo_channels, -1);
   lim_.assign(p_.pseudo_channels, 0);
   bound_.assign(p_.pseudo_channels, kNoBound);
-}
-
-void BankModel::burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const {
-  const uint64_t M = p_.max_burst_beats;
-  const uint64_t start = k == 0 ? s.beat0 : (burst_of(s.beat0) + k) * M;
-  const uint64_t end = std::min((burst_of(start) + 1) * M, s.beat0 + s.beats);
-  beat = start;
-  n = uint32_t(end - start);
-}
-
-BankModel::T BankModel::ready_dev(const Slot& s, uint32_t k) const {
-  uint64_t cum = 0;
-  if (s.port.hops) {
-    uint64_t beat;
-    uint32_t n;
-    burst_range(s, k, beat, n);
-    cum = beat + n - s.beat0;
-  }
-  return T(to_dev(ports_.ready(s.port, k, cum)));
 }
 
 SKIPOPU_HOT void BankModel::check(const Request& r) const {

@@ -320,27 +320,30 @@ class BankModel final : public Model {
     uint64_t d_ref = 0, d_refc = 0;  // refresh edges: the refresh on the way (REF, its cycles)
     std::array<XSlotDelta, kXRun> sl{};
   };
+  // The small fields first, next to `next`'s head: a walk step reads `arr`, `use` and the
+  // head of `next` of each node it passes, one cache line (x_walk).
   struct XNode {
     const std::string* key = nullptr;
-    XEdge next;  // to the next node when no refresh starts on the way
-    // kXSkipLen[l] consecutive `next` edges composed into one (none completes a request), so a
-    // walk over a long stream takes one step per kXSkip bursts, and a walk to a nearer limit
-    // one per kXSkipLen[0]; built on first use
-    std::array<XEdge, 2> skip{};
-    std::array<uint8_t, 2> skip_tries{};
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
     // queue (every request of the run completes), to the end state `succ`, when no refresh
     // starts on the way (an index into x_dedges_, -1: none; few nodes have one; drains across
     // one refresh are in x_rdrains_, x_drain_at)
     int32_t drain = -1;
+    std::array<uint8_t, 2> skip_tries{};  // x_compose's tries of each level
     // an arrival node (x_visit): the state at the ingress of a request's first burst as it
     // reaches the PC, the request's later bursts reaching it on the port's schedule (its key
     // ends with that schedule's phase); its edges are walked without the "every burst at the
     // PC" check, which the schedule replaces
     bool arr = false;
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
+    XEdge next;  // to the next node when no refresh starts on the way
+    // kXSkipLen[l] consecutive `next` edges composed into one (none completes a request), so a
+    // walk over a long stream takes one step per kXSkip bursts, and a walk to a nearer limit
+    // one per kXSkipLen[0]; built on first use
+    std::array<XEdge, 2> skip{};
   };
   static constexpr uint32_t kXSkip = 16;
+  static constexpr uint8_t kXComposeTries = 4;  // x_compose gives a composed edge up after these
   // the composed edges' lengths, shortest first: walks end at the engine's limit, most between
   // 4 and 40 edges from their start (one advance per completion bound), so between the long
   // steps and single edges a walk takes short ones
@@ -462,8 +465,26 @@ class BankModel final : public Model {
   uint64_t burst_of(uint64_t beat) const {  // index of the aligned max_burst_beats block
     return burst_shift_ >= 0 ? beat >> burst_shift_ : beat / p_.max_burst_beats;
   }
-  void burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const;
-  T ready_dev(const Slot& s, uint32_t k) const;
+  // Burst k of slot s: its first beat and beat count. Inline: the memo's walks and run checks
+  // call these once per edge and per lane (stream_memo.cpp), the engine once per ingress.
+  void burst_range(const Slot& s, uint32_t k, uint64_t& beat, uint32_t& n) const {
+    const uint64_t M = p_.max_burst_beats;
+    const uint64_t start = k == 0 ? s.beat0 : (burst_of(s.beat0) + k) * M;
+    const uint64_t end = std::min((burst_of(start) + 1) * M, s.beat0 + s.beats);
+    beat = start;
+    n = uint32_t(end - start);
+  }
+  // Device cycle at which burst k of slot s is at the PC.
+  T ready_dev(const Slot& s, uint32_t k) const {
+    uint64_t cum = 0;
+    if (s.port.hops) {
+      uint64_t beat;
+      uint32_t n;
+      burst_range(s, k, beat, n);
+      cum = beat + n - s.beat0;
+    }
+    return T(to_dev(ports_.ready(s.port, k, cum)));
+  }
   uint32_t group_of(uint32_t b) const { return b >> group_shift_; }
   uint64_t group_mask(uint32_t b) const {
     return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);

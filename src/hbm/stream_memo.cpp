@@ -34,6 +34,7 @@
 #include <string>
 
 #include "bank_model.hpp"
+#include "hot_inline.hpp"
 
 namespace skipopu::hbm {
 
@@ -594,6 +595,7 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
     uint64_t moved = 0;  // banks whose open row changed: their hits are recounted at the end
     for (uint32_t b = 0; b < nb_; ++b)
       if (pc.bank[b].open_row != old_row[b]) moved |= uint64_t(1) << b;
+    uint64_t recount = 0;  // ... those of them with old beats kept in a list (below)
     for (int m = 0; m < 2; ++m) {
       const int32_t cnt = k[i++];
       // Old bursts before the first one kept (those that finished first, usually all that
@@ -633,12 +635,21 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
         p = nx;
       }
       if (old_head >= 0 && old_head != first_kept) x_drop_prefix(pc, m, first_kept, moved);
+      // A bank whose open row moved and whose list of this mode is empty now: its hits are 0,
+      // and each burst admitted below counts its own against the new open row, so the list
+      // needs no recount (row_opened) for this mode.
+      BankList* const bl = pc.blist.data() + size_t(m) * nb_;
+      for (uint64_t mv = moved; mv; mv &= mv - 1) {
+        const uint32_t b = uint32_t(__builtin_ctzll(mv));
+        if (bl[b].count) recount |= uint64_t(1) << b;
+        else bl[b].hits = 0;
+      }
       for (; j < cnt; ++j, i += 3) {
         const QEntry q = entry(k + i);
         admit_entry(pc, q.si, q.beat, q.n, q.pend);
       }
     }
-    for (uint64_t mv = moved; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));
+    for (uint64_t mv = recount; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));
     for (int m = 0; m < 2; ++m) {
       uint64_t banks = 0;
       const BankList* bl = pc.blist.data() + size_t(m) * nb_;
@@ -682,7 +693,7 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
 
 // Applies one edge's counters to the PC and the requests of the run (completing those it
 // completes, which leave `run`); the PC's time is left to the caller.
-void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2) {
+SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2) {
   if (e.nrun != nrun) throw std::logic_error("hbm bank model: stream extrapolation edge of another run");
   slots_[run[nrun - 1]].admitted += e.d_adm;
   uint32_t kept = 0;
@@ -710,7 +721,7 @@ void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun
 bool BankModel::x_compose(int32_t from, uint32_t lv) {
   XNode& a = x_nodes_[from];
   if (a.skip[lv].succ >= 0) return true;
-  if (a.skip_tries[lv] >= 4) return false;  // tried while the path was still being learnt
+  if (a.skip_tries[lv] >= kXComposeTries) return false;  // tried while the path was still being learnt
   ++a.skip_tries[lv];
   XEdge c;
   c.nrun = a.next.nrun;
@@ -761,8 +772,10 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     const XEdge* e = &x_nodes_[cur].next;
     // kXSkip edges in one step where nothing stops the walk, else kXSkipLen[0]
     for (uint32_t lv = uint32_t(kXSkipLen.size()); e->succ >= 0 && lv-- > 0;) {
-      if (!x_compose(cur, lv)) continue;
-      const XEdge& k = x_nodes_[cur].skip[lv];
+      // x_compose's first two tests here, without the call: known, or given up on
+      const XNode& a = x_nodes_[cur];
+      const XEdge& k = a.skip[lv];
+      if (k.succ < 0 && (a.skip_tries[lv] >= kXComposeTries || !x_compose(cur, lv))) continue;
       const T tk = tt + k.dt;
       if (tk < limit && tk < ref && tk < clamp && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
         e = &k;
