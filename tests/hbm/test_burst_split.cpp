@@ -211,6 +211,12 @@ TEST_CASE("burst split: directed cases, one n-burst request against n one-burst 
        {Request{1, 0, 0, va(1, 2, 9), 512, true, A + 5, 0}}},
       {"refresh mid-stream (first tREFI at device 3510 = AXI 1755)", {{0, 0, 0, 16, false, 1745}}, {}},
       {"two streams on two ports to one PC", {{0, 0, 0, 16, false, A}, {1, 0, va(0, 0, 5), 16, false, A + 3}}, {}},
+      // a write from another switch (its burst 0 at the PC 16 + 2 cycles after its address) and
+      // a local write stream's burst 18, ready at one time, to one bank: the crossing burst's
+      // address left its port first (each burst's own age)
+      {"write crossing switches, ready with a local stream's burst",
+       {{0, 0, 0, 24, true, A}},
+       {Request{1, 4, 0, va(0, 0, 5), 512, true, A, 1}}},
   };
   for (const Case& c : cases) {
     const std::string why = compare(p, c.streams, c.extra, true);
