@@ -113,6 +113,7 @@ SKIPOPU_HOT uint32_t BankModel::new_slot(const Request& r, uint64_t seq, const P
   s.unissued = s.beats;
   s.first_col = kInf;
   s.last_col = detail::kNeg;
+  s.chain = s.chain_x = kNoChain;
   s.port_id = r.port;
   Pc& pc = pcs_[r.pc];
   s.open_idx = uint32_t(pc.open.size());
@@ -194,7 +195,7 @@ void BankModel::submit_stream(RequestStream& s) {
     uint32_t f = 0;
     while (f < feeds_.size() && feeds_[f].s) ++f;
     if (f == feeds_.size()) feeds_.emplace_back();
-    feeds_[f] = Feed{&s, p, seq0, ports_.reserve(p, s.arrival(), sp_bursts_[p]), s.left(p)};
+    feeds_[f] = Feed{&s, p, seq0, ports_.reserve(p, sp_dir_[p] == 2, s.arrival(), sp_bursts_[p]), s.left(p)};
     Pc& pc = pcs_[a];
     Lane& l = lane_of(pc, p, sp_dir_[p] == 2);
     l.fifo.push_back(kFeedBit | f);
@@ -368,7 +369,7 @@ SKIPOPU_HOT void BankModel::issue_column(Pc& pc, int32_t node, T t) {
   }
   (e.write ? pc.n_wr : pc.n_rd) += 1;
   Slot& s = slots_[e.slot];  // column commands issue in time order: the first is the earliest
-  if (s.first_col == kInf) s.first_col = t;
+  if (s.first_col == kInf && burst_of(e.beat) == burst_of(s.beat0)) s.first_col = t;  // its first burst's
   s.last_col = t;
   e.pend = uint16_t(e.pend & ~(1u << i));
   --s.unissued;
@@ -377,12 +378,18 @@ SKIPOPU_HOT void BankModel::issue_column(Pc& pc, int32_t node, T t) {
     if (e.prev >= 0) pc.pool[e.prev].next = e.next; else pc.head[m] = e.next;
     if (e.next >= 0) pc.pool[e.next].prev = e.prev; else pc.tail[m] = e.prev;
     --pc.count[m];
-    finish_burst(pc, ei);
+    finish_burst(pc, ei, t);
   }
 }
 
-SKIPOPU_HOT void BankModel::finish_burst(Pc& pc, int32_t ei) {
+SKIPOPU_HOT void BankModel::finish_burst(Pc& pc, int32_t ei, T t) {
   const Entry& e = pc.pool[ei];
+  {
+    Slot& s = slots_[e.slot];
+    const int64_t term = chain_term(s, t, e.beat + e.n);
+    s.chain = std::max(s.chain, term);
+    s.chain_x = std::max(s.chain_x, term);
+  }
   if (e.write) --pc.nw; else --pc.nr;
   // starvation_limit: bursts of one direction served while the other's wait
   if (e.write) { pc.reads_wait += pc.count[0] != 0; pc.writes_wait = 0; }
@@ -396,7 +403,7 @@ SKIPOPU_HOT void BankModel::finish_burst(Pc& pc, int32_t ei) {
 // last column command) and the bookkeeping.
 void BankModel::complete(Pc& pc, uint32_t si) {
   const Slot& s = slots_[si];
-  if (!s.delivered) heap_.push(completion_of(s, s.first_col, s.last_col));
+  if (!s.delivered) heap_.push(completion_of(s, s.first_col, s.chain));
   ++pc.requests;
   (s.write ? pc.bytes_written : pc.bytes_read) += s.bytes;
   const uint32_t k = s.open_idx, last = pc.open.back();  // swap-remove
@@ -708,7 +715,7 @@ void BankModel::in_candidates(Pc& pc) const {
     const Slot& s = slots_[l.fifo[l.head]];
     const int m = l.write;
     const T r = ready_dev(s, s.admitted);
-    if (pc.in_slot[m] == UINT32_MAX || r < pc.in_ready[m] || (r == pc.in_ready[m] && s.seq < slots_[pc.in_slot[m]].seq)) {
+    if (pc.in_slot[m] == UINT32_MAX || r < pc.in_ready[m] || (r == pc.in_ready[m] && older_burst(s, slots_[pc.in_slot[m]]))) {
       pc.in_ready[m] = r;
       pc.in_lane[m] = i;
       pc.in_slot[m] = l.fifo[l.head];
@@ -753,7 +760,7 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       int m = rd_in ? 0 : wr_in ? 1 : -1;
       if (rd_in && wr_in &&
           (pc.in_ready[1] < pc.in_ready[0] ||
-           (pc.in_ready[1] == pc.in_ready[0] && slots_[pc.in_slot[1]].seq < slots_[pc.in_slot[0]].seq)))
+           (pc.in_ready[1] == pc.in_ready[0] && older_burst(slots_[pc.in_slot[1]], slots_[pc.in_slot[0]]))))
         m = 1;
       if (m >= 0) {
         in_slot = pc.in_slot[m];
@@ -765,17 +772,16 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
       uint32_t cs[2] = {UINT32_MAX, UINT32_MAX};
       size_t ci[2] = {0, 0};
       T cr[2] = {kInf, kInf};
-      uint64_t cq[2] = {UINT64_MAX, UINT64_MAX};
       for (size_t i = 0; i < pc.incoming.size(); ++i) {
         const Slot& s = slots_[pc.incoming[i]];
         const int m = s.write;
         const T r = ready_dev(s, s.admitted);
-        if (r < cr[m] || (r == cr[m] && s.seq < cq[m])) { cr[m] = r; cq[m] = s.seq; ci[m] = i; cs[m] = pc.incoming[i]; }
+        if (r < cr[m] || (r == cr[m] && older_burst(s, slots_[cs[m]]))) { cr[m] = r; ci[m] = i; cs[m] = pc.incoming[i]; }
       }
       const bool rd_in = cs[0] != UINT32_MAX && pc.nr < p_.read_queue;
       const bool wr_in = cs[1] != UINT32_MAX && pc.nw < p_.write_queue;
       int m = rd_in ? 0 : wr_in ? 1 : -1;
-      if (rd_in && wr_in && (cr[1] < cr[0] || (cr[1] == cr[0] && slots_[cs[1]].seq < slots_[cs[0]].seq))) m = 1;
+      if (rd_in && wr_in && (cr[1] < cr[0] || (cr[1] == cr[0] && older_burst(slots_[cs[1]], slots_[cs[0]])))) m = 1;
       if (m >= 0) {
         in_slot = cs[m];
         in_i = ci[m];

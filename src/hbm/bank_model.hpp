@@ -135,7 +135,12 @@ class BankModel final : public Model {
   struct alignas(64) Slot {  // one submitted request
     uint64_t id;
     Cycle arrival;
-    T first_col, last_col;  // device cycles of its first and last column command (kInf / kNeg: none)
+    // device cycles of the first column command of its first burst and of its last column
+    // command (kInf / kNeg: none)
+    T first_col, last_col;
+    // Its bursts' data in AXI order (chain_term): the largest term of a finished burst (kNoChain:
+    // none), and the same since the PC's last memo snapshot (stream_memo.cpp)
+    int64_t chain, chain_x;
     uint64_t bytes;
     uint64_t beat0, beats;  // first beat index inside the PC, beat count
     uint64_t unissued;      // beats without a column command yet (for the next_event bound)
@@ -311,6 +316,10 @@ class BankModel final : public Model {
     uint32_t d_uni = 0;       // beats issued (a request has fewer than 2^32 beats)
     bool has_first = false;
     bool completes = false;   // its last beat issued on the edge
+    bool write = false;       // (the chain's units, chain_scale)
+    // the largest chain_term of the bursts it finished on the edge (d_fin > 0), relative to the
+    // successor node: less chain_ref(successor's time and anchor)
+    int64_t chain = 0;
   };
   struct XEdge {
     int32_t succ = -1;
@@ -382,7 +391,7 @@ class BankModel final : public Model {
   int32_t admit(Pc& pc, uint32_t si);
   int32_t admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
   void issue_column(Pc& pc, int32_t node, T t);
-  void finish_burst(Pc& pc, int32_t ei);
+  void finish_burst(Pc& pc, int32_t ei, T t);
   // AXI cycle at which the data of slot s's column command issued at device cycle `col` is on
   // the port (read: its last beat; write: the acknowledge); the one definition of completion time.
   Cycle data_at(const Slot& s, T col) const {
@@ -425,8 +434,40 @@ class BankModel final : public Model {
       handed.add(c.done);
     }
   };
-  // The completion of slot s whose first and last column commands issue at `first` and `last`.
-  Pending completion_of(const Slot& s, T first, T last) const {
+  // A request's bursts return their data in AXI order (one ID per request: the AXI front end's
+  // rule for the responses of one ID, applied to the bursts of one request, docs/hbm.md): burst
+  // k's last beat (read) or response (write) D'_k = max(D_k, D'_{k-1} + w_k), w_k its beats
+  // (read) or 1 (write), D_k when the DRAM delivers it. So the request is done at
+  // max_k (D_k + W - c_k), W the sum of all w, c_k the sum up to burst k: a maximum over its
+  // bursts in any order of finishing. Kept exactly, without the conversion's rounding, as the
+  // largest chain_term: col * den * S - u * num (col: the burst's last column command, device
+  // cycles; u: the end of the burst in beats (read), rounded up to a burst (write); S 1 (read)
+  // or max_burst_beats (write)), so that done = ceil((chain + (u0 + lat * den * S)) / (num * S))
+  // + ... (chain_done).
+  static constexpr int64_t kNoChain = INT64_MIN;
+  int64_t chain_scale(bool write) const { return write ? int64_t(p_.max_burst_beats) : 1; }
+  int64_t chain_u(bool write, uint64_t end_beat) const {  // end_beat: one past the burst's last beat
+    return write ? int64_t((burst_of(end_beat - 1) + 1) * p_.max_burst_beats) : int64_t(end_beat);
+  }
+  int64_t chain_term(const Slot& s, T col, uint64_t end_beat) const {
+    return int64_t(col) * int64_t(p_.dev_den) * chain_scale(s.write) - chain_u(s.write, end_beat) * int64_t(p_.dev_num);
+  }
+  // What a chain term is measured from on a memo edge: its end's time t and anchor (a beat).
+  int64_t chain_ref(bool write, T t, uint64_t anchor) const {
+    return int64_t(t) * int64_t(p_.dev_den) * chain_scale(write) - int64_t(anchor) * int64_t(p_.dev_num);
+  }
+  Cycle chain_done(const Slot& s, int64_t chain) const {
+    const int64_t S = chain_scale(s.write), den = int64_t(p_.dev_den), num = int64_t(p_.dev_num);
+    const int64_t u0 = s.write ? int64_t(burst_of(s.beat0) * p_.max_burst_beats) : int64_t(s.beat0);
+    const int64_t lat = int64_t(s.write ? p_.timing.tCWL : p_.timing.tCL) + int64_t(tB_);
+    const int64_t x = chain + u0 * num + lat * den * S, d = num * S;
+    const int64_t c = x >= 0 ? (x + d - 1) / d : -((-x) / d);  // ceil(x / d)
+    const uint64_t w = s.write ? uint64_t(s.bursts) : s.beats;
+    return Cycle(c + int64_t(w)) + (s.write ? p_.write_latency : p_.read_latency) + ports_.return_latency(s.port.hops);
+  }
+  // The completion of slot s whose first burst's first column command issues at `first`, with
+  // chain `chain` (every burst finished).
+  Pending completion_of(const Slot& s, T first, int64_t chain) const {
     Pending c;
     c.port = s.port_id;
     c.pc = s.pc;
@@ -436,7 +477,7 @@ class BankModel final : public Model {
     c.id = s.id;
     c.arrival = s.arrival;
     c.first_data = data_at(s, first);
-    c.done = last == first ? c.first_data : data_at(s, last);  // one column command: one time
+    c.done = chain_done(s, chain);
     return c;
   }
   void row_opened(Pc& pc, uint32_t b);
@@ -485,6 +526,14 @@ class BankModel final : public Model {
     }
     return T(to_dev(ports_.ready(s.port, k, cum)));
   }
+  // Of two bursts at the PC at one time, the one to enter first: each burst's own age, the
+  // AXI cycle of its address at the port (PortStage: burst k of a request at base + k), then
+  // the earlier request. So a request of n bursts enters as n requests of one burst each
+  // would, each submitted at its address's cycle (tests/hbm/test_burst_split.cpp).
+  bool older_burst(const Slot& a, const Slot& b) const {
+    const Cycle x = a.port.base + a.admitted, y = b.port.base + b.admitted;
+    return x != y ? x < y : a.seq < b.seq;
+  }
   uint32_t group_of(uint32_t b) const { return b >> group_shift_; }
   uint64_t group_mask(uint32_t b) const {
     return ((uint64_t(1) << p_.banks_per_group) - 1) << (group_of(b) << group_shift_);
@@ -499,7 +548,7 @@ class BankModel final : public Model {
   void complete(Pc& pc, uint32_t si);
   uint32_t x_stream_run(const Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, T& clamp, bool* last = nullptr,
                         uint32_t* lanes = nullptr) const;
-  void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2);
+  void x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2, uint64_t anchor);
   int32_t x_node(const std::string& key);
   void x_use(int32_t id) {
     if (x_nodes_[id].use < 255) ++x_nodes_[id].use;

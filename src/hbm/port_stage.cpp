@@ -14,7 +14,7 @@ PortStage::PortStage(const HbmParams& p)
     link_of_port_.push_back((i % p.ports_per_switch) / (p.ports_per_switch / p.lateral_links));
   }
   for (uint32_t i = 0; i < p.pseudo_channels; ++i) switch_of_pc_.push_back(i / p.pcs_per_switch);
-  port_free_.assign(p.ports, 0);
+  port_free_.assign(2 * size_t(p.ports), 0);
   const uint32_t nsw = std::max((p.ports + p.ports_per_switch - 1) / p.ports_per_switch,
                                 (p.pseudo_channels + p.pcs_per_switch - 1) / p.pcs_per_switch);
   link_free_.assign(size_t(nsw) * lateral_links_, 0);
@@ -25,8 +25,9 @@ PortStage::PortStage(const HbmParams& p)
 PortTiming PortStage::accept(uint32_t port, uint32_t pc, bool write, Cycle arrival, uint32_t bursts,
                              uint64_t beats) {
   PortTiming t;
-  t.base = std::max(arrival, port_free_[port]);
-  port_free_[port] = t.base + bursts;
+  Cycle& free = port_free_[2 * size_t(port) + write];
+  t.base = std::max(arrival, free);
+  free = t.base + bursts;
   const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
   t.hops = sp > sc ? sp - sc : sc - sp;
   if (t.hops && write) {

@@ -51,9 +51,10 @@ class PortStage {
   bool crosses(uint32_t port, uint32_t pc) const { return switch_of_port_[port] != switch_of_pc_[pc]; }
   // accept() of requests of `port`, none crossing, all arriving at `arrival`, of `bursts` in
   // all: the first one's base (each next one's is the one before plus its bursts).
-  Cycle reserve(uint32_t port, Cycle arrival, uint64_t bursts) {
-    const Cycle base = std::max(arrival, port_free_[port]);
-    port_free_[port] = base + bursts;
+  Cycle reserve(uint32_t port, bool write, Cycle arrival, uint64_t bursts) {
+    Cycle& free = port_free_[2 * size_t(port) + write];
+    const Cycle base = std::max(arrival, free);
+    free = base + bursts;
     return base;
   }
   // AXI cycle at which burst k, whose end is `cum` beats after the request's first beat, is at the PC.

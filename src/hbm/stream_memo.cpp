@@ -486,6 +486,8 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
     d.first = d.has_first ? int32_t(x.first_col - pc.time) : 0;
     d.last = d.d_uni ? int32_t(x.last_col - pc.time) : 0;
     d.completes = x.done_bursts == x.bursts;
+    d.write = x.write;
+    d.chain = d.d_fin ? x.chain_x - chain_ref(x.write, pc.time, anchor) : 0;
   }
 }
 
@@ -688,12 +690,14 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
     pc.x_fin[k] = x.done_bursts;
     pc.x_uni[k] = x.unissued;
     pc.x_hadcol[k] = x.first_col != kInf;
+    slots_[run[k]].chain_x = kNoChain;
   }
 }
 
 // Applies one edge's counters to the PC and the requests of the run (completing those it
 // completes, which leave `run`); the PC's time is left to the caller.
-SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2) {
+SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XEdge& e, T t2,
+                                    uint64_t anchor) {
   if (e.nrun != nrun) throw std::logic_error("hbm bank model: stream extrapolation edge of another run");
   slots_[run[nrun - 1]].admitted += e.d_adm;
   uint32_t kept = 0;
@@ -704,6 +708,11 @@ SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, ui
     x.unissued -= d.d_uni;
     if (d.has_first) x.first_col = t2 + d.first;
     if (d.d_uni) x.last_col = t2 + d.last;
+    if (d.d_fin) {
+      const int64_t c = d.chain + chain_ref(x.write, t2, anchor);
+      x.chain = std::max(x.chain, c);
+      x.chain_x = std::max(x.chain_x, c);
+    }
     if (d.completes) {
       complete(pc, run[k]);
       ++x_completions_;
@@ -726,6 +735,8 @@ bool BankModel::x_compose(int32_t from, uint32_t lv) {
   XEdge c;
   c.nrun = a.next.nrun;
   T t = 0;  // time along the path, from the start node
+  uint64_t an = 0;  // anchor along it, from the start node's
+  std::array<bool, kXRun> fin{};
   int32_t cur = from;
   for (uint32_t i = 0; i < kXSkipLen[lv]; ++i) {
     const XEdge& e = x_nodes_[cur].next;
@@ -733,6 +744,7 @@ bool BankModel::x_compose(int32_t from, uint32_t lv) {
     for (uint32_t k = 0; k < e.nrun; ++k)
       if (e.sl[k].completes) return false;
     t += e.dt;
+    an += e.d_anchor;
     c.d_adm += e.d_adm;
     c.d_events += e.d_events; c.d_act += e.d_act; c.d_pre += e.d_pre; c.d_rd += e.d_rd; c.d_wr += e.d_wr;
     c.d_bursts += e.d_bursts; c.d_anchor += e.d_anchor;
@@ -743,6 +755,12 @@ bool BankModel::x_compose(int32_t from, uint32_t lv) {
       if (d.has_first && !x.has_first) { x.has_first = true; x.first = int32_t(t + d.first); }  // from the start, for now
       if (d.d_uni) x.last = int32_t(t + d.last);
       x.d_uni += d.d_uni;
+      x.write = d.write;
+      if (d.d_fin) {  // from the start, for now
+        const int64_t v = d.chain + chain_ref(d.write, t, an);
+        x.chain = fin[k] ? std::max(x.chain, v) : v;
+        fin[k] = true;
+      }
     }
     cur = e.succ;
   }
@@ -750,6 +768,7 @@ bool BankModel::x_compose(int32_t from, uint32_t lv) {
   for (uint32_t k = 0; k < c.nrun; ++k) {  // relative to the end node, as on any edge
     c.sl[k].first = int32_t(c.sl[k].first - t);
     c.sl[k].last = int32_t(c.sl[k].last - t);
+    if (fin[k]) c.sl[k].chain -= chain_ref(c.sl[k].write, t, an);
   }
   c.succ = cur;
   a.skip[lv] = c;
@@ -820,7 +839,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     // (from an arrival node: they reach it on the schedule its key holds)
     if (!x_nodes_[cur].arr && ready_dev(s, s.admitted + e->d_adm) > tt) break;
     if (x_nodes_[cur].arr) ++x_arr_walks_;
-    x_apply(pc, run, nrun, *e, t2);
+    x_apply(pc, run, nrun, *e, t2, w.anchor + e->d_anchor);
     if (nrun == 0 || run[nrun - 1] != si) throw std::logic_error("hbm bank model: stream extrapolation completed the entering request");
     if (via_ref) {
       pc.n_ref += e->d_ref;
@@ -1046,7 +1065,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
   const T t2 = pc.time + d.dt;
   const uint32_t si = run[nrun - 1];
   x_drain_completions_ += nrun;  // every request of the run completes on it
-  x_apply(pc, run, nrun, d, t2);
+  x_apply(pc, run, nrun, d, t2, anchor);
   if (nrun != 0) throw std::logic_error("hbm bank model: stream extrapolation drain left a request open");
   for (Lane& l : pc.lanes)
     if (l.head < l.fifo.size() && l.fifo[l.head] == si) lane_pop(pc, l);
@@ -1088,7 +1107,8 @@ void BankModel::x_drain_deliver(Pc& pc, T limit) {
       next = std::min(next, last);
       continue;
     }
-    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : t2 + sd.first, last));
+    const int64_t chain = sd.d_fin ? std::max(x.chain, sd.chain + chain_ref(x.write, t2, pc.xv_anchor)) : x.chain;
+    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : t2 + sd.first, chain));
     x.delivered = true;
   }
   pc.xv_t2 = next;
@@ -1163,7 +1183,12 @@ bool BankModel::x_follow_deliver(Pc& pc, T limit) {
       next = std::min(next, last);
       continue;
     }
-    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : y.first_col + pc.xf_shift, last));
+    // the leader's chain since its node, moved by the shift in time and anchor
+    const int64_t chain =
+        y.chain_x == kNoChain
+            ? x.chain
+            : std::max(x.chain, y.chain_x + chain_ref(x.write, pc.xf_shift, pc.xv_anchor) - chain_ref(x.write, 0, o.x_anchor));
+    heap_.push(completion_of(x, pc.x_hadcol[k] ? x.first_col : y.first_col + pc.xf_shift, chain));
     x.delivered = true;
   }
   pc.xv_t2 = next;
