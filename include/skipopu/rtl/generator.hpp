@@ -187,8 +187,8 @@ struct ProcessorLatencies {
   // pe_array.weight_beat_cycles: the weight buffer's output register, the tile register
   static constexpr uint32_t kWeightBeat = 2;
   // kv.request_cycles: the entry table read, the classification, the AR register give token 0's AR
-  // 2 cycles after the issue (VCD). The attention takes one more cycle elsewhere, not located and
-  // not counted here (docs/rtl.md step 14)
+  // 2 cycles after the issue (VCD). The one more cycle the attention took elsewhere is its step
+  // engine's one entry a cycle (timing::attention_stream_finish; docs/rtl.md step 17)
   static constexpr uint32_t kKvRequest = 2;
   // kv.walk_cycles_per_token: the walk classifies a context token a cycle
   static constexpr uint32_t kKvWalk = 1;
