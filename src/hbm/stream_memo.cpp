@@ -1195,6 +1195,55 @@ bool BankModel::x_follow_deliver(Pc& pc, T limit) {
   return true;
 }
 
+// The earliest time a request of a PC standing at a node (a virtual landing, not before a
+// drain) may complete. While nothing is submitted to the PC (a submit makes it dirty: its
+// bound is its own time again) its evolution from the node is the memo's edges from there, as
+// x_walk follows them at its next advance, or simulated the same way where the walk stops
+// (the memo is exact). Following them with x_walk's tests (a refresh edge where a refresh
+// starts, the clamp, the entering request's last burst kept out, its bursts at the PC), none
+// of the requests completes before the edge that completes one, or the node where such a
+// walk would stop, starts: that node's time is returned (pc.time where the first edge
+// already does; at most kXHorizon edges ahead).
+BankModel::T BankModel::x_horizon(const Pc& pc) const {
+  const Slot& s = slots_[pc.x_run[pc.x_nrun - 1]];
+  uint32_t adm = s.admitted;
+  T tt = pc.time, ref = p_.refresh ? pc.ref_due : kInf;
+  const T clamp = pc.x_clamp;
+  int32_t cur = pc.xv_node;
+  for (uint32_t step = 0; step < kXHorizon; ++step) {
+    const XNode& a = x_nodes_[cur];
+    const XEdge* e = &a.next;
+    for (uint32_t lv = uint32_t(kXSkipLen.size()); e->succ >= 0 && lv-- > 0;) {
+      const XEdge& k = a.skip[lv];
+      const T tk = tt + k.dt;
+      if (k.succ >= 0 && tk < ref && tk < clamp && adm + k.d_adm + 2 <= s.bursts && ready_dev(s, adm + k.d_adm) <= tt) {
+        e = &k;
+        break;
+      }
+    }
+    T t2 = e->succ >= 0 ? tt + e->dt : kInf;
+    bool via_ref = false;
+    if (t2 >= ref) {
+      if (ref == kInf) break;
+      const auto it = x_redges_.find(uint64_t(uint32_t(cur)) << 32 | uint64_t(ref - tt));
+      if (it == x_redges_.end()) break;
+      e = &it->second;
+      t2 = tt + e->dt;
+      via_ref = true;
+    }
+    if (t2 >= clamp || e->nrun != pc.x_nrun) break;
+    bool completes = false;
+    for (uint32_t k = 0; k < pc.x_nrun; ++k) completes = completes || e->sl[k].completes;
+    if (completes || adm + e->d_adm + 1 > s.bursts || (!a.arr && ready_dev(s, adm + e->d_adm) > tt)) break;
+    adm += e->d_adm;
+    tt = t2;
+    if (via_ref) ref += ref_interval_;
+    cur = e->succ;
+    if (adm + 1 == s.bursts) break;  // the last burst enters next
+  }
+  return tt;
+}
+
 // Continues a virtual landing at the start of an advance: keeps walking if the run still
 // runs alone, else lands. True: still virtual (the advance is over).
 bool BankModel::x_resume(Pc& pc, T limit) {

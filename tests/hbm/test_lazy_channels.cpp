@@ -171,3 +171,120 @@ TEST_CASE("lazy channels: polled every cycle, each completion pops at its done")
     REQUIRE(popped == 300);
   }
 }
+
+namespace {
+struct VectorSource final : RequestSource {
+  std::vector<Request> v;
+  size_t at = 0;
+  void rewind() override { at = 0; }
+  bool next(Request& r) override {
+    if (at == v.size()) return false;
+    r = v[at++];
+    return true;
+  }
+};
+}  // namespace
+
+// The completion bound counts a PC's beats left over every request submitted to it and not
+// complete, however many are open (sync_pc: the least unissued beats of the open requests and
+// of those waiting in a stream's feed, lowered by each submit). A bound past a completion shows
+// here: polled at every AXI cycle, or only at next_event(), a completion must pop at its own
+// done (never later), and lazy equals eager. The workload: per PC a streamed lane of requests
+// of 32 B to 8 KiB in mixed order (a short request behind a long one waits in the feed while
+// the long one is open) and single requests of every size submitted in between (more than
+// four open at once, a short one submitted while long ones are open).
+TEST_CASE("lazy channels: the completion bound with many requests open and streamed is never late") {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    HbmParams p = load_hbm_preset(kData + "/configs/hbm/" + (seed % 3 ? "u280" : "dramsim3_hbm2_8gb_x128") + ".json");
+    p.model = "bank";
+    p.fast_path = seed != 3;
+    p.pseudo_channels = 8;
+    p.ports = 8;
+    SplitMix64 rng(seed);
+    const uint32_t sizes[] = {32, 64, 96, 1024, 4096, 8192};
+    auto req = [&](uint32_t pc, bool write) {
+      Request r;
+      r.pc = r.port = pc;
+      r.bytes = sizes[rng.below(6)];
+      r.addr = rng.below(1u << 12) * 8192 + (r.bytes < 1024 ? rng.below(64) * 32 : 0);
+      r.write = write;
+      return r;
+    };
+    // two streamed jobs (PC 5's lane writes, the others read) and single requests between
+    std::vector<VectorSource> src(2);
+    for (auto& s : src)
+      for (uint32_t k = 0; k < 10; ++k)
+        for (uint32_t pc = 0; pc < 6; ++pc) s.v.push_back(req(pc, pc == 5));
+    std::vector<Request> singles;
+    Cycle t = 0;
+    for (uint64_t i = 0; i < 60; ++i) {
+      t += rng.below(60);
+      Request r = req(uint32_t(rng.below(6)), rng.below(4) == 0);
+      r.port = 6 + uint32_t(rng.below(2));  // other ports: not in a feed's lane
+      r.arrival = t;
+      singles.push_back(r);
+    }
+    const Cycle stream_at[2] = {5, 700};
+    INFO("seed " << seed << (p.fast_path ? " fast" : " detailed"));
+    auto run = [&](int mode) {  // 0: lazy, every cycle; 1: lazy, at next_event; 2: eager, every cycle
+      BankModel m(p);
+      m.set_lazy(mode < 2);
+      std::vector<RequestStream> st(2);
+      std::map<uint64_t, Completion> done;
+      Completion c;
+      auto poll_to = [&](Cycle end) {
+        if (mode == 1) {
+          for (Cycle e; (e = m.next_event()) <= end;)
+            while (m.pop_completion(e, c)) {
+              INFO("id " << c.id << " popped at next_event " << e);
+              REQUIRE(c.done == e);
+              done[c.id] = c;
+            }
+        }
+        for (Cycle u = m.now() + 1; u <= end; ++u)
+          while (m.pop_completion(u, c)) {
+            INFO("id " << c.id << " popped at " << u);
+            REQUIRE(c.done == u);
+            done[c.id] = c;
+          }
+      };
+      size_t next_single = 0;
+      uint64_t id = 1000;
+      for (int j = 0; j < 2; ++j) {
+        for (; next_single < singles.size() && singles[next_single].arrival < stream_at[j]; ++next_single) {
+          poll_to(singles[next_single].arrival);
+          Request r = singles[next_single];
+          r.id = next_single;
+          m.submit(r);
+        }
+        poll_to(stream_at[j]);
+        src[j].rewind();
+        st[j].reset(src[j], id, stream_at[j]);
+        id += src[j].v.size();
+        m.submit_stream(st[j]);
+      }
+      for (; next_single < singles.size(); ++next_single) {
+        poll_to(singles[next_single].arrival);
+        Request r = singles[next_single];
+        r.id = next_single;
+        m.submit(r);
+      }
+      while (m.next_event() != kNever) poll_to(m.next_event());
+      poll_to(m.now() + 2000);
+      StatGroup g("hbm");
+      m.report(g, m.now());
+      REQUIRE(done.size() == singles.size() + src[0].v.size() + src[1].v.size());
+      return std::make_pair(done, flat(g));
+    };
+    const auto eager = run(2);
+    for (int mode = 0; mode < 2; ++mode) {
+      INFO("mode " << mode);
+      const auto lazy = run(mode);
+      for (const auto& [i, c] : eager.first) {
+        REQUIRE(lazy.first.at(i).first_data == c.first_data);
+        REQUIRE(lazy.first.at(i).done == c.done);
+      }
+      CHECK(lazy.second == eager.second);
+    }
+  }
+}
