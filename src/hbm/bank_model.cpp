@@ -152,7 +152,7 @@ void BankModel::submit(const Request& r) {
   pc.x_prev = pc.xr_node = pc.xd_node = -1;  // a new request: the evolution since the last node depends on it
   pc.dirty = true;
   pc.in_valid = false;
-  pc.min_unissued = std::min(pc.min_unissued, s.beats);  // still a bound over all, the new one too
+  pc.min_unissued = pc.open.size() + pc.pending <= 4 ? std::min(pc.min_unissued, s.beats) : 1;
   sync_pc(r.pc);
 }
 
@@ -206,11 +206,13 @@ void BankModel::submit_stream(RequestStream& s) {
     pc.x_prev = pc.xr_node = pc.xd_node = -1;
     pc.dirty = true;
     pc.in_valid = false;
-    // as submit() of each: the bound lowered to the least beats of the port's requests (those
-    // taken into slots and those waiting in the feed alike)
-    if (pc.open.size() + pc.pending <= 4) take_all(pc);
-    pc.min_unissued = std::min(pc.min_unissued, sp_min_[p]);
-    if (pc.pending) pc.pend_min = std::min(pc.pend_min, sp_min_[p]);
+    // as submit() of each: the bound over at most four open requests, else 1
+    if (pc.open.size() + pc.pending <= 4) {
+      take_all(pc);
+      pc.min_unissued = std::min(pc.min_unissued, sp_min_[p]);
+    } else {
+      pc.min_unissued = 1;
+    }
     sync_pc(a);
   }
 }
@@ -909,13 +911,9 @@ void BankModel::advance_impl(Pc& pc, uint32_t pci, T limit) {
   }
   pc.dirty = false;
   if (pc.pending && pc.open.size() + pc.pending <= 4) take_all(pc);
-  // The completion bound's beats: the least unissued of the open requests and of those still
-  // in a feed (none of their beats has issued; pend_min is at most the beats of each).
-  if (!pc.pending) pc.pend_min = UINT64_MAX;
-  if (pc.open.size() <= kBoundScan) {
-    uint64_t m = pc.pend_min;
-    for (uint32_t si : pc.open) m = std::min(m, slots_[si].unissued);
-    pc.min_unissued = m;
+  if (pc.open.size() + pc.pending <= 4) {
+    pc.min_unissued = UINT64_MAX;
+    for (uint32_t si : pc.open) pc.min_unissued = std::min(pc.min_unissued, slots_[si].unissued);
   } else {
     pc.min_unissued = 1;
   }

@@ -129,9 +129,6 @@ class BankModel final : public Model {
   static constexpr int kMaxBeats = 16;
   // stream extrapolation: a PC with a request this long open (8 bursts: a 4-KiB request of
   // 512-B bursts); requests of one run (draining + entering: 4 KiB ones queue four deep)
-  // sync_pc's completion bound scans at most this many open requests for their least unissued
-  // beats after an advance (above it, 1 beat: the scan would cost more than it saves)
-  static constexpr size_t kBoundScan = 32;
   static constexpr uint32_t kXMinBursts = 8;
   static constexpr uint32_t kXRun = 5;
 
@@ -220,13 +217,8 @@ class BankModel final : public Model {
     uint32_t count[2] = {0, 0};  // bursts with beats left, per mode
     uint32_t nr = 0, nw = 0;     // queue occupancy
     uint64_t admissions = 0;
-    // a lower bound on the beats without a column command of any request submitted and not
-    // complete (open or waiting in a feed), for the completion bound (sync_pc): the least over
-    // `open` and pend_min after each advance (1 above kBoundScan open requests), lowered by
-    // each submit
-    uint64_t min_unissued = 1;
-    uint64_t pending = 0;                // requests submitted, waiting in a feed (not in `open`)
-    uint64_t pend_min = UINT64_MAX;      // at most the beats of each of them (while pending)
+    uint64_t min_unissued = 1;   // lower bound over open slots, for the next_event bound
+    uint64_t pending = 0;        // requests submitted, waiting in a feed (not in `open`)
     // fast path: per (mode, bank) age-ordered lists of pending beats (node = entry * 16 + beat)
     std::array<uint64_t, 2> pend_banks{{0, 0}};  // bit b: the (mode, b) list is not empty
     std::vector<Link> nlink;

@@ -1279,5 +1279,5 @@ TEST_CASE("stream extrapolation: a small request of another lane served between 
     }
   }
   INFO("jumps " << jumps);
-  CHECK(jumps == 2109);  // pinned (deterministic)
+  CHECK(jumps == 912);  // pinned (deterministic; 2109 before x_horizon: fewer advances, fewer and longer walks)
 }
