@@ -80,6 +80,11 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   // timeline its requests take no slot either (one id range per job). `src` stays alive and
   // untouched until the job has completed.
   void submit_stream(HbmJob& job, hbm::RequestSource& src);
+  // A job made one request at a time, each at the current core cycle (EMBED: one a core cycle,
+  // as the generated processor takes its er_* stream; docs/rtl.md step 19), never held whole:
+  // `first` for its first request, `more` while requests are still to come (until the last the
+  // job is not done). Never tracks requests.
+  void submit_next(HbmJob& job, hbm::Request r, bool first, bool more);
 
   uint64_t bytes(Traffic t) const { return bytes_[static_cast<size_t>(t)]; }
   uint64_t requests() const { return requests_; }

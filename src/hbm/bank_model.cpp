@@ -226,7 +226,7 @@ void BankModel::take(Pc& pc, Lane& l, size_t pos) {
   const uint32_t si = new_slot(r, f.seq0 + k, &pc);
   Slot& s = slots_[si];
   s.port = detail::PortTiming{f.base, 0, false, 0};
-  f.base += s.bursts;
+  f.base += Cycle(s.bursts) * ports_.pace();
   --pc.pending;
   if (--f.left == 0) {
     l.fifo[pos] = si;

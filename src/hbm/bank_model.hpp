@@ -529,11 +529,11 @@ class BankModel final : public Model {
     return T(to_dev(ports_.ready(s.port, k, cum)));
   }
   // Of two bursts at the PC at one time, the one to enter first: each burst's own age, the
-  // AXI cycle of its address at the port (PortStage: burst k of a request at base + k), then
+  // AXI cycle of its address at the port (PortStage: burst k of a request at base + k x pace), then
   // the earlier request. So a request of n bursts enters as n requests of one burst each
   // would, each submitted at its address's cycle (tests/hbm/test_burst_split.cpp).
   bool older_burst(const Slot& a, const Slot& b) const {
-    const Cycle x = a.port.base + a.admitted, y = b.port.base + b.admitted;
+    const Cycle x = ports_.address(a.port.base, a.admitted), y = ports_.address(b.port.base, b.admitted);
     return x != y ? x < y : a.seq < b.seq;
   }
   uint32_t group_of(uint32_t b) const { return b >> group_shift_; }

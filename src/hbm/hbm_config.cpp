@@ -276,6 +276,8 @@ HbmParams parse_hbm_params(JsonReader& s, const std::string& data_dir) {
   p.model = model;
   if (s.has("pseudo_channels")) p.pseudo_channels = uint32_t(s.u64("pseudo_channels", 1, 256));
   if (s.has("ports")) p.ports = uint32_t(s.u64("ports", 1, 256));
+  // the design's AXI masters' burst-address pace (a top config's key, never a preset's)
+  p.master_ar_cycles = uint32_t(s.u64("master_ar_cycles", 1, 64));
   s.finish();
   return p;
 }

@@ -1,5 +1,6 @@
 // AXI port stage and switch of the bank model (AXI cycles):
-// each port sends one burst address per cycle, requests in order; a request to a pseudo-channel
+// each port sends one burst address every `master_ar_cycles` (the design's AXI masters' pace,
+// HbmParams::master_ar_cycles: burst k of a request at base + k x pace), requests in order; a request to a pseudo-channel
 // behind another switch pays hop_latency per switch boundary each way. Each boundary has
 // lateral_links connections (PG276 'Lateral AXI Switch Access Throughput Loss': two, one for
 // masters M0/M1 of a switch and one for M2/M3); the ports of a switch are split among them in
@@ -54,12 +55,16 @@ class PortStage {
   Cycle reserve(uint32_t port, bool write, Cycle arrival, uint64_t bursts) {
     Cycle& free = port_free_[2 * size_t(port) + write];
     const Cycle base = std::max(arrival, free);
-    free = base + bursts;
+    free = base + bursts * pace_;
     return base;
   }
+  // AXI cycles between a port's successive burst addresses (the masters' AR pace)
+  uint32_t pace() const { return pace_; }
+  // AXI cycle at which burst k of a request based at `base` leaves its port.
+  Cycle address(Cycle base, uint64_t k) const { return base + k * pace_; }
   // AXI cycle at which burst k, whose end is `cum` beats after the request's first beat, is at the PC.
   Cycle ready(const PortTiming& t, uint32_t k, uint64_t cum) const {
-    Cycle axi = t.base + k;
+    Cycle axi = t.base + Cycle(k) * pace_;
     if (t.hops) {
       if (t.link) {
         const Cycle link = (t.link_start + cum * lateral_cycles_ + lateral_beats_ - 1) / lateral_beats_;
@@ -82,6 +87,7 @@ class PortStage {
 
  private:
   size_t conn(uint32_t l, uint32_t g) const { return size_t(l) * lateral_links_ + g; }
+  uint32_t pace_ = 1;  // HbmParams::master_ar_cycles
   uint32_t hop_latency_ = 0, lateral_beats_ = 1, lateral_cycles_ = 1, lateral_links_ = 1;
   uint64_t write_gap_ = 0;  // dead time on a lateral write path when its master changes (units as link_start)
   std::vector<uint32_t> switch_of_port_, switch_of_pc_;

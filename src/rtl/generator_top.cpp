@@ -123,6 +123,15 @@ void check_processor_latencies(const HardwareConfig& c) {
         std::tuple{"/kv/walk_cycles_per_token", c.kv.walk_cycles_per_token, L::kKvWalk}})
     if (got != rtl)
       throw_input_error(c.file, field, "expected " + S(rtl) + ", what the generated processor's registers fix (docs/rtl.md), got " + S(got));
+  // the masters' burst-address pace, in AXI cycles: one AR a core cycle at the AXI clock
+  const uint64_t axi_hz = uint64_t(c.hbm.axi_mhz * 1e6 + 0.5);
+  if (c.clocks.core_hz == 0 || axi_hz % c.clocks.core_hz != 0)
+    throw_input_error(c.file, "/hbm/master_ar_cycles", "the generated AXI masters issue one burst address a core cycle, not a whole number of AXI cycles at " +
+                      S(axi_hz) + " Hz against a " + S(c.clocks.core_hz) + " Hz core");
+  const uint64_t pace = L::kMasterArCoreCycles * (axi_hz / c.clocks.core_hz);
+  if (c.hbm.master_ar_cycles != pace)
+    throw_input_error(c.file, "/hbm/master_ar_cycles", "expected " + S(pace) + ", the generated AXI masters' one burst address a core cycle in AXI cycles (" +
+                      S(axi_hz) + " / " + S(c.clocks.core_hz) + " Hz; docs/rtl.md), got " + S(c.hbm.master_ar_cycles));
 }
 
 ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho, size_t matrices,

@@ -123,6 +123,15 @@ void HbmBlock::submit_stream(HbmJob& job, hbm::RequestSource& src) {
   finish(job, job.stream.bytes());
 }
 
+void HbmBlock::submit_next(HbmJob& job, hbm::Request r, bool first, bool more) {
+  sc_assert(!job.track_requests && (first || job.staged == 1));
+  if (first) start(job);
+  else stream_arrival_ = xing_.to_axi(clk_.now());
+  submit_one(job, r);
+  job.staged = more ? 1 : 0;
+  finish(job, r.bytes);
+}
+
 void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {
   rec_ = out;
   pc_slice_.assign(pcs, -1);

@@ -407,12 +407,22 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
   note_issue(pc);
   switch (in.op) {
     case Op::Embed: {
-      // One request per row piece: a long prompt's lookup is streamed to the HBM model, which
-      // makes each request only when it takes it (HbmBlock::submit_stream), never held whole.
+      // One request per row piece, in the lookup's order, one a core cycle: the generated
+      // processor takes one request a cycle from the host's er_* stream from the issue cycle
+      // (docs/rtl.md step 19), the first embedding.request_cycles after the issue. Made on
+      // demand, never held whole (a long prompt's lookup).
       embed_lookup_.set_tokens(step.first, step.count);
-      clk_.wait_until(clk_.now() + cfg_.embedding.request_cycles);  // the lookup's request path
-      hbm_->submit_stream(embed_job_, embed_lookup_);
-      work_.embedding += embed_job_.stream.bytes();
+      const uint64_t at = clk_.now() + cfg_.embedding.request_cycles;  // the lookup's request path
+      clk_.wait_until(at);
+      hbm::Request r, next;
+      bool have = embed_lookup_.next(r);
+      if (!have) hbm_->submit(embed_job_);  // an empty job completes now
+      for (uint64_t k = 0; have; ++k, r = next) {
+        clk_.wait_until(at + k);
+        have = embed_lookup_.next(next);
+        work_.embedding += r.bytes;
+        hbm_->submit_next(embed_job_, r, k == 0, have);
+      }
       hbm_->wait_for(embed_job_);
       break;
     }

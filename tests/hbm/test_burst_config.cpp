@@ -31,7 +31,8 @@ TEST_CASE("u280 preset loads with the vendor timings") {
 
 TEST_CASE("hbm section: preset by name, overrides and port counts") {
   Json cfg = Json::parse(R"({"hbm": {"model": "burst", "preset": "u280",
-      "overrides": {"timing": {"tCL": 16}, "burst_model": {"latency": 10}}, "pseudo_channels": 8, "ports": 4}})");
+      "overrides": {"timing": {"tCL": 16}, "burst_model": {"latency": 10}}, "pseudo_channels": 8, "ports": 4,
+      "master_ar_cycles": 2}})");
   JsonReader root(cfg, "hw.json");
   JsonReader s = root.object("hbm");
   const HbmParams p = parse_hbm_params(s, kData);
@@ -40,6 +41,8 @@ TEST_CASE("hbm section: preset by name, overrides and port counts") {
   CHECK(p.burst_latency == 10);
   CHECK(p.pseudo_channels == 8);
   CHECK(p.ports == 4);
+  CHECK(p.master_ar_cycles == 2);  // the design's masters' pace, not a preset key
+  CHECK(load_hbm_preset(kData + "/configs/hbm/u280.json").master_ar_cycles == 1);  // a preset alone: 1
 }
 
 TEST_CASE("hbm section: misspelt override and unknown key are one-line errors") {
@@ -53,9 +56,16 @@ TEST_CASE("hbm section: misspelt override and unknown key are one-line errors") 
     CHECK(m.find("hw.json: /hbm/overrides/timing/tCLL: no such key") == 0);
     CHECK(m.find('\n') == std::string::npos);
   }
-  Json cfg2 = Json::parse(R"({"model": "bank", "preset": "u280", "pseudochannels": 3})");
+  Json cfg2 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 2, "pseudochannels": 3})");
   JsonReader s2(cfg2, "hw.json", "/hbm");
   CHECK_THROWS_WITH(parse_hbm_params(s2, kData), "hw.json: /hbm/pseudochannels: unknown key (not part of this schema)");
+  // the masters' pace is required (no default), at least 1
+  Json cfg4 = Json::parse(R"({"model": "bank", "preset": "u280"})");
+  JsonReader s4(cfg4, "hw.json", "/hbm");
+  CHECK_THROWS_WITH(parse_hbm_params(s4, kData), Catch::StartsWith("hw.json: /hbm/master_ar_cycles: "));
+  Json cfg5 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 0})");
+  JsonReader s5(cfg5, "hw.json", "/hbm");
+  CHECK_THROWS_WITH(parse_hbm_params(s5, kData), Catch::StartsWith("hw.json: /hbm/master_ar_cycles: expected an integer in [1, 64]"));
   Json cfg3 = Json::parse(R"({"model": "ddr", "preset": "u280"})");
   JsonReader s3(cfg3, "hw.json", "/hbm");
   CHECK_THROWS_WITH(parse_hbm_params(s3, kData), Catch::Contains("/hbm/model: expected one of \"burst\", \"bank\""));

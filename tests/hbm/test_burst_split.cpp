@@ -24,11 +24,12 @@ namespace {
 
 const std::string kDataDir = SKIPOPU_DATA_DIR;
 
-HbmParams u280(bool fast = true, bool memo = true) {
+HbmParams u280(bool fast = true, bool memo = true, uint32_t pace = 1) {
   HbmParams p = load_hbm_preset(kDataDir + "/configs/hbm/u280.json");
   p.model = "bank";
   p.fast_path = fast;
   p.stream_extrapolation = memo;
+  p.master_ar_cycles = pace;  // the masters' burst-address pace (docs/rtl.md step 18)
   return p;
 }
 
@@ -66,8 +67,8 @@ std::vector<Request> originals(const std::vector<Stream>& streams, const std::ve
 
 // Runs the case's requests (split: every request as one-burst requests with ids id * 1000 + j,
 // burst j submitted at the cycle its address leaves the port for the whole request, the port
-// stage's base + j, base = max(arrival, the port's address channel free); at equal cycles in
-// the requests' order).
+// stage's base + j x pace (p.master_ar_cycles), base = max(arrival, the port's address channel
+// free); at equal cycles in the requests' order).
 Result run_shape(const HbmParams& p, const std::vector<Stream>& streams, const std::vector<Request>& extra,
                  bool split) {
   auto inner = std::make_unique<BankModel>(p);
@@ -84,14 +85,14 @@ Result run_shape(const HbmParams& p, const std::vector<Stream>& streams, const s
       const uint64_t n = (b1 - 1) / kBurstBeats - b0 / kBurstBeats + 1;
       Cycle& free = channel_free[uint64_t(r.port) * 2 + r.write];
       const Cycle base = std::max(r.arrival, free);
-      free = base + n;
+      free = base + n * p.master_ar_cycles;
       for (uint64_t j = 0, beat = b0; j < n; ++j) {
         const uint64_t end = std::min((beat / kBurstBeats + 1) * kBurstBeats, b1);
         Request q = r;
         q.id = r.id * 1000 + j;
         q.addr = beat * kBeat;
         q.bytes = (end - beat) * kBeat;
-        q.arrival = base + j;
+        q.arrival = base + j * p.master_ar_cycles;
         bursts.push_back({i, q});
         beat = end;
       }
@@ -190,7 +191,9 @@ uint64_t va(uint32_t bg, uint32_t ba, uint32_t row, uint32_t col = 0) {
 }  // namespace
 
 TEST_CASE("burst split: directed cases, one n-burst request against n one-burst requests", "[hbm][split]") {
-  const HbmParams p = u280();
+  for (uint32_t pace : {1u, 2u}) {  // the masters' AR pace: burst k at base + k x pace (step 18)
+  std::printf("pace %u\n", pace);
+  const HbmParams p = u280(true, true, pace);
   struct Case {
     const char* name;
     std::vector<Stream> streams;
@@ -227,6 +230,7 @@ TEST_CASE("burst split: directed cases, one n-burst request against n one-burst 
   // one block per request, against one block per burst, with another port's read on the link.
   const std::string why = compare(p, {{4, 0, 0, 16, false, A}}, {Request{1, 5, 0, va(0, 1, 7), 512, false, A + 3, 1}});
   std::printf("%-60s %s\n", "read crossing switches, another crossing read (not covered)", why.empty() ? "same" : why.c_str());
+  }
 }
 
 namespace {
@@ -236,7 +240,12 @@ namespace {
 // cycles or over 3000 (refreshes), some of a port on another switch than its PC's. Reads stay
 // on their port's switch: a read crossing switches returns its data over the lateral links as
 // one block per request (port_stage.hpp), not the same as per burst (docs/rtl.md, step 16).
-void random_case(SplitMix64& g, std::vector<Stream>& streams, std::vector<Request>& extra) {
+// crossing_writes false: every request on its port's switch (the writes too; step 18's pace
+// cases: a write crossing switches reserves its lateral links for all its beats at its first
+// burst address, so another port's write on the connection between its burst addresses goes
+// behind it, where it would go between the bursts as one-burst requests: 27 of 2000 cases at
+// pace 2, 2 of 8000 at pace 1; none in the simulator's runs, whose ports are their PCs).
+void random_case(SplitMix64& g, std::vector<Stream>& streams, std::vector<Request>& extra, bool crossing_writes = true) {
   streams.clear();
   extra.clear();
   const uint32_t ns = 1 + uint32_t(g.below(3)), ne = uint32_t(g.below(9));
@@ -247,7 +256,7 @@ void random_case(SplitMix64& g, std::vector<Stream>& streams, std::vector<Reques
     s.write = g.below(4) == 0;
     // a read stream on its port's switch (a read crossing switches returns its data over the
     // lateral links as one block per request: not the same per burst, docs/rtl.md step 16)
-    s.pc = s.write && g.below(2) ? uint32_t(g.below(8)) : 4 * (s.port / 4) + uint32_t(g.below(4));
+    s.pc = s.write && g.below(2) && crossing_writes ? uint32_t(g.below(8)) : 4 * (s.port / 4) + uint32_t(g.below(4));
     s.bursts = 1 + uint32_t(g.below(24));
     s.addr = 512 * g.below(64);  // whole bursts (16 beats): 32 KB, two rows of every bank
     s.at = g.below(span);
@@ -259,7 +268,7 @@ void random_case(SplitMix64& g, std::vector<Stream>& streams, std::vector<Reques
     r.axi_id = 1 + i;
     r.port = uint32_t(g.below(6));
     r.write = g.below(3) == 0;
-    r.pc = r.write && g.below(2) ? uint32_t(g.below(8)) : 4 * (r.port / 4) + uint32_t(g.below(4));
+    r.pc = r.write && g.below(2) && crossing_writes ? uint32_t(g.below(8)) : 4 * (r.port / 4) + uint32_t(g.below(4));
     r.addr = 32 * g.below(2048);
     r.bytes = 32 * (1 + g.below(64));
     r.arrival = g.below(span);
@@ -283,5 +292,26 @@ TEST_CASE("burst split: one n-burst request == n one-burst requests at the same 
     if (!why.empty() && differ++ < 5) std::printf("case %d: %s\n", c, why.c_str());
   }
   std::printf("%d of %d random cases differ\n", differ, cases);
+  CHECK(differ == 0);
+}
+
+// The masters' AR pace (docs/rtl.md step 18): one request of n bursts at pace p (its burst k
+// leaves the port at base + k x p) against n one-burst requests submitted at those cycles, as
+// the RTL's AXI master (one AR a 225 MHz core cycle = 2 AXI cycles at 450 MHz) gives them.
+TEST_CASE("burst split: at the masters' AR pace 2 and 3, one n-burst request == n one-burst requests, random traffic",
+          "[hbm][split]") {
+  SplitMix64 g(18);
+  std::vector<Stream> streams;
+  std::vector<Request> extra;
+  int differ = 0;
+  const int cases = 2000;
+  for (int c = 0; c < cases; ++c) {
+    random_case(g, streams, extra, false);
+    // fast with and without the stream memo; detailed; pace 2 and 3
+    const HbmParams p = u280(c % 4 != 3, c % 2 == 0, 2 + uint32_t(c / 4) % 2);
+    const std::string why = compare(p, streams, extra);
+    if (!why.empty() && differ++ < 5) std::printf("case %d (pace %u): %s\n", c, p.master_ar_cycles, why.c_str());
+  }
+  std::printf("%d of %d random cases at pace 2 and 3 differ\n", differ, cases);
   CHECK(differ == 0);
 }

@@ -85,8 +85,10 @@ HbmParams params(const std::string& model, HbmParams::IdOrdering ord) {
 // A prefill-like workload on `pcs` channels (port = pc): a weight stream on every PC, then a
 // long streamed job of short requests (rows striped over half the channels, like the
 // embedding lookup), then more weight requests while it is being taken, then a second stream.
+// short_pieces: the rows' pieces are single beats at consecutive addresses (row hits on
+// alternating bank groups), which the PC serves faster than a port at pace 2 sends them.
 std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports, bool long_pieces = false,
-                            bool writes = true) {
+                            bool writes = true, bool short_pieces = false) {
   SplitMix64 rng(seed);
   std::vector<Batch> bs;
   Batch w{0, false, {}};
@@ -109,6 +111,10 @@ std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports, bool 
         r.port = mixed_ports && k == 1 ? half : r.pc;  // one port feeding two PCs: all at once
         r.addr = base;
         r.bytes = 512;
+        if (short_pieces) {
+          r.addr = (8 << 20) + uint64_t(job * 600 + row) * 32;
+          r.bytes = 32;
+        }
         if (long_pieces && row % 37 == 0) {  // a long request now and then (the memo follows those)
           r.addr = (4 << 20) + uint64_t(row) * (64 << 10);
           r.bytes = 64 << 10;
@@ -135,10 +141,10 @@ std::vector<Batch> workload(uint32_t pcs, uint64_t seed, bool mixed_ports, bool 
 }
 
 void check_same(HbmParams p, bool front, bool mixed_ports, bool expect_lazy, bool long_pieces = false,
-                bool writes = true) {
+                bool writes = true, bool short_pieces = false) {
   p.pseudo_channels = 8;
   p.ports = 8;
-  const auto bs = workload(p.pseudo_channels, 7, mixed_ports, long_pieces, writes);
+  const auto bs = workload(p.pseudo_channels, 7, mixed_ports, long_pieces, writes, short_pieces);
   auto make = [&]() -> std::unique_ptr<Model> {
     HbmParams bare = p;
     bare.id_ordering = HbmParams::IdOrdering::None;
@@ -176,10 +182,20 @@ TEST_CASE("request stream: bank model (fast path, extrapolation on and off), sam
   const bool front = GENERATE(false, true);
   HbmParams p = params("bank", ord);
   p.stream_extrapolation = GENERATE(true, false);
+  p.master_ar_cycles = GENERATE(1u, 2u);  // the masters' AR pace: a feed's bursts at base + k x pace (step 18)
   const bool long_pieces = GENERATE(false, true);  // long requests in the stream: the memo runs while it is taken
   // reads only: the bank model keeps a lane per port and direction, so a port's stream of both
   // is taken whole (next test case)
   check_same(p, front, false, true, long_pieces, false);
+}
+
+// The masters' AR pace (docs/rtl.md step 18): a lazily taken stream's requests leave the port
+// at base + k x pace as submit()'s do; single-beat pieces make the port the bottleneck.
+TEST_CASE("request stream: bank model at the masters' AR pace, port-limited pieces, same as submit()") {
+  HbmParams p = params("bank", HbmParams::IdOrdering::None);
+  p.stream_extrapolation = GENERATE(true, false);
+  p.master_ar_cycles = GENERATE(2u, 3u);
+  check_same(p, false, false, true, false, false, true);
 }
 
 TEST_CASE("request stream: taken whole where it may not be lazy, same as submit()") {

@@ -202,6 +202,30 @@ TEST_CASE("stream extrapolation: a port-limited stream, exact") {
   }
 }
 
+// The same at the masters' AR pace (docs/rtl.md step 18: burst k at base + k x pace): the
+// arrivals the memo's arrival nodes record come every pace AXI cycles; at pace 2 and 3 with
+// the preset's 16-beat bursts too (arrival-limited at a stream's start only).
+TEST_CASE("stream extrapolation: a port-limited stream at the masters' AR pace, exact") {
+  for (uint32_t pace : {2u, 3u}) {
+    for (uint32_t beats : {1u, 16u}) {
+      HbmParams p = preset("u280");
+      p.max_burst_beats = beats;
+      p.dev_num = 5;
+      p.dev_den = 2;
+      p.master_ar_cycles = pace;
+      for (uint64_t seed = 1; seed <= 3; ++seed) {
+        Request q;
+        q.id = 1;
+        q.bytes = (128 << 10) * seed;
+        q.addr = 4096 * seed + 32 * seed;
+        INFO("pace " << pace << ", " << beats << "-beat bursts");
+        const Outcome x = check(p, {q}, seed);
+        if (beats == 16) CHECK(x.jumps > 0);  // the memo replays the DRAM-limited stream (a port-limited one: none)
+      }
+    }
+  }
+}
+
 // One layout of requests on PC `pc`, read once per "token" like the weights of a decode step:
 // four tokens 60000-80000 cycles apart, each request `gap()` after the previous one.
 struct Item {

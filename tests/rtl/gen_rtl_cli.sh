@@ -45,10 +45,15 @@ check "outstanding reads" 2 "/hbm/preset: axi.max_outstanding_reads: expected at
   "$skipopu" gen-rtl --out "$tmp/c" --set hbm.overrides.axi.max_outstanding_reads=256
 # the request and beat-to-array latencies are fixed by the processor's registers (issue 12): one each
 for kv in embedding.request_cycles=0 pe_array.dma_request_cycles=2 pe_array.gemm_start_cycles=0 \
-          pe_array.weight_beat_cycles=3 kv.request_cycles=4 kv.walk_cycles_per_token=0; do
+          pe_array.weight_beat_cycles=3 kv.request_cycles=4 kv.walk_cycles_per_token=0 hbm.master_ar_cycles=1; do
   field=/${kv%%=*}; field=${field//./\/}
   check "latency ${kv%%=*}" 2 "u280.json: $field: expected " -- "$skipopu" gen-rtl --out "$tmp/c" --set "$kv"
 done
+# the masters' AR pace in AXI cycles: one AR a core cycle, the AXI clock over the core's
+check "master pace, core clock" 2 "u280.json: /hbm/master_ar_cycles: expected 3, the generated AXI masters' one burst address a core cycle" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set clocks.core_mhz=150
+check "master pace, no whole ratio" 2 "u280.json: /hbm/master_ar_cycles: the generated AXI masters issue one burst address a core cycle, not a whole number of AXI cycles" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set clocks.core_mhz=200
 check "model card" 2 "nope.json: cannot open file" -- "$skipopu" gen-rtl --out "$tmp/c" --model "$tmp/nope.json"
 check "no --out" 2 "--out: expected an output folder" -- "$skipopu" gen-rtl --config "$cfg"
 check "unwritable" 3 "cannot create folder" -- "$skipopu" gen-rtl --out /proc/skipopu-no/x

@@ -59,6 +59,11 @@ struct HbmParams {
   uint32_t lateral_write_gap = 0;  // dead AXI cycles on a connection's write path when its master changes
   uint32_t read_latency = 0;       // fixed controller/PHY/switch pipeline, AXI cycles (reads)
   uint32_t write_latency = 0;      // same, for the write response
+  // The design's AXI masters, not the HBM IP (a top config's hbm.master_ar_cycles, required
+  // there; never in a preset): AXI cycles between a master's successive burst addresses, so the
+  // port stage sends a request's burst k at base + k x master_ar_cycles. A preset alone (the HBM
+  // tools, traffic generators on the AXI clock) leaves 1: one address an AXI cycle.
+  uint32_t master_ar_cycles = 1;
   // AXI front end (src/hbm/axi_frontend.hpp), per port: ID ordering, outstanding limits
   enum class IdOrdering : uint8_t { None, PerIdInOrder, SingleSlavePerId };
   IdOrdering id_ordering = IdOrdering::None;  // none | per_id_in_order | single_slave_per_id

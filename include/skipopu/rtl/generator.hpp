@@ -192,6 +192,10 @@ struct ProcessorLatencies {
   static constexpr uint32_t kKvRequest = 2;
   // kv.walk_cycles_per_token: the walk classifies a context token a cycle
   static constexpr uint32_t kKvWalk = 1;
+  // hbm.master_ar_cycles, in core cycles: the AXI read and write masters raise arvalid / awvalid
+  // again in the cycle after a handshake (skipopu_axi_rd_master, _wr_master), one burst address a
+  // core cycle; the key says it in AXI cycles (x the AXI clock / the core clock: 2 at 450 / 225 MHz)
+  static constexpr uint32_t kMasterArCoreCycles = 1;
 };
 void check_processor_latencies(const HardwareConfig& c);
 struct RtlPort {
