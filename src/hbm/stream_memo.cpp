@@ -819,6 +819,13 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
       ++x_clamped_;
       break;
     }
+    // The edge may end just before the request's last burst enters (that burst, possibly
+    // partial, is not on the edge: the stretch is the one recorded); the walk ends there. An
+    // edge that admits more bursts than the request has left was recorded by a longer request
+    // (a key does not hold the count, e.g. an arrival node's): this request completes before
+    // its end, so the PC must not stand at it either (checked before the limit: its t2 would
+    // be a completion bound past that completion).
+    if (s.admitted + e->d_adm + 1 > s.bursts) break;
     if (t2 >= limit) {
       // Stop here. The PC may stand at this node until the next advance only if nothing
       // completes on the edge ahead (a completion before the limit must be seen now).
@@ -830,9 +837,6 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
       }
       break;
     }
-    // The edge may end just before the request's last burst enters (that burst, possibly
-    // partial, is not on the edge: the stretch is the one recorded); the walk ends there.
-    if (s.admitted + e->d_adm + 1 > s.bursts) break;
     const bool to_last = s.admitted + e->d_adm + 1 == s.bursts;
     // every burst entering on the edge (up to the next node's) is at the PC when it starts:
     // the ingresses wait only for room, as when the edge was recorded
