@@ -640,6 +640,15 @@ class BankModel final : public Model {
   // drains across one all-bank refresh: (node, refresh due - node time) -> index into x_dedges_
   std::unordered_map<uint64_t, int32_t> x_rdrains_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
+  // The key of a refresh edge (x_redges_) and of a drain across a refresh (x_rdrains_): the node
+  // and the distance from its time to the refresh due (a refresh edge's: under one refresh
+  // interval; a drain's: under 2^32, which x_drain_end and x_drain_at check). x_redge: the
+  // refresh edge from `node` with that distance (null: none).
+  static uint64_t x_rkey(int32_t node, T d) { return uint64_t(uint32_t(node)) << 32 | uint64_t(d); }
+  const XEdge* x_redge(int32_t node, T d) const {
+    const auto it = x_redges_.find(x_rkey(node, d));
+    return it == x_redges_.end() ? nullptr : &it->second;
+  }
   uint32_t x_gen_ = 1;
   uint64_t x_kept_ = 0;
   std::vector<int32_t> x_remap_;  // x_evict: old node -> new node (-1: dropped)

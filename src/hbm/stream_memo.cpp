@@ -350,17 +350,13 @@ void BankModel::x_evict() {
     if (from < 0 || remap[size_t(e.succ)] < 0 || r2.size() >= 2 * x_max_nodes_) continue;
     XEdge e2 = e;
     e2.succ = remap[size_t(e.succ)];
-    r2.emplace(uint64_t(uint32_t(from)) << 32 | (key & 0xffffffffu), e2);
+    r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2);
   }
   x_map_ = std::move(m2);
   x_dedges_ = std::move(d2);
   x_redges_ = std::move(r2);
   x_kept_ += size_t(k);
 }
-
-// The key of a drain across a refresh in x_rdrains_: the drain's node and the distance from the
-// node's time to the refresh due (under 2^32, which x_drain_end and x_drain_at check).
-static uint64_t rdrain_key(int32_t node, detail::T dist) { return uint64_t(uint32_t(node)) << 32 | uint64_t(dist); }
 
 // The run being recorded since its last ingress has drained (its last request just
 // completed): the stretch is the drain edge of that node, unless another memo generation came
@@ -397,7 +393,7 @@ void BankModel::x_drain_end(Pc& pc) {
     // bounded (x_evict forgets them all)
     const T dist = pc.xd_due - pc.x_t;
     if (x_rdrains_.size() >= x_max_nodes_ / 2 || dist > T(UINT32_MAX) ||
-        !x_rdrains_.emplace(rdrain_key(from, dist), di).second)
+        !x_rdrains_.emplace(x_rkey(from, dist), di).second)
       return;
   }
   x_dedges_.emplace_back();
@@ -413,7 +409,7 @@ int32_t BankModel::x_drain_at(const Pc& pc, int32_t id) const {
   const int32_t d = x_nodes_[id].drain;
   if (d >= 0 && (!p_.refresh || pc.time + x_dedges_[size_t(d)].dt < pc.ref_due)) return d;
   if (!p_.refresh || pc.ref_due - pc.time > T(UINT32_MAX)) return -1;
-  const auto it = x_rdrains_.find(rdrain_key(id, pc.ref_due - pc.time));
+  const auto it = x_rdrains_.find(x_rkey(id, pc.ref_due - pc.time));
   return it == x_rdrains_.end() ? -1 : it->second;
 }
 
@@ -806,9 +802,9 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     bool via_ref = false;
     if (t2 >= ref) {  // a refresh starts before the next node (or the next node is unknown)
       if (ref == kInf) break;
-      const auto it = x_redges_.find(uint64_t(uint32_t(cur)) << 32 | uint64_t(ref - tt));
-      if (it == x_redges_.end()) break;
-      e = &it->second;
+      const XEdge* r = x_redge(cur, ref - tt);
+      if (!r) break;
+      e = r;
       t2 = tt + e->dt;
       via_ref = true;
     }
@@ -987,7 +983,7 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     x_record(pc, x_nodes_[pc.x_prev].next, id, s.admitted, anchor);
   if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&
       pc.ref_due == pc.xr_due + ref_interval_) {
-    auto ins = x_redges_.emplace(uint64_t(uint32_t(pc.xr_node)) << 32 | uint64_t(pc.xr_d), XEdge{});
+    auto ins = x_redges_.emplace(x_rkey(pc.xr_node, pc.xr_d), XEdge{});
     if (ins.second) x_record(pc, ins.first->second, id, s.admitted, anchor);
   }
   pc.xr_node = -1;
@@ -1229,9 +1225,9 @@ BankModel::T BankModel::x_horizon(const Pc& pc) const {
     bool via_ref = false;
     if (t2 >= ref) {
       if (ref == kInf) break;
-      const auto it = x_redges_.find(uint64_t(uint32_t(cur)) << 32 | uint64_t(ref - tt));
-      if (it == x_redges_.end()) break;
-      e = &it->second;
+      const XEdge* r = x_redge(cur, ref - tt);
+      if (!r) break;
+      e = r;
       t2 = tt + e->dt;
       via_ref = true;
     }
