@@ -4,7 +4,9 @@
 # trace of the tiny model (tests/rtl/tiny-d64.json: 8 prompt tokens, 12 decoded, seed 1,
 # generated here) on the SystemC top (skipopu) and on the verilated skipopu_processor with the
 # SystemC HBM model behind its AXI ports (skipopu-rtl, blocks.top=rtl), both on the config of
-# the linked processor (SETS: the --set options of SKIPOPU_RTL_PROC_ARGS). Printed: each side's
+# the linked processor (SETS: the --set options of SKIPOPU_RTL_PROC_ARGS, and since step 21 of
+# docs/rtl.md "The whole processor in the loop" --set kv.gather_bytes=256, one K/V entry: the
+# generated gather's request shape; tests/rtl/CMakeLists.txt's top_sets). Printed: each side's
 # cycles per step (the prefill, then every decode token), the per-block busy counters, the
 # first diverging instruction (step token, pc, instruction, the block it runs on, start cycle
 # in each run), the instructions' durations summed by kind (rtl - systemc) and each run's
