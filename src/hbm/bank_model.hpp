@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -308,30 +309,37 @@ class BankModel final : public Model {
   // before the ingress of a burst while the PC serves one port's run alone (the request
   // entering and up to four draining); an edge leads to the next such state with the time
   // and counters it took, per request of the run.
-  struct XSlotDelta {  // what an edge does to one request of the run
+  // An edge without padding (208 B, not 256): each request's flags are bit masks of the edge,
+  // every other field keeps its width (the ranges below are by construction); and the node's
+  // composed edges out of line: a node is 256 B, not 784 (docs/hbm-speed.md, spd13o).
+  struct XSlotDelta {  // what an edge does to one request of the run (24 B)
+    // the largest chain_term of the bursts it finished on the edge (d_fin > 0), relative to the
+    // successor node: less chain_ref(successor's time and anchor)
+    int64_t chain = 0;
     int32_t first = 0, last = 0;  // its first (if it had none before) and last column command on
                                   // the edge, relative to the successor node (|x| <= the edge's
                                   // time: under kXMaxEdge, x_record; kXSkip of them under 2^31)
     uint32_t d_fin = 0;       // bursts finished
     uint32_t d_uni = 0;       // beats issued (a request has fewer than 2^32 beats)
-    bool has_first = false;
-    bool completes = false;   // its last beat issued on the edge
-    bool write = false;       // (the chain's units, chain_scale)
-    // the largest chain_term of the bursts it finished on the edge (d_fin > 0), relative to the
-    // successor node: less chain_ref(successor's time and anchor)
-    int64_t chain = 0;
   };
   struct XEdge {
     int32_t succ = -1;
     uint32_t d_adm = 0, nrun = 0;
+    uint8_t d_ref = 0;  // refresh edges and drains: the refresh on the way (at most one, x_record)
+    // bit k: request k of the run has its first column command on the edge (XSlotDelta::first
+    // valid), completes on it (its last beat issued), is a write (the chain's units, chain_scale)
+    uint8_t has_first = 0, completes = 0, writes = 0;
     T dt = 0;
     uint64_t d_events = 0, d_act = 0, d_pre = 0, d_rd = 0, d_wr = 0, d_bursts = 0, d_anchor = 0;
-    uint64_t d_ref = 0, d_refc = 0;  // refresh edges: the refresh on the way (REF, its cycles)
+    uint64_t d_refc = 0;  // ... the refresh's cycles
     std::array<XSlotDelta, kXRun> sl{};
   };
+  static_assert(kXRun <= 8, "XEdge's masks: one bit per request of the run");
   // The small fields first, next to `next`'s head: a walk step reads `arr`, `use` and the
-  // head of `next` of each node it passes, one cache line (x_walk).
-  struct XNode {
+  // head of `next` of each node it passes, one cache line (x_walk). 256 B: a power of two, so
+  // that x_nodes_[i] is one shift (at 240 B the index costs more instructions than the 784 B's
+  // multiply did).
+  struct alignas(64) XNode {
     const std::string* key = nullptr;
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
     // queue (every request of the run completes), to the end state `succ`, when no refresh
@@ -345,12 +353,14 @@ class BankModel final : public Model {
     // PC" check, which the schedule replaces
     bool arr = false;
     uint8_t use = 0;  // times met again, walked through or drained from (halved at each start, x_evict)
-    XEdge next;  // to the next node when no refresh starts on the way
     // kXSkipLen[l] consecutive `next` edges composed into one (none completes a request), so a
     // walk over a long stream takes one step per kXSkip bursts, and a walk to a nearer limit
-    // one per kXSkipLen[0]; built on first use
-    std::array<XEdge, 2> skip{};
+    // one per kXSkipLen[0]; built on first use, out of line (in x_sedges_; null: none): about
+    // one node in ten has one
+    std::array<const XEdge*, 2> skip{};
+    XEdge next;  // to the next node when no refresh starts on the way
   };
+  static_assert(sizeof(XNode) == 256, "XNode: 256 B (see its comment)");
   static constexpr uint32_t kXSkip = 16;
   static constexpr uint8_t kXComposeTries = 4;  // x_compose gives a composed edge up after these
   // the composed edges' lengths, shortest first: walks end at the engine's limit, most between
@@ -363,8 +373,8 @@ class BankModel final : public Model {
   static constexpr T kXMaxEdge = T(1) << 26;
   // x_horizon follows at most this many edges (composed ones count one)
   static constexpr uint32_t kXHorizon = 64;
-  // memo size bound, the preset's simulator.memo_nodes (about 1.1 KB a node with its packed
-  // key, edges and map entry: ~70 MB at 65536): past it the memo starts over, keeping the nodes
+  // memo size bound, the preset's simulator.memo_nodes (about 0.7 KB a node with its packed
+  // key, edge and map entry): past it the memo starts over, keeping the nodes
   // in use (x_evict)
   size_t x_max_nodes_ = 0;
   // How a walk over memo edges ended.
@@ -576,7 +586,7 @@ class BankModel final : public Model {
   int x_visit(Pc& pc, T limit, bool arrival = false);
   bool x_resume(Pc& pc, T limit);
   T x_horizon(const Pc& pc) const;
-  bool x_compose(int32_t from, uint32_t lv);
+  const XEdge* x_compose(int32_t from, uint32_t lv);
   XWalk x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from, uint64_t anchor, T limit,
                T clamp);
   void x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node, uint64_t anchor, T clamp);
@@ -637,6 +647,7 @@ class BankModel final : public Model {
   std::unordered_map<std::string, int32_t> x_map_;
   std::vector<XNode> x_nodes_;
   std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain, x_rdrains_)
+  std::deque<XEdge> x_sedges_;   // composed edges (XNode::skip; a deque: they stay where they are)
   // drains across one all-bank refresh: (node, refresh due - node time) -> index into x_dedges_
   std::unordered_map<uint64_t, int32_t> x_rdrains_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge

@@ -314,6 +314,7 @@ void BankModel::x_evict() {
   std::unordered_map<std::string, int32_t> m2;
   m2.reserve(size_t(k));
   std::vector<XEdge> d2;
+  std::deque<XEdge> s2;
   auto fix = [&](XEdge& e) {
     if (e.succ < 0) return;
     e.succ = remap[size_t(e.succ)];
@@ -327,9 +328,17 @@ void BankModel::x_evict() {
     nh.mapped() = remap[i];
     m2.insert(std::move(nh));
     fix(x.next);
-    for (size_t l = 0; l < x.skip.size(); ++l) {
-      fix(x.skip[l]);
-      if (x.skip[l].succ < 0) x.skip_tries[l] = 0;
+    for (size_t l = 0; l < x.skip.size(); ++l) {  // (tries start over where none is kept)
+      XEdge c;
+      if (x.skip[l]) c = *x.skip[l];
+      fix(c);
+      x.skip[l] = nullptr;
+      if (c.succ >= 0) {
+        s2.push_back(c);
+        x.skip[l] = &s2.back();
+      } else {
+        x.skip_tries[l] = 0;
+      }
     }
     if (x.drain >= 0) {
       XEdge d = x_dedges_[size_t(x.drain)];
@@ -354,6 +363,7 @@ void BankModel::x_evict() {
   }
   x_map_ = std::move(m2);
   x_dedges_ = std::move(d2);
+  x_sedges_ = std::move(s2);  // (a deque's move keeps its elements where they are)
   x_redges_ = std::move(r2);
   x_kept_ += size_t(k);
 }
@@ -471,18 +481,24 @@ void BankModel::x_record(const Pc& pc, XEdge& e, int32_t succ, uint32_t admitted
   e.d_wr = pc.n_wr - pc.x_wr;
   e.d_bursts = pc.bursts - pc.x_bursts;
   e.d_anchor = anchor - pc.x_anchor;
-  e.d_ref = pc.n_ref - pc.x_ref;
+  // at most one refresh: a refresh start forgets the node (x_prev), a refresh edge or a drain
+  // across a refresh is recorded only where the next one is not due yet (x_visit, x_drain_end)
+  if (pc.n_ref - pc.x_ref > 1) throw std::logic_error("hbm bank model: stream extrapolation edge across two refreshes");
+  e.d_ref = uint8_t(pc.n_ref - pc.x_ref);
   e.d_refc = pc.ref_cycles - pc.x_refc;
+  e.has_first = e.completes = e.writes = 0;
   for (uint32_t k = 0; k < pc.x_nrun; ++k) {
     const Slot& x = slots_[pc.x_run[k]];
     XSlotDelta& d = e.sl[k];
     d.d_fin = x.done_bursts - pc.x_fin[k];
     d.d_uni = uint32_t(pc.x_uni[k] - x.unissued);
-    d.has_first = !pc.x_hadcol[k] && x.first_col != kInf;
-    d.first = d.has_first ? int32_t(x.first_col - pc.time) : 0;
+    const bool has_first = !pc.x_hadcol[k] && x.first_col != kInf;
+    d.first = has_first ? int32_t(x.first_col - pc.time) : 0;
     d.last = d.d_uni ? int32_t(x.last_col - pc.time) : 0;
-    d.completes = x.done_bursts == x.bursts;
-    d.write = x.write;
+    const uint8_t bit = uint8_t(1u << k);
+    if (has_first) e.has_first |= bit;
+    if (x.done_bursts == x.bursts) e.completes |= bit;
+    if (x.write) e.writes |= bit;
     d.chain = d.d_fin ? x.chain_x - chain_ref(x.write, pc.time, anchor) : 0;
   }
 }
@@ -702,14 +718,14 @@ SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, ui
     const XSlotDelta& d = e.sl[k];
     x.done_bursts += d.d_fin;
     x.unissued -= d.d_uni;
-    if (d.has_first) x.first_col = t2 + d.first;
+    if ((e.has_first >> k) & 1) x.first_col = t2 + d.first;
     if (d.d_uni) x.last_col = t2 + d.last;
     if (d.d_fin) {
       const int64_t c = d.chain + chain_ref(x.write, t2, anchor);
       x.chain = std::max(x.chain, c);
       x.chain_x = std::max(x.chain_x, c);
     }
-    if (d.completes) {
+    if ((e.completes >> k) & 1) {
       complete(pc, run[k]);
       ++x_completions_;
     } else {
@@ -722,23 +738,23 @@ SKIPOPU_HOT void BankModel::x_apply(Pc& pc, std::array<uint32_t, kXRun>& run, ui
 }
 
 // Composes kXSkipLen[lv] consecutive normal edges from node `from` into its skip edge of that
-// level, if they are all known and none completes a request (the run is the same at both ends).
-bool BankModel::x_compose(int32_t from, uint32_t lv) {
+// level, if they are all known and none completes a request (the run is the same at both ends):
+// the composed edge (null: none).
+const BankModel::XEdge* BankModel::x_compose(int32_t from, uint32_t lv) {
   XNode& a = x_nodes_[from];
-  if (a.skip[lv].succ >= 0) return true;
-  if (a.skip_tries[lv] >= kXComposeTries) return false;  // tried while the path was still being learnt
+  if (a.skip[lv]) return a.skip[lv];
+  if (a.skip_tries[lv] >= kXComposeTries) return nullptr;  // tried while the path was still being learnt
   ++a.skip_tries[lv];
   XEdge c;
   c.nrun = a.next.nrun;
+  c.writes = a.next.writes;  // (the same requests all along)
   T t = 0;  // time along the path, from the start node
   uint64_t an = 0;  // anchor along it, from the start node's
   std::array<bool, kXRun> fin{};
   int32_t cur = from;
   for (uint32_t i = 0; i < kXSkipLen[lv]; ++i) {
     const XEdge& e = x_nodes_[cur].next;
-    if (e.succ < 0 || e.nrun != c.nrun) return false;
-    for (uint32_t k = 0; k < e.nrun; ++k)
-      if (e.sl[k].completes) return false;
+    if (e.succ < 0 || e.nrun != c.nrun || e.completes) return nullptr;
     t += e.dt;
     an += e.d_anchor;
     c.d_adm += e.d_adm;
@@ -748,12 +764,15 @@ bool BankModel::x_compose(int32_t from, uint32_t lv) {
       const XSlotDelta& d = e.sl[k];
       XSlotDelta& x = c.sl[k];
       x.d_fin += d.d_fin;
-      if (d.has_first && !x.has_first) { x.has_first = true; x.first = int32_t(t + d.first); }  // from the start, for now
+      const uint8_t bit = uint8_t(1u << k);
+      if ((e.has_first & bit) && !(c.has_first & bit)) {  // from the start, for now
+        c.has_first |= bit;
+        x.first = int32_t(t + d.first);
+      }
       if (d.d_uni) x.last = int32_t(t + d.last);
       x.d_uni += d.d_uni;
-      x.write = d.write;
       if (d.d_fin) {  // from the start, for now
-        const int64_t v = d.chain + chain_ref(d.write, t, an);
+        const int64_t v = d.chain + chain_ref((e.writes >> k) & 1, t, an);
         x.chain = fin[k] ? std::max(x.chain, v) : v;
         fin[k] = true;
       }
@@ -764,11 +783,12 @@ bool BankModel::x_compose(int32_t from, uint32_t lv) {
   for (uint32_t k = 0; k < c.nrun; ++k) {  // relative to the end node, as on any edge
     c.sl[k].first = int32_t(c.sl[k].first - t);
     c.sl[k].last = int32_t(c.sl[k].last - t);
-    if (fin[k]) c.sl[k].chain -= chain_ref(c.sl[k].write, t, an);
+    if (fin[k]) c.sl[k].chain -= chain_ref((c.writes >> k) & 1, t, an);
   }
   c.succ = cur;
-  a.skip[lv] = c;
-  return true;
+  x_sedges_.push_back(c);
+  a.skip[lv] = &x_sedges_.back();
+  return a.skip[lv];
 }
 
 // Follows known edges from node `from` (the PC stands there at pc.time with the run `run`)
@@ -789,8 +809,9 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     for (uint32_t lv = uint32_t(kXSkipLen.size()); e->succ >= 0 && lv-- > 0;) {
       // x_compose's first two tests here, without the call: known, or given up on
       const XNode& a = x_nodes_[cur];
-      const XEdge& k = a.skip[lv];
-      if (k.succ < 0 && (a.skip_tries[lv] >= kXComposeTries || !x_compose(cur, lv))) continue;
+      const XEdge* kp = a.skip[lv];
+      if (!kp && (a.skip_tries[lv] >= kXComposeTries || !(kp = x_compose(cur, lv)))) continue;
+      const XEdge& k = *kp;
       const T tk = tt + k.dt;
       if (tk < limit && tk < ref && tk < clamp && s.admitted + k.d_adm + 2 <= s.bursts && ready_dev(s, s.admitted + k.d_adm) <= tt) {
         e = &k;
@@ -825,9 +846,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     if (t2 >= limit) {
       // Stop here. The PC may stand at this node until the next advance only if nothing
       // completes on the edge ahead (a completion before the limit must be seen now).
-      bool completes = false;
-      for (uint32_t k = 0; k < nrun; ++k) completes = completes || e->sl[k].completes;
-      if (!completes) {
+      if (!(e->completes & ((1u << nrun) - 1))) {  // (requests 0 .. nrun - 1 of the run)
         w.why = XStop::Limit;
         w.t2 = t2;
       }
@@ -1213,15 +1232,19 @@ BankModel::T BankModel::x_horizon(const Pc& pc) const {
   for (uint32_t step = 0; step < kXHorizon; ++step) {
     const XNode& a = x_nodes_[cur];
     const XEdge* e = &a.next;
-    for (uint32_t lv = uint32_t(kXSkipLen.size()); e->succ >= 0 && lv-- > 0;) {
-      const XEdge& k = a.skip[lv];
-      const T tk = tt + k.dt;
-      if (k.succ >= 0 && tk < ref && tk < clamp && adm + k.d_adm + 2 <= s.bursts && ready_dev(s, adm + k.d_adm) <= tt) {
-        e = &k;
-        break;
+    T t2 = kInf;
+    if (e->succ >= 0) {
+      for (uint32_t lv = uint32_t(kXSkipLen.size()); lv-- > 0;) {
+        const XEdge* k = a.skip[lv];  // (a composed edge is known: succ >= 0)
+        if (!k) continue;
+        const T tk = tt + k->dt;
+        if (tk < ref && tk < clamp && adm + k->d_adm + 2 <= s.bursts && ready_dev(s, adm + k->d_adm) <= tt) {
+          e = k;
+          break;
+        }
       }
+      t2 = tt + e->dt;
     }
-    T t2 = e->succ >= 0 ? tt + e->dt : kInf;
     bool via_ref = false;
     if (t2 >= ref) {
       if (ref == kInf) break;
@@ -1232,9 +1255,7 @@ BankModel::T BankModel::x_horizon(const Pc& pc) const {
       via_ref = true;
     }
     if (t2 >= clamp || e->nrun != pc.x_nrun) break;
-    bool completes = false;
-    for (uint32_t k = 0; k < pc.x_nrun; ++k) completes = completes || e->sl[k].completes;
-    if (completes || adm + e->d_adm + 1 > s.bursts || (!a.arr && ready_dev(s, adm + e->d_adm) > tt)) break;
+    if (e->completes || adm + e->d_adm + 1 > s.bursts || (!a.arr && ready_dev(s, adm + e->d_adm) > tt)) break;
     adm += e->d_adm;
     tt = t2;
     if (via_ref) ref += ref_interval_;
