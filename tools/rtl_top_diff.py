@@ -18,8 +18,17 @@ def events(path):
 
 
 def instrs(ev):
-    return sorted((e["args"]["token"], e["args"]["instr"], e["args"]["cycle"], e["name"])
-                  for e in ev if e.get("cat") == "instr")
+    """(token, cycle, pc, name) of every instruction issued, in pc order within each step
+    (events come per block; within a step the program runs forward). Shared with
+    tests/rtl/rtl_top.sh."""
+    v = [(e["args"]["token"], e["args"]["cycle"], e["args"]["instr"], e["name"]) for e in ev if e.get("cat") == "instr"]
+    return sorted(v, key=lambda x: (x[0], x[2]))
+
+
+def durations(ins, end):
+    """(token, name, cycles) of each instruction: to the next one's issue, the last one's to
+    `end` (the run's last cycle). Shared with tests/rtl/rtl_top.sh."""
+    return [(x[0], x[3], (ins[k + 1][1] if k + 1 < len(ins) else end) - x[1]) for k, x in enumerate(ins)]
 
 
 def main(argv):
@@ -37,12 +46,12 @@ def main(argv):
         sys.exit(__doc__)
     sides = [("systemc", events(args[0])), ("rtl", events(args[1]))]
     a, b = (instrs(ev) for _, ev in sides)
-    if [x[:2] for x in a] != [x[:2] for x in b]:
+    if [(x[0], x[2]) for x in a] != [(x[0], x[2]) for x in b]:
         sys.exit("rtl_top_diff: the two runs issue different instructions")
-    for k in range(len(a) - 1):
-        da, db = a[k + 1][2] - a[k][2], b[k + 1][2] - b[k][2]
+    # (the last instruction has no next issue in a timeline: not compared)
+    for x, y, (_, _, da), (_, _, db) in zip(a[:-1], b[:-1], durations(a, 0), durations(b, 0)):
         if da != db:
-            print(f"token {a[k][0]:3d} pc {a[k][1]:3d} {a[k][3]:28s} issue systemc {a[k][2]} rtl {b[k][2]}"
+            print(f"token {x[0]:3d} pc {x[2]:3d} {x[3]:28s} issue systemc {x[1]} rtl {y[1]}"
                   f"  duration systemc {da} rtl {db} ({db - da:+d})")
     for tok, name in hbm:
         for side, ev in sides:

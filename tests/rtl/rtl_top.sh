@@ -33,19 +33,17 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 "$skr" "${common[@]}" --set blocks.top=rtl --out "$tmp/rtl.json" --timeline "$tmp/rtl_tl.json" --timeline-tokens 0:20
 t2=$(date +%s.%N)
-python3 - "$tmp" "$t0" "$t1" "$t2" > "$tmp/out.txt" <<'PY'
+python3 - "$tmp" "$t0" "$t1" "$t2" "$src" > "$tmp/out.txt" <<'PY'
 import json, sys
 d = sys.argv[1]
 a, b = (json.load(open(f"{d}/{n}.json")) for n in ("sc", "rtl"))
 ta, tb = (json.load(open(f"{d}/{n}_tl.json")) for n in ("sc", "rtl"))
 assert "top" not in a["inputs"]["blocks"], a["inputs"]["blocks"]
 assert b["inputs"]["blocks"]["top"] == "rtl", b["inputs"]["blocks"]
+sys.path.insert(0, sys.argv[5] + "/tools")
+import rtl_top_diff  # the timelines' instructions and durations, one parser for both tools
 def instrs(t):
-    ev = t["traceEvents"] if isinstance(t, dict) else t
-    # Events come per block (thread); within a step the program runs forward, so issue order
-    # is pc order.
-    v = [(e["args"]["token"], e["args"]["cycle"], e["args"]["instr"], e["name"]) for e in ev if e.get("cat") == "instr"]
-    return sorted(v, key=lambda x: (x[0], x[2]))
+    return rtl_top_diff.instrs(t["traceEvents"] if isinstance(t, dict) else t)
 def summary(r):
     return r["stats"]["groups"]["summary"]["stats"]
 def steps(ins, r):
@@ -88,8 +86,7 @@ else:
 # by kind (GEMM by matrix, ATTN by layer): the mechanism table of docs/rtl.md.
 def durations(ins, r):
     s = summary(r)
-    end = s["prefill_cycles"]["value"] + s["decode_cycles"]["value"]
-    return [(x[0], x[3], (ins[k + 1][1] if k + 1 < len(ins) else end) - x[1]) for k, x in enumerate(ins)]
+    return rtl_top_diff.durations(ins, s["prefill_cycles"]["value"] + s["decode_cycles"]["value"])
 def kind(name):
     op, *rest = name.split()
     if op == "GEMM":
