@@ -58,6 +58,13 @@ TEST_CASE("a key twice in one object is an error naming its path") {
         "in.json: /x/b: duplicate key (expected each key at most once per object)");
   CHECK(error_of_text(R"({"l": [{"k": 1}, {"k": 1, "k": 2}]})") ==
         "in.json: /l/1/k: duplicate key (expected each key at most once per object)");
+  // A key with a line break or another control character (valid JSON, escaped in the text)
+  // still gives a one-line error (found by fuzz_json_loaders, tests/fuzz/regressions).
+  CHECK(error_of_text("{\"notes\": {\"org\\nization\": 1, \"org\\nization\": 2}}") ==
+        "in.json: /notes/org\\nization: duplicate key (expected each key at most once per object)");
+  CHECK(error_of_text("{\"a\\u0001\\t\": 1, \"a\\u0001\\t\": 2}") ==
+        "in.json: /a\\x01\\t: duplicate key (expected each key at most once per object)");
+  CHECK(std::string(InputError("f: caf\xc3\xa9\x7f\r").what()) == "f: caf\xc3\xa9\\x7f\\r");
   // The same key in different objects is fine.
   CHECK(error_of_text(R"({"a": {"k": 1}, "b": {"k": 1}, "l": [{"k": 1}, {"k": 2}]})") == "");
 }
