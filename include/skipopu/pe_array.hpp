@@ -57,6 +57,9 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
   // Submits the K/V job: request i at start + a.kv_at[i] (all at once without kv_at).
   void request_kv(const AttentionWork& a, HbmJob& kv, uint64_t start);
   uint64_t gemm_end(uint64_t start, const StreamArrival& in, const timing::GemmWork& w) const;
+  // Counts a GEMM issued at `start` whose last tile step ends at `end` (gemm_end: pipeline
+  // latency excluded) with fused_latency after it; returns the cycle it is done.
+  uint64_t count_gemm(uint64_t start, uint64_t end, const timing::GemmWork& w, uint32_t fused_latency);
   const HardwareConfig& cfg_;
   const CoreClock& clk_;
   timing::ArrayShape shape_;
@@ -64,6 +67,9 @@ class PeArray : public sc_core::sc_module, public PeArrayIf {
   uint64_t tile_read_ = 0;  // cycles the weight buffer takes to read one tile out (0: no limit)
   std::vector<uint64_t> ready_;  // per context entry of the current attention: visible at
   uint64_t busy_ = 0, stall_ = 0, gemms_ = 0, attns_ = 0, macs_ = 0, latency_ = 0;
+  // Per instruction kind, as the generated processor's units count them (rtl_top: pe_run,
+  // pe_fire, the attention walk's state), so blocks.top=rtl compares them one to one.
+  uint64_t gemm_compute_ = 0, gemm_run_ = 0, gemm_wait_ = 0, attn_cycles_ = 0;
 };
 
 }  // namespace skipopu

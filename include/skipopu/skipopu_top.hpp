@@ -139,6 +139,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   uint64_t next_issue_ = 0;  // earliest cycle of the next instruction issue
   std::vector<uint64_t> pc_bytes_;  // scratch: per-channel bytes of a K/V stream
   HbmJob embed_job_, kv_job_;
+  uint64_t embed_cycles_ = 0;  // EMBEDs from issue to their last row's data (report: embedding)
   EmbeddingLookup embed_lookup_{map_, model_.vocab};  // the prefill's lookup, made as the HBM model takes it
   RunTotals totals_;
   ProgressHook progress_;

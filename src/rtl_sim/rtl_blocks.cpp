@@ -204,13 +204,8 @@ class RtlPeArray final : public PeArray {
     m.in_valid = 0;
     if (edges != expected || beats != w.compute)
       mismatch("PE array GEMM (" + std::to_string(sent) + " tiles, " + std::to_string(beats) + " beats)", edges, expected);
-    const uint64_t lat = cfg_.pe.pipeline_latency + fused_latency;
-    macs_ += w.macs;
-    busy_ += beats;
-    stall_ += edges - beats - cfg_.pe.pipeline_latency;
-    latency_ += lat;
-    ++gemms_;
-    clk_.wait_until(start + edges + fused_latency);
+    // edges == expected and beats == w.compute (checked above): the SystemC array's counts
+    clk_.wait_until(count_gemm(start, start + edges - cfg_.pe.pipeline_latency, w, fused_latency));
   }
 
  private:

@@ -85,11 +85,12 @@ void check(const HardwareConfig& c, const char* field, uint64_t got, uint64_t li
 }
 
 // Units whose busy cycles are counted (report group rtl_top).
-enum Unit { kPe, kPeWait, kNl, kRouter, kAttn, kEmbed, kKvStore, kPrefetch, kUnits };
-const char* const kUnitName[kUnits] = {"pe_array_busy", "pe_array_weight_wait", "nonlinear_busy", "router_busy",
+enum Unit { kPe, kPeFire, kPeWait, kNl, kRouter, kAttn, kEmbed, kKvStore, kPrefetch, kUnits };
+const char* const kUnitName[kUnits] = {"pe_array_busy", "pe_array_tile_steps", "pe_array_weight_wait", "nonlinear_busy", "router_busy",
                                         "attention_busy", "embed_busy", "kv_store_busy", "kv_prefetch_busy"};
 const char* const kUnitDesc[kUnits] = {
-    "cycles the PE array runs a GEMM (pe_run)", "cycles of a GEMM with no tile's weights assembled (pe_run, !tile_ready)",
+    "cycles the PE array runs a GEMM (pe_run)", "tile steps of the GEMMs (pe_fire)",
+    "cycles of a GEMM's run before its last tile step without a tile step (pe_run, !pe_fire)",
     "cycles the nonlinear unit runs (nl_run)", "cycles the router runs (rt_run)",
     "cycles the attention walk runs (its state not idle)", "cycles an EMBED read runs",
     "cycles a KV_STORE runs (its state not idle)", "cycles a KV_PREFETCH plans (pf_run)"};
@@ -431,7 +432,17 @@ class RtlProcessor final : public SequencerIf {
     const auto* r = m_->rootp;
     const bool pe = r->skipopu_processor__DOT__pe_run;
     unit_[kPe] += pe;
-    unit_[kPeWait] += pe && !r->skipopu_processor__DOT__tile_ready;
+    // A cycle of a GEMM's run without a tile step is a wait if a tile step follows in the same
+    // GEMM (else it is the pipeline's drain): counted when that step comes.
+    if (r->skipopu_processor__DOT__go_gemm || !pe) {
+      pe_idle_ = 0;
+    } else if (r->skipopu_processor__DOT__pe_fire) {
+      ++unit_[kPeFire];
+      unit_[kPeWait] += pe_idle_;
+      pe_idle_ = 0;
+    } else {
+      ++pe_idle_;
+    }
     unit_[kNl] += r->skipopu_processor__DOT__nl_run;
     unit_[kRouter] += r->skipopu_processor__DOT__rt_run;
     unit_[kAttn] += r->skipopu_processor__DOT__as != 0;
@@ -475,6 +486,7 @@ class RtlProcessor final : public SequencerIf {
   uint32_t context_ = 0;
   uint64_t issued_ = 0;
   uint64_t unit_[kUnits] = {};
+  uint64_t pe_idle_ = 0;  // cycles of the running GEMM since its last tile step without one
 };
 
 }  // namespace

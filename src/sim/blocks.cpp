@@ -102,14 +102,24 @@ void PeArray::gemm(const GemmPart* parts, size_t nparts, uint32_t fused_latency)
   // (timing.hpp); the compiler emits them that way.
   if (!w.ordered) throw std::logic_error("PE array: GEMM parts with growing token counts");
   const StreamArrival in = weights->consume_next();
-  const uint64_t lat = cfg_.pe.pipeline_latency + fused_latency;
-  const uint64_t finish = gemm_end(start, in, w) + lat;
+  clk_.wait_until(count_gemm(start, gemm_end(start, in, w), w, fused_latency));
+}
+
+uint64_t PeArray::count_gemm(uint64_t start, uint64_t end, const timing::GemmWork& w, uint32_t fused_latency) {
+  const uint64_t pipe = cfg_.pe.pipeline_latency, lat = pipe + fused_latency;
+  const uint64_t finish = end + lat;
+  // The run: from the issue to the last tile step's result out of the array; its waits: cycles
+  // from the first one a tile step may take (gemm_start_cycles on) to the last tile step without one.
+  const uint64_t run = end + pipe - start;
   macs_ += w.macs;
   busy_ += w.compute;
   stall_ += finish - start - w.compute - lat;
   latency_ += lat;
+  gemm_compute_ += w.compute;
+  gemm_run_ += run;
+  gemm_wait_ += run - cfg_.pe.gemm_start_cycles - w.compute - pipe;
   ++gemms_;
-  clk_.wait_until(finish);
+  return finish;
 }
 
 // When each context entry of `lay` is visible: the last byte of its pieces in the job's
@@ -165,6 +175,7 @@ void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
     busy_ += w.qk + w.pv;
     latency_ += lat + a.fused_latency;
     stall_ += finish - start - w.qk - w.pv - lat - a.fused_latency;
+    attn_cycles_ += finish - start;
     clk_.wait_until(finish);
   } else {
     // Q.K^T over all keys as they arrive (kv_split: the K halves), then softmax as two
@@ -188,6 +199,7 @@ void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
       stall_ += pv_end - sm_end - w.pv - lat;
     }
     clk_.wait_until(pv_end);
+    attn_cycles_ += pv_end - start;
     busy_ += w.qk + w.pv;
     latency_ += 2 * lat;
   }
@@ -197,6 +209,13 @@ void PeArray::report(StatGroup& g, uint64_t total) const {
   g.add("busy_cycles", busy_, "cycle", "cycles the array computes (one tile-step per cycle)");
   g.add("stall_cycles", stall_, "cycle", "cycles inside GEMM/attention waiting for weights or K/V");
   g.add("latency_cycles", latency_, "cycle", "pipeline and fused-operator latency cycles");
+  g.add("gemm_compute_cycles", gemm_compute_, "cycle", "GEMMs' tile steps (the generated array's pe_fire)");
+  g.add("gemm_run_cycles", gemm_run_, "cycle",
+        "GEMMs from issue to the last tile step's result out of the array (pe_run)");
+  g.add("gemm_weight_wait_cycles", gemm_wait_, "cycle",
+        "cycles of the GEMMs' runs from the first one a tile step may take to the last tile step, without one "
+        "(weights not in)");
+  g.add("attention_cycles", attn_cycles_, "cycle", "attentions from issue to done (the attention walk's state not idle)");
   g.add("gemms", gemms_, "count", "GEMM instructions executed");
   g.add("attentions", attns_, "count", "attention instructions executed");
   g.add("weight_macs", macs_, "count", "FP16 x INT multiply-accumulates of the GEMMs");

@@ -412,6 +412,7 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       // (docs/rtl.md step 19), the first embedding.request_cycles after the issue. Made on
       // demand, never held whole (a long prompt's lookup).
       embed_lookup_.set_tokens(step.first, step.count);
+      const uint64_t issued = clk_.now();
       const uint64_t at = clk_.now() + cfg_.embedding.request_cycles;  // the lookup's request path
       clk_.wait_until(at);
       hbm::Request r, next;
@@ -424,6 +425,7 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
         hbm_->submit_next(embed_job_, r, k == 0, have);
       }
       hbm_->wait_for(embed_job_);
+      embed_cycles_ += clk_.now() - issued;
       break;
     }
     case Op::NormReduce:
@@ -549,6 +551,8 @@ void SkipOpuTop::report(StatGroup& root) const {
   router_port_->report(root.group("router", "per-module routers"), total);
   nl_port_->report(root.group("nonlinear", "nonlinear unit (unfused passes)"), total);
   kvbuf_->report(root.group("kv_history", "KV history buffer (reuse policy)"));
+  root.group("embedding", "EMBED: the prompt's embedding rows read from HBM")
+      .add("busy_cycles", embed_cycles_, "cycle", "EMBEDs from issue to their last row's data (em_run)");
   hbm_->report(root.group("hbm", "HBM: bytes by class and the memory model's own stats"), total);
   if (seq_) seq_->report(root);
 }

@@ -7,7 +7,8 @@
 # the linked processor (SETS: the --set options of SKIPOPU_RTL_PROC_ARGS, and since step 21 of
 # docs/rtl.md "The whole processor in the loop" --set kv.gather_bytes=256, one K/V entry: the
 # generated gather's request shape; tests/rtl/CMakeLists.txt's top_sets). Printed: each side's
-# cycles per step (the prefill, then every decode token), the per-block busy counters, the
+# cycles per step (the prefill, then every decode token), the per-block counters (those with one
+# definition on both sides compared: busy, GEMM tile steps and weight waits, K/V buffer events), the
 # first diverging instruction (step token, pc, instruction, the block it runs on, start cycle
 # in each run), the instructions' durations summed by kind (rtl - systemc) and each run's
 # simulation speed.
@@ -76,7 +77,7 @@ for k in range(max(len(ia), len(ib))):
         first = (k, x, y)
         break
 if first is None:
-    print("identical: every instruction starts at the same cycle")
+    print("no diverging instruction: every instruction starts at the same cycle")
 else:
     k, x, y = first
     def show(v):
@@ -107,12 +108,29 @@ for k in sorted(kinds):
     if v[1] or v[3]:
         print(f"  {k:<22} decode {v[0]:+6d} ({v[1]} of {v[2]})  prefill {v[3]:+5d}")
 blk = lambda r: r["stats"]["groups"]["blocks"]["groups"]
-print("per-block counters:")
-for grp in ("pe_array", "router", "nonlinear", "kv_history"):
-    st = blk(a)[grp]["stats"]
-    print(f"  systemc {grp}: " + ", ".join(f"{k} {v['value']}" for k, v in st.items() if isinstance(v.get("value"), int)))
+# Each unit's counters with one definition on both sides: the SystemC blocks' (their report
+# groups) and the generated processor's unit state counted by the transactor (rtl_top).
+sv = lambda grp, k: blk(a)[grp]["stats"][k]["value"]
+rv = lambda k: blk(b)["rtl_top"]["stats"][k]["value"]
+pairs = [("router busy", sv("router", "busy_cycles"), rv("router_busy")),
+         ("nonlinear busy", sv("nonlinear", "busy_cycles"), rv("nonlinear_busy")),
+         ("pe_array GEMM tile steps", sv("pe_array", "gemm_compute_cycles"), rv("pe_array_tile_steps")),
+         ("pe_array GEMM run", sv("pe_array", "gemm_run_cycles"), rv("pe_array_busy")),
+         ("pe_array GEMM weight wait", sv("pe_array", "gemm_weight_wait_cycles"), rv("pe_array_weight_wait")),
+         ("attention busy", sv("pe_array", "attention_cycles"), rv("attention_busy")),
+         ("embedding busy", sv("embedding", "busy_cycles"), rv("embed_busy"))]
+pairs += [(f"kv_history {k}", sv("kv_history", k), rv("kv_" + k))
+          for k in ("captured", "fetched", "hits", "kept", "misses", "overflow")]
+counters_same = all(x == y for _, x, y in pairs)
+print("per-block counters, one definition on both sides (systemc rtl rtl-systemc):")
+for n, x, y in pairs:
+    print(f"  {n:<26} {x:7d} {y:7d} {y - x:+7d}")
 st = blk(b)["rtl_top"]["stats"]
-print("  rtl (transactor): " + ", ".join(f"{k} {v['value']}" for k, v in st.items()))
+print("  rtl only (SystemC's KV_STORE and KV_PREFETCH take their issue cycle): " +
+      ", ".join(f"{k} {st[k]['value']}" for k in ("kv_store_busy", "kv_prefetch_busy")))
+print("  rtl ports: " + ", ".join(f"{k} {v['value']}" for k, v in st.items() if k.startswith("port")))
+if first is None and counters_same:
+    print("identical: every instruction starts at the same cycle and every compared counter is equal")
 hb = lambda r: {k[6:]: v["value"] for k, v in blk(r)["hbm"]["stats"].items() if k.startswith("bytes_")}
 print(f"  hbm bytes systemc: {hb(a)}")
 print(f"  hbm bytes rtl:     {hb(b)}")
