@@ -132,6 +132,13 @@ void HbmBlock::submit_next(HbmJob& job, hbm::Request r, bool first, bool more) {
   finish(job, r.bytes);
 }
 
+uint64_t HbmBlock::command_start(uint32_t port, bool write, uint64_t now) {
+  const uint64_t a = model_->command_start(port, write, xing_.to_axi(now));
+  uint64_t c = now;  // the first core cycle whose submission reaches the port by AXI cycle a
+  while (xing_.to_axi(c) < a) ++c;
+  return c;
+}
+
 void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {
   rec_ = out;
   pc_slice_.assign(pcs, -1);
