@@ -104,6 +104,19 @@ class HbmIf : public virtual sc_core::sc_interface {
     (void)done;
     return false;
   }
+  // The same transactor, once before any submit: its every request is one burst at its own
+  // address handshake, made by the design's masters, whose command gaps are in those cycles
+  // (hbm::Model::bursts_at_handshakes). The default has none to drop.
+  virtual void bursts_at_handshakes() {}
+  // The core cycle (>= now) at which a read or write request of `port` submitted at core cycle
+  // `now` would send its first burst address, i.e. when the port's AXI master takes it
+  // (hbm::Model::command_start through the clock crossing): EMBED holds a request a port until
+  // then, as the generated processor does (docs/rtl.md step 22). The default: `now`.
+  virtual uint64_t command_start(uint32_t port, bool write, uint64_t now) {
+    (void)port;
+    (void)write;
+    return now;
+  }
 };
 
 // The weight DMA as the PE array sees it: weight streams are consumed in LOADW order.

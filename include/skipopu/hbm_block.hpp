@@ -71,6 +71,8 @@ class HbmBlock : public sc_core::sc_module, public HbmIf {
   void submit_part(HbmJob& job, size_t begin, size_t end) override;
   void wait_for(HbmJob& job) override;
   void keep_known() override { model_->keep_known(); }
+  void bursts_at_handshakes() override { model_->bursts_at_handshakes(); }
+  uint64_t command_start(uint32_t port, bool write, uint64_t now) override;
   bool data_known(HbmJob& job, uint64_t& first, uint64_t& done) override;
   // The same submission with the requests made by `src` in order (job.reqs stays unused; no
   // track_requests): same ids, order and cycle as submit() of the whole list, so the same

@@ -141,6 +141,9 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   HbmJob embed_job_, kv_job_;
   uint64_t embed_cycles_ = 0;  // EMBEDs from issue to their last row's data (report: embedding)
   EmbeddingLookup embed_lookup_{map_, model_.vocab};  // the prefill's lookup, made as the HBM model takes it
+  // EMBED's one request a port (the generated eNN_pend): per AXI port, the first core cycle at
+  // which EMBED may hand that port its next request (its last one's first burst address + 1)
+  std::vector<uint64_t> embed_port_free_;
   RunTotals totals_;
   ProgressHook progress_;
   std::exception_ptr error_;

@@ -64,6 +64,12 @@ class AxiFrontEnd final : public Model, private RequestStream::Hook, private Com
   // inner completion is known, with the ID's ordering applied as on_inner_completion will
   // (every earlier response of its ID known too); else false.
   void keep_known() override { inner_->keep_known(); }
+  // The inner model's port stage (this front end's own holds, an ID waiting for another PC, not
+  // counted: none with one PC a port).
+  Cycle command_start(uint32_t port, bool write, Cycle arrival) const override {
+    return inner_->command_start(port, write, arrival);
+  }
+  void bursts_at_handshakes() override { inner_->bursts_at_handshakes(); }
   bool known(uint64_t id, Completion& out) override;
   void report(StatGroup& into, Cycle end) override;
 

@@ -195,7 +195,7 @@ void BankModel::submit_stream(RequestStream& s) {
     uint32_t f = 0;
     while (f < feeds_.size() && feeds_[f].s) ++f;
     if (f == feeds_.size()) feeds_.emplace_back();
-    feeds_[f] = Feed{&s, p, seq0, ports_.reserve(p, sp_dir_[p] == 2, s.arrival(), sp_bursts_[p]), s.left(p)};
+    feeds_[f] = Feed{&s, p, seq0, ports_.reserve(p, sp_dir_[p] == 2, s.arrival(), sp_bursts_[p], s.left(p)), s.left(p)};
     Pc& pc = pcs_[a];
     Lane& l = lane_of(pc, p, sp_dir_[p] == 2);
     l.fifo.push_back(kFeedBit | f);
@@ -226,7 +226,7 @@ void BankModel::take(Pc& pc, Lane& l, size_t pos) {
   const uint32_t si = new_slot(r, f.seq0 + k, &pc);
   Slot& s = slots_[si];
   s.port = detail::PortTiming{f.base, 0, false, 0};
-  f.base += Cycle(s.bursts) * ports_.pace();
+  f.base += Cycle(s.bursts) * ports_.pace() + ports_.gap(r.write);
   --pc.pending;
   if (--f.left == 0) {
     l.fifo[pos] = si;

@@ -83,6 +83,10 @@ class BankModel final : public Model {
   // switches only when popped (its link stage runs in done order).
   void keep_known() override { early_ = true; }
   bool known(uint64_t id, Completion& out) override { return heap_.q.find(id, out); }
+  Cycle command_start(uint32_t port, bool write, Cycle arrival) const override {
+    return ports_.start(port, write, arrival);
+  }
+  void bursts_at_handshakes() override { ports_.drop_gap(); }
   bool set_sink(CompletionSink* sink) override {
     heap_.sink = sink;
     return true;

@@ -278,6 +278,8 @@ HbmParams parse_hbm_params(JsonReader& s, const std::string& data_dir) {
   if (s.has("ports")) p.ports = uint32_t(s.u64("ports", 1, 256));
   // the design's AXI masters' burst-address pace (a top config's key, never a preset's)
   p.master_ar_cycles = uint32_t(s.u64("master_ar_cycles", 1, 64));
+  // and the cycles a read master leaves between two commands (likewise the design's)
+  p.master_command_gap = uint32_t(s.u64("master_command_gap_cycles", 0, 64));
   s.finish();
   return p;
 }

@@ -5,7 +5,7 @@
 namespace skipopu::hbm::detail {
 
 PortStage::PortStage(const HbmParams& p)
-    : pace_(p.master_ar_cycles), hop_latency_(p.hop_latency), lateral_beats_(p.lateral_beats), lateral_cycles_(p.lateral_cycles),
+    : pace_(p.master_ar_cycles), gap_(p.master_command_gap), hop_latency_(p.hop_latency), lateral_beats_(p.lateral_beats), lateral_cycles_(p.lateral_cycles),
       lateral_links_(p.lateral_links), write_gap_(uint64_t(p.lateral_write_gap) * p.lateral_beats) {
   for (uint32_t i = 0; i < p.ports; ++i) {
     switch_of_port_.push_back(i / p.ports_per_switch);
@@ -27,7 +27,7 @@ PortTiming PortStage::accept(uint32_t port, uint32_t pc, bool write, Cycle arriv
   PortTiming t;
   Cycle& free = port_free_[2 * size_t(port) + write];
   t.base = std::max(arrival, free);
-  free = t.base + Cycle(bursts) * pace_;
+  free = t.base + Cycle(bursts) * pace_ + gap(write);
   const uint32_t sp = switch_of_port_[port], sc = switch_of_pc_[pc];
   t.hops = sp > sc ? sp - sc : sc - sp;
   if (t.hops && write) {

@@ -1,6 +1,10 @@
 // AXI port stage and switch of the bank model (AXI cycles):
 // each port sends one burst address every `master_ar_cycles` (the design's AXI masters' pace,
-// HbmParams::master_ar_cycles: burst k of a request at base + k x pace), requests in order; a request to a pseudo-channel
+// HbmParams::master_ar_cycles: burst k of a request at base + k x pace), requests in order, and
+// a port's read master leaves `master_command_gap` AXI cycles between one request's last burst
+// address and the next request's first (the generated skipopu_axi_rd_master takes a command only
+// once the one before has sent every burst address, cmd_ready = ar_left == 0: one core cycle), so
+// a read request is based at max(arrival, previous base + bursts x pace + gap); a request to a pseudo-channel
 // behind another switch pays hop_latency per switch boundary each way. Each boundary has
 // lateral_links connections (PG276 'Lateral AXI Switch Access Throughput Loss': two, one for
 // masters M0/M1 of a switch and one for M2/M3); the ports of a switch are split among them in
@@ -26,7 +30,15 @@
 // block of its beats from its first beat on), the connection a multi-hop path takes at the
 // boundaries past the first (assumed the same group's), the switch's arbitration between
 // masters on a connection (first come, first served here), AXI IDs and ordering (the AXI front
-// end's job).
+// end's job); the read master's limit of commands awaiting data (skipopu_axi_rd_master: at most
+// rd_commands, 4, whose data have not all come back; a fifth waits for the oldest one's last
+// beat, feedback from the DRAM's completions that this feed-forward stage has not: in the
+// blocks.top=rtl pin 4 await data on three ports for 28, 70 and 21 cycles, but no command waits
+// for it there, docs/rtl.md step 22; a longer prompt's EMBED rows on one port would); the write master's rule
+// (a new command once every burst of the one before was answered: the gap there is a response's
+// round trip, not modelled: writes get no gap); the blocks.top=rtl transactor's requests, one
+// burst each at its handshake, take no gap (Model::bursts_at_handshakes: the masters' own gaps
+// are already in their cycles).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -50,16 +62,27 @@ class PortStage {
   PortTiming accept(uint32_t port, uint32_t pc, bool write, Cycle arrival, uint32_t bursts, uint64_t beats);
   // Whether a request from `port` to `pc` crosses a switch boundary (uses lateral links).
   bool crosses(uint32_t port, uint32_t pc) const { return switch_of_port_[port] != switch_of_pc_[pc]; }
-  // accept() of requests of `port`, none crossing, all arriving at `arrival`, of `bursts` in
-  // all: the first one's base (each next one's is the one before plus its bursts).
-  Cycle reserve(uint32_t port, bool write, Cycle arrival, uint64_t bursts) {
+  // accept() of `requests` requests of `port`, none crossing, all arriving at `arrival`, of
+  // `bursts` in all: the first one's base (each next one's is the one before plus its bursts x
+  // pace plus gap(write)).
+  Cycle reserve(uint32_t port, bool write, Cycle arrival, uint64_t bursts, uint64_t requests) {
     Cycle& free = port_free_[2 * size_t(port) + write];
     const Cycle base = std::max(arrival, free);
-    free = base + bursts * pace_;
+    free = base + bursts * pace_ + requests * gap(write);
     return base;
+  }
+  // AXI cycle at which a request of `port` arriving at `arrival` would send its first burst
+  // address (its master takes it): the base accept() would give it now.
+  Cycle start(uint32_t port, bool write, Cycle arrival) const {
+    return std::max(arrival, port_free_[2 * size_t(port) + write]);
   }
   // AXI cycles between a port's successive burst addresses (the masters' AR pace)
   uint32_t pace() const { return pace_; }
+  // AXI cycles a port's master leaves between two requests (HbmParams::master_command_gap; reads only)
+  uint32_t gap(bool write) const { return write ? 0 : gap_; }
+  // Requests whose bursts were each submitted at their own address cycle (blocks.top=rtl's slave
+  // transactor): the masters' gaps are already in those cycles, so none is added.
+  void drop_gap() { gap_ = 0; }
   // AXI cycle at which burst k of a request based at `base` leaves its port.
   Cycle address(Cycle base, uint64_t k) const { return base + k * pace_; }
   // AXI cycle at which burst k, whose end is `cum` beats after the request's first beat, is at the PC.
@@ -88,6 +111,7 @@ class PortStage {
  private:
   size_t conn(uint32_t l, uint32_t g) const { return size_t(l) * lateral_links_ + g; }
   uint32_t pace_ = 1;  // HbmParams::master_ar_cycles
+  uint32_t gap_ = 0;   // HbmParams::master_command_gap (reads)
   uint32_t hop_latency_ = 0, lateral_beats_ = 1, lateral_cycles_ = 1, lateral_links_ = 1;
   uint64_t write_gap_ = 0;  // dead time on a lateral write path when its master changes (units as link_start)
   std::vector<uint32_t> switch_of_port_, switch_of_pc_;

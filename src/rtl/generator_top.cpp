@@ -132,6 +132,10 @@ void check_processor_latencies(const HardwareConfig& c) {
   if (c.hbm.master_ar_cycles != pace)
     throw_input_error(c.file, "/hbm/master_ar_cycles", "expected " + S(pace) + ", the generated AXI masters' one burst address a core cycle in AXI cycles (" +
                       S(axi_hz) + " / " + S(c.clocks.core_hz) + " Hz; docs/rtl.md), got " + S(c.hbm.master_ar_cycles));
+  const uint64_t gap = L::kMasterCommandGapCoreCycles * (axi_hz / c.clocks.core_hz);
+  if (c.hbm.master_command_gap != gap)
+    throw_input_error(c.file, "/hbm/master_command_gap_cycles", "expected " + S(gap) + ", the generated AXI read masters' one core cycle between two commands in AXI cycles (" +
+                      S(axi_hz) + " / " + S(c.clocks.core_hz) + " Hz; docs/rtl.md step 22), got " + S(c.hbm.master_command_gap));
 }
 
 ProcessorRtl processor_params(const HardwareConfig& c, const WeightDmaRtl& wd, const HandoffRtl& ho, size_t matrices,

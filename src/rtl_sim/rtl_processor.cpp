@@ -126,6 +126,7 @@ class RtlProcessor final : public SequencerIf {
     ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
     ctx.hbm.keep_known();  // the slaves hand read beats on as the DRAM delivers them
+    ctx.hbm.bursts_at_handshakes();  // each burst submitted at its handshake: the masters' gaps are the RTL's own
     pc_bytes_ = c.hbm.pc_bytes;
     cfg_file_ = c.file;
     // The run's memory map: the K/V region, the embedding table (per-PC local addresses).

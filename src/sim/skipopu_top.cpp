@@ -45,6 +45,7 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
                                               static_cast<uint32_t>(trace.header().tokens()));
   for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
+  embed_port_free_.assign(cfg.hbm.ports, 0);
   kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
   kv_job_.track_requests = true;
   kv_job_.reqs.set_max_request(cfg.kv.gather_bytes);  // the K/V gather engine's access size
@@ -407,21 +408,28 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
   note_issue(pc);
   switch (in.op) {
     case Op::Embed: {
-      // One request per row piece, in the lookup's order, one a core cycle: the generated
-      // processor takes one request a cycle from the host's er_* stream from the issue cycle
-      // (docs/rtl.md step 19), the first embedding.request_cycles after the issue. Made on
-      // demand, never held whole (a long prompt's lookup).
+      // One request per row piece, in the lookup's order, at most one a core cycle: the
+      // generated processor takes one request a cycle from the host's er_* stream from the issue
+      // cycle (docs/rtl.md step 19), the first embedding.request_cycles after the issue, and
+      // holds one request a port until the port's read master takes it (eNN_pend; er_ready needs
+      // the request's port free), so the stream stops behind a port that holds one: request k
+      // goes at max(request k-1's cycle + 1, its port's last request's first burst address + 1),
+      // the HBM block saying when the port's master takes each (HbmIf::command_start; step 22).
+      // Made on demand, never held whole (a long prompt's lookup).
       embed_lookup_.set_tokens(step.first, step.count);
       const uint64_t issued = clk_.now();
-      const uint64_t at = clk_.now() + cfg_.embedding.request_cycles;  // the lookup's request path
-      clk_.wait_until(at);
+      uint64_t t = clk_.now() + cfg_.embedding.request_cycles;  // the lookup's request path
+      clk_.wait_until(t);
+      std::fill(embed_port_free_.begin(), embed_port_free_.end(), t);
       hbm::Request r, next;
       bool have = embed_lookup_.next(r);
       if (!have) hbm_->submit(embed_job_);  // an empty job completes now
-      for (uint64_t k = 0; have; ++k, r = next) {
-        clk_.wait_until(at + k);
+      for (uint64_t k = 0; have; ++k, r = next, ++t) {
+        t = std::max(t, embed_port_free_[r.port]);
+        clk_.wait_until(t);
         have = embed_lookup_.next(next);
         work_.embedding += r.bytes;
+        embed_port_free_[r.port] = hbm_->command_start(r.port, false, t) + 1;
         hbm_->submit_next(embed_job_, r, k == 0, have);
       }
       hbm_->wait_for(embed_job_);

@@ -32,7 +32,7 @@ TEST_CASE("u280 preset loads with the vendor timings") {
 TEST_CASE("hbm section: preset by name, overrides and port counts") {
   Json cfg = Json::parse(R"({"hbm": {"model": "burst", "preset": "u280",
       "overrides": {"timing": {"tCL": 16}, "burst_model": {"latency": 10}}, "pseudo_channels": 8, "ports": 4,
-      "master_ar_cycles": 2}})");
+      "master_ar_cycles": 2, "master_command_gap_cycles": 2}})");
   JsonReader root(cfg, "hw.json");
   JsonReader s = root.object("hbm");
   const HbmParams p = parse_hbm_params(s, kData);
@@ -43,6 +43,8 @@ TEST_CASE("hbm section: preset by name, overrides and port counts") {
   CHECK(p.ports == 4);
   CHECK(p.master_ar_cycles == 2);  // the design's masters' pace, not a preset key
   CHECK(load_hbm_preset(kData + "/configs/hbm/u280.json").master_ar_cycles == 1);  // a preset alone: 1
+  CHECK(p.master_command_gap == 2);  // the read masters' gap between commands, likewise
+  CHECK(load_hbm_preset(kData + "/configs/hbm/u280.json").master_command_gap == 0);  // a preset alone: 0
 }
 
 TEST_CASE("hbm section: misspelt override and unknown key are one-line errors") {
@@ -56,7 +58,7 @@ TEST_CASE("hbm section: misspelt override and unknown key are one-line errors") 
     CHECK(m.find("hw.json: /hbm/overrides/timing/tCLL: no such key") == 0);
     CHECK(m.find('\n') == std::string::npos);
   }
-  Json cfg2 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 2, "pseudochannels": 3})");
+  Json cfg2 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 2, "master_command_gap_cycles": 2, "pseudochannels": 3})");
   JsonReader s2(cfg2, "hw.json", "/hbm");
   CHECK_THROWS_WITH(parse_hbm_params(s2, kData), "hw.json: /hbm/pseudochannels: unknown key (not part of this schema)");
   // the masters' pace is required (no default), at least 1
@@ -66,6 +68,14 @@ TEST_CASE("hbm section: misspelt override and unknown key are one-line errors") 
   Json cfg5 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 0})");
   JsonReader s5(cfg5, "hw.json", "/hbm");
   CHECK_THROWS_WITH(parse_hbm_params(s5, kData), Catch::StartsWith("hw.json: /hbm/master_ar_cycles: expected an integer in [1, 64]"));
+  // the read masters' command gap is required too (no default), at most 64
+  Json cfg6 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 2})");
+  JsonReader s6(cfg6, "hw.json", "/hbm");
+  CHECK_THROWS_WITH(parse_hbm_params(s6, kData), Catch::StartsWith("hw.json: /hbm/master_command_gap_cycles: "));
+  Json cfg7 = Json::parse(R"({"model": "bank", "preset": "u280", "master_ar_cycles": 2, "master_command_gap_cycles": 65})");
+  JsonReader s7(cfg7, "hw.json", "/hbm");
+  CHECK_THROWS_WITH(parse_hbm_params(s7, kData),
+                    Catch::StartsWith("hw.json: /hbm/master_command_gap_cycles: expected an integer in [0, 64]"));
   Json cfg3 = Json::parse(R"({"model": "ddr", "preset": "u280"})");
   JsonReader s3(cfg3, "hw.json", "/hbm");
   CHECK_THROWS_WITH(parse_hbm_params(s3, kData), Catch::Contains("/hbm/model: expected one of \"burst\", \"bank\""));

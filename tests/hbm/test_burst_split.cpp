@@ -24,12 +24,13 @@ namespace {
 
 const std::string kDataDir = SKIPOPU_DATA_DIR;
 
-HbmParams u280(bool fast = true, bool memo = true, uint32_t pace = 1) {
+HbmParams u280(bool fast = true, bool memo = true, uint32_t pace = 1, uint32_t gap = 0) {
   HbmParams p = load_hbm_preset(kDataDir + "/configs/hbm/u280.json");
   p.model = "bank";
   p.fast_path = fast;
   p.stream_extrapolation = memo;
   p.master_ar_cycles = pace;  // the masters' burst-address pace (docs/rtl.md step 18)
+  p.master_command_gap = gap;  // the read masters' gap between two commands (step 22)
   return p;
 }
 
@@ -68,7 +69,9 @@ std::vector<Request> originals(const std::vector<Stream>& streams, const std::ve
 // Runs the case's requests (split: every request as one-burst requests with ids id * 1000 + j,
 // burst j submitted at the cycle its address leaves the port for the whole request, the port
 // stage's base + j x pace (p.master_ar_cycles), base = max(arrival, the port's address channel
-// free); at equal cycles in the requests' order).
+// free), free again after the request's last burst + pace + the read masters' command gap
+// (p.master_command_gap, reads: step 22), the model told so (bursts_at_handshakes, as the
+// blocks.top=rtl transactor does); at equal cycles in the requests' order).
 Result run_shape(const HbmParams& p, const std::vector<Stream>& streams, const std::vector<Request>& extra,
                  bool split) {
   auto inner = std::make_unique<BankModel>(p);
@@ -85,7 +88,7 @@ Result run_shape(const HbmParams& p, const std::vector<Stream>& streams, const s
       const uint64_t n = (b1 - 1) / kBurstBeats - b0 / kBurstBeats + 1;
       Cycle& free = channel_free[uint64_t(r.port) * 2 + r.write];
       const Cycle base = std::max(r.arrival, free);
-      free = base + n * p.master_ar_cycles;
+      free = base + n * p.master_ar_cycles + (r.write ? 0 : p.master_command_gap);
       for (uint64_t j = 0, beat = b0; j < n; ++j) {
         const uint64_t end = std::min((beat / kBurstBeats + 1) * kBurstBeats, b1);
         Request q = r;
@@ -103,6 +106,7 @@ Result run_shape(const HbmParams& p, const std::vector<Stream>& streams, const s
     reqs.clear();
     for (const auto& b : bursts) reqs.push_back(b.second);
   }
+  if (split) m.bursts_at_handshakes();
   Result out;
   Completion c;
   for (const Request& r : reqs) {
@@ -314,4 +318,66 @@ TEST_CASE("burst split: at the masters' AR pace 2 and 3, one n-burst request == 
   }
   std::printf("%d of %d random cases at pace 2 and 3 differ\n", differ, cases);
   CHECK(differ == 0);
+}
+
+// The read masters' command gap (docs/rtl.md step 22): a port's read request is based at
+// max(arrival, the previous one's base + its bursts x pace + gap); the same bursts as one-burst
+// requests submitted at those cycles to a model that adds no gap (the blocks.top=rtl transactor's
+// shape) give the same commands and data. Pace 2 with gap 2 (the U280 config: one core cycle
+// each) and pace 3 with gap 1.
+TEST_CASE("burst split: with the read masters' command gap, one n-burst request == n one-burst requests, random traffic",
+          "[hbm][split]") {
+  SplitMix64 g(22);
+  std::vector<Stream> streams;
+  std::vector<Request> extra;
+  int differ = 0;
+  const int cases = 1000;
+  for (int c = 0; c < cases; ++c) {
+    random_case(g, streams, extra, false);
+    const bool alt = (c / 4) % 2;
+    const HbmParams p = u280(c % 4 != 3, c % 2 == 0, alt ? 3 : 2, alt ? 1 : 2);
+    const std::string why = compare(p, streams, extra);
+    if (!why.empty() && differ++ < 5)
+      std::printf("case %d (pace %u, gap %u): %s\n", c, p.master_ar_cycles, p.master_command_gap, why.c_str());
+  }
+  std::printf("%d of %d random cases with the command gap differ\n", differ, cases);
+  CHECK(differ == 0);
+}
+
+// EMBED's request stream (docs/rtl.md step 22) against the port stage with the U280 config's
+// pace and gap (2 and 2 AXI cycles: one 225 MHz core cycle each; a core cycle = 2 AXI cycles
+// here): 8 one-burst row reads, 4 on port 0 then 4 on port 1, taken at most one a core cycle,
+// each held by its port until the port's master takes it (command_start), the next request of
+// that port one core cycle after; the first burst addresses of the generated processor's EMBED
+// in the blocks.top=rtl pin's prefill are at issue + 1 3 5 7 7 9 11 13 (core cycles, VCD).
+// Without the gap: + 1 to + 8 (SystemC before step 22).
+TEST_CASE("port stage: the read masters' command gap, EMBED's first burst addresses exact", "[hbm]") {
+  for (uint32_t gap : {2u, 0u}) {
+    const HbmParams p = u280(true, true, 2, gap);
+    BankModel m(p);
+    const Cycle issue = 500;  // core cycles; AXI = 2 x core
+    std::vector<uint64_t> port_free(2, issue + 1);
+    std::vector<uint64_t> got;
+    uint64_t t = issue + 1;  // embedding.request_cycles 1
+    for (uint32_t k = 0; k < 8; ++k, ++t) {
+      const uint32_t port = k / 4;
+      t = std::max(t, port_free[port]);
+      const Cycle a = m.command_start(port, false, 2 * t);
+      CHECK(a % 2 == 0);
+      const uint64_t core = a / 2;
+      got.push_back(core - issue);
+      port_free[port] = core + 1;
+      Request r;
+      r.id = k + 1;
+      r.axi_id = k + 1;
+      r.port = port;
+      r.pc = port;
+      r.addr = 4096 * k;
+      r.bytes = 128;  // a tiny-d64 row: one burst
+      r.arrival = 2 * t;
+      m.submit(r);
+    }
+    if (gap) CHECK(got == std::vector<uint64_t>{1, 3, 5, 7, 7, 9, 11, 13});
+    else CHECK(got == std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  }
 }

@@ -190,11 +190,14 @@ TEST_CASE("request stream: bank model (fast path, extrapolation on and off), sam
 }
 
 // The masters' AR pace (docs/rtl.md step 18): a lazily taken stream's requests leave the port
-// at base + k x pace as submit()'s do; single-beat pieces make the port the bottleneck.
+// at base + k x pace as submit()'s do; single-beat pieces make the port the bottleneck. With
+// the read masters' command gap (step 22) each next request's base is the one before + its
+// bursts x pace + gap, in the feeds (reserve, take) as in submit().
 TEST_CASE("request stream: bank model at the masters' AR pace, port-limited pieces, same as submit()") {
   HbmParams p = params("bank", HbmParams::IdOrdering::None);
   p.stream_extrapolation = GENERATE(true, false);
   p.master_ar_cycles = GENERATE(2u, 3u);
+  p.master_command_gap = GENERATE(0u, 2u);
   check_same(p, false, false, true, false, false, true);
 }
 

@@ -45,13 +45,17 @@ check "outstanding reads" 2 "/hbm/preset: axi.max_outstanding_reads: expected at
   "$skipopu" gen-rtl --out "$tmp/c" --set hbm.overrides.axi.max_outstanding_reads=256
 # the request and beat-to-array latencies are fixed by the processor's registers (issue 12): one each
 for kv in embedding.request_cycles=0 pe_array.dma_request_cycles=2 pe_array.gemm_start_cycles=0 \
-          pe_array.weight_beat_cycles=3 kv.request_cycles=4 kv.walk_cycles_per_token=0 hbm.master_ar_cycles=1; do
+          pe_array.weight_beat_cycles=3 kv.request_cycles=4 kv.walk_cycles_per_token=0 hbm.master_ar_cycles=1 \
+          hbm.master_command_gap_cycles=0; do
   field=/${kv%%=*}; field=${field//./\/}
   check "latency ${kv%%=*}" 2 "u280.json: $field: expected " -- "$skipopu" gen-rtl --out "$tmp/c" --set "$kv"
 done
 # the masters' AR pace in AXI cycles: one AR a core cycle, the AXI clock over the core's
 check "master pace, core clock" 2 "u280.json: /hbm/master_ar_cycles: expected 3, the generated AXI masters' one burst address a core cycle" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set clocks.core_mhz=150
+# the read masters' command gap likewise (docs/rtl.md step 22): one core cycle in AXI cycles
+check "master command gap, core clock" 2 "u280.json: /hbm/master_command_gap_cycles: expected 3, the generated AXI read masters' one core cycle between two commands" -- \
+  "$skipopu" gen-rtl --out "$tmp/c" --set clocks.core_mhz=150 --set hbm.master_ar_cycles=3
 check "master pace, no whole ratio" 2 "u280.json: /hbm/master_ar_cycles: the generated AXI masters issue one burst address a core cycle, not a whole number of AXI cycles" -- \
   "$skipopu" gen-rtl --out "$tmp/c" --set clocks.core_mhz=200
 check "model card" 2 "nope.json: cannot open file" -- "$skipopu" gen-rtl --out "$tmp/c" --model "$tmp/nope.json"

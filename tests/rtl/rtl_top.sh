@@ -158,6 +158,7 @@ errs "/kv_buffer/urams: blocks.top=rtl: the KV history buffer's read rate" "$skr
 # a request latency other than the one the processor's registers fix (issue 12: the SystemC blocks wait the config's)
 errs '/kv/request_cycles: expected 2, what the generated processor' "$skr" "${common[@]}" --set kv.request_cycles=0 --set blocks.top=rtl
 errs "/hbm/master_ar_cycles: expected 2, the generated AXI masters' one burst address a core cycle" "$skr" "${common[@]}" --set hbm.master_ar_cycles=1 --set blocks.top=rtl
+errs "/hbm/master_command_gap_cycles: expected 2, the generated AXI read masters' one core cycle between two commands" "$skr" "${common[@]}" --set hbm.master_command_gap_cycles=0 --set blocks.top=rtl
 # a trace longer than the linked processor's tables (64 tokens): 60 prompt + 8 decoded
 "$sk" gen-trace --model "$model" --prompt 60 --decode 8 --seed 1 --out "$tmp/long.trace" >/dev/null 2>&1
 errs '/blocks/top: the trace reaches token 64; skipopu-rtl links a processor with tables for 64 tokens' \

@@ -64,6 +64,13 @@ struct HbmParams {
   // port stage sends a request's burst k at base + k x master_ar_cycles. A preset alone (the HBM
   // tools, traffic generators on the AXI clock) leaves 1: one address an AXI cycle.
   uint32_t master_ar_cycles = 1;
+  // The design's AXI read masters again (a top config's hbm.master_command_gap_cycles, required
+  // there; never in a preset): AXI cycles a port's read master leaves between a command's last
+  // burst address and the next command's first (the generated skipopu_axi_rd_master takes a new
+  // command only once every burst address of the one before has gone: one core cycle). The port
+  // stage's read address channel is free again at base + bursts x master_ar_cycles + this. Reads
+  // only (the write master waits for every response, not modelled). A preset alone leaves 0.
+  uint32_t master_command_gap = 0;
   // AXI front end (src/hbm/axi_frontend.hpp), per port: ID ordering, outstanding limits
   enum class IdOrdering : uint8_t { None, PerIdInOrder, SingleSlavePerId };
   IdOrdering id_ordering = IdOrdering::None;  // none | per_id_in_order | single_slave_per_id

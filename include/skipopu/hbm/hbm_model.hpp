@@ -167,6 +167,19 @@ class Model {
     return false;
   }
   virtual Cycle now() const = 0;
+  // The design's AXI masters (HbmParams::master_command_gap): the AXI cycle at which a request
+  // of `port` arriving at `arrival`, submitted next, would send its first burst address, i.e.
+  // when the port's master takes it (a client that holds its next request until then: EMBED's
+  // one request a port, docs/rtl.md step 22). The default has no port stage: `arrival`.
+  virtual Cycle command_start(uint32_t port, bool write, Cycle arrival) const {
+    (void)port;
+    (void)write;
+    return arrival;
+  }
+  // A caller whose every request is one burst submitted at its own address handshake (the
+  // blocks.top=rtl slave transactor, behind the design's own masters): call once, before any
+  // submit; the model then adds no master command gap (the masters' gaps are in those cycles).
+  virtual void bursts_at_handshakes() {}
   // Per-pseudo-channel and total statistics (bytes, busy cycles, row hits, refreshes...),
   // with every channel processed up to the last pop_completion time (not const: a model may
   // defer work on channels that cannot complete anything yet, and finishes it here).

@@ -196,6 +196,10 @@ struct ProcessorLatencies {
   // again in the cycle after a handshake (skipopu_axi_rd_master, _wr_master), one burst address a
   // core cycle; the key says it in AXI cycles (x the AXI clock / the core clock: 2 at 450 / 225 MHz)
   static constexpr uint32_t kMasterArCoreCycles = 1;
+  // hbm.master_command_gap_cycles, in core cycles: the read master takes a command only once the
+  // one before has sent every burst address (cmd_ready = ar_left == 0, skipopu_axi_rd_master), so
+  // a cycle goes between one command's last AR and the next's first; in AXI cycles like the pace
+  static constexpr uint32_t kMasterCommandGapCoreCycles = 1;
 };
 void check_processor_latencies(const HardwareConfig& c);
 struct RtlPort {
