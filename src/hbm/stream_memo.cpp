@@ -665,9 +665,9 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
         if (bl[b].count) recount |= uint64_t(1) << b;
         else bl[b].hits = 0;
       }
-      for (; j < cnt; ++j, i += 3) {
+      for (; j < cnt; ++j, i += 3) {  // (selection marks left out: recounted below, c_valid dropped)
         const QEntry q = entry(k + i);
-        admit_entry(pc, q.si, q.beat, q.n, q.pend);
+        admit_rebuilt(pc, q.si, q.beat, q.n, q.pend);
       }
     }
     for (uint64_t mv = recount; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));
