@@ -297,6 +297,15 @@ SKIPOPU_HOT int32_t BankModel::admit(Pc& pc, uint32_t si) {
 
 // A burst of slot si enters its queue with the beats in `pend` still to serve.
 int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend) {
+  return admit_burst<true>(pc, si, beat, n, pend);
+}
+
+int32_t BankModel::admit_rebuilt(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend) {
+  return admit_burst<false>(pc, si, beat, n, pend);
+}
+
+template <bool kMarks>
+inline int32_t BankModel::admit_burst(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend) {
   const Slot& s = slots_[si];
   const int32_t ei = pc.free_e.back();
   pc.free_e.pop_back();
@@ -337,17 +346,21 @@ int32_t BankModel::admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, u
     if (prev >= 0) nl[prev].next = node; else L.head = node;
     L.tail = node;
     const bool hit = bank[b].open_row == int64_t(er[i]);
-    // The bank's choice (SchedulerPolicy::choose) reads whether it has pending beats and hits,
-    // its oldest pending beat and its oldest hit: a younger beat moves it only as the first of either.
-    if (L.count == 0 || (hit && L.hits == 0)) moved |= uint64_t(1) << b;
+    if constexpr (kMarks) {
+      // The bank's choice (SchedulerPolicy::choose) reads whether it has pending beats and hits,
+      // its oldest pending beat and its oldest hit: a younger beat moves it only as the first of either.
+      if (L.count == 0 || (hit && L.hits == 0)) moved |= uint64_t(1) << b;
+      banks |= uint64_t(1) << b;
+    }
     ++L.count;
     L.hits += hit;
-    banks |= uint64_t(1) << b;
   }
   e.left = uint16_t(left);
-  pc.pend_banks[m] |= banks;
-  // (the kept choices are of mode c_wm: a select in the other mode recomputes every bank)
-  if (m == int(pc.c_wm)) pc.c_dirty |= moved;
+  if constexpr (kMarks) {
+    pc.pend_banks[m] |= banks;
+    // (the kept choices are of mode c_wm: a select in the other mode recomputes every bank)
+    if (m == int(pc.c_wm)) pc.c_dirty |= moved;
+  }
   return ei;
 }
 

@@ -406,6 +406,12 @@ class BankModel final : public Model {
   // queue bookkeeping
   int32_t admit(Pc& pc, uint32_t si);
   int32_t admit_entry(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
+  // The same without the fast path's selection marks (c_dirty, pend_banks), for x_restore's
+  // rebuild of a queue: it drops the kept selection (c_valid = false: every bank is recomputed
+  // at the next select) and recounts pend_banks from the lists when it ends.
+  int32_t admit_rebuilt(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
+  template <bool kMarks>
+  int32_t admit_burst(Pc& pc, uint32_t si, uint64_t beat, uint32_t n, uint16_t pend);
   void issue_column(Pc& pc, int32_t node, T t);
   void finish_burst(Pc& pc, int32_t ei, T t);
   // AXI cycle at which the data of slot s's column command issued at device cycle `col` is on

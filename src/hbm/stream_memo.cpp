@@ -546,6 +546,13 @@ void BankModel::x_drop_prefix(Pc& pc, int m, int32_t keep, uint64_t moved) {
   pc.count[m] -= nd;
   (m ? pc.nw : pc.nr) -= nd;
   BankList* const bl = pc.blist.data() + size_t(m) * nb_;
+  if (keep < 0) {
+    // Every old burst of the mode leaves (all are marked): each of its lists is cut whole, so
+    // it is empty, without walking its beats (spd13p; the walk below gives the same lists:
+    // head and tail -1, count 0, and hits 0, a list's hits being among its beats).
+    for (uint64_t bm = pc.pend_banks[m]; bm; bm &= bm - 1) bl[__builtin_ctzll(bm)] = BankList{};
+    return;
+  }
   for (uint64_t bm = pc.pend_banks[m]; bm; bm &= bm - 1) {
     const uint32_t b = uint32_t(__builtin_ctzll(bm));
     BankList& L = bl[b];
@@ -658,9 +665,9 @@ void BankModel::x_restore(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32
         if (bl[b].count) recount |= uint64_t(1) << b;
         else bl[b].hits = 0;
       }
-      for (; j < cnt; ++j, i += 3) {
+      for (; j < cnt; ++j, i += 3) {  // (selection marks left out: recounted below, c_valid dropped)
         const QEntry q = entry(k + i);
-        admit_entry(pc, q.si, q.beat, q.n, q.pend);
+        admit_rebuilt(pc, q.si, q.beat, q.n, q.pend);
       }
     }
     for (uint64_t mv = recount; mv; mv &= mv - 1) row_opened(pc, uint32_t(__builtin_ctzll(mv)));

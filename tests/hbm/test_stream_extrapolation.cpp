@@ -1538,3 +1538,42 @@ TEST_CASE("stream extrapolation: a port shared with another PC, short reads on a
     if (seed == 19 || seed == 57 || seed == 69 || seed == 95 || seed == 197 || seed == 253) check(p, reqs, seed);
   }
 }
+
+// Composed edges (x_compose) carry each request's largest chain term across their constituent
+// edges, each term measured in its request's units (chain_scale: S = max_burst_beats for a
+// write, 1 for a read; XEdge::writes). A term moved to the composed edge's end in read units is
+// too high by (T - t) x den x (S - 1), t its constituent's end, T the composed edge's: harmless
+// while a write's last burst's term dominates (a beat at the DRAM takes no less than an AXI
+// cycle, as in the presets: one AXI cycle per beat), not where the DRAM serves a write's beats
+// faster than the port's one response per burst per AXI cycle returns them (here the device
+// clock at 5x and 8x the AXI clock, 4- and 8-beat AXI bursts): an earlier burst's term is the
+// request's done there. Address-contiguous writes per token (a write drains while the next one
+// enters), with and without refresh: memo on = memo off = detailed (spd13p: fails with the
+// mask cleared, `writes |= bit` dropped in x_record, or with x_compose's terms in read units).
+TEST_CASE("stream extrapolation: writes served faster than the AXI clock, on composed edges, exact") {
+  uint64_t skips = 0;
+  for (uint32_t S : {4u, 8u})
+    for (uint32_t num : {5u, 8u})
+      for (int refresh = 0; refresh < 2; ++refresh) {
+        HbmParams p = preset("u280");
+        p.max_burst_beats = S;
+        p.dev_num = num;
+        p.dev_den = 1;
+        p.refresh = refresh;
+        SplitMix64 rng(S * 100 + num);
+        std::vector<Request> reqs;
+        uint64_t id = 1;
+        std::vector<Item> layout;
+        uint64_t addr = 32 * (rng.next() % 4096);
+        for (int k = 0; k < 4; ++k) {
+          const uint64_t bytes = k % 2 ? (48 << 10) + 32 * (rng.next() % 256) : (8 << 10) - 32 * (rng.next() % 3);
+          layout.push_back({addr, bytes, 0, true});
+          addr += bytes;
+        }
+        per_token(layout, 0, rng, [&] { return Cycle(rng.next() % 200); }, id, reqs);
+        std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+        INFO(S << "-beat bursts, device clock " << num << "x AXI, refresh " << refresh);
+        skips += check(p, reqs, S * 100 + num * 10 + uint64_t(refresh)).skips;
+      }
+  CHECK(skips > 100);  // composed edges taken (fails if the memo never composes here)
+}
