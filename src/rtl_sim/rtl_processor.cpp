@@ -124,15 +124,19 @@ class RtlProcessor final : public SequencerIf {
       vcd_ = std::make_unique<WaveFile>(*m_, wave);
     }
     ports_ = {SKIPOPU_PORT(m_, 00), SKIPOPU_PORT(m_, 01), SKIPOPU_PORT(m_, 02), SKIPOPU_PORT(m_, 03)};
+    {
+      auto* r = m_->rootp;
+#define SKIPOPU_PORT_CMD(n) \
+  PortCmd { &r->skipopu_processor__DOT__p##n##_cmd_valid, &r->skipopu_processor__DOT__p##n##_cl }
+      cmd_ = {SKIPOPU_PORT_CMD(00), SKIPOPU_PORT_CMD(01), SKIPOPU_PORT_CMD(02), SKIPOPU_PORT_CMD(03)};
+#undef SKIPOPU_PORT_CMD
+    }
     for (unsigned p = 0; p < kPorts; ++p) slaves_.emplace_back(ctx.hbm, c.hbm.pseudo_channels, c.hbm.pc_bytes, c.hbm.beat_bytes);
     ctx.hbm.keep_known();  // the slaves hand read beats on as the DRAM delivers them
     ctx.hbm.bursts_at_handshakes();  // each burst submitted at its handshake: the masters' gaps are the RTL's own
     pc_bytes_ = c.hbm.pc_bytes;
     cfg_file_ = c.file;
-    // The run's memory map: the K/V region, the embedding table (per-PC local addresses).
-    kv_base_ = ctx.map.bytes_per_pc_fixed();
-    embed_base_ = ctx.map.embedding_base();
-    embed_end_ = ctx.map.router_base();
+    // The K/V entry size (the memory map's).
     entry_bytes_ = ctx.map.kv_entry_bytes();
     if (entry_bytes_ % c.hbm.beat_bytes != 0)
       throw_input_error(c.file, "/kv/element_bits", "blocks.top=rtl: the processor moves whole beats; a K/V entry of " +
@@ -411,14 +415,10 @@ class RtlProcessor final : public SequencerIf {
     for (unsigned p = 0; p < kPorts; ++p) {
       const PortIO& io = ports_[p];
       AxiHbmSlave& s = slaves_[p];
-      // Reads by the memory map's regions: K/V, the embedding table, else weights.
-      if (*io.arvalid) {
-        const uint64_t a = *io.araddr, in_pc = a % pc_bytes_;
-        const Traffic t = in_pc >= kv_base_                            ? Traffic::KvRead
-                          : (in_pc >= embed_base_ && in_pc < embed_end_) ? Traffic::Embedding
-                                                                         : Traffic::Weights;
-        s.read_address(a, *io.arlen + 1u, *io.arid, t);
-      }
+      // Reads by the class of the command they belong to (the read master sends one command's
+      // bursts before it takes the next: pNN_cmd_valid is its handshake, pNN_cl the class).
+      if (*io.arvalid) s.read_address(*io.araddr, *io.arlen + 1u, *io.arid, cmd_class_[p]);
+      if (*cmd_[p].valid) cmd_class_[p] = kClassTraffic[*cmd_[p].cl & 3u];
       if (*io.rvalid && *io.rready) {
         s.read_beat();
         if (*io.r2valid && *io.r2ready) s.read_beat();
@@ -459,9 +459,18 @@ class RtlProcessor final : public SequencerIf {
   std::unique_ptr<WaveFile> vcd_;  // --wave only
   uint64_t vtime_ = 0;
   std::vector<PortIO> ports_;
+  // A port's read command handshake and class (the generated processor's CL_W, CL_E, CL_F, CL_T, src/rtl/generator_top.cpp:
+  // weights, an embedding row, the KV history buffer's fill, the attention's K/V gather).
+  struct PortCmd {
+    const CData* valid;
+    const CData* cl;
+  };
+  static constexpr Traffic kClassTraffic[4] = {Traffic::Weights, Traffic::Embedding, Traffic::KvPrefetch, Traffic::KvRead};
+  std::vector<PortCmd> cmd_;
+  Traffic cmd_class_[kPorts] = {};  // the class of the command whose bursts the port's master sends
   std::string cfg_file_;  // the config, for errors found while running
   std::deque<AxiHbmSlave> slaves_;  // not movable (each holds HbmJobs)
-  uint64_t pc_bytes_ = 0, kv_base_ = 0, embed_base_ = 0, embed_end_ = 0, entry_bytes_ = 0;
+  uint64_t pc_bytes_ = 0, entry_bytes_ = 0;
   // The K/V entry table's writes of the running step (from kt_next_): {layer, token} and
   // {kind, address}.
   struct KtWrite {

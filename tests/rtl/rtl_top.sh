@@ -8,7 +8,8 @@
 # docs/rtl.md "The whole processor in the loop" --set kv.gather_bytes=256, one K/V entry: the
 # generated gather's request shape; tests/rtl/CMakeLists.txt's top_sets). Printed: each side's
 # cycles per step (the prefill, then every decode token), the per-block counters (those with one
-# definition on both sides compared: busy, GEMM tile steps and weight waits, K/V buffer events), the
+# definition on both sides compared: busy, GEMM tile steps and weight waits, K/V buffer events,
+# HBM bytes by class), the
 # first diverging instruction (step token, pc, instruction, the block it runs on, start cycle
 # in each run), the instructions' durations summed by kind (rtl - systemc) and each run's
 # simulation speed.
@@ -121,6 +122,10 @@ pairs = [("router busy", sv("router", "busy_cycles"), rv("router_busy")),
          ("embedding busy", sv("embedding", "busy_cycles"), rv("embed_busy"))]
 pairs += [(f"kv_history {k}", sv("kv_history", k), rv("kv_" + k))
           for k in ("captured", "fetched", "hits", "kept", "misses", "overflow")]
+hb = lambda r: {k[6:]: v["value"] for k, v in blk(r)["hbm"]["stats"].items() if k.startswith("bytes_")}
+ha, hbr = hb(a), hb(b)
+assert sorted(ha) == sorted(hbr), (sorted(ha), sorted(hbr))
+pairs += [(f"hbm bytes {k}", ha[k], hbr[k]) for k in sorted(ha)]
 counters_same = all(x == y for _, x, y in pairs)
 print("per-block counters, one definition on both sides (systemc rtl rtl-systemc):")
 for n, x, y in pairs:
@@ -131,9 +136,6 @@ print("  rtl only (SystemC's KV_STORE and KV_PREFETCH take their issue cycle): "
 print("  rtl ports: " + ", ".join(f"{k} {v['value']}" for k, v in st.items() if k.startswith("port")))
 if first is None and counters_same:
     print("identical: every instruction starts at the same cycle and every compared counter is equal")
-hb = lambda r: {k[6:]: v["value"] for k, v in blk(r)["hbm"]["stats"].items() if k.startswith("bytes_")}
-print(f"  hbm bytes systemc: {hb(a)}")
-print(f"  hbm bytes rtl:     {hb(b)}")
 t0, t1, t2 = (float(x) for x in sys.argv[2:5])
 print(f"speed: systemc {ea} cycles in {t1 - t0:.2f} s wall ({ea / max(t1 - t0, 1e-9):.3g} cycles/s), "
       f"rtl {eb} cycles in {t2 - t1:.2f} s wall ({eb / max(t2 - t1, 1e-9):.3g} cycles/s)", file=sys.stderr)
