@@ -32,6 +32,13 @@ struct RequestArrival {
   uint64_t first = 0, done = 0;
 };
 
+// A request of a job submitted one by one (submit_next) whose data is known: its index in the
+// job, its first and last data (core cycles).
+struct CompletedRequest {
+  uint32_t index = 0;
+  uint64_t first = 0, done = 0;
+};
+
 struct HbmJob {
   HbmJob() = default;
   HbmJob(const HbmJob&) = delete;
@@ -54,6 +61,11 @@ struct HbmJob {
   // consumer follows the data entry by entry (PeArray::attention).
   bool track_requests = false;
   std::vector<RequestArrival> arrivals;
+  // A job submitted with submit_next: with log_completions, each request's arrival is appended
+  // to `completed` as the block collects it (the client drains it: EMBED's activation buffer).
+  bool log_completions = false;
+  uint32_t submitted_requests = 0;
+  std::vector<CompletedRequest> completed;
   sc_core::sc_event finished;
   bool busy() const { return outstanding > 0 || staged > 0; }
 };

@@ -20,10 +20,17 @@
 // kv.request_cycles + c * kv.walk_cycles_per_token after its start (kv_request_times; the PE
 // array submits them); the weight DMA and the PE array apply their own (weight_dma.hpp,
 // pe_array.hpp).
+// EMBED's rows go into the activation buffer one port a cycle, two beats (its two lanes), the
+// lowest port first, as the generated processor's e_sel (timing::EmbedIntake, fed each row
+// request's data cycles as the HBM block collects them; docs/rtl.md step 24): EMBED ends with
+// its last beat taken, not with its last row's data.
 // Abstracts away: instruction fetch (one program per step is resident on chip) and the
-// host interface.
+// host interface; the R channel's back-pressure on the DRAM (a row beat the activation buffer
+// does not take yet waits; the HBM model delivers as if always taken, as behind the RTL top's
+// transactor); a row of several bursts: its beats interpolated over the request, not per burst.
 #pragma once
 #include <array>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -38,6 +45,7 @@
 #include "skipopu/program.hpp"
 #include "skipopu/recorder.hpp"
 #include "skipopu/sequencer.hpp"
+#include "skipopu/timing.hpp"
 #include "skipopu/trace.hpp"
 #include "skipopu/weight_dma.hpp"
 
@@ -106,6 +114,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   void kv_request_times(bool split);
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);
+  void embed_drain(uint64_t now);  // EMBED: known rows to the activation buffer's intake
   void count_modules(const TokenRecord& r, int phase);
   uint64_t hbm_bytes_total() const;
   // Series / timeline bookkeeping (only called when they are on).
@@ -144,6 +153,15 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   // EMBED's one request a port (the generated eNN_pend): per AXI port, the first core cycle at
   // which EMBED may hand that port its next request (its last one's first burst address + 1)
   std::vector<uint64_t> embed_port_free_;
+  // the activation buffer's intake of a lookup's rows (timing::EmbedIntake; docs/rtl.md step 24):
+  // per AXI port, its submitted requests whose data has not gone to the intake, in order
+  struct EmbedPending {
+    uint32_t index, beats;
+    uint64_t submitted, first, done;
+    bool known;
+  };
+  std::vector<std::deque<EmbedPending>> embed_pending_;
+  timing::EmbedIntake embed_intake_;
   RunTotals totals_;
   ProgressHook progress_;
   std::exception_ptr error_;

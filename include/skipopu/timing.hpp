@@ -18,6 +18,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <vector>
 
 namespace skipopu::timing {
 
@@ -183,5 +185,49 @@ inline uint64_t piece_arrival(uint64_t first, uint64_t done, uint64_t bytes, uin
   const uint64_t k = ceil_div(end, beat) - 1;
   return first + (k * (done - first)) / (beats - 1);
 }
+
+// EMBED's rows into the activation buffer (the generated processor's e_sel, docs/rtl.md step 24):
+// each cycle the lowest port with a row beat visible gives the buffer one beat, two when the
+// request's next beat is visible too (the buffer's two lanes; the read master passes a second
+// beat only of the same command); a port's beats in its requests' order, beat j of an n-beat
+// request visible at piece_arrival's rule (first + j (done - first) / (n - 1)); EMBED is done in
+// the cycle of its last beat taken. Fed as the requests' data become known, never holding the
+// lookup: add() each request in its port's order, advance(h) once every beat visible before
+// cycle h has been added; a port keeps its all-visible requests not taken as runs of equal
+// sizes and the requests not all visible yet.
+class EmbedIntake {
+ public:
+  void start(uint32_t ports, uint64_t start);
+  void add(uint32_t port, uint32_t beats, uint64_t first, uint64_t done);
+  void advance(uint64_t horizon);
+  bool idle() const { return left_ == 0; }  // every beat added taken
+  uint64_t end() const { return end_; }     // the last beat's cycle (start: none)
+
+ private:
+  struct Part {
+    uint64_t first, done;
+    uint32_t beats, taken;
+  };
+  struct Run {  // `count` all-visible requests of `beats` beats each, in order
+    uint32_t beats;
+    uint64_t count;
+  };
+  struct Port {
+    std::deque<Run> runs;    // all visible at cycle_, before parts
+    uint32_t run_taken = 0;  // beats taken of the first request of runs
+    std::deque<Part> parts;  // not all visible at cycle_, in order
+  };
+  int take(Port& q, uint64_t c);  // 0: no beat visible; 1: one taken, its request goes on; 2: its last
+  std::vector<Port> ports_;
+  uint64_t cycle_ = 0, end_ = 0, left_ = 0;
+};
+// The same, beat by beat over the whole lookup (rows in its order): every beat's visible cycle
+// listed per port, then the cycles one by one from `start`.
+struct IntakeRow {
+  uint32_t port = 0;
+  uint32_t beats = 0;
+  uint64_t first = 0, done = 0;
+};
+uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start);
 
 }  // namespace skipopu::timing

@@ -148,4 +148,117 @@ uint64_t attention_stream_reference(const ArrayShape& a, const AttentionShape& s
   return t;
 }
 
+// Beat j of an n-beat request: visible linearly between its first and its last data.
+static uint64_t beat_visible(uint64_t first, uint64_t done, uint64_t beats, uint64_t j) {
+  return beats <= 1 ? done : first + (j * (done - first)) / (beats - 1);
+}
+
+void EmbedIntake::start(uint32_t ports, uint64_t start) {
+  ports_.resize(ports);
+  for (Port& q : ports_) {
+    q.runs.clear();
+    q.parts.clear();
+    q.run_taken = 0;
+  }
+  cycle_ = end_ = start;
+  left_ = 0;
+}
+
+void EmbedIntake::add(uint32_t port, uint32_t beats, uint64_t first, uint64_t done) {
+  if (beats == 0) return;
+  ports_[port].parts.push_back(Part{first, done, beats, 0});
+  left_ += beats;
+}
+
+int EmbedIntake::take(Port& q, uint64_t c) {
+  int r;
+  if (!q.runs.empty()) {
+    Run& h = q.runs.front();
+    r = 1;
+    if (++q.run_taken == h.beats) {
+      q.run_taken = 0;
+      r = 2;
+      if (--h.count == 0) q.runs.pop_front();
+    }
+  } else {
+    if (q.parts.empty()) return 0;
+    Part& h = q.parts.front();
+    if (beat_visible(h.first, h.done, h.beats, h.taken) > c) return 0;
+    r = 1;
+    if (++h.taken == h.beats) {
+      q.parts.pop_front();
+      r = 2;
+    }
+  }
+  --left_;
+  return r;
+}
+
+void EmbedIntake::advance(uint64_t horizon) {
+  while (left_ > 0 && cycle_ < horizon) {
+    const uint64_t c = cycle_;
+    // a port's requests all visible by c join its runs (in order: the oldest first)
+    for (Port& q : ports_)
+      while (!q.parts.empty() && q.parts.front().done <= c) {
+        const Part& h = q.parts.front();
+        if (q.runs.empty()) q.run_taken = h.taken;  // only the oldest may be part taken
+        if (!q.runs.empty() && q.runs.back().beats == h.beats) ++q.runs.back().count;
+        else q.runs.push_back(Run{h.beats, 1});
+        q.parts.pop_front();
+      }
+    bool took = false;
+    for (Port& q : ports_) {
+      const int r = take(q, c);
+      if (r == 0) continue;
+      if (r == 1) take(q, c);  // the second lane: the request's next beat, if visible
+      took = true;
+      break;
+    }
+    if (!took) {  // no beat visible: on to the first one that will be
+      uint64_t soonest = UINT64_MAX;
+      for (const Port& q : ports_)
+        if (!q.parts.empty()) {
+          const Part& h = q.parts.front();
+          soonest = std::min(soonest, beat_visible(h.first, h.done, h.beats, h.taken));
+        }
+      cycle_ = std::min(soonest, horizon);
+      continue;
+    }
+    end_ = c;
+    cycle_ = c + 1;
+  }
+}
+
+uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start) {
+  struct Beat {
+    uint64_t at;
+    size_t row;
+  };
+  std::vector<std::vector<Beat>> at(ports);
+  for (size_t i = 0; i < n; ++i)
+    for (uint64_t j = 0; j < rows[i].beats; ++j)
+      at[rows[i].port].push_back(Beat{beat_visible(rows[i].first, rows[i].done, rows[i].beats, j), i});
+  std::vector<size_t> pos(ports, 0);
+  size_t left = 0;
+  for (const auto& v : at) left += v.size();
+  uint64_t end = start;
+  for (uint64_t c = start; left > 0; ++c) {
+    for (uint32_t p = 0; p < ports; ++p) {
+      const auto& v = at[p];
+      size_t& k = pos[p];
+      if (k < v.size() && v[k].at <= c) {  // e_sel: the lowest port with a beat
+        ++k;
+        --left;
+        if (k < v.size() && v[k].at <= c && v[k].row == v[k - 1].row) {  // the second lane: same request
+          ++k;
+          --left;
+        }
+        end = c;
+        break;
+      }
+    }
+  }
+  return end;
+}
+
 }  // namespace skipopu::timing

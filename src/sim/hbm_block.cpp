@@ -127,6 +127,13 @@ void HbmBlock::submit_next(HbmJob& job, hbm::Request r, bool first, bool more) {
   sc_assert(!job.track_requests && (first || job.staged == 1));
   if (first) start(job);
   else stream_arrival_ = xing_.to_axi(clk_.now());
+  if (job.log_completions) {  // request k of the job (another job's submit may come between)
+    if (first) {
+      job.completed.clear();
+      job.submitted_requests = 0;
+    }
+    stream_index_ = job.submitted_requests++;
+  }
   submit_one(job, r);
   job.staged = more ? 1 : 0;
   finish(job, r.bytes);
@@ -212,6 +219,7 @@ void HbmBlock::collect(uint64_t until) {
     const uint64_t first = xing_.to_core(c.first_data);
     const uint64_t done = xing_.to_core(c.done);
     if (job.track_requests) job.arrivals[index] = RequestArrival{first, done};
+    if (job.log_completions) job.completed.push_back(CompletedRequest{index, first, done});
     if (rec >= 0 && done > (*rec_)[rec].end) (*rec_)[rec].end = done;
     if (first > job.first) job.first = first;
     if (done > job.done) job.done = done;

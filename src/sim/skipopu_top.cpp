@@ -46,6 +46,8 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
   embed_port_free_.assign(cfg.hbm.ports, 0);
+  embed_job_.log_completions = true;  // the rows' data cycles: the activation buffer's intake
+  embed_pending_.resize(cfg.hbm.ports);
   kv_job_.init(cfg.hbm.pseudo_channels, Traffic::KvRead);
   kv_job_.track_requests = true;
   kv_job_.reqs.set_max_request(cfg.kv.gather_bytes);  // the K/V gather engine's access size
@@ -402,6 +404,32 @@ void SkipOpuTop::note_issue(uint32_t pc) {
   }
 }
 
+// EMBED's requests whose data the HBM block has collected go to the activation buffer's intake
+// in each port's order; the intake then runs up to the cycles whose beats are all known: before
+// `now` (a request submitted from now on has its data later), and before the submission cycle of
+// each port's oldest request whose data is not known yet.
+void SkipOpuTop::embed_drain(uint64_t now) {
+  for (const CompletedRequest& c : embed_job_.completed)
+    for (auto& q : embed_pending_)
+      for (EmbedPending& e : q)
+        if (e.index == c.index) {
+          e.first = c.first;
+          e.done = c.done;
+          e.known = true;
+        }
+  embed_job_.completed.clear();
+  uint64_t horizon = now;
+  for (uint32_t p = 0; p < embed_pending_.size(); ++p) {
+    auto& q = embed_pending_[p];
+    while (!q.empty() && q.front().known) {
+      embed_intake_.add(p, q.front().beats, q.front().first, q.front().done);
+      q.pop_front();
+    }
+    if (!q.empty()) horizon = std::min(horizon, q.front().submitted);
+  }
+  embed_intake_.advance(horizon);
+}
+
 void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
   Step& step = *cur_;
   const Instr& in = program_.code[pc];
@@ -422,17 +450,27 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       clk_.wait_until(t);
       std::fill(embed_port_free_.begin(), embed_port_free_.end(), t);
       hbm::Request r, next;
+      embed_intake_.start(cfg_.hbm.ports, issued);
       bool have = embed_lookup_.next(r);
       if (!have) hbm_->submit(embed_job_);  // an empty job completes now
-      for (uint64_t k = 0; have; ++k, r = next, ++t) {
+      for (uint32_t k = 0; have; ++k, r = next, ++t) {
         t = std::max(t, embed_port_free_[r.port]);
         clk_.wait_until(t);
+        embed_drain(t);
         have = embed_lookup_.next(next);
         work_.embedding += r.bytes;
         embed_port_free_[r.port] = hbm_->command_start(r.port, false, t) + 1;
+        embed_pending_[r.port].push_back(
+            EmbedPending{k, static_cast<uint32_t>(timing::ceil_div(r.bytes, cfg_.hbm.beat_bytes)), t, 0, 0, false});
         hbm_->submit_next(embed_job_, r, k == 0, have);
       }
       hbm_->wait_for(embed_job_);
+      // The rows' beats into the activation buffer, one port a cycle (e_sel, docs/rtl.md step
+      // 24): EMBED is done with its last beat taken (embed_done), from each request's data
+      // cycles as the HBM block collects them.
+      embed_drain(UINT64_MAX);
+      sc_assert(embed_intake_.idle());
+      clk_.wait_until(std::max(clk_.now(), embed_intake_.end()));
       embed_cycles_ += clk_.now() - issued;
       break;
     }
