@@ -117,6 +117,7 @@ struct KvConfig {
 // The EMBED instruction's row reads.
 struct EmbeddingConfig {
   uint32_t request_cycles = 0;  // core cycles from EMBED's issue to its first HBM request
+  uint32_t intake_beats_per_cycle = 0;  // beats of one port's row the activation buffer takes a core cycle
 };
 
 struct KvBufferConfig {

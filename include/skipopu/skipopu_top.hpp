@@ -20,7 +20,8 @@
 // kv.request_cycles + c * kv.walk_cycles_per_token after its start (kv_request_times; the PE
 // array submits them); the weight DMA and the PE array apply their own (weight_dma.hpp,
 // pe_array.hpp).
-// EMBED's rows go into the activation buffer one port a cycle, two beats (its two lanes), the
+// EMBED's rows go into the activation buffer one port a cycle, embedding.intake_beats_per_cycle
+// beats of one request (the generated processor's two lanes), the
 // lowest port first, as the generated processor's e_sel (timing::EmbedIntake, fed each row
 // request's data cycles as the HBM block collects them; docs/rtl.md step 24): EMBED ends with
 // its last beat taken, not with its last row's data.

@@ -188,7 +188,7 @@ inline uint64_t piece_arrival(uint64_t first, uint64_t done, uint64_t bytes, uin
 
 // EMBED's rows into the activation buffer (the generated processor's e_sel, docs/rtl.md step 24):
 // each cycle the lowest port with a row beat visible gives the buffer one beat, two when the
-// request's next beat is visible too (the buffer's two lanes; the read master passes a second
+// request's next beat is visible too, up to `lanes` (the generated buffer's two lanes: embedding.intake_beats_per_cycle; the read master passes a second
 // beat only of the same command); a port's beats in its requests' order, beat j of an n-beat
 // request visible at piece_arrival's rule (first + j (done - first) / (n - 1)); EMBED is done in
 // the cycle of its last beat taken. Fed as the requests' data become known, never holding the
@@ -197,7 +197,8 @@ inline uint64_t piece_arrival(uint64_t first, uint64_t done, uint64_t bytes, uin
 // sizes and the requests not all visible yet.
 class EmbedIntake {
  public:
-  void start(uint32_t ports, uint64_t start);
+  // lanes: beats of one request the buffer takes in a cycle (embedding.intake_beats_per_cycle)
+  void start(uint32_t ports, uint64_t start, uint32_t lanes);
   void add(uint32_t port, uint32_t beats, uint64_t first, uint64_t done);
   void advance(uint64_t horizon);
   bool idle() const { return left_ == 0; }  // every beat added taken
@@ -220,6 +221,7 @@ class EmbedIntake {
   int take(Port& q, uint64_t c);  // 0: no beat visible; 1: one taken, its request goes on; 2: its last
   std::vector<Port> ports_;
   uint64_t cycle_ = 0, end_ = 0, left_ = 0;
+  uint32_t lanes_ = 1;
 };
 // The same, beat by beat over the whole lookup (rows in its order): every beat's visible cycle
 // listed per port, then the cycles one by one from `start`.
@@ -228,6 +230,6 @@ struct IntakeRow {
   uint32_t beats = 0;
   uint64_t first = 0, done = 0;
 };
-uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start);
+uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start, uint32_t lanes);
 
 }  // namespace skipopu::timing

@@ -153,7 +153,8 @@ static uint64_t beat_visible(uint64_t first, uint64_t done, uint64_t beats, uint
   return beats <= 1 ? done : first + (j * (done - first)) / (beats - 1);
 }
 
-void EmbedIntake::start(uint32_t ports, uint64_t start) {
+void EmbedIntake::start(uint32_t ports, uint64_t start, uint32_t lanes) {
+  lanes_ = lanes;
   ports_.resize(ports);
   for (Port& q : ports_) {
     q.runs.clear();
@@ -208,9 +209,9 @@ void EmbedIntake::advance(uint64_t horizon) {
       }
     bool took = false;
     for (Port& q : ports_) {
-      const int r = take(q, c);
+      int r = take(q, c);
       if (r == 0) continue;
-      if (r == 1) take(q, c);  // the second lane: the request's next beat, if visible
+      for (uint32_t l = 1; r == 1 && l < lanes_; ++l) r = take(q, c);  // the other lanes: the request's next beats, if visible
       took = true;
       break;
     }
@@ -229,7 +230,7 @@ void EmbedIntake::advance(uint64_t horizon) {
   }
 }
 
-uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start) {
+uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start, uint32_t lanes) {
   struct Beat {
     uint64_t at;
     size_t row;
@@ -249,8 +250,8 @@ uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports,
       if (k < v.size() && v[k].at <= c) {  // e_sel: the lowest port with a beat
         ++k;
         --left;
-        if (k < v.size() && v[k].at <= c && v[k].row == v[k - 1].row) {  // the second lane: same request
-          ++k;
+        for (uint32_t l = 1; l < lanes && k < v.size() && v[k].at <= c && v[k].row == v[k - 1].row; ++l) {
+          ++k;  // the other lanes: the same request's next beats
           --left;
         }
         end = c;

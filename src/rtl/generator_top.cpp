@@ -116,6 +116,7 @@ void check_processor_latencies(const HardwareConfig& c) {
   using L = ProcessorLatencies;
   for (const auto& [field, got, rtl] :
        {std::tuple{"/embedding/request_cycles", c.embedding.request_cycles, L::kEmbedRequest},
+        std::tuple{"/embedding/intake_beats_per_cycle", c.embedding.intake_beats_per_cycle, L::kEmbedIntakeBeats},
         std::tuple{"/pe_array/dma_request_cycles", c.pe.dma_request_cycles, L::kDmaRequest},
         std::tuple{"/pe_array/gemm_start_cycles", c.pe.gemm_start_cycles, L::kGemmStart},
         std::tuple{"/pe_array/weight_beat_cycles", c.pe.weight_beat_cycles, L::kWeightBeat},

@@ -178,6 +178,7 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
 
   JsonReader em = r.object("embedding");
   c.embedding.request_cycles = static_cast<uint32_t>(em.u64("request_cycles", 0, 1u << 16));
+  c.embedding.intake_beats_per_cycle = static_cast<uint32_t>(em.u64("intake_beats_per_cycle", 1, 64));
   em.finish();
 
   JsonReader hb = r.object("hbm");

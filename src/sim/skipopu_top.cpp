@@ -450,7 +450,7 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       clk_.wait_until(t);
       std::fill(embed_port_free_.begin(), embed_port_free_.end(), t);
       hbm::Request r, next;
-      embed_intake_.start(cfg_.hbm.ports, issued);
+      embed_intake_.start(cfg_.hbm.ports, issued, cfg_.embedding.intake_beats_per_cycle);
       bool have = embed_lookup_.next(r);
       if (!have) hbm_->submit(embed_job_);  // an empty job completes now
       for (uint32_t k = 0; have; ++k, r = next, ++t) {

@@ -159,6 +159,7 @@ errs '/blocks/controller: expected "systemc" with blocks.top=rtl' "$skr" "${comm
 errs "/kv_buffer/urams: blocks.top=rtl: the KV history buffer's read rate" "$skr" "${common[@]}" --set kv_buffer.urams=10000 --set blocks.top=rtl
 # a request latency other than the one the processor's registers fix (issue 12: the SystemC blocks wait the config's)
 errs '/kv/request_cycles: expected 2, what the generated processor' "$skr" "${common[@]}" --set kv.request_cycles=0 --set blocks.top=rtl
+errs '/embedding/intake_beats_per_cycle: expected 2, what the generated processor' "$skr" "${common[@]}" --set embedding.intake_beats_per_cycle=1 --set blocks.top=rtl
 errs "/hbm/master_ar_cycles: expected 2, the generated AXI masters' one burst address a core cycle" "$skr" "${common[@]}" --set hbm.master_ar_cycles=1 --set blocks.top=rtl
 errs "/hbm/master_command_gap_cycles: expected 2, the generated AXI read masters' one core cycle between two commands" "$skr" "${common[@]}" --set hbm.master_command_gap_cycles=0 --set blocks.top=rtl
 # a trace longer than the linked processor's tables (64 tokens): 60 prompt + 8 decoded

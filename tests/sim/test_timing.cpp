@@ -288,32 +288,45 @@ TEST_CASE("EMBED intake: the activation buffer takes one port's beats a cycle, t
   // (VCD of the pin's run), where the last row's data is at + 46.
   const std::vector<timing::IntakeRow> rows = {{0, 4, 32, 34}, {0, 4, 35, 36}, {0, 4, 37, 38}, {0, 4, 39, 40},
                                                {1, 4, 38, 40}, {1, 4, 40, 42}, {1, 4, 42, 44}, {1, 4, 44, 46}};
-  CHECK(timing::embed_intake_reference(rows.data(), rows.size(), 4, 0) == 48);
+  CHECK(timing::embed_intake_reference(rows.data(), rows.size(), 4, 0, 2) == 48);
   timing::EmbedIntake in;
-  in.start(4, 0);
+  in.start(4, 0, 2);
   for (const auto& r : rows) in.add(r.port, r.beats, r.first, r.done);
   in.advance(UINT64_MAX);
   CHECK(in.idle());
   CHECK(in.end() == 48);
   // one row on a port of its own: done with its last beat (a decode EMBED)
-  in.start(4, 100);
+  in.start(4, 100, 2);
   in.add(2, 4, 130, 132);
   in.advance(UINT64_MAX);
   CHECK(in.end() == 132);
   // the second lane takes the same request's next beat only (the read master's out2_valid):
   // two one-beat requests on a port visible at 110 go at 110 and 111
   const std::vector<timing::IntakeRow> two = {{1, 1, 110, 110}, {1, 1, 110, 110}};
-  CHECK(timing::embed_intake_reference(two.data(), two.size(), 4, 100) == 111);
-  in.start(4, 100);
+  CHECK(timing::embed_intake_reference(two.data(), two.size(), 4, 100, 2) == 111);
+  in.start(4, 100, 2);
   for (const auto& r : two) in.add(r.port, r.beats, r.first, r.done);
   in.advance(UINT64_MAX);
   CHECK(in.end() == 111);
-  in.start(4, 100);  // no row: the issue cycle
+  in.start(4, 100, 2);  // no row: the issue cycle
   in.advance(UINT64_MAX);
   CHECK(in.end() == 100);
+  // embedding.intake_beats_per_cycle: one lane takes a beat a cycle (port 0's 16 beats at 32..47,
+  // port 1's 16 after them: + 63); four lanes take port 0's rows as their beats arrive
+  CHECK(timing::embed_intake_reference(rows.data(), rows.size(), 4, 0, 1) == 63);
+  in.start(4, 0, 1);
+  for (const auto& r : rows) in.add(r.port, r.beats, r.first, r.done);
+  in.advance(UINT64_MAX);
+  CHECK(in.end() == 63);
+  const uint64_t four = timing::embed_intake_reference(rows.data(), rows.size(), 4, 0, 4);
+  in.start(4, 0, 4);
+  for (const auto& r : rows) in.add(r.port, r.beats, r.first, r.done);
+  in.advance(UINT64_MAX);
+  CHECK(in.end() == four);
+  CHECK(four < 48);
 }
 
-TEST_CASE("EMBED intake fed as data becomes known equals the beat-by-beat reference") {
+TEST_CASE("EMBED intake fed as data becomes known equals the beat-by-beat reference, 1 to 3 lanes") {
   uint64_t state = 777;
   auto rnd = [&state](uint64_t m) {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -333,10 +346,11 @@ TEST_CASE("EMBED intake fed as data becomes known equals the beat-by-beat refere
       r.done = r.first + (r.beats > 1 ? rnd(2 * r.beats) : rnd(3));
       t[r.port] = r.first + rnd(r.done - r.first + 1);
     }
-    const uint64_t ref = timing::embed_intake_reference(rows.data(), n, ports, start);
+    const uint32_t lanes = 1 + static_cast<uint32_t>(round % 3);  // 1, 2, 3 beats a cycle
+    const uint64_t ref = timing::embed_intake_reference(rows.data(), n, ports, start, lanes);
     // fed in horizon steps: a request once the horizon passes its first data, each port in order
     timing::EmbedIntake in;
-    in.start(ports, start);
+    in.start(ports, start, lanes);
     std::vector<size_t> next(ports, 0);
     std::vector<std::vector<size_t>> of(ports);
     for (size_t i = 0; i < n; ++i) of[rows[i].port].push_back(i);

@@ -180,6 +180,8 @@ struct ProcessorRtl {
 struct ProcessorLatencies {
   // embedding.request_cycles: EMBED's first row request taken in the issue cycle, the read master's AR register
   static constexpr uint32_t kEmbedRequest = 1;
+  // embedding.intake_beats_per_cycle: the activation buffer takes a port's r and r2 lanes (e_sel)
+  static constexpr uint32_t kEmbedIntakeBeats = 2;
   // pe_array.dma_request_cycles: the DMA's stream queue, its request state, the AR register
   static constexpr uint32_t kDmaRequest = 3;
   // pe_array.gemm_start_cycles: the array latches start, takes tiles from the next cycle
