@@ -36,6 +36,8 @@ struct ClockCrossing {
   uint64_t to_core(uint64_t a) const;
   // Latest AXI cycle whose completions are visible at core cycle c (see to_core).
   uint64_t visible_axi(uint64_t c) const;
+  // First core cycle c whose request reaches the port by AXI cycle a (to_axi(c) >= a).
+  uint64_t first_core_at(uint64_t a) const;
 };
 
 }  // namespace skipopu

@@ -142,14 +142,7 @@ void HbmBlock::submit_next(HbmJob& job, hbm::Request r, bool first, bool more) {
 uint64_t HbmBlock::command_start(uint32_t port, bool write, uint64_t now) {
   const uint64_t arrival = xing_.to_axi(now);
   const uint64_t a = model_->command_start(port, write, arrival);
-  if (a <= arrival) return now;
-  // the first core cycle c whose submission reaches the port by AXI cycle a (to_axi(c) >= a):
-  // from the inverse of to_axi, then at most a step or two either way (to_axi rounds up)
-  const unsigned __int128 n = static_cast<unsigned __int128>(a - xing_.sync) * xing_.core_hz;
-  uint64_t c = std::max(now, static_cast<uint64_t>(n / xing_.axi_hz));
-  while (xing_.to_axi(c) < a) ++c;
-  while (c > now && xing_.to_axi(c - 1) >= a) --c;
-  return c;
+  return a <= arrival ? now : std::max(now, xing_.first_core_at(a));
 }
 
 void HbmBlock::record_into(std::vector<HbmSlice>* out, uint32_t pcs) {

@@ -27,6 +27,12 @@ uint64_t ClockCrossing::to_core(uint64_t a) const {
   return static_cast<uint64_t>((u128(a) * core_hz + axi_hz - 1) / axi_hz) + sync;
 }
 
+uint64_t ClockCrossing::first_core_at(uint64_t a) const {
+  // to_axi(c) >= a  <=>  ceil(c axi / core) > a - sync - 1  <=>  c axi > (a - sync - 1) core
+  if (a <= sync) return 0;
+  return static_cast<uint64_t>((u128(a - sync - 1) * core_hz) / axi_hz) + 1;
+}
+
 uint64_t ClockCrossing::visible_axi(uint64_t c) const {
   if (c < sync) return 0;
   return static_cast<uint64_t>((u128(c - sync) * axi_hz) / core_hz);

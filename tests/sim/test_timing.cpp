@@ -83,6 +83,19 @@ TEST_CASE("clock-domain crossing between 225 MHz core and 450 MHz AXI is exact")
     REQUIRE(x.to_core(x.visible_axi(c)) <= c);
     REQUIRE(x.to_core(x.visible_axi(c) + 1) > c);
   }
+  // first_core_at, the inverse of to_axi: the first core cycle c with to_axi(c) >= a, against a
+  // search, for ratios 450/225 and 450/200 with 0 and 2 synchroniser cycles
+  for (uint64_t core : {225000000ull, 200000000ull})
+    for (uint32_t sync : {0u, 2u}) {
+      x.core_hz = core;
+      x.sync = sync;
+      uint64_t c = 0;
+      for (uint64_t a = 0; a < 2000; ++a) {
+        while (x.to_axi(c) < a) ++c;
+        INFO("core " << core << " sync " << sync << " a " << a);
+        REQUIRE(x.first_core_at(a) == c);
+      }
+    }
 }
 
 TEST_CASE("GEMM general form (mixed token counts): closed form equals the tile-by-tile reference") {
