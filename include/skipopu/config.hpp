@@ -130,6 +130,10 @@ struct KvBufferConfig {
   bool capture = false;
   uint32_t port_bits = 0;   // width of one URAM288 port (72)
   uint32_t read_ports = 0;  // ports per URAM that read hits out to the PE array (of 2)
+  // The attention walk's lookups (timing::kv_walk): core cycles from a lookup to a hit's first
+  // read-out beat, and to a miss's answer.
+  uint32_t hit_latency_cycles = 0;
+  uint32_t miss_latency_cycles = 0;
 };
 
 // Which registered implementation each compute block uses (block_registry.hpp).

@@ -112,7 +112,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   void issue(uint32_t pc, const IssueOperands& ops) override;  // InstrUnitsIf
   void note_issue(uint32_t pc) override;                        // InstrUnitsIf
   void account(Module next);  // module_cycles: the code of `next` starts now
-  void kv_request_times(bool split);
+  void kv_request_times(bool split, uint64_t start);
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
   void kv_store(Step& step, uint32_t layer);
   void embed_drain(uint64_t now);  // EMBED: known rows to the activation buffer's intake
@@ -173,6 +173,8 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   KvStreamLayout kv_layout_;       // which K/V request carries each context entry (split: its K half)
   KvStreamLayout kv_layout_v_;     // unfused kv_split: which request carries each entry's V half
   std::vector<std::pair<uint32_t, int32_t>> kv_src_;  // context entries: token, source layer (-1: on chip)
+  std::vector<timing::WalkEntry> walk_;  // the same entries as the gather's walk sees them
+  std::vector<uint64_t> walk_at_;        // per entry: its request, or a hit's last beat (timing::kv_walk)
   std::vector<uint64_t> kv_at_;  // per K/V request: cycles after the attention's start it is requested
   std::vector<GemmPart> parts_;
   // The program's sequencing: nullptr = run_step's own (SystemC); else blocks.controller's.

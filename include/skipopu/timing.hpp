@@ -232,4 +232,48 @@ struct IntakeRow {
 };
 uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports, uint64_t start, uint32_t lanes);
 
+// ---------------------------------------------------------------- the attention's context walk
+// The gather engine's walk over an attention's context (the generated processor's ATTN engine,
+// docs/rtl.md step 26), in core cycles after the attention's start. Token c of the context is
+// reached request_cycles + c * walk_cycles after the start, unless a lookup held the walk
+// before it:
+// - an own entry (Read) is requested as the walk reaches it, and the walk goes on;
+// - a reused entry is looked up in the history buffer in the cycle the walk reaches it, once the
+//   buffer is idle (one lookup at a time: the next waits for the previous hit's last beat, and
+//   goes the cycle after it). A Hit's beats (of `beat_bytes`) come from hit_latency after the
+//   lookup, one a cycle at most, each once the buffer's read ports have read out its bytes since
+//   the start (read_bytes a cycle: beat n of the attention's hits, counted from 1, not before
+//   cycle ceil(n * beat_bytes / read_bytes); 0: no limit); the walk takes the first beat and goes
+//   on: the next token is reached 1 + request_cycles after that beat (the walk rereads its
+//   table as at the start). A Miss is answered miss_latency after its lookup; the entry is
+//   requested 2 cycles after the answer (the walk's append state, then the request as an own
+//   entry's), and the next token is reached 2 + request_cycles after the answer; the buffer is
+//   idle the cycle after the answer.
+// walk_cycles 0 (every address known at the start): every request at request_cycles, whatever
+// the lookups; the hits' beats still follow the rules above.
+struct KvWalkTiming {
+  uint64_t request_cycles = 0;  // kv.request_cycles
+  uint64_t walk_cycles = 0;     // kv.walk_cycles_per_token
+  uint64_t hit_latency = 0;     // kv_buffer.hit_latency_cycles: lookup to a hit's first beat
+  uint64_t miss_latency = 0;    // kv_buffer.miss_latency_cycles: lookup to a miss's answer
+  uint64_t read_bytes = 0;      // the buffer's read-out bytes a cycle (kv_buffer_read_bytes; 0: no limit)
+  uint64_t beat_bytes = 1;      // bytes of one read-out beat
+};
+enum class WalkKind : uint8_t { Read, Hit, Miss };
+struct WalkEntry {
+  uint32_t token = 0;  // context token (walk order: increasing)
+  WalkKind kind = WalkKind::Read;
+  uint64_t bytes = 0;  // a Hit's on-chip bytes (its beats: ceil(bytes / beat_bytes), at least 1)
+};
+// at[i]: a Read's or a Miss's request cycle; a Hit's last beat (the entry on chip). Needs
+// beat_bytes >= read_bytes (a beat's credit then takes a cycle at least, and a hit's last beat is
+// max(lookup + hit_latency + beats - 1, its credit cycle): closed form, no loop over beats).
+void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at);
+// The same, cycle by cycle: the generated walk's states (classify, lookup, response, append,
+// table reread), the buffer's lookup pipeline with its two-entry response queue (a beat issued
+// only while fewer than two wait, the issue-to-queue latency hit_latency - 2) and the read-out
+// credit (read_bytes added a cycle, beat_bytes taken a beat). Needs request_cycles >= 1,
+// walk_cycles >= 1, hit_latency >= 2 and miss_latency >= 1.
+void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at);
+
 }  // namespace skipopu::timing

@@ -1,6 +1,8 @@
 #include "skipopu/timing.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <stdexcept>
 #include <vector>
 
 namespace skipopu::timing {
@@ -260,6 +262,170 @@ uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports,
     }
   }
   return end;
+}
+
+}  // namespace skipopu::timing
+
+namespace skipopu::timing {
+
+void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at) {
+  if (t.beat_bytes == 0 || (t.read_bytes != 0 && t.beat_bytes < t.read_bytes))
+    throw std::logic_error("kv_walk: a read-out beat narrower than the buffer's read rate");
+  const uint64_t w = t.walk_cycles;
+  uint64_t base = t.request_cycles;  // the cycle the walk reaches token base_tok
+  uint64_t base_tok = 0;
+  uint64_t idle = 0;   // the first cycle the buffer takes a lookup
+  uint64_t beats = 0;  // hit beats read out so far
+  // the cycle the read ports have read out the attention's first `b` hit beats (0: at once)
+  auto credit = [&](uint64_t b) { return t.read_bytes == 0 ? 0 : ceil_div(b * t.beat_bytes, t.read_bytes); };
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t reach = w == 0 ? t.request_cycles : base + (e[i].token - base_tok) * w;
+    if (e[i].kind == WalkKind::Read) {
+      at[i] = reach;
+      continue;
+    }
+    const uint64_t lookup = std::max(reach, idle);
+    if (e[i].kind == WalkKind::Hit) {
+      const uint64_t nb = std::max<uint64_t>(1, ceil_div(e[i].bytes, t.beat_bytes));
+      const uint64_t first = std::max(lookup + t.hit_latency, credit(beats + 1));
+      beats += nb;
+      // beat k at max(lookup + hit_latency + k, beat k-1 + 1, its credit); a credit step is a
+      // cycle at least (beat_bytes >= read_bytes), so the last is the later of the two ends
+      const uint64_t last = std::max(lookup + t.hit_latency + nb - 1, credit(beats));
+      at[i] = last;
+      idle = last + 1;
+      if (w != 0) {
+        base = first + 1 + t.request_cycles;
+        base_tok = uint64_t(e[i].token) + 1;
+      }
+    } else {
+      const uint64_t answer = lookup + t.miss_latency;
+      idle = answer + 1;
+      at[i] = w == 0 ? t.request_cycles : answer + 2;
+      if (w != 0) {
+        base = answer + 2 + t.request_cycles;
+        base_tok = uint64_t(e[i].token) + 1;
+      }
+    }
+  }
+}
+
+void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at) {
+  if (t.request_cycles < 1 || t.walk_cycles < 1 || t.hit_latency < 2 || t.miss_latency < 2 || t.beat_bytes == 0)
+    throw std::logic_error("kv_walk_reference: request_cycles, walk_cycles >= 1, latencies >= 2");
+  // The walk, cycle x after the start (x = 0): RD, the table read (request_cycles - 1 cycles; the
+  // start's cycle is one); CL, a token classified in its first cycle (an own entry appended
+  // then, requested the cycle after), the next token walk_cycles later; a reused token: LK (the
+  // lookup once the buffer is idle), RSP (its first beat or its miss answer taken), APP (a
+  // miss appended), then RD again.
+  enum { RD, CL, LK, RSP, APP, DONE } as = RD;
+  uint64_t cnt = t.request_cycles - 1;  // RD: cycles left; CL: cycles spent on the token
+  size_t i = 0;                         // the walk's next entry
+  uint64_t tok = 0;
+  auto enter_cl = [&]() {
+    as = i == n ? DONE : CL;
+    cnt = 0;
+  };
+  auto enter_rd = [&]() {
+    if (t.request_cycles == 1) enter_cl();
+    else {
+      as = RD;
+      cnt = t.request_cycles - 1;
+    }
+  };
+  if (cnt == 0) enter_cl();
+  // The buffer: a lookup issues its reads (a hit's beats, or one miss answer) from
+  // latency - 2 cycles after it, one a cycle while fewer than two items wait (the queue and the
+  // one issued the cycle before); an item is in the queue 2 cycles after its issue.
+  struct Item {
+    bool hit, last;
+    uint64_t due;
+  };
+  std::deque<Item> pipe, queue;
+  bool lk_busy = false, lk_hit = false, drain = false;
+  uint64_t issue_at = 0, rd_left = 0;
+  size_t rd_entry = 0;
+  int64_t cred = 0;  // read-out bytes not yet taken (none at the start; read_bytes a cycle)
+  for (uint64_t x = 0; as != DONE || drain || lk_busy || !queue.empty() || !pipe.empty(); ++x) {
+    if (x > (uint64_t(1) << 32)) throw std::logic_error("kv_walk_reference: no progress");
+    while (!pipe.empty() && pipe.front().due == x) {
+      queue.push_back(pipe.front());
+      pipe.pop_front();
+    }
+    const bool idle = !lk_busy && queue.empty() && pipe.empty();
+    const bool h_ok = t.read_bytes == 0 || cred >= int64_t(t.beat_bytes);
+    bool pop = false;
+    Item head{};
+    if (!queue.empty()) {
+      head = queue.front();
+      pop = head.hit ? ((drain || as == RSP) && h_ok) : as == RSP;
+    }
+    const bool can_issue = queue.size() + pipe.size() < size_t(pop) + 2;
+    bool lookup = false;
+    switch (as) {
+      case RD:
+        if (--cnt == 0) enter_cl();
+        break;
+      case CL:
+        if (cnt == 0 && e[i].token == tok && e[i].kind != WalkKind::Read) {
+          as = LK;
+          break;
+        }
+        if (cnt == 0 && e[i].token == tok) {  // an own entry: requested the cycle after
+          at[i] = x + 1;
+          ++i;
+        }
+        if (++cnt == t.walk_cycles) {
+          ++tok;
+          enter_cl();
+        }
+        break;
+      case LK:
+        if (idle) {
+          lookup = true;
+          as = RSP;
+        }
+        break;
+      case RSP:
+        if (pop) {
+          ++tok;
+          if (head.hit) {
+            ++i;
+            enter_rd();
+          } else {
+            as = APP;
+          }
+        }
+        break;
+      case APP:
+        at[i] = x + 1;
+        ++i;
+        enter_rd();
+        break;
+      default:
+        break;
+    }
+    if (pop) {
+      queue.pop_front();
+      if (head.hit) {
+        cred -= int64_t(t.beat_bytes);
+        drain = !head.last;
+        if (head.last) at[rd_entry] = x;
+      }
+    }
+    if (lookup) {
+      lk_busy = true;
+      lk_hit = e[i].kind == WalkKind::Hit;
+      issue_at = x + (lk_hit ? t.hit_latency : t.miss_latency) - 2;
+      rd_left = lk_hit ? std::max<uint64_t>(1, ceil_div(e[i].bytes, t.beat_bytes)) : 1;
+      rd_entry = i;
+    }
+    if (lk_busy && x >= issue_at && can_issue) {
+      pipe.push_back(Item{lk_hit, rd_left == 1, x + 2});
+      if (--rd_left == 0) lk_busy = false;
+    }
+    cred += int64_t(t.read_bytes);
+  }
 }
 
 }  // namespace skipopu::timing

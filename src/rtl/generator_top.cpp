@@ -121,7 +121,9 @@ void check_processor_latencies(const HardwareConfig& c) {
         std::tuple{"/pe_array/gemm_start_cycles", c.pe.gemm_start_cycles, L::kGemmStart},
         std::tuple{"/pe_array/weight_beat_cycles", c.pe.weight_beat_cycles, L::kWeightBeat},
         std::tuple{"/kv/request_cycles", c.kv.request_cycles, L::kKvRequest},
-        std::tuple{"/kv/walk_cycles_per_token", c.kv.walk_cycles_per_token, L::kKvWalk}})
+        std::tuple{"/kv/walk_cycles_per_token", c.kv.walk_cycles_per_token, L::kKvWalk},
+        std::tuple{"/kv_buffer/hit_latency_cycles", c.kv_buffer.hit_latency_cycles, L::kKvHitLatency},
+        std::tuple{"/kv_buffer/miss_latency_cycles", c.kv_buffer.miss_latency_cycles, L::kKvMissLatency}})
     if (got != rtl)
       throw_input_error(c.file, field, "expected " + S(rtl) + ", what the generated processor's registers fix (docs/rtl.md), got " + S(got));
   // the masters' burst-address pace, in AXI cycles: one AR a core cycle at the AXI clock

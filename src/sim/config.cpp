@@ -174,6 +174,8 @@ HardwareConfig load_hardware_config(const std::string& path, const std::vector<s
   c.kv_buffer.capture = kb.boolean("capture");
   c.kv_buffer.port_bits = static_cast<uint32_t>(kb.u64("port_bits", 1, 4096));
   c.kv_buffer.read_ports = static_cast<uint32_t>(kb.u64("read_ports", 1, 2));
+  c.kv_buffer.hit_latency_cycles = static_cast<uint32_t>(kb.u64("hit_latency_cycles", 0, 1u << 16));
+  c.kv_buffer.miss_latency_cycles = static_cast<uint32_t>(kb.u64("miss_latency_cycles", 0, 1u << 16));
   kb.finish();
 
   JsonReader em = r.object("embedding");

@@ -202,18 +202,31 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
   hbm_->submit(job);
 }
 
-// When the gather engine requests each of the K/V job's requests, after the attention's start:
-// the walk reaches context token c at kv.request_cycles + c * kv.walk_cycles_per_token, and a
-// request goes with the first token of its pieces (the requests in walk order: non-decreasing).
-void SkipOpuTop::kv_request_times(bool split) {
+// The gather engine's walk over the context (timing::kv_walk): when it requests each context
+// entry read from HBM and when each history-buffer hit is read out, after the attention's
+// start. A request goes with the first entry of its pieces (the requests in walk order:
+// non-decreasing); a hit's entry is on chip with its last beat (the K halves' pass when split;
+// the V halves' follow at the buffer's read rate, KvHistoryBuffer::read_done).
+void SkipOpuTop::kv_request_times(bool split, uint64_t start) {
+  timing::KvWalkTiming wt;
+  wt.request_cycles = cfg_.kv.request_cycles;
+  wt.walk_cycles = cfg_.kv.walk_cycles_per_token;
+  wt.hit_latency = cfg_.kv_buffer.hit_latency_cycles;
+  wt.miss_latency = cfg_.kv_buffer.miss_latency_cycles;
+  wt.read_bytes = kvbuf_->read_bytes_per_cycle();
+  // the read-out's beat: the design's 256-bit data path (hbm.beat_bytes), or wider if the read
+  // ports deliver more a cycle
+  wt.beat_bytes = std::max<uint64_t>(cfg_.hbm.beat_bytes, wt.read_bytes);
+  walk_at_.resize(walk_.size());
+  timing::kv_walk(wt, walk_.data(), walk_.size(), walk_at_.data());
+  for (size_t e = 0; e < walk_.size(); ++e)
+    if (walk_[e].kind == timing::WalkKind::Hit) kv_layout_.on_chip[e] = start + walk_at_[e];
   kv_at_.assign(kv_job_.reqs.requests().size(), UINT64_MAX);
   for (const KvStreamLayout* lay : {&kv_layout_, split ? &kv_layout_v_ : nullptr}) {
     if (lay == nullptr) continue;
-    for (size_t e = 0; e < lay->entries(); ++e) {
-      const uint64_t at = cfg_.kv.request_cycles + uint64_t(kv_src_[e].first) * cfg_.kv.walk_cycles_per_token;
+    for (size_t e = 0; e < lay->entries(); ++e)
       for (uint32_t p = lay->begin[e]; p < lay->begin[e + 1]; ++p)
-        kv_at_[lay->pieces[p].req] = std::min(kv_at_[lay->pieces[p].req], at);
-    }
+        kv_at_[lay->pieces[p].req] = std::min(kv_at_[lay->pieces[p].req], walk_at_[e]);
   }
   for (size_t i = 1; i < kv_at_.size(); ++i) kv_at_[i] = std::max(kv_at_[i], kv_at_[i - 1]);
 }
@@ -226,6 +239,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   kv_layout_.clear();
   kv_layout_v_.clear();
   kv_src_.clear();
+  walk_.clear();
   context_.clear();
   // The last query that attends: the step's last token that ran this layer's attention.
   uint32_t last_query = step.first;
@@ -235,20 +249,25 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   const uint32_t read_end = step.prefill ? last_query + 1 : step.first;
   uint64_t hits = 0, misses = 0, reads = 0, n = 0;
   size_t qi = 0;
+  const uint64_t hit_part = split ? entry / 2 : entry;  // a hit's bytes in the walk's pass
   for (uint32_t c = 0; c < read_end; ++c) {
     const int32_t s = kv_.source(c, l);
     if (s >= 0) {
       ++n;
       if (s == static_cast<int32_t>(l)) {
         kv_src_.push_back({c, s});
+        walk_.push_back({c, timing::WalkKind::Read, 0});
         ++reads;
       } else if (kvbuf_->resident(c, l)) {
         kvbuf_->count(true);
         kv_src_.push_back({c, -1});
+        walk_.push_back({c, timing::WalkKind::Hit, hit_part});
         ++hits;
       } else {
         kvbuf_->count(false);
         kv_src_.push_back({c, s});
+        // a reused entry not resident: looked up, then read (no lookup without a buffer)
+        walk_.push_back({c, kvbuf_->capacity_entries() > 0 ? timing::WalkKind::Miss : timing::WalkKind::Read, 0});
         ++reads;
         ++misses;
       }
@@ -267,7 +286,6 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   // The stream: whole entries in token order, or (split) K halves then V halves. Hits are
   // read out of the buffer in the same order (K halves first when split).
   const uint64_t half = entry / 2;
-  const uint64_t hit_part = split ? half : entry;
   uint64_t on_chip = 0;  // on-chip bytes read out so far
   kv_job_.reqs.record_pieces(&kv_layout_.pieces);
   for (const auto& [c, s] : kv_src_) {
@@ -279,7 +297,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
       kv_layout_.end_entry();
     } else {
       on_chip += hit_part;
-      kv_layout_.end_entry(kvbuf_->read_done(start, on_chip));
+      kv_layout_.end_entry();  // on chip with its last beat (kv_request_times)
     }
   }
   if (split) {
@@ -308,7 +326,7 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.kv = &kv_layout_;
   w.v = split ? &kv_layout_v_ : nullptr;
   kv_job_.reqs.record_pieces(nullptr);
-  kv_request_times(split);
+  kv_request_times(split, start);
   w.kv_at = kv_at_.data();
   pe_port_->attention(w, kv_job_, cfg_.fusion);
   if (!step.prefill) {

@@ -392,3 +392,64 @@ TEST_CASE("EMBED intake fed as data becomes known equals the beat-by-beat refere
   CHECK(checked == 400);
   CHECK(differ_two_lanes > 100);
 }
+
+TEST_CASE("K/V walk: the generated walk's waits at history-buffer lookups, hand-derived (docs/rtl.md step 26)") {
+  // the pin's processor: request 2, a token a cycle, hit 4, miss 3, one URAM (8 B a cycle), 256-bit beats
+  timing::KvWalkTiming t;
+  t.request_cycles = 2;
+  t.walk_cycles = 1;
+  t.hit_latency = 4;
+  t.miss_latency = 3;
+  t.read_bytes = 8;
+  t.beat_bytes = 32;
+  using K = timing::WalkKind;
+  struct Case {
+    std::vector<timing::WalkEntry> e;
+    std::vector<uint64_t> at;
+  };
+  const Case cases[] = {
+      // own, hit, own: the hit's lookup at 3, first beat 7, its 8 beats' credit 8 x 32 / 8 = 32;
+      // the walk reaches token 2 at 7 + 1 + 2 (the prefill L1 of the pin: token 2's read at ATTN + 10)
+      {{{0, K::Read, 0}, {1, K::Hit, 256}, {2, K::Read, 0}}, {2, 32, 10}},
+      // two hits: the second lookup waits for the first's last beat (32): at 33, first beat 37
+      {{{0, K::Hit, 256}, {1, K::Hit, 256}, {2, K::Read, 0}}, {32, 64, 40}},
+      // a miss: lookup 3, answer 6, requested 8, the walk on at 6 + 2 + 2
+      {{{0, K::Read, 0}, {1, K::Miss, 0}, {2, K::Read, 0}}, {2, 8, 10}},
+  };
+  for (const Case& c : cases) {
+    std::vector<uint64_t> got(c.e.size()), ref(c.e.size());
+    timing::kv_walk(t, c.e.data(), c.e.size(), got.data());
+    timing::kv_walk_reference(t, c.e.data(), c.e.size(), ref.data());
+    CHECK(got == c.at);
+    CHECK(ref == c.at);
+  }
+}
+
+TEST_CASE("K/V walk: closed form equals the cycle-by-cycle reference on random walks") {
+  uint64_t s = 7;
+  auto rnd = [&s](uint64_t m) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (s >> 33) % m;
+  };
+  const uint64_t rates[] = {0, 4, 8, 12, 16, 32};
+  for (int it = 0; it < 5000; ++it) {
+    timing::KvWalkTiming t;
+    t.request_cycles = 1 + rnd(3);
+    t.walk_cycles = 1 + rnd(2);
+    t.hit_latency = 2 + rnd(4);
+    t.miss_latency = 2 + rnd(3);
+    t.read_bytes = rates[rnd(6)];
+    t.beat_bytes = 32;
+    std::vector<timing::WalkEntry> e;
+    uint32_t tok = 0;
+    for (size_t i = 0, n = 1 + rnd(12); i < n; ++i) {
+      tok += static_cast<uint32_t>(rnd(3));
+      const auto k = static_cast<timing::WalkKind>(rnd(3));
+      e.push_back({tok++, k, k == timing::WalkKind::Hit ? 32 * (1 + rnd(9)) : 0});
+    }
+    std::vector<uint64_t> got(e.size()), ref(e.size());
+    timing::kv_walk(t, e.data(), e.size(), got.data());
+    timing::kv_walk_reference(t, e.data(), e.size(), ref.data());
+    REQUIRE(got == ref);
+  }
+}

@@ -194,6 +194,11 @@ struct ProcessorLatencies {
   static constexpr uint32_t kKvRequest = 2;
   // kv.walk_cycles_per_token: the walk classifies a context token a cycle
   static constexpr uint32_t kKvWalk = 1;
+  // kv_buffer.hit_latency_cycles: the lookup's table stage (L_TBL), the read issue (L_RD), the store's
+  // read register (p_v), the response queue: a hit's first beat 4 cycles after the lookup
+  static constexpr uint32_t kKvHitLatency = 4;
+  // kv_buffer.miss_latency_cycles: a miss answered from the table stage, one cycle earlier
+  static constexpr uint32_t kKvMissLatency = 3;
   // hbm.master_ar_cycles, in core cycles: the AXI read and write masters raise arvalid / awvalid
   // again in the cycle after a handshake (skipopu_axi_rd_master, _wr_master), one burst address a
   // core cycle; the key says it in AXI cycles (x the AXI clock / the core clock: 2 at 450 / 225 MHz)
