@@ -5,9 +5,11 @@
 // prefill step (all prompt tokens as a batch: matrix-matrix) and once per decoded token
 // (batch 1: matrix-vector), resolving each BRANCH from the trace's router outcomes.
 // Compute instructions (ROUTE, GEMM, ATTN, unfused nonlinear passes) run in program
-// order on their blocks; LOADW, KV_STORE and KV_PREFETCH are handed to the DMA engines
-// and overlap with compute, so weight streaming, K/V writes and next-layer K/V prefetch
-// proceed behind the current instruction as they do in hardware.
+// order on their blocks; LOADW, KV_STORE and KV_PREFETCH are handed to their engines (the
+// weight DMA, KvStoreEngine, the history buffer's fetch) when those take them, and overlap
+// with compute, so weight streaming, K/V writes and next-layer K/V prefetch proceed behind
+// the current instruction as they do in hardware. The attention's walk tells the store engine
+// when it reads the K/V entry table (timing::kv_walk), which it has before the store.
 // The sequencing (which instruction runs next, each instruction's token counts) is run_step's
 // own loop, or with blocks.controller "rtl" the verilated generated controller
 // (sequencer.hpp); either way each instruction runs through issue() on the same blocks.
@@ -41,6 +43,7 @@
 #include "skipopu/block_registry.hpp"
 #include "skipopu/config.hpp"
 #include "skipopu/kv_history_buffer.hpp"
+#include "skipopu/kv_store_engine.hpp"
 #include "skipopu/kv_state.hpp"
 #include "skipopu/model_card.hpp"
 #include "skipopu/program.hpp"
@@ -112,9 +115,9 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   void issue(uint32_t pc, const IssueOperands& ops) override;  // InstrUnitsIf
   void note_issue(uint32_t pc) override;                        // InstrUnitsIf
   void account(Module next);  // module_cycles: the code of `next` starts now
-  void kv_request_times(bool split, uint64_t start);
+  void kv_request_times(bool split, uint64_t start, uint32_t context);
   void attention(Step& step, uint32_t layer, uint32_t fused_latency);
-  void kv_store(Step& step, uint32_t layer);
+  void kv_store(Step& step, uint32_t layer, uint32_t pc);
   void embed_drain(uint64_t now);  // EMBED: known rows to the activation buffer's intake
   void count_modules(const TokenRecord& r, int phase);
   uint64_t hbm_bytes_total() const;
@@ -144,8 +147,8 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   sc_core::sc_port<RouterIf> router_port_;
   sc_core::sc_port<NonlinearIf> nl_port_;
   std::unique_ptr<KvHistoryBuffer> kvbuf_;
-  std::array<HbmJob, 8> store_ring_;  // posted K/V writes in flight
-  size_t store_next_ = 0;
+  std::unique_ptr<KvStoreEngine> store_;  // KV_STORE (its writes overlap the following instructions)
+  RequestList store_reqs_;                // scratch: one entry's write pieces
   uint64_t next_issue_ = 0;  // earliest cycle of the next instruction issue
   std::vector<uint64_t> pc_bytes_;  // scratch: per-channel bytes of a K/V stream
   HbmJob embed_job_, kv_job_;
@@ -175,6 +178,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   std::vector<std::pair<uint32_t, int32_t>> kv_src_;  // context entries: token, source layer (-1: on chip)
   std::vector<timing::WalkEntry> walk_;  // the same entries as the gather's walk sees them
   std::vector<uint64_t> walk_at_;        // per entry: its request, or a hit's last beat (timing::kv_walk)
+  std::vector<timing::TableReadRun> walk_reads_;  // the walk's reads of the entry table (the store's arbiter)
   std::vector<uint64_t> kv_at_;  // per K/V request: cycles after the attention's start it is requested
   std::vector<GemmPart> parts_;
   // The program's sequencing: nullptr = run_step's own (SystemC); else blocks.controller's.

@@ -268,12 +268,25 @@ struct WalkEntry {
 // at[i]: a Read's or a Miss's request cycle; a Hit's last beat (the entry on chip). Needs
 // beat_bytes >= read_bytes (a beat's credit then takes a cycle at least, and a hit's last beat is
 // max(lookup + hit_latency + beats - 1, its credit cycle): closed form, no loop over beats).
-void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at);
+// With `reads`: the walk's reads of the K/V entry table (the generated ATTN engine's kt_a_req,
+// which has the table before the fill engine and KV_STORE), one for every token of the context
+// [0, context) (context >= the last entry's token + 1), token c's request_cycles before the walk
+// reaches it: runs of walk_cycles-spaced cycles, a new run after each lookup (none when
+// walk_cycles is 0: every address is known at the start).
+struct TableReadRun {
+  uint64_t first = 0;  // the run's first read, cycles after the start
+  uint64_t count = 0;  // reads first, first + walk_cycles, ...
+};
+void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context = 0,
+             std::vector<TableReadRun>* reads = nullptr);
 // The same, cycle by cycle: the generated walk's states (classify, lookup, response, append,
 // table reread), the buffer's lookup pipeline with its two-entry response queue (a beat issued
 // only while fewer than two wait, the issue-to-queue latency hit_latency - 2) and the read-out
 // credit (read_bytes added a cycle, beat_bytes taken a beat). Needs request_cycles >= 1,
-// walk_cycles >= 1, hit_latency >= 2 and miss_latency >= 1.
-void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at);
+// walk_cycles >= 1, hit_latency >= 2 and miss_latency >= 1. With `reads`, the walk goes on to
+// token context - 1 and appends each token's table read (the cycle it enters RD, or for a
+// token classified straight after the previous one, request_cycles before it is reached).
+void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context = 0,
+                       std::vector<uint64_t>* reads = nullptr);
 
 }  // namespace skipopu::timing

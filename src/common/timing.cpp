@@ -268,12 +268,18 @@ uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports,
 
 namespace skipopu::timing {
 
-void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at) {
+void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context,
+             std::vector<TableReadRun>* reads) {
   if (t.beat_bytes == 0 || (t.read_bytes != 0 && t.beat_bytes < t.read_bytes))
     throw std::logic_error("kv_walk: a read-out beat narrower than the buffer's read rate");
   const uint64_t w = t.walk_cycles;
   uint64_t base = t.request_cycles;  // the cycle the walk reaches token base_tok
   uint64_t base_tok = 0;
+  if (reads) reads->clear();
+  // the table reads of tokens base_tok .. last, the run since the walk last reread its table
+  auto run_to = [&](uint64_t last) {
+    if (reads && w != 0 && last + 1 > base_tok) reads->push_back({base - t.request_cycles, last + 1 - base_tok});
+  };
   uint64_t idle = 0;   // the first cycle the buffer takes a lookup
   uint64_t beats = 0;  // hit beats read out so far
   // the cycle the read ports have read out the attention's first `b` hit beats (0: at once)
@@ -294,6 +300,7 @@ void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at) 
       const uint64_t last = std::max(lookup + t.hit_latency + nb - 1, credit(beats));
       at[i] = last;
       idle = last + 1;
+      run_to(e[i].token);
       if (w != 0) {
         base = first + 1 + t.request_cycles;
         base_tok = uint64_t(e[i].token) + 1;
@@ -302,15 +309,18 @@ void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at) 
       const uint64_t answer = lookup + t.miss_latency;
       idle = answer + 1;
       at[i] = w == 0 ? t.request_cycles : answer + 2;
+      run_to(e[i].token);
       if (w != 0) {
         base = answer + 2 + t.request_cycles;
         base_tok = uint64_t(e[i].token) + 1;
       }
     }
   }
+  if (context > 0) run_to(uint64_t(context) - 1);
 }
 
-void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at) {
+void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context,
+                       std::vector<uint64_t>* reads) {
   if (t.request_cycles < 1 || t.walk_cycles < 1 || t.hit_latency < 2 || t.miss_latency < 2 || t.beat_bytes == 0)
     throw std::logic_error("kv_walk_reference: request_cycles, walk_cycles >= 1, latencies >= 2");
   // The walk, cycle x after the start (x = 0): RD, the table read (request_cycles - 1 cycles; the
@@ -322,18 +332,25 @@ void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint
   uint64_t cnt = t.request_cycles - 1;  // RD: cycles left; CL: cycles spent on the token
   size_t i = 0;                         // the walk's next entry
   uint64_t tok = 0;
-  auto enter_cl = [&]() {
-    as = i == n ? DONE : CL;
+  if (reads) reads->clear();
+  // CL from cycle `cl` (its token reached the cycle after it): the token's table read
+  // request_cycles before that
+  // (`chained`: classified straight after the previous token; else its read was RD's first cycle)
+  auto enter_cl = [&](uint64_t cl, bool chained) {
+    as = i == n && tok >= context ? DONE : CL;
     cnt = 0;
+    if (as == CL && chained && reads) reads->push_back(cl + 1 - t.request_cycles);
   };
-  auto enter_rd = [&]() {
-    if (t.request_cycles == 1) enter_cl();
+  auto enter_rd = [&](uint64_t rd) {
+    if (t.request_cycles == 1) enter_cl(rd, true);
     else {
       as = RD;
       cnt = t.request_cycles - 1;
+      if (reads && (i < n || tok < context)) reads->push_back(rd);
     }
   };
-  if (cnt == 0) enter_cl();
+  if (cnt == 0) enter_cl(0, true);
+  else if (reads && (n > 0 || context > 0)) reads->push_back(0);
   // The buffer: a lookup issues its reads (a hit's beats, or one miss answer) from
   // latency - 2 cycles after it, one a cycle while fewer than two items wait (the queue and the
   // one issued the cycle before); an item is in the queue 2 cycles after its issue.
@@ -364,20 +381,20 @@ void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint
     bool lookup = false;
     switch (as) {
       case RD:
-        if (--cnt == 0) enter_cl();
+        if (--cnt == 0) enter_cl(x + 1, false);
         break;
       case CL:
-        if (cnt == 0 && e[i].token == tok && e[i].kind != WalkKind::Read) {
+        if (cnt == 0 && i < n && e[i].token == tok && e[i].kind != WalkKind::Read) {
           as = LK;
           break;
         }
-        if (cnt == 0 && e[i].token == tok) {  // an own entry: requested the cycle after
+        if (cnt == 0 && i < n && e[i].token == tok) {  // an own entry: requested the cycle after
           at[i] = x + 1;
           ++i;
         }
         if (++cnt == t.walk_cycles) {
           ++tok;
-          enter_cl();
+          enter_cl(x + 1, true);
         }
         break;
       case LK:
@@ -391,7 +408,7 @@ void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint
           ++tok;
           if (head.hit) {
             ++i;
-            enter_rd();
+            enter_rd(x + 1);
           } else {
             as = APP;
           }
@@ -400,7 +417,7 @@ void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint
       case APP:
         at[i] = x + 1;
         ++i;
-        enter_rd();
+        enter_rd(x + 1);
         break;
       default:
         break;

@@ -43,7 +43,9 @@ SkipOpuTop::SkipOpuTop(sc_core::sc_module_name name, const HardwareConfig& cfg, 
   nl_port_.bind(*nl_);
   kvbuf_ = std::make_unique<KvHistoryBuffer>("kv_history", cfg, map_, kv_, *hbm_,
                                               static_cast<uint32_t>(trace.header().tokens()));
-  for (auto& j : store_ring_) j.init(cfg.hbm.pseudo_channels, Traffic::KvWrite);
+  store_ = std::make_unique<KvStoreEngine>("kv_store", clk_, cfg.hbm.pseudo_channels, cfg.hbm.beat_bytes);
+  store_->hbm.bind(*hbm_);
+  store_reqs_.reset_pcs(cfg.hbm.pseudo_channels);
   embed_job_.init(cfg.hbm.pseudo_channels, Traffic::Embedding);
   embed_port_free_.assign(cfg.hbm.ports, 0);
   embed_job_.log_completions = true;  // the rows' data cycles: the activation buffer's intake
@@ -163,7 +165,7 @@ void SkipOpuTop::replay() {
   totals_.decode_cycles = decode_end - prefill_end;
   // Posted writes and prefetches drain before the run ends (they are not on the
   // decode critical path, but their bytes are counted).
-  for (auto& j : store_ring_) hbm_->wait_for(j);
+  store_->drain();
   kvbuf_->drain();
   totals_.hbm_decode_bytes = hbm_bytes_total() - hbm_before;
   // The report's workload bytes are those of the decode steps.
@@ -186,20 +188,25 @@ void SkipOpuTop::replay() {
   totals_.kv_pages = map_.kv_pages_used();
 }
 
-void SkipOpuTop::kv_store(Step& step, uint32_t l) {
-  HbmJob& job = store_ring_[store_next_];
-  store_next_ = (store_next_ + 1) % store_ring_.size();
-  hbm_->wait_for(job);  // back-pressure: at most store_ring_.size() posted writes
-  job.reqs.clear();
+// KV_STORE: taken when the store engine is idle (KvStoreEngine: the previous store's writes all
+// answered), then the step's tokens, each with its entry's write pieces if it is this layer's own.
+void SkipOpuTop::kv_store(Step& step, uint32_t l, uint32_t pc) {
+  store_->accept();
+  KvStoreWork& w = store_->work();
+  w.clear();
+  w.instr = pc;
   for (uint32_t i = 0; i < step.count; ++i) {
     const uint32_t t = step.first + i;
     if (kv_.stored(t, l)) {
       map_.kv_allocate(t, l);
-      map_.kv_entry(t, l, true, job.reqs);
+      store_reqs_.clear();
+      map_.kv_entry(t, l, true, store_reqs_);
+      work_.kv_write += store_reqs_.bytes();
+      w.pieces.insert(w.pieces.end(), store_reqs_.requests().begin(), store_reqs_.requests().end());
     }
+    w.begin.push_back(static_cast<uint32_t>(w.pieces.size()));
   }
-  work_.kv_write += job.reqs.bytes();
-  hbm_->submit(job);
+  store_->start();
 }
 
 // The gather engine's walk over the context (timing::kv_walk): when it requests each context
@@ -207,7 +214,7 @@ void SkipOpuTop::kv_store(Step& step, uint32_t l) {
 // start. A request goes with the first entry of its pieces (the requests in walk order:
 // non-decreasing); a hit's entry is on chip with its last beat (the K halves' pass when split;
 // the V halves' follow at the buffer's read rate, KvHistoryBuffer::read_done).
-void SkipOpuTop::kv_request_times(bool split, uint64_t start) {
+void SkipOpuTop::kv_request_times(bool split, uint64_t start, uint32_t context) {
   timing::KvWalkTiming wt;
   wt.request_cycles = cfg_.kv.request_cycles;
   wt.walk_cycles = cfg_.kv.walk_cycles_per_token;
@@ -218,7 +225,8 @@ void SkipOpuTop::kv_request_times(bool split, uint64_t start) {
   // ports deliver more a cycle
   wt.beat_bytes = std::max<uint64_t>(cfg_.hbm.beat_bytes, wt.read_bytes);
   walk_at_.resize(walk_.size());
-  timing::kv_walk(wt, walk_.data(), walk_.size(), walk_at_.data());
+  timing::kv_walk(wt, walk_.data(), walk_.size(), walk_at_.data(), context, &walk_reads_);
+  store_->walk_reads(start, walk_reads_, wt.walk_cycles);  // the entry table is the walk's first
   for (size_t e = 0; e < walk_.size(); ++e)
     if (walk_[e].kind == timing::WalkKind::Hit) kv_layout_.on_chip[e] = start + walk_at_[e];
   kv_at_.assign(kv_job_.reqs.requests().size(), UINT64_MAX);
@@ -326,7 +334,9 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   w.kv = &kv_layout_;
   w.v = split ? &kv_layout_v_ : nullptr;
   kv_job_.reqs.record_pieces(nullptr);
-  kv_request_times(split, start);
+  // the walk reads the entry table for every token of its context: the prompt (prefill: up to
+  // its last token, whether or not that one attends), the tokens before the query (decode)
+  kv_request_times(split, start, step.prefill ? step.first + step.count : step.first);
   w.kv_at = kv_at_.data();
   pe_port_->attention(w, kv_job_, cfg_.fusion);
   if (!step.prefill) {
@@ -541,7 +551,7 @@ void SkipOpuTop::issue(uint32_t pc, const IssueOperands& ops) {
       break;
     }
     case Op::KvStore:
-      kv_store(step, in.layer);
+      kv_store(step, in.layer, pc);
       break;
     case Op::KvPrefetch:
       // Context for the buffer: tokens before the step (decode), the prompt (prefill).
@@ -615,6 +625,7 @@ void SkipOpuTop::report(StatGroup& root) const {
   router_port_->report(root.group("router", "per-module routers"), total);
   nl_port_->report(root.group("nonlinear", "nonlinear unit (unfused passes)"), total);
   kvbuf_->report(root.group("kv_history", "KV history buffer (reuse policy)"));
+  store_->report(root.group("kv_store", "KV_STORE engine: the step's K/V entries written to HBM"));
   root.group("embedding", "EMBED: the prompt's embedding rows read from HBM")
       .add("busy_cycles", embed_cycles_, "cycle", "EMBEDs from issue to their last row's data (em_run)");
   hbm_->report(root.group("hbm", "HBM: bytes by class and the memory model's own stats"), total);

@@ -406,26 +406,33 @@ TEST_CASE("K/V walk: the generated walk's waits at history-buffer lookups, hand-
   struct Case {
     std::vector<timing::WalkEntry> e;
     std::vector<uint64_t> at;
+    std::vector<uint64_t> reads;  // the table reads of a context of 4 tokens (token 3: no entry)
   };
   const Case cases[] = {
       // own, hit, own: the hit's lookup at 3, first beat 7, its 8 beats' credit 8 x 32 / 8 = 32;
-      // the walk reaches token 2 at 7 + 1 + 2 (the prefill L1 of the pin: token 2's read at ATTN + 10)
-      {{{0, K::Read, 0}, {1, K::Hit, 256}, {2, K::Read, 0}}, {2, 32, 10}},
+      // the walk reaches token 2 at 7 + 1 + 2 (the prefill L1 of the pin: token 2's read at ATTN + 10);
+      // the table: tokens 0 and 1 at 0 and 1, then tokens 2 and 3 from the cycle after the beat (A_RD)
+      {{{0, K::Read, 0}, {1, K::Hit, 256}, {2, K::Read, 0}}, {2, 32, 10}, {0, 1, 8, 9}},
       // two hits: the second lookup waits for the first's last beat (32): at 33, first beat 37
-      {{{0, K::Hit, 256}, {1, K::Hit, 256}, {2, K::Read, 0}}, {32, 64, 40}},
+      {{{0, K::Hit, 256}, {1, K::Hit, 256}, {2, K::Read, 0}}, {32, 64, 40}, {0, 7, 38, 39}},
       // a miss: lookup 3, answer 6, requested 8, the walk on at 6 + 2 + 2
-      {{{0, K::Read, 0}, {1, K::Miss, 0}, {2, K::Read, 0}}, {2, 8, 10}},
+      {{{0, K::Read, 0}, {1, K::Miss, 0}, {2, K::Read, 0}}, {2, 8, 10}, {0, 1, 8, 9}},
   };
   for (const Case& c : cases) {
-    std::vector<uint64_t> got(c.e.size()), ref(c.e.size());
-    timing::kv_walk(t, c.e.data(), c.e.size(), got.data());
-    timing::kv_walk_reference(t, c.e.data(), c.e.size(), ref.data());
+    std::vector<uint64_t> got(c.e.size()), ref(c.e.size()), ref_reads, got_reads;
+    std::vector<timing::TableReadRun> runs;
+    timing::kv_walk(t, c.e.data(), c.e.size(), got.data(), 4, &runs);
+    timing::kv_walk_reference(t, c.e.data(), c.e.size(), ref.data(), 4, &ref_reads);
+    for (const auto& r : runs)
+      for (uint64_t k = 0; k < r.count; ++k) got_reads.push_back(r.first + k * t.walk_cycles);
     CHECK(got == c.at);
     CHECK(ref == c.at);
+    CHECK(got_reads == c.reads);
+    CHECK(ref_reads == c.reads);
   }
 }
 
-TEST_CASE("K/V walk: closed form equals the cycle-by-cycle reference on random walks") {
+TEST_CASE("K/V walk: closed form equals the cycle-by-cycle reference on random walks, table reads included") {
   uint64_t s = 7;
   auto rnd = [&s](uint64_t m) {
     s = s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -447,9 +454,16 @@ TEST_CASE("K/V walk: closed form equals the cycle-by-cycle reference on random w
       const auto k = static_cast<timing::WalkKind>(rnd(3));
       e.push_back({tok++, k, k == timing::WalkKind::Hit ? 32 * (1 + rnd(9)) : 0});
     }
-    std::vector<uint64_t> got(e.size()), ref(e.size());
-    timing::kv_walk(t, e.data(), e.size(), got.data());
-    timing::kv_walk_reference(t, e.data(), e.size(), ref.data());
+    std::vector<uint64_t> got(e.size()), ref(e.size()), ref_reads, got_reads;
+    std::vector<timing::TableReadRun> runs;
+    // the context: up to 2 tokens without an entry after the last one
+    const uint32_t context = tok + static_cast<uint32_t>(rnd(3));
+    timing::kv_walk(t, e.data(), e.size(), got.data(), context, &runs);
+    timing::kv_walk_reference(t, e.data(), e.size(), ref.data(), context, &ref_reads);
     REQUIRE(got == ref);
+    for (const auto& r : runs)
+      for (uint64_t k = 0; k < r.count; ++k) got_reads.push_back(r.first + k * t.walk_cycles);
+    REQUIRE(got_reads.size() == context);  // every token of the context read once
+    REQUIRE(got_reads == ref_reads);
   }
 }
