@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SKIPOPU, REPO, CHECK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -171,6 +172,11 @@ def run_tty(*args):
     t0 = time.monotonic()
     p = subprocess.Popen([SKIPOPU, *args], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
     os.close(slave)
+    # stdout is read beside the terminal: a report larger than the pipe's buffer (64 KiB) would
+    # otherwise block the child before it closes the terminal, and both would wait for ever
+    out_parts = []
+    reader = threading.Thread(target=lambda: out_parts.append(p.stdout.read()))
+    reader.start()
     term = b""
     while True:  # until the child's end of the terminal is closed (EIO on Linux)
         try:
@@ -180,7 +186,8 @@ def run_tty(*args):
         if not chunk:
             break
         term += chunk
-    out = p.stdout.read()
+    reader.join()
+    out = out_parts[0]
     rc = p.wait()
     os.close(master)
     return rc, out, term, time.monotonic() - t0
