@@ -67,6 +67,10 @@ struct AttentionWork {
   // attention's start (the gather engine's request path and walk, kv.request_cycles and
   // kv.walk_cycles_per_token; non-decreasing, one per request); null: all at the start.
   const uint64_t* kv_at = nullptr;
+  // Cycles after the attention's start before which its step engine takes no entry: a
+  // prefill's, which knows its queries only when the walk over the context is over
+  // (timing::kv_walk's end; the generated step engine's `c_go` waits for A_FL); 0 for decode.
+  uint64_t steps_from = 0;
 };
 
 // When the data of a stream became visible to its consumer (core cycles).

@@ -179,6 +179,7 @@ class SkipOpuTop : public sc_core::sc_module, private InstrUnitsIf {
   std::vector<timing::WalkEntry> walk_;  // the same entries as the gather's walk sees them
   std::vector<uint64_t> walk_at_;        // per entry: its request, or a hit's last beat (timing::kv_walk)
   std::vector<timing::TableReadRun> walk_reads_;  // the walk's reads of the entry table (the store's arbiter)
+  uint64_t walk_end_ = 0;                         // the walk over its context, cycles after the start
   std::vector<uint64_t> kv_at_;  // per K/V request: cycles after the attention's start it is requested
   std::vector<GemmPart> parts_;
   // The program's sequencing: nullptr = run_step's own (SystemC); else blocks.controller's.

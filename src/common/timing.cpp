@@ -269,7 +269,7 @@ uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports,
 namespace skipopu::timing {
 
 void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context,
-             std::vector<TableReadRun>* reads) {
+             std::vector<TableReadRun>* reads, uint64_t* end) {
   if (t.beat_bytes == 0 || (t.read_bytes != 0 && t.beat_bytes < t.read_bytes))
     throw std::logic_error("kv_walk: a read-out beat narrower than the buffer's read rate");
   const uint64_t w = t.walk_cycles;
@@ -317,10 +317,16 @@ void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, 
     }
   }
   if (context > 0) run_to(uint64_t(context) - 1);
+  if (end) {
+    if (context == 0 || w == 0) *end = 0;
+    // the last token classified in turn, or the one after the last lookup: base - request_cycles
+    else if (base_tok < context) *end = base + (uint64_t(context) - 1 - base_tok) * w + w - 1;
+    else *end = base - t.request_cycles;
+  }
 }
 
 void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context,
-                       std::vector<uint64_t>* reads) {
+                       std::vector<uint64_t>* reads, uint64_t* end) {
   if (t.request_cycles < 1 || t.walk_cycles < 1 || t.hit_latency < 2 || t.miss_latency < 2 || t.beat_bytes == 0)
     throw std::logic_error("kv_walk_reference: request_cycles, walk_cycles >= 1, latencies >= 2");
   // The walk, cycle x after the start (x = 0): RD, the table read (request_cycles - 1 cycles; the
@@ -336,13 +342,18 @@ void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint
   // CL from cycle `cl` (its token reached the cycle after it): the token's table read
   // request_cycles before that
   // (`chained`: classified straight after the previous token; else its read was RD's first cycle)
+  if (end) *end = 0;
   auto enter_cl = [&](uint64_t cl, bool chained) {
     as = i == n && tok >= context ? DONE : CL;
     cnt = 0;
+    if (as == DONE && end && tok > 0) *end = cl;  // the walk over (A_FL)
     if (as == CL && chained && reads) reads->push_back(cl + 1 - t.request_cycles);
   };
   auto enter_rd = [&](uint64_t rd) {
-    if (t.request_cycles == 1) enter_cl(rd, true);
+    if (i == n && tok >= context) {  // the last token was a lookup: over, no table read
+      as = DONE;
+      if (end) *end = rd;
+    } else if (t.request_cycles == 1) enter_cl(rd, true);
     else {
       as = RD;
       cnt = t.request_cycles - 1;

@@ -168,9 +168,10 @@ void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
   ready_.assign(entries, 0);
   entry_ready(lay, kv, cfg_.hbm.beat_bytes, ready_);
   const uint64_t lat = cfg_.pe.pipeline_latency;
+  const uint64_t steps_from = start + a.steps_from;  // no entry taken before (a prefill's walk end)
   if (fusion) {
     const uint64_t finish =
-        timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, timing::AttnSteps::Both) +
+        timing::attention_stream_finish(shape_, a.shape, steps_from, ready_.data(), entries, timing::AttnSteps::Both) +
         lat + a.fused_latency;
     busy_ += w.qk + w.pv;
     latency_ += lat + a.fused_latency;
@@ -184,7 +185,7 @@ void PeArray::attention(const AttentionWork& a, HbmJob& kv, bool fusion) {
     // entries together Q.K^T cannot end before the job is done; with K apart it can, so
     // the passes are scheduled from qk_end, not from now.)
     const uint64_t qk_end =
-        timing::attention_stream_finish(shape_, a.shape, start, ready_.data(), entries, timing::AttnSteps::QkOnly) +
+        timing::attention_stream_finish(shape_, a.shape, steps_from, ready_.data(), entries, timing::AttnSteps::QkOnly) +
         lat;
     stall_ += qk_end - start - w.qk - lat;
     const uint64_t sm_end = nonlinear->pass_from(

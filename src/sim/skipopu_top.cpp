@@ -225,7 +225,7 @@ void SkipOpuTop::kv_request_times(bool split, uint64_t start, uint32_t context) 
   // ports deliver more a cycle
   wt.beat_bytes = std::max<uint64_t>(cfg_.hbm.beat_bytes, wt.read_bytes);
   walk_at_.resize(walk_.size());
-  timing::kv_walk(wt, walk_.data(), walk_.size(), walk_at_.data(), context, &walk_reads_);
+  timing::kv_walk(wt, walk_.data(), walk_.size(), walk_at_.data(), context, &walk_reads_, &walk_end_);
   store_->walk_reads(start, walk_reads_, wt.walk_cycles);  // the entry table is the walk's first
   for (size_t e = 0; e < walk_.size(); ++e)
     if (walk_[e].kind == timing::WalkKind::Hit) kv_layout_.on_chip[e] = start + walk_at_[e];
@@ -338,6 +338,8 @@ void SkipOpuTop::attention(Step& step, uint32_t l, uint32_t fused_latency) {
   // its last token, whether or not that one attends), the tokens before the query (decode)
   kv_request_times(split, start, step.prefill ? step.first + step.count : step.first);
   w.kv_at = kv_at_.data();
+  // a prefill's step engine waits for the walk's end: its queries are the walk's own entries
+  w.steps_from = step.prefill ? walk_end_ : 0;
   pe_port_->attention(w, kv_job_, cfg_.fusion);
   if (!step.prefill) {
     totals_.kv_attn_cycles += clk_.now() - t0;

@@ -407,22 +407,36 @@ TEST_CASE("K/V walk: the generated walk's waits at history-buffer lookups, hand-
     std::vector<timing::WalkEntry> e;
     std::vector<uint64_t> at;
     std::vector<uint64_t> reads;  // the table reads of a context of 4 tokens (token 3: no entry)
+    uint64_t end;                 // the walk over those 4 tokens (A_FL): token 3 classified + 1
   };
   const Case cases[] = {
       // own, hit, own: the hit's lookup at 3, first beat 7, its 8 beats' credit 8 x 32 / 8 = 32;
       // the walk reaches token 2 at 7 + 1 + 2 (the prefill L1 of the pin: token 2's read at ATTN + 10);
       // the table: tokens 0 and 1 at 0 and 1, then tokens 2 and 3 from the cycle after the beat (A_RD)
-      {{{0, K::Read, 0}, {1, K::Hit, 256}, {2, K::Read, 0}}, {2, 32, 10}, {0, 1, 8, 9}},
+      {{{0, K::Read, 0}, {1, K::Hit, 256}, {2, K::Read, 0}}, {2, 32, 10}, {0, 1, 8, 9}, 11},
       // two hits: the second lookup waits for the first's last beat (32): at 33, first beat 37
-      {{{0, K::Hit, 256}, {1, K::Hit, 256}, {2, K::Read, 0}}, {32, 64, 40}, {0, 7, 38, 39}},
+      {{{0, K::Hit, 256}, {1, K::Hit, 256}, {2, K::Read, 0}}, {32, 64, 40}, {0, 7, 38, 39}, 41},
       // a miss: lookup 3, answer 6, requested 8, the walk on at 6 + 2 + 2
-      {{{0, K::Read, 0}, {1, K::Miss, 0}, {2, K::Read, 0}}, {2, 8, 10}, {0, 1, 8, 9}},
+      {{{0, K::Read, 0}, {1, K::Miss, 0}, {2, K::Read, 0}}, {2, 8, 10}, {0, 1, 8, 9}, 11},
   };
+  // A context whose last token is a hit: the walk is over the cycle after its first beat (3 + 4 + 1).
+  {
+    const std::vector<timing::WalkEntry> e = {{0, K::Read, 0}, {1, K::Hit, 256}};
+    std::vector<uint64_t> got(2), ref(2);
+    uint64_t got_end = 0, ref_end = 0;
+    timing::kv_walk(t, e.data(), 2, got.data(), 2, nullptr, &got_end);
+    timing::kv_walk_reference(t, e.data(), 2, ref.data(), 2, nullptr, &ref_end);
+    CHECK(got_end == 8);
+    CHECK(ref_end == 8);
+  }
   for (const Case& c : cases) {
     std::vector<uint64_t> got(c.e.size()), ref(c.e.size()), ref_reads, got_reads;
     std::vector<timing::TableReadRun> runs;
-    timing::kv_walk(t, c.e.data(), c.e.size(), got.data(), 4, &runs);
-    timing::kv_walk_reference(t, c.e.data(), c.e.size(), ref.data(), 4, &ref_reads);
+    uint64_t got_end = 0, ref_end = 0;
+    timing::kv_walk(t, c.e.data(), c.e.size(), got.data(), 4, &runs, &got_end);
+    timing::kv_walk_reference(t, c.e.data(), c.e.size(), ref.data(), 4, &ref_reads, &ref_end);
+    CHECK(got_end == c.end);
+    CHECK(ref_end == c.end);
     for (const auto& r : runs)
       for (uint64_t k = 0; k < r.count; ++k) got_reads.push_back(r.first + k * t.walk_cycles);
     CHECK(got == c.at);
@@ -458,9 +472,11 @@ TEST_CASE("K/V walk: closed form equals the cycle-by-cycle reference on random w
     std::vector<timing::TableReadRun> runs;
     // the context: up to 2 tokens without an entry after the last one
     const uint32_t context = tok + static_cast<uint32_t>(rnd(3));
-    timing::kv_walk(t, e.data(), e.size(), got.data(), context, &runs);
-    timing::kv_walk_reference(t, e.data(), e.size(), ref.data(), context, &ref_reads);
+    uint64_t got_end = 0, ref_end = 0;
+    timing::kv_walk(t, e.data(), e.size(), got.data(), context, &runs, &got_end);
+    timing::kv_walk_reference(t, e.data(), e.size(), ref.data(), context, &ref_reads, &ref_end);
     REQUIRE(got == ref);
+    REQUIRE(got_end == ref_end);
     for (const auto& r : runs)
       for (uint64_t k = 0; k < r.count; ++k) got_reads.push_back(r.first + k * t.walk_cycles);
     REQUIRE(got_reads.size() == context);  // every token of the context read once
