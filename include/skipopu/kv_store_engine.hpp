@@ -65,8 +65,7 @@ class KvStoreEngine : public sc_core::sc_module {
   const CoreClock& clk_;
   uint64_t beat_bytes_;
   KvStoreWork work_;
-  std::vector<HbmJob> port_job_;  // per port: its one outstanding write
-  std::vector<uint64_t> answered_;  // per port: the cycle its last write was answered (0: none)
+  std::vector<HbmJob> port_job_;  // per port: its one outstanding write (done: its last answer)
   bool busy_ = false;
   sc_core::sc_event start_ev_, idle_ev_;
   uint64_t walk_start_ = 0, walk_stride_ = 0;

@@ -273,7 +273,7 @@ struct WalkEntry {
 // [0, context) (context >= the last entry's token + 1), token c's request_cycles before the walk
 // reaches it: runs of walk_cycles-spaced cycles, a new run after each lookup (none when
 // walk_cycles is 0: every address is known at the start).
-// The walk's end (`end`, with `reads`): the cycle after it has classified the context's last
+// The walk's end (`end`): the cycle after it has classified the context's last
 // token (the generated walk's A_FL): that token's reach + walk_cycles - 1 when it is classified in
 // turn (own, or no entry), or the cycle after its lookup's answer was taken (a hit's first beat
 // + 1, a miss's answer + 2); 0 for an empty context. A prefill's step engine starts there.
@@ -287,9 +287,10 @@ void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, 
 // table reread), the buffer's lookup pipeline with its two-entry response queue (a beat issued
 // only while fewer than two wait, the issue-to-queue latency hit_latency - 2) and the read-out
 // credit (read_bytes added a cycle, beat_bytes taken a beat). Needs request_cycles >= 1,
-// walk_cycles >= 1, hit_latency >= 2 and miss_latency >= 1. With `reads`, the walk goes on to
-// token context - 1 and appends each token's table read (the cycle it enters RD, or for a
-// token classified straight after the previous one, request_cycles before it is reached).
+// walk_cycles >= 1, hit_latency >= 2 and miss_latency >= 2. The walk goes on to token
+// context - 1; `reads` gets each token's table read (the cycle it enters RD, or for a token
+// classified straight after the previous one, request_cycles before it is reached), `end` the
+// cycle it is over.
 void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context = 0,
                        std::vector<uint64_t>* reads = nullptr, uint64_t* end = nullptr);
 

@@ -264,9 +264,6 @@ uint64_t embed_intake_reference(const IntakeRow* rows, size_t n, uint32_t ports,
   return end;
 }
 
-}  // namespace skipopu::timing
-
-namespace skipopu::timing {
 
 void kv_walk(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint64_t* at, uint32_t context,
              std::vector<TableReadRun>* reads, uint64_t* end) {
@@ -339,10 +336,10 @@ void kv_walk_reference(const KvWalkTiming& t, const WalkEntry* e, size_t n, uint
   size_t i = 0;                         // the walk's next entry
   uint64_t tok = 0;
   if (reads) reads->clear();
-  // CL from cycle `cl` (its token reached the cycle after it): the token's table read
-  // request_cycles before that
-  // (`chained`: classified straight after the previous token; else its read was RD's first cycle)
   if (end) *end = 0;
+  // CL from cycle `cl` (its token reached the cycle after it): the token's table read
+  // request_cycles before that when `chained` (classified straight after the previous token;
+  // else its read was RD's first cycle, recorded by enter_rd)
   auto enter_cl = [&](uint64_t cl, bool chained) {
     as = i == n && tok >= context ? DONE : CL;
     cnt = 0;

@@ -5,7 +5,7 @@
 namespace skipopu {
 
 KvStoreEngine::KvStoreEngine(sc_core::sc_module_name name, const CoreClock& clk, uint32_t pcs, uint64_t beat_bytes)
-    : sc_module(name), clk_(clk), beat_bytes_(beat_bytes), port_job_(pcs), answered_(pcs, 0) {
+    : sc_module(name), clk_(clk), beat_bytes_(beat_bytes), port_job_(pcs) {
   // one write master per port, one port per pseudo-channel (RequestList: port = pc)
   for (auto& j : port_job_) j.init(pcs, Traffic::KvWrite);
   SC_HAS_PROCESS(KvStoreEngine);
@@ -67,9 +67,8 @@ void KvStoreEngine::run() {
       for (uint32_t p = work_.begin[k]; p < work_.begin[k + 1]; ++p) {
         const hbm::Request& r = work_.pieces[p];
         HbmJob& j = port_job_[r.port];
-        if (j.busy()) hbm->wait_for(j);  // the port's previous write answered
-        if (answered_[r.port] < j.done) answered_[r.port] = j.done;
-        const uint64_t h = std::max(c, answered_[r.port] == 0 ? 0 : answered_[r.port] + 1);
+        if (j.busy()) hbm->wait_for(j);  // the port's previous write answered (at j.done; 0: none yet)
+        const uint64_t h = std::max(c, j.done == 0 ? 0 : j.done + 1);
         port_wait_ += h - c;
         if (clk_.now() < h + 1) clk_.wait_until(h + 1);  // the command's address
         j.instr = work_.instr;
@@ -84,11 +83,9 @@ void KvStoreEngine::run() {
     }
     // The end state, left once every port's writes are answered; idle the cycle after.
     uint64_t end = last + 1;
-    for (size_t port = 0; port < port_job_.size(); ++port) {
-      HbmJob& j = port_job_[port];
+    for (HbmJob& j : port_job_) {
       if (j.busy()) hbm->wait_for(j);
-      if (answered_[port] < j.done) answered_[port] = j.done;
-      if (answered_[port] != 0) end = std::max(end, answered_[port] + 1);
+      if (j.done != 0) end = std::max(end, j.done + 1);
     }
     const uint64_t idle = end + 1;
     if (clk_.now() < idle) clk_.wait_until(idle);
