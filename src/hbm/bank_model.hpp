@@ -30,6 +30,7 @@
 
 #include "address_map.hpp"
 #include "completion_heap.hpp"
+#include "key_index.hpp"
 #include "port_stage.hpp"
 #include "scheduler.hpp"
 #include "skipopu/hbm/hbm_config.hpp"
@@ -344,7 +345,7 @@ class BankModel final : public Model {
   // that x_nodes_[i] is one shift (at 240 B the index costs more instructions than the 784 B's
   // multiply did).
   struct alignas(64) XNode {
-    const std::string* key = nullptr;
+    uint64_t hash = 0;  // of its key (x_keys_), for x_index_
     // at the ingress of the run's last burst with nothing behind it: the drain to an empty
     // queue (every request of the run completes), to the end state `succ`, when no refresh
     // starts on the way (an index into x_dedges_, -1: none; few nodes have one; drains across
@@ -654,7 +655,8 @@ class BankModel final : public Model {
   bool x_on_ = false;       // enabled and applicable (fast path, all-bank refresh, row field topmost)
   bool x_idle_ = false;     // idle refreshes in closed form (fast path, extrapolation on, all-bank refresh)
   uint64_t x_period_ = 0;   // beats per address period (bank pattern repeats, row + 1)
-  std::unordered_map<std::string, int32_t> x_map_;
+  std::vector<std::string> x_keys_;  // per node: its packed key (x_pack)
+  detail::KeyIndex x_index_;         // key -> node
   std::vector<XNode> x_nodes_;
   std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain, x_rdrains_)
   std::deque<XEdge> x_sedges_;   // composed edges (XNode::skip; a deque: they stay where they are)

@@ -268,16 +268,18 @@ int32_t BankModel::x_first_word(const std::string& key) {
 // The memo node of `key` (created if new; the memo starts over when full, keeping the nodes
 // in use, x_evict).
 int32_t BankModel::x_node(const std::string& key) {
-  auto it = x_map_.find(key);
-  if (it != x_map_.end()) {
-    x_use(it->second);
-    return it->second;
+  const uint64_t h = detail::KeyIndex::hash(key);
+  const int32_t found = x_index_.find(key, h, x_keys_);
+  if (found >= 0) {
+    x_use(found);
+    return found;
   }
   if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) x_evict();  // bound the memory
   const int32_t id = int32_t(x_nodes_.size());
-  auto ins = x_map_.emplace(key, id);
+  x_index_.insert(h, id);
   x_nodes_.emplace_back();
-  x_nodes_.back().key = &ins.first->first;
+  x_nodes_.back().hash = h;
+  x_keys_.push_back(key);
   return id;
 }
 
@@ -311,8 +313,7 @@ void BankModel::x_evict() {
   int32_t k = 0;
   for (size_t i = 0; i < n; ++i)
     if (x_nodes_[i].use >= th) remap[i] = k++;
-  std::unordered_map<std::string, int32_t> m2;
-  m2.reserve(size_t(k));
+  x_index_.clear();
   std::vector<XEdge> d2;
   std::deque<XEdge> s2;
   auto fix = [&](XEdge& e) {
@@ -323,10 +324,11 @@ void BankModel::x_evict() {
   for (size_t i = 0; i < n; ++i) {  // in place: remap[i] <= i
     if (remap[i] < 0) continue;
     XNode& x = x_nodes_[size_t(remap[i])];
-    if (size_t(remap[i]) != i) x = x_nodes_[i];
-    auto nh = x_map_.extract(*x.key);  // the key string stays where it is: x.key stays valid
-    nh.mapped() = remap[i];
-    m2.insert(std::move(nh));
+    if (size_t(remap[i]) != i) {
+      x = x_nodes_[i];
+      x_keys_[size_t(remap[i])].swap(x_keys_[i]);
+    }
+    x_index_.insert(x.hash, remap[i]);
     fix(x.next);
     for (size_t l = 0; l < x.skip.size(); ++l) {  // (tries start over where none is kept)
       XEdge c;
@@ -352,6 +354,7 @@ void BankModel::x_evict() {
     x.use = uint8_t(x.use >> 1);
   }
   x_nodes_.resize(size_t(k));
+  x_keys_.resize(size_t(k));
   x_rdrains_.clear();  // (drains across a refresh are learnt again: few, and soon)
   std::unordered_map<uint64_t, XEdge> r2;
   for (auto& [key, e] : x_redges_) {
@@ -361,7 +364,6 @@ void BankModel::x_evict() {
     e2.succ = remap[size_t(e.succ)];
     r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2);
   }
-  x_map_ = std::move(m2);
   x_dedges_ = std::move(d2);
   x_sedges_ = std::move(s2);  // (a deque's move keeps its elements where they are)
   x_redges_ = std::move(r2);
@@ -886,7 +888,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     }
   }
   if (w.steps == 0) return w;
-  const int32_t phase = x_first_word(*x_nodes_[cur].key);
+  const int32_t phase = x_first_word(x_keys_[size_t(cur)]);
   uint64_t chk;
   uint32_t n0;
   burst_range(s, s.admitted, chk, n0);
@@ -902,7 +904,7 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
 // the PC never left the state it visited); its ingress comes next.
 void BankModel::x_land(Pc& pc) {
   if (!pc.xv) return;
-  if (!pc.xv_real) x_restore(pc, pc.x_run, pc.x_nrun, *x_nodes_[pc.xv_node].key, pc.time, pc.xv_anchor);
+  if (!pc.xv_real) x_restore(pc, pc.x_run, pc.x_nrun, x_keys_[size_t(pc.xv_node)], pc.time, pc.xv_anchor);
   pc.xv = pc.xv_drain = false;
   pc.x_landed = true;
 }
@@ -919,13 +921,12 @@ int BankModel::x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& 
   uint64_t b0;
   uint32_t n0;
   burst_range(slots_[si], slots_[si].admitted, b0, n0);
-  const int32_t* k = x_unpack(*x_nodes_[w.node].key);
+  const int32_t* k = x_unpack(x_keys_[size_t(w.node)]);
   const_cast<int32_t*>(k)[x_nwords_ - 1] = int32_t(n0);
   x_raw_.resize(x_nwords_ * sizeof(int32_t));
   x_pack(x_raw_, x_buf_);
-  const auto it = x_map_.find(x_buf_);
-  if (it == x_map_.end()) return kXNone;
-  const int32_t id = it->second;
+  const int32_t id = x_index_.find(x_buf_, detail::KeyIndex::hash(x_buf_), x_keys_);
+  if (id < 0) return kXNone;
   x_use(id);
   const int32_t di = x_drain_at(pc, id);
   if (di < 0) return x_virtual_ok_ && x_follow(pc, run, nrun, id, w.anchor, limit, false) ? kXVirtual : kXNone;
@@ -1071,7 +1072,7 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     ++x_virtual_;
     r = kXVirtual;
   } else if (w.steps > 0) {
-    x_restore(pc, run, nrun, *x_nodes_[w.node].key, pc.time, w.anchor);
+    x_restore(pc, run, nrun, x_keys_[size_t(w.node)], pc.time, w.anchor);
     // at a last burst, its ingress is visited only if nothing waits behind it (its drain may
     // be recorded); else that visit would only close the edge into this node again
     pc.x_landed = !w.last || x_behind(pc, run[nrun - 1]);
@@ -1097,7 +1098,7 @@ void BankModel::x_drain_apply(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t
     if (l.head < l.fifo.size() && l.fifo[l.head] == si) lane_pop(pc, l);
   // the end state: registers, rows and counters of the drained PC, queue empty
   x_use(d.succ);
-  const int32_t* k = x_unpack(*x_nodes_[d.succ].key);
+  const int32_t* k = x_unpack(x_keys_[size_t(d.succ)]);
   x_clear_queue(pc);
   pc.write_mode = k[1] != 0;
   x_restore_banks(pc, k + 2, t2, anchor);
