@@ -110,6 +110,11 @@ class BankModel final : public Model {
   uint64_t extrapolated_refresh_drains() const { return x_ref_drains_; }  // ... of them across a refresh
   // drains stood before while another PC recorded the same one (x_follow)
   uint64_t followed_drains() const { return x_followed_; }
+  // walks that went on from a request's last burst into the next request of its lane (x_cross)
+  uint64_t extrapolated_crossings() const { return x_crossed_; }
+  // ... of them where the next request's first burst reached the PC only after the crossing's end
+  uint64_t crossings_before_arrival() const { return x_cross_early_; }
+  size_t extrapolation_crossings_known() const { return x_cedges_.size(); }
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
   uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
@@ -279,6 +284,12 @@ class BankModel final : public Model {
     // one's finished bursts, unissued beats and whether it had a column command
     uint32_t x_nrun = 0;
     bool x_arr = false;  // that node is an arrival node (XNode::arr)
+    // that node is the ingress of the entering request's last burst with the next request of
+    // its lane waiting behind it, no other lane busy: the stretch to that request's first
+    // ingress is recorded as a crossing (x_cedges_), if nothing else comes between; x_cross_seq
+    // is the entering request's (x_slot's) sequence number
+    bool x_cross = false;
+    uint64_t x_cross_seq = 0;
     // the clamp there (x_stream_run): a request of another lane, outside the key, may enter
     // from then on, so a stretch reaching it is no edge (as a walk stops short of it)
     T x_clamp = 0;
@@ -607,6 +618,9 @@ class BankModel final : public Model {
   bool x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t id, uint64_t anchor, T limit,
                 bool real);
   bool x_follow_deliver(Pc& pc, T limit);
+  bool x_cross_arm(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node);
+  bool x_cross_step(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t& cur, XWalk& w, T limit,
+                    T clamp, uint32_t& si);
   int x_last_drain(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, const XWalk& w, T limit);
   // requests wait behind slot si (the head of its lane), in its lane or another
   bool x_behind(const Pc& pc, uint32_t si) const;
@@ -663,6 +677,28 @@ class BankModel final : public Model {
   // drains across one all-bank refresh: (node, refresh due - node time) -> index into x_dedges_
   std::unordered_map<uint64_t, int32_t> x_rdrains_;
   std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
+  // Crossings: from a node at the ingress of the entering request's last burst (A's), with the
+  // next request of its lane (B) submitted behind it and no other lane busy, the stretch to the
+  // ingress B's first burst waited for (room in the queue). B enters only then (its lane is in
+  // order), and nothing before depends on it, so the stretch is a function of the state at
+  // that ingress alone (x_cross_step); the state it ends in also depends on where B starts (the anchor's move). The node a
+  // walk reaches there may hold another last-burst size in its last word (a key does not hold
+  // a request's length: x_last_drain), so a crossing is keyed on (node, A's last burst's beats,
+  // B's first burst - A's last burst in beats), all three kept and checked. x_cedge: the
+  // crossing for them (null: none).
+  struct XCross {
+    uint64_t d = 0;   // B's first burst - A's last burst, in beats
+    uint32_t n0 = 0;  // A's last burst's beats
+    XEdge e;
+  };
+  std::unordered_map<uint64_t, XCross> x_cedges_;
+  static uint64_t x_ckey(int32_t node, uint32_t n0, uint64_t d) {
+    return uint64_t(uint32_t(node)) << 32 | (uint32_t(d) * 32u + n0);
+  }
+  const XEdge* x_cedge(int32_t node, uint32_t n0, uint64_t d) const {
+    const auto it = x_cedges_.find(x_ckey(node, n0, d));
+    return it == x_cedges_.end() || it->second.d != d || it->second.n0 != n0 ? nullptr : &it->second.e;
+  }
   // The key of a refresh edge (x_redges_) and of a drain across a refresh (x_rdrains_): the node
   // and the distance from its time to the refresh due (a refresh edge's: under one refresh
   // interval; a drain's: under 2^32, which x_drain_end and x_drain_at check). x_redge: the
@@ -678,7 +714,7 @@ class BankModel final : public Model {
   std::string x_buf_;   // a packed key (x_pack)
   std::string x_raw_;   // a key's words (x_encode, x_unpack)
   size_t x_nwords_ = 0;
-  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0, x_short_skips_ = 0, x_arr_walks_ = 0;
+  uint64_t x_jumps_ = 0, x_bursts_ = 0, x_refreshes_ = 0, x_virtual_ = 0, x_completions_ = 0, x_skips_ = 0, x_drains_ = 0, x_vdrains_ = 0, x_idle_refs_ = 0, x_to_last_ = 0, x_last_drains_ = 0, x_drain_completions_ = 0, x_past_lanes_ = 0, x_clamped_ = 0, x_ref_drains_ = 0, x_followed_ = 0, x_short_skips_ = 0, x_arr_walks_ = 0, x_crossed_ = 0, x_cross_early_ = 0;
 };
 
 }  // namespace skipopu::hbm

@@ -274,7 +274,8 @@ int32_t BankModel::x_node(const std::string& key) {
     x_use(found);
     return found;
   }
-  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_) x_evict();  // bound the memory
+  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_ || x_cedges_.size() >= x_max_nodes_)
+    x_evict();  // bound the memory
   const int32_t id = int32_t(x_nodes_.size());
   x_index_.insert(h, id);
   x_nodes_.emplace_back();
@@ -364,6 +365,15 @@ void BankModel::x_evict() {
     e2.succ = remap[size_t(e.succ)];
     r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2);
   }
+  std::unordered_map<uint64_t, XCross> c2;
+  for (auto& [key, c] : x_cedges_) {
+    const int32_t from = remap[size_t(key >> 32)];
+    if (from < 0 || remap[size_t(c.e.succ)] < 0) continue;
+    XCross c3 = c;
+    c3.e.succ = remap[size_t(c.e.succ)];
+    c2.emplace(x_ckey(from, c.n0, c.d), c3);
+  }
+  x_cedges_ = std::move(c2);
   x_dedges_ = std::move(d2);
   x_sedges_ = std::move(s2);  // (a deque's move keeps its elements where they are)
   x_redges_ = std::move(r2);
@@ -689,6 +699,7 @@ void BankModel::x_snapshot(Pc& pc, const std::array<uint32_t, kXRun>& run, uint3
                            uint64_t anchor, T clamp) {
   const uint32_t si = run[nrun - 1];
   pc.x_prev = node;
+  pc.x_cross = false;
   pc.x_clamp = clamp;
   pc.x_gen = x_gen_;
   pc.x_slot = si;
@@ -800,6 +811,80 @@ const BankModel::XEdge* BankModel::x_compose(int32_t from, uint32_t lv) {
   return a.skip[lv];
 }
 
+// The PC stands at node `node` (the run `run` recorded there), the ingress of the entering
+// request's last burst (A's). Arms the recording of a crossing (x_cedges_) from it: true if the
+// next request of A's lane waits behind A and no other lane is busy (x_snapshot has just
+// written the node; x_visit records the crossing at the next request's first ingress).
+bool BankModel::x_cross_arm(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node) {
+  if (x_nodes_[size_t(node)].arr) return false;
+  const uint32_t a = run[nrun - 1];
+  const Lane* la = nullptr;
+  for (const Lane& l : pc.lanes) {
+    if (l.head == l.fifo.size()) continue;
+    if (la || l.fifo[l.head] != a) return false;
+    la = &l;
+  }
+  if (!la || lane_waiting(*la) < 2) return false;
+  pc.x_cross = true;
+  pc.x_cross_seq = slots_[a].seq;
+  return true;
+}
+
+// A walk stands at node `cur` at the ingress of the entering request's (si's, A's) last burst.
+// If the crossing from there to the next request of A's lane (B) is known for A's last burst
+// and B's start, and it applies (no other lane busy, A's last burst at the PC, B of two bursts
+// or more, its end before the limit, the next refresh and the clamp), it is taken: A's lane
+// pops (its next request becomes a slot if it was a feed's, as at that ingress on the
+// per-event path), the edge's counters apply, B joins the run as the entering request, and si
+// becomes B. False: nothing changed but, possibly, B taken from its feed into a slot early (at
+// the same point of the feed's order, before any completion after the ingress; nothing reads
+// which slot number it got).
+// B's first burst need not be at the PC yet. The stretch ends where the queue has room again
+// (t2), which does not depend on B; B enters then if it is there (as when recorded), else
+// later, and either way the state at t2, just before that ingress, is the edge's end node. A
+// walk goes on from there only over edges whose entering bursts are at the PC (B's later
+// bursts reach it after its first: the first is there too), x_horizon likewise; else the PC
+// lands at the node at t2 and the per-event path takes B's first burst when it comes.
+bool BankModel::x_cross_step(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t& cur, XWalk& w,
+                             T limit, T clamp, uint32_t& si) {
+  if (x_cedges_.empty() || x_nodes_[size_t(cur)].arr) return false;
+  Lane* la = nullptr;
+  for (Lane& l : pc.lanes) {
+    if (l.head == l.fifo.size()) continue;
+    if (la || l.fifo[l.head] != si) return false;
+    la = &l;
+  }
+  if (!la || la->head + 1 >= la->fifo.size()) return false;
+  if (ready_dev(slots_[si], slots_[si].admitted) > pc.time) return false;
+  if (la->fifo[la->head + 1] & kFeedBit) take(pc, *la, la->head + 1);
+  const uint32_t b = la->fifo[la->head + 1];
+  const Slot& bs = slots_[b];
+  if (bs.bursts < 2 || bs.admitted != 0) return false;
+  uint64_t ab, al;
+  uint32_t n0, nl;
+  burst_range(bs, 0, ab, n0);
+  burst_range(slots_[si], slots_[si].admitted, al, nl);
+  const XEdge* e = x_cedge(cur, nl, ab - w.anchor);
+  if (!e) return false;
+  const T t2 = pc.time + e->dt, ref = p_.refresh ? pc.ref_due : kInf;
+  if (t2 >= limit || t2 >= ref || t2 >= clamp) return false;
+  lane_pop(pc, *la);  // A's last burst enters (B is a slot: lane_pop takes nothing)
+  x_apply(pc, run, nrun, *e, t2, ab);
+  if (nrun == 0 || run[nrun - 1] != si || nrun + 1 > kXRun)
+    throw std::logic_error("hbm bank model: stream extrapolation crossing of another run");
+  run[nrun++] = b;
+  pc.time = t2;
+  x_bursts_ += e->d_bursts;
+  w.anchor = ab;
+  cur = e->succ;
+  x_use(cur);
+  ++w.steps;
+  ++x_crossed_;
+  if (ready_dev(slots_[b], 0) > t2) ++x_cross_early_;
+  si = b;
+  return true;
+}
+
 // Follows known edges from node `from` (the PC stands there at pc.time with the run `run`)
 // while the limit is not reached, the entering request's last burst stays out of the queue and
 // its bursts wait only for room. Where a refresh starts before the next node, the refresh edge
@@ -808,10 +893,17 @@ const BankModel::XEdge* BankModel::x_compose(int32_t from, uint32_t lv) {
 BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t from,
                                    uint64_t anchor, T limit, T clamp) {
   XWalk w{from, anchor};
-  Slot& s = slots_[run[nrun - 1]];
-  const uint32_t si = run[nrun - 1];
+  uint32_t si = run[nrun - 1];  // the entering request (the next one of its lane after a crossing)
   int32_t cur = from;
   for (;;) {
+    Slot& s = slots_[si];
+    if (s.admitted + 1 == s.bursts) {
+      // at the ingress of its last burst: on into the next request of its lane if that
+      // crossing is known (x_cross_step), else the walk ends here
+      if (x_cross_step(pc, run, nrun, cur, w, limit, clamp, si)) continue;
+      w.last = true;
+      break;
+    }
     const T tt = pc.time, ref = p_.refresh ? pc.ref_due : kInf;
     const XEdge* e = &x_nodes_[cur].next;
     // kXSkip edges in one step where nothing stops the walk, else kXSkipLen[0]
@@ -881,17 +973,13 @@ BankModel::XWalk BankModel::x_walk(Pc& pc, std::array<uint32_t, kXRun>& run, uin
     cur = e->succ;
     x_use(cur);
     ++w.steps;
-    if (to_last) {
-      w.last = true;
-      ++x_to_last_;
-      break;
-    }
+    if (to_last) ++x_to_last_;  // (the loop's head decides: a crossing or the walk's end)
   }
   if (w.steps == 0) return w;
   const int32_t phase = x_first_word(x_keys_[size_t(cur)]);
   uint64_t chk;
   uint32_t n0;
-  burst_range(s, s.admitted, chk, n0);
+  burst_range(slots_[si], slots_[si].admitted, chk, n0);
   if (chk != w.anchor || int64_t(w.anchor & (x_period_ - 1)) != phase)
     throw std::logic_error("hbm bank model: stream extrapolation landed off its address period");
   ++x_jumps_;
@@ -1013,6 +1101,32 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     auto ins = x_redges_.emplace(x_rkey(pc.xr_node, pc.xr_d), XEdge{});
     if (ins.second) x_record(pc, ins.first->second, id, s.admitted, anchor);
   }
+  // The stretch from a last burst's ingress armed for a crossing (x_cross_arm) ends here, at
+  // the first ingress of the next request of that lane: recorded if nothing came between (no
+  // submit, refresh start or memo restart: x_prev kept), the run here is the run there less
+  // the requests that completed (not A) plus this one, and this ingress waited for room (not
+  // an arrival visit: then its time is the room's, not this request's arrival).
+  if (pc.x_cross && pc.x_prev >= 0 && pc.x_gen == x_gen_ && !arrival && si != pc.x_slot) {
+    const Slot& a = slots_[pc.x_slot];
+    bool ok = a.seq == pc.x_cross_seq && a.admitted == a.bursts && a.done_bursts < a.bursts &&
+              pc.x_adm + 1 == a.bursts && s.admitted == 0 && s.port_id == a.port_id && s.write == a.write &&
+              ready_dev(a, a.bursts - 1) <= pc.x_t;
+    uint32_t kc = 0;
+    for (uint32_t k = 0; ok && k < pc.x_nrun; ++k) {
+      const Slot& x = slots_[pc.x_run[k]];
+      if (x.done_bursts == x.bursts) continue;
+      ok = kc < nrun && run[kc] == pc.x_run[k];
+      ++kc;
+    }
+    if (ok && kc + 1 == nrun && run[kc] == si) {
+      uint64_t al;
+      uint32_t nl;
+      burst_range(a, a.bursts - 1, al, nl);
+      const uint64_t d = anchor - pc.x_anchor;
+      auto ins = x_cedges_.emplace(x_ckey(pc.x_prev, nl, d), XCross{d, nl, XEdge{}});
+      if (ins.second && al == pc.x_anchor) x_record(pc, ins.first->second.e, id, a.admitted, anchor);
+    }
+  }
   pc.xr_node = -1;
   if (last) {
     // The run's last burst enters and nothing waits behind it: the drain that follows is a
@@ -1047,14 +1161,9 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     pc.xd_due = pc.ref_due;
     return kXNone;
   }
-  if (s.admitted + 1 == s.bursts) {
-    // The last burst enters with requests waiting behind it: this node only ends the edge to
-    // it (walks reach the last burst's ingress); the stretch after it is simulated (the next
-    // ingress is another request's, a run of its own), so no edge leaves it.
-    x_snapshot(pc, run, nrun, id, anchor, clamp);
-    pc.x_prev = -1;
-    return kXNone;
-  }
+  // (At the ingress of the entering request's last burst with requests waiting behind it, the
+  // walk goes on only by a crossing into the next request of its lane, x_cross_step; no
+  // normal edge leaves such a node.)
   const XWalk w = x_walk(pc, run, nrun, id, anchor, limit, clamp);
   if (w.steps > 0 && lanes > 1) ++x_past_lanes_;
   if (w.last) {
@@ -1079,7 +1188,8 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     r = kXLanded;
   }
   x_snapshot(pc, run, nrun, w.node, w.anchor, clamp);
-  if (w.last) pc.x_prev = -1;  // the last burst's ingress is visited (its own node); no edge to it
+  // at a last burst's ingress no normal edge leaves the node; a crossing may (x_cross_arm)
+  if (w.last && !x_cross_arm(pc, run, nrun, w.node)) pc.x_prev = -1;
   return r;
 }
 
@@ -1339,7 +1449,10 @@ bool BankModel::x_resume(Pc& pc, T limit) {
     return true;
   }
   x_land(pc);
-  if (w.last) pc.x_landed = x_behind(pc, run[nrun - 1]), pc.x_prev = -1;  // as in x_visit
+  if (w.last) {  // as in x_visit
+    pc.x_landed = x_behind(pc, run[nrun - 1]);
+    if (!x_cross_arm(pc, run, nrun, w.node)) pc.x_prev = -1;
+  }
   return false;
 }
 

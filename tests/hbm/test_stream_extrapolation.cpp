@@ -28,7 +28,7 @@ struct Outcome {
   std::map<uint64_t, std::pair<Cycle, Cycle>> done;  // id -> (first_data, done)
   std::string report;
   uint64_t jumps = 0, bursts = 0, advances = 0, refreshes = 0, virtual_landings = 0, completions = 0;
-  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, kept = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0, past_lanes = 0, clamped = 0, ref_drains = 0, followed = 0, arrival_walks = 0;  // completions popped after their cycle (the next_event bound was wrong)
+  uint64_t late = 0, skips = 0, drains = 0, restarts = 0, kept = 0, vdrains = 0, idle_refs = 0, to_last = 0, to_drain = 0, drain_completions = 0, past_lanes = 0, clamped = 0, ref_drains = 0, followed = 0, arrival_walks = 0, crossings = 0, cross_early = 0;  // completions popped after their cycle (the next_event bound was wrong)
 };
 
 // Drives the engine like the SystemC wrapper: wake at next_event (or at the next arrival,
@@ -74,6 +74,8 @@ static Outcome drive(HbmParams p, const std::vector<Request>& reqs, size_t memo_
   o.ref_drains = m.extrapolated_refresh_drains();
   o.followed = m.followed_drains();
   o.arrival_walks = m.arrival_walks();
+  o.crossings = m.extrapolated_crossings();
+  o.cross_early = m.crossings_before_arrival();
   o.restarts = m.extrapolation_restarts();
   o.kept = m.extrapolation_kept();
   o.virtual_landings = m.virtual_landings();
@@ -1181,8 +1183,9 @@ TEST_CASE("stream extrapolation: walks to a near limit take short composed edges
   // Bursts replayed over all scenarios, pinned (deterministic): a short step that crossed the
   // refresh due would be replaced by the refresh edge from its start node, which is not there,
   // and the walk would stop early (14,911 with `tk < ref` dropped for the short level; 14,878
-  // before the arrival nodes, which replay more).
-  CHECK(replayed == 14961);
+  // before the arrival nodes, which replay more; 14,961 before the crossings into a lane's next
+  // request, x_cross_step, which replay a few more).
+  CHECK(replayed == 14968);
 }
 
 // Arrival nodes (x_visit's `arrival`): a long request's first burst enters an idle PC as it
@@ -1576,4 +1579,67 @@ TEST_CASE("stream extrapolation: writes served faster than the AXI clock, on com
         skips += check(p, reqs, S * 100 + num * 10 + uint64_t(refresh)).skips;
       }
   CHECK(skips > 100);  // composed edges taken (fails if the memo never composes here)
+}
+
+// Crossings (x_cross_step): a walk at the ingress of a request's last burst goes on into the
+// next request of its lane on a recorded stretch keyed on the node, the last burst's beats and
+// where the next request starts. Per token and PC, on one port: a stream C; a request A of two
+// bursts at a fixed address one beat before a burst boundary, its length drawn per token (the
+// same start and next request, another last-burst size: the node a walk reaches there may hold
+// another size, so the key must); B at a fixed address elsewhere; D continuing B. Per token, B
+// and D are submitted with A (at the PC before A's last burst enters: crossings), much later
+// (none), or at a random time over C's stream (B's first burst reaching the PC before, at or
+// after A's last ingress: a crossing is taken where B's first burst comes only after its end,
+// and the walk must land there); and now and
+// then a small read or write of another port (another lane: none may be taken while it is
+// busy). Parameters drawn per seed (refresh, latencies, burst length, clocks, queue depth, page
+// policy, the masters' pace and command gap). memo on = memo off (= detailed for the first
+// seeds), and crossings taken.
+TEST_CASE("stream extrapolation: crossings into the next request of a lane, exact") {
+  uint64_t crossings = 0, early = 0;
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    HbmParams p = drawn(seed + 100);
+    // the masters' pace and command gap: B's first burst reaches the PC that much after A's
+    // last (the same port), so at A's last ingress it may not be there yet
+    p.master_command_gap = std::array<uint32_t, 4>{0, 6, 20, 60}[seed % 4];
+    p.master_ar_cycles = seed % 3 == 0 ? 2 : 1;
+    SplitMix64 rng(seed * 613);
+    std::vector<Request> reqs;
+    uint64_t id = 1;
+    const uint64_t burst = uint64_t(p.max_burst_beats) * p.beat_bytes;
+    for (uint32_t pc = 0; pc < 2; ++pc) {
+      const uint64_t c0 = 32 * (rng.next() % 4096), a0 = (4 << 20) + burst * (rng.next() % 64) + burst - 32;
+      const uint64_t b0 = (8 << 20) + 32 * (rng.next() % 4096);
+      const uint64_t cb = (8 << 10) + 32 * (rng.next() % 256), bb = (24 << 10) + 32 * (rng.next() % 256);
+      for (int t = 0; t < 12; ++t) {
+        const Cycle at = 300 + Cycle(t) * 30000 + rng.next() % 8;
+        auto add = [&](uint32_t port, bool write, uint64_t addr, uint64_t bytes, Cycle arrival) {
+          Request q;
+          q.id = id++;
+          q.pc = pc;
+          q.port = port;
+          q.write = write;
+          q.addr = addr;
+          q.bytes = bytes;
+          q.arrival = arrival;
+          reqs.push_back(q);
+        };
+        add(pc, false, c0, cb, at);
+        add(pc, false, a0, 32 + 32 * (1 + rng.next() % std::max<uint64_t>(1, p.max_burst_beats)), at + 1);
+        const uint64_t mode = rng.next() % 3;
+        const Cycle bt = at + 2 + (mode == 1 ? 4000 + rng.next() % 2000 : mode == 2 ? rng.next() % 1200 : 0);
+        add(pc, false, b0, bb, bt);
+        add(pc, false, b0 + bb, bb / 2 + 32 * (rng.next() % 8), bt + 1);
+        if (rng.next() % 3 == 0)
+          add(8 + pc, rng.next() % 2, (16 << 20) + 4096 * uint64_t(t), 64u << (rng.next() % 4), at + rng.next() % 1200);
+      }
+    }
+    std::stable_sort(reqs.begin(), reqs.end(), [](const Request& a, const Request& b) { return a.arrival < b.arrival; });
+    const Outcome x = check(p, reqs, seed, seed <= 8);
+    crossings += x.crossings;
+    early += x.cross_early;
+  }
+  INFO("crossings " << crossings << ", before the next request's first burst came " << early);
+  CHECK(crossings > 100);  // fails if no crossing is taken
+  CHECK(early > 0);  // fails if a crossing waits for that burst (4 here)
 }
