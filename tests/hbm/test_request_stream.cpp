@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "../../src/hbm/axi_frontend.hpp"
+#include "../../src/hbm/bank_model.hpp"
 #include "skipopu/prng.hpp"
 
 using namespace skipopu;
@@ -219,4 +220,55 @@ TEST_CASE("request stream: taken whole where it may not be lazy, same as submit(
     p.max_outstanding_reads = p.max_outstanding_writes = 16;
     check_same(p, true, false, false);
   }
+}
+
+// Crossings of the stream memo (x_cross_step) into requests of a feed: per token and PC, one
+// streamed job of long reads on the PC's port (a stream, a two-burst read one beat before a
+// burst boundary with its length drawn per token, a stream elsewhere and its continuation),
+// taken lazily. A walk at a request's last burst takes the next one from its feed (early, at
+// that ingress's place in the feed's order) to find its crossing. Same completions and report
+// as the requests submitted one by one, and crossings taken on both.
+TEST_CASE("request stream: bank model, long requests crossed into from a feed, same as submit()") {
+  HbmParams p = params("bank", HbmParams::IdOrdering::None);
+  p.pseudo_channels = 8;
+  p.ports = 8;
+  p.master_ar_cycles = GENERATE(1u, 2u);
+  SplitMix64 rng(29);
+  std::vector<Batch> bs;
+  const uint64_t burst = uint64_t(p.max_burst_beats) * p.beat_bytes;
+  for (int t = 0; t < 6; ++t) {
+    Batch s{Cycle(100 + t * 40000), true, {}};
+    for (uint32_t pc = 0; pc < p.pseudo_channels; ++pc) {
+      auto add = [&](uint64_t addr, uint64_t bytes) {
+        Request r;
+        r.pc = r.port = pc;
+        r.addr = addr;
+        r.bytes = bytes;
+        s.reqs.push_back(r);
+      };
+      add(uint64_t(pc) << 16, 24 << 10);
+      add((4 << 20) + burst * pc + burst - 32, 64 + 32 * (rng.next() % 15));
+      add((8 << 20) + (uint64_t(pc) << 16), 20 << 10);
+      add((8 << 20) + (uint64_t(pc) << 16) + (20 << 10), 12 << 10);
+    }
+    bs.push_back(s);
+  }
+  uint64_t crossings[2] = {0, 0};
+  Result res[2];
+  for (int streamed = 0; streamed < 2; ++streamed) {
+    BankModel m(p);
+    res[streamed] = drive(m, bs, streamed == 1);
+    crossings[streamed] = m.extrapolated_crossings();
+  }
+  REQUIRE(res[0].out.size() == res[1].out.size());
+  for (size_t i = 0; i < res[0].out.size(); ++i) {
+    INFO("completion " << i);
+    REQUIRE(res[0].out[i].id == res[1].out[i].id);
+    REQUIRE(res[0].out[i].first_data == res[1].out[i].first_data);
+    REQUIRE(res[0].out[i].done == res[1].out[i].done);
+  }
+  CHECK(res[0].report == res[1].report);
+  INFO("crossings " << crossings[0] << " submitted, " << crossings[1] << " streamed");
+  CHECK(crossings[0] > 20);  // fails if no crossing is taken
+  CHECK(crossings[1] > 20);  // ... from a feed's requests
 }
