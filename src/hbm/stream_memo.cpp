@@ -274,7 +274,7 @@ int32_t BankModel::x_node(const std::string& key) {
     x_use(found);
     return found;
   }
-  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_ || x_cedges_.size() >= x_max_nodes_)
+  if (x_nodes_.size() >= x_max_nodes_ || x_redges_.size() >= 4 * x_max_nodes_ || x_cedges_.size() >= x_max_nodes_ / 4)
     x_evict();  // bound the memory
   const int32_t id = int32_t(x_nodes_.size());
   x_index_.insert(h, id);
@@ -357,6 +357,7 @@ void BankModel::x_evict() {
   x_nodes_.resize(size_t(k));
   x_keys_.resize(size_t(k));
   x_rdrains_.clear();  // (drains across a refresh are learnt again: few, and soon)
+  x_cedges_.clear();   // (so are crossings: one per request boundary of a run)
   std::unordered_map<uint64_t, XEdge> r2;
   for (auto& [key, e] : x_redges_) {
     const int32_t from = remap[size_t(key >> 32)];
@@ -365,15 +366,6 @@ void BankModel::x_evict() {
     e2.succ = remap[size_t(e.succ)];
     r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2);
   }
-  std::unordered_map<uint64_t, XCross> c2;
-  for (auto& [key, c] : x_cedges_) {
-    const int32_t from = remap[size_t(key >> 32)];
-    if (from < 0 || remap[size_t(c.e.succ)] < 0) continue;
-    XCross c3 = c;
-    c3.e.succ = remap[size_t(c.e.succ)];
-    c2.emplace(x_ckey(from, c.n0, c.d), c3);
-  }
-  x_cedges_ = std::move(c2);
   x_dedges_ = std::move(d2);
   x_sedges_ = std::move(s2);  // (a deque's move keeps its elements where they are)
   x_redges_ = std::move(r2);
