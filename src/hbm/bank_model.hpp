@@ -114,7 +114,6 @@ class BankModel final : public Model {
   uint64_t extrapolated_crossings() const { return x_crossed_; }
   // ... of them where the next request's first burst reached the PC only after the crossing's end
   uint64_t crossings_before_arrival() const { return x_cross_early_; }
-  size_t extrapolation_crossings_known() const { return x_cedges_.size(); }
   uint64_t extrapolation_restarts() const { return x_gen_ - 1; }  // times the memo started over
   uint64_t extrapolation_kept() const { return x_kept_; }  // nodes kept over those starts (in use)
   uint64_t virtual_landings() const { return x_virtual_; }          // advances ended at a node, queue not rebuilt
@@ -618,6 +617,8 @@ class BankModel final : public Model {
   bool x_follow(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t id, uint64_t anchor, T limit,
                 bool real);
   bool x_follow_deliver(Pc& pc, T limit);
+  // the lane whose head is slot si if no other lane of the PC is busy (null: none)
+  Lane* x_sole_lane(Pc& pc, uint32_t si);
   bool x_cross_arm(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node);
   bool x_cross_step(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t& cur, XWalk& w, T limit,
                     T clamp, uint32_t& si);
@@ -681,15 +682,14 @@ class BankModel final : public Model {
   // next request of its lane (B) submitted behind it and no other lane busy, the stretch to the
   // ingress B's first burst waited for (room in the queue). B enters only then (its lane is in
   // order), and nothing before depends on it, so the stretch is a function of the state at
-  // that ingress alone (x_cross_step); the state it ends in also depends on where B starts (the anchor's move). The node a
-  // walk reaches there may hold another last-burst size in its last word (a key does not hold
-  // a request's length: x_last_drain), so a crossing is keyed on (node, A's last burst's beats,
-  // B's first burst - A's last burst in beats), all three kept and checked. x_cedge: the
-  // crossing for them (null: none).
+  // that ingress alone (x_cross_step); the state it ends in also depends on where B starts
+  // (the anchor's move, the edge's d_anchor). The node a walk reaches there may hold another
+  // last-burst size in its last word (a key does not hold a request's length: x_last_drain),
+  // so a crossing is keyed on (node, A's last burst's beats, B's first burst - A's last burst
+  // in beats), the last two kept and checked. x_cedge: the crossing for them (null: none).
   struct XCross {
-    uint64_t d = 0;   // B's first burst - A's last burst, in beats
     uint32_t n0 = 0;  // A's last burst's beats
-    XEdge e;
+    XEdge e;          // e.d_anchor: B's first burst - A's last burst
   };
   std::unordered_map<uint64_t, XCross> x_cedges_;
   static uint64_t x_ckey(int32_t node, uint32_t n0, uint64_t d) {
@@ -697,7 +697,7 @@ class BankModel final : public Model {
   }
   const XEdge* x_cedge(int32_t node, uint32_t n0, uint64_t d) const {
     const auto it = x_cedges_.find(x_ckey(node, n0, d));
-    return it == x_cedges_.end() || it->second.d != d || it->second.n0 != n0 ? nullptr : &it->second.e;
+    return it == x_cedges_.end() || it->second.e.d_anchor != d || it->second.n0 != n0 ? nullptr : &it->second.e;
   }
   // The key of a refresh edge (x_redges_) and of a drain across a refresh (x_rdrains_): the node
   // and the distance from its time to the refresh due (a refresh edge's: under one refresh

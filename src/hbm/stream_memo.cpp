@@ -803,6 +803,16 @@ const BankModel::XEdge* BankModel::x_compose(int32_t from, uint32_t lv) {
   return a.skip[lv];
 }
 
+BankModel::Lane* BankModel::x_sole_lane(Pc& pc, uint32_t si) {
+  Lane* la = nullptr;
+  for (Lane& l : pc.lanes) {
+    if (l.head == l.fifo.size()) continue;
+    if (la || l.fifo[l.head] != si) return nullptr;
+    la = &l;
+  }
+  return la;
+}
+
 // The PC stands at node `node` (the run `run` recorded there), the ingress of the entering
 // request's last burst (A's). Arms the recording of a crossing (x_cedges_) from it: true if the
 // next request of A's lane waits behind A and no other lane is busy (x_snapshot has just
@@ -810,12 +820,7 @@ const BankModel::XEdge* BankModel::x_compose(int32_t from, uint32_t lv) {
 bool BankModel::x_cross_arm(Pc& pc, const std::array<uint32_t, kXRun>& run, uint32_t nrun, int32_t node) {
   if (x_nodes_[size_t(node)].arr) return false;
   const uint32_t a = run[nrun - 1];
-  const Lane* la = nullptr;
-  for (const Lane& l : pc.lanes) {
-    if (l.head == l.fifo.size()) continue;
-    if (la || l.fifo[l.head] != a) return false;
-    la = &l;
-  }
+  const Lane* la = x_sole_lane(pc, a);
   if (!la || lane_waiting(*la) < 2) return false;
   pc.x_cross = true;
   pc.x_cross_seq = slots_[a].seq;
@@ -840,12 +845,7 @@ bool BankModel::x_cross_arm(Pc& pc, const std::array<uint32_t, kXRun>& run, uint
 bool BankModel::x_cross_step(Pc& pc, std::array<uint32_t, kXRun>& run, uint32_t& nrun, int32_t& cur, XWalk& w,
                              T limit, T clamp, uint32_t& si) {
   if (x_cedges_.empty() || x_nodes_[size_t(cur)].arr) return false;
-  Lane* la = nullptr;
-  for (Lane& l : pc.lanes) {
-    if (l.head == l.fifo.size()) continue;
-    if (la || l.fifo[l.head] != si) return false;
-    la = &l;
-  }
+  Lane* la = x_sole_lane(pc, si);
   if (!la || la->head + 1 >= la->fifo.size()) return false;
   if (ready_dev(slots_[si], slots_[si].admitted) > pc.time) return false;
   if (la->fifo[la->head + 1] & kFeedBit) take(pc, *la, la->head + 1);
@@ -1100,9 +1100,12 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
   // an arrival visit: then its time is the room's, not this request's arrival).
   if (pc.x_cross && pc.x_prev >= 0 && pc.x_gen == x_gen_ && !arrival && si != pc.x_slot) {
     const Slot& a = slots_[pc.x_slot];
+    uint64_t al;
+    uint32_t nl;
+    burst_range(a, a.bursts - 1, al, nl);
     bool ok = a.seq == pc.x_cross_seq && a.admitted == a.bursts && a.done_bursts < a.bursts &&
-              pc.x_adm + 1 == a.bursts && s.admitted == 0 && s.port_id == a.port_id && s.write == a.write &&
-              ready_dev(a, a.bursts - 1) <= pc.x_t;
+              pc.x_adm + 1 == a.bursts && al == pc.x_anchor && s.admitted == 0 && s.port_id == a.port_id &&
+              s.write == a.write && ready_dev(a, a.bursts - 1) <= pc.x_t;
     uint32_t kc = 0;
     for (uint32_t k = 0; ok && k < pc.x_nrun; ++k) {
       const Slot& x = slots_[pc.x_run[k]];
@@ -1111,12 +1114,8 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
       ++kc;
     }
     if (ok && kc + 1 == nrun && run[kc] == si) {
-      uint64_t al;
-      uint32_t nl;
-      burst_range(a, a.bursts - 1, al, nl);
-      const uint64_t d = anchor - pc.x_anchor;
-      auto ins = x_cedges_.emplace(x_ckey(pc.x_prev, nl, d), XCross{d, nl, XEdge{}});
-      if (ins.second && al == pc.x_anchor) x_record(pc, ins.first->second.e, id, a.admitted, anchor);
+      auto ins = x_cedges_.emplace(x_ckey(pc.x_prev, nl, anchor - pc.x_anchor), XCross{nl, XEdge{}});
+      if (ins.second) x_record(pc, ins.first->second.e, id, a.admitted, anchor);  // (d_anchor: the move)
     }
   }
   pc.xr_node = -1;
