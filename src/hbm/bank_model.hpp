@@ -25,11 +25,11 @@
 #include <cstdint>
 #include <deque>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "address_map.hpp"
 #include "completion_heap.hpp"
+#include "edge_table.hpp"
 #include "key_index.hpp"
 #include "port_stage.hpp"
 #include "scheduler.hpp"
@@ -676,8 +676,8 @@ class BankModel final : public Model {
   std::vector<XEdge> x_dedges_;  // drain edges (XNode::drain, x_rdrains_)
   std::deque<XEdge> x_sedges_;   // composed edges (XNode::skip; a deque: they stay where they are)
   // drains across one all-bank refresh: (node, refresh due - node time) -> index into x_dedges_
-  std::unordered_map<uint64_t, int32_t> x_rdrains_;
-  std::unordered_map<uint64_t, XEdge> x_redges_;  // (node, refresh due - node time) -> edge
+  detail::EdgeTable<int32_t> x_rdrains_;
+  detail::EdgeTable<XEdge> x_redges_;  // (node, refresh due - node time) -> edge
   // Crossings: from a node at the ingress of the entering request's last burst (A's), with the
   // next request of its lane (B) submitted behind it and no other lane busy, the stretch to the
   // ingress B's first burst waited for (room in the queue). B enters only then (its lane is in
@@ -691,23 +691,20 @@ class BankModel final : public Model {
     uint32_t n0 = 0;  // A's last burst's beats
     XEdge e;          // e.d_anchor: B's first burst - A's last burst
   };
-  std::unordered_map<uint64_t, XCross> x_cedges_;
+  detail::EdgeTable<XCross> x_cedges_;
   static uint64_t x_ckey(int32_t node, uint32_t n0, uint64_t d) {
     return uint64_t(uint32_t(node)) << 32 | (uint32_t(d) * 32u + n0);
   }
   const XEdge* x_cedge(int32_t node, uint32_t n0, uint64_t d) const {
-    const auto it = x_cedges_.find(x_ckey(node, n0, d));
-    return it == x_cedges_.end() || it->second.e.d_anchor != d || it->second.n0 != n0 ? nullptr : &it->second.e;
+    const XCross* c = x_cedges_.find(x_ckey(node, n0, d));
+    return !c || c->e.d_anchor != d || c->n0 != n0 ? nullptr : &c->e;
   }
   // The key of a refresh edge (x_redges_) and of a drain across a refresh (x_rdrains_): the node
   // and the distance from its time to the refresh due (a refresh edge's: under one refresh
   // interval; a drain's: under 2^32, which x_drain_end and x_drain_at check). x_redge: the
   // refresh edge from `node` with that distance (null: none).
   static uint64_t x_rkey(int32_t node, T d) { return uint64_t(uint32_t(node)) << 32 | uint64_t(d); }
-  const XEdge* x_redge(int32_t node, T d) const {
-    const auto it = x_redges_.find(x_rkey(node, d));
-    return it == x_redges_.end() ? nullptr : &it->second;
-  }
+  const XEdge* x_redge(int32_t node, T d) const { return x_redges_.find(x_rkey(node, d)); }
   uint32_t x_gen_ = 1;
   uint64_t x_kept_ = 0;
   std::vector<int32_t> x_remap_;  // x_evict: old node -> new node (-1: dropped)

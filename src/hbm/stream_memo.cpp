@@ -358,13 +358,16 @@ void BankModel::x_evict() {
   x_keys_.resize(size_t(k));
   x_rdrains_.clear();  // (drains across a refresh are learnt again: few, and soon)
   x_cedges_.clear();   // (so are crossings: one per request boundary of a run)
-  std::unordered_map<uint64_t, XEdge> r2;
-  for (auto& [key, e] : x_redges_) {
+  detail::EdgeTable<XEdge> r2;
+  for (size_t i = 0; i < x_redges_.size(); ++i) {  // (in the order they were recorded)
+    const uint64_t key = x_redges_.key(i);
+    const XEdge& e = x_redges_.value(i);
     const int32_t from = remap[size_t(key >> 32)];
     if (from < 0 || remap[size_t(e.succ)] < 0 || r2.size() >= 2 * x_max_nodes_) continue;
     XEdge e2 = e;
     e2.succ = remap[size_t(e.succ)];
-    r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2);
+    bool ins;
+    r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2, ins);
   }
   x_dedges_ = std::move(d2);
   x_sedges_ = std::move(s2);  // (a deque's move keeps its elements where they are)
@@ -406,8 +409,9 @@ void BankModel::x_drain_end(Pc& pc) {
   } else {
     // bounded (x_evict forgets them all)
     const T dist = pc.xd_due - pc.x_t;
+    bool ins = false;
     if (x_rdrains_.size() >= x_max_nodes_ / 2 || dist > T(UINT32_MAX) ||
-        !x_rdrains_.emplace(x_rkey(from, dist), di).second)
+        (x_rdrains_.emplace(x_rkey(from, dist), di, ins), !ins))
       return;
   }
   x_dedges_.emplace_back();
@@ -423,8 +427,8 @@ int32_t BankModel::x_drain_at(const Pc& pc, int32_t id) const {
   const int32_t d = x_nodes_[id].drain;
   if (d >= 0 && (!p_.refresh || pc.time + x_dedges_[size_t(d)].dt < pc.ref_due)) return d;
   if (!p_.refresh || pc.ref_due - pc.time > T(UINT32_MAX)) return -1;
-  const auto it = x_rdrains_.find(x_rkey(id, pc.ref_due - pc.time));
-  return it == x_rdrains_.end() ? -1 : it->second;
+  const int32_t* di = x_rdrains_.find(x_rkey(id, pc.ref_due - pc.time));
+  return di ? *di : -1;
 }
 
 // The parts of a key shared by run states and drain end states: the timing registers relative
@@ -1090,8 +1094,9 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     x_record(pc, x_nodes_[pc.x_prev].next, id, s.admitted, anchor);
   if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&
       pc.ref_due == pc.xr_due + ref_interval_) {
-    auto ins = x_redges_.emplace(x_rkey(pc.xr_node, pc.xr_d), XEdge{});
-    if (ins.second) x_record(pc, ins.first->second, id, s.admitted, anchor);
+    bool ins;
+    XEdge& e = x_redges_.emplace(x_rkey(pc.xr_node, pc.xr_d), XEdge{}, ins);
+    if (ins) x_record(pc, e, id, s.admitted, anchor);
   }
   // The stretch from a last burst's ingress armed for a crossing (x_cross_arm) ends here, at
   // the first ingress of the next request of that lane: recorded if nothing came between (no
@@ -1114,8 +1119,9 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
       ++kc;
     }
     if (ok && kc + 1 == nrun && run[kc] == si) {
-      auto ins = x_cedges_.emplace(x_ckey(pc.x_prev, nl, anchor - pc.x_anchor), XCross{nl, XEdge{}});
-      if (ins.second) x_record(pc, ins.first->second.e, id, a.admitted, anchor);  // (d_anchor: the move)
+      bool ins;
+      XCross& c = x_cedges_.emplace(x_ckey(pc.x_prev, nl, anchor - pc.x_anchor), XCross{nl, XEdge{}}, ins);
+      if (ins) x_record(pc, c.e, id, a.admitted, anchor);  // (d_anchor: the move)
     }
   }
   pc.xr_node = -1;
