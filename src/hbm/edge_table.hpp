@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <utility>
 #include <vector>
 
 namespace skipopu::hbm::detail {
@@ -24,47 +25,42 @@ class EdgeTable {
  public:
   // The entry under `key` (null: none).
   const V* find(uint64_t key) const {
-    const int32_t e = lookup(key);
-    return e < 0 ? nullptr : &vals_[size_t(e)];
-  }
-  V* find(uint64_t key) {
-    const int32_t e = lookup(key);
-    return e < 0 ? nullptr : &vals_[size_t(e)];
+    if (slots_.empty()) return nullptr;
+    for (size_t i = home(key);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.entry < 0) return nullptr;
+      if (s.key() == key) return &entries_[size_t(s.entry)].value;
+    }
   }
 
-  // The entry under `key`, made from `v` if there was none (`inserted` says which).
-  V& emplace(uint64_t key, const V& v, bool& inserted) {
-    if (2 * (keys_.size() + 1) > slots_.size()) grow();
+  // The entry under `key`, made from `v` if there was none; whether it was made (as
+  // std::map::emplace).
+  std::pair<V*, bool> emplace(uint64_t key, const V& v) {
+    if (2 * (entries_.size() + 1) > slots_.size()) grow();
     for (size_t i = home(key);; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.entry < 0) {
-        s = Slot{uint32_t(key), uint32_t(key >> 32), int32_t(keys_.size())};
-        keys_.push_back(key);
-        vals_.push_back(v);
-        inserted = true;
-        return vals_.back();
+        s = slot(key, entries_.size());
+        entries_.push_back(Entry{key, v});
+        return {&entries_.back().value, true};
       }
-      if (s.key() == key) {
-        inserted = false;
-        return vals_[size_t(s.entry)];
-      }
+      if (s.key() == key) return {&entries_[size_t(s.entry)].value, false};
     }
   }
 
   // The key's hash (its top bits are its home slot).
   static uint64_t hash(uint64_t key) { return key * 0x9e3779b97f4a7c15ull; }
 
-  size_t size() const { return keys_.size(); }
-  bool empty() const { return keys_.empty(); }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
   // Entries in insertion order: entry i's key and value.
-  uint64_t key(size_t i) const { return keys_[i]; }
-  const V& value(size_t i) const { return vals_[i]; }
+  uint64_t key(size_t i) const { return entries_[i].key; }
+  const V& value(size_t i) const { return entries_[i].value; }
 
   // Empties the table, keeping the index's array.
   void clear() {
     for (Slot& s : slots_) s = Slot{};
-    keys_.clear();
-    vals_.clear();
+    entries_.clear();
   }
 
  private:
@@ -74,32 +70,28 @@ class EdgeTable {
     int32_t entry = -1;
     uint64_t key() const { return uint64_t(hi) << 32 | lo; }
   };
+  struct Entry {
+    uint64_t key;
+    V value;
+  };
+  static Slot slot(uint64_t key, size_t entry) { return Slot{uint32_t(key), uint32_t(key >> 32), int32_t(entry)}; }
   size_t home(uint64_t key) const { return size_t(hash(key) >> shift_); }
-  int32_t lookup(uint64_t key) const {
-    if (slots_.empty()) return -1;
-    for (size_t i = home(key);; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.entry < 0) return -1;
-      if (s.key() == key) return s.entry;
-    }
-  }
   void grow() {
     const size_t n = slots_.empty() ? size_t(1024) : 2 * slots_.size();
     slots_.assign(n, Slot{});
     mask_ = n - 1;
     shift_ = 64;
     for (size_t m = n; m > 1; m >>= 1) --shift_;
-    for (size_t e = 0; e < keys_.size(); ++e) {
-      size_t i = home(keys_[e]);
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      size_t i = home(entries_[e].key);
       while (slots_[i].entry >= 0) i = (i + 1) & mask_;
-      slots_[i] = Slot{uint32_t(keys_[e]), uint32_t(keys_[e] >> 32), int32_t(e)};
+      slots_[i] = slot(entries_[e].key, e);
     }
   }
   std::vector<Slot> slots_;  // a power of two, at most half full
   size_t mask_ = 0;
-  unsigned shift_ = 64;       // 64 - log2(slots)
-  std::vector<uint64_t> keys_;
-  std::deque<V> vals_;
+  unsigned shift_ = 64;  // 64 - log2(slots)
+  std::deque<Entry> entries_;
 };
 
 }  // namespace skipopu::hbm::detail

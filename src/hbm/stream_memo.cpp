@@ -366,8 +366,7 @@ void BankModel::x_evict() {
     if (from < 0 || remap[size_t(e.succ)] < 0 || r2.size() >= 2 * x_max_nodes_) continue;
     XEdge e2 = e;
     e2.succ = remap[size_t(e.succ)];
-    bool ins;
-    r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2, ins);
+    r2.emplace(x_rkey(from, T(key & 0xffffffffu)), e2);
   }
   x_dedges_ = std::move(d2);
   x_sedges_ = std::move(s2);  // (a deque's move keeps its elements where they are)
@@ -409,9 +408,8 @@ void BankModel::x_drain_end(Pc& pc) {
   } else {
     // bounded (x_evict forgets them all)
     const T dist = pc.xd_due - pc.x_t;
-    bool ins = false;
     if (x_rdrains_.size() >= x_max_nodes_ / 2 || dist > T(UINT32_MAX) ||
-        (x_rdrains_.emplace(x_rkey(from, dist), di, ins), !ins))
+        !x_rdrains_.emplace(x_rkey(from, dist), di).second)
       return;
   }
   x_dedges_.emplace_back();
@@ -1094,9 +1092,8 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
     x_record(pc, x_nodes_[pc.x_prev].next, id, s.admitted, anchor);
   if (same_run && pc.xr_node >= 0 && pc.xr_gen == x_gen_ && !pc.ref_active &&
       pc.ref_due == pc.xr_due + ref_interval_) {
-    bool ins;
-    XEdge& e = x_redges_.emplace(x_rkey(pc.xr_node, pc.xr_d), XEdge{}, ins);
-    if (ins) x_record(pc, e, id, s.admitted, anchor);
+    const auto [e, made] = x_redges_.emplace(x_rkey(pc.xr_node, pc.xr_d), XEdge{});
+    if (made) x_record(pc, *e, id, s.admitted, anchor);
   }
   // The stretch from a last burst's ingress armed for a crossing (x_cross_arm) ends here, at
   // the first ingress of the next request of that lane: recorded if nothing came between (no
@@ -1119,9 +1116,8 @@ int BankModel::x_visit(Pc& pc, T limit, bool arrival) {
       ++kc;
     }
     if (ok && kc + 1 == nrun && run[kc] == si) {
-      bool ins;
-      XCross& c = x_cedges_.emplace(x_ckey(pc.x_prev, nl, anchor - pc.x_anchor), XCross{nl, XEdge{}}, ins);
-      if (ins) x_record(pc, c.e, id, a.admitted, anchor);  // (d_anchor: the move)
+      const auto [c, made] = x_cedges_.emplace(x_ckey(pc.x_prev, nl, anchor - pc.x_anchor), XCross{nl, XEdge{}});
+      if (made) x_record(pc, c->e, id, a.admitted, anchor);  // (d_anchor: the move)
     }
   }
   pc.xr_node = -1;

@@ -19,10 +19,6 @@ struct Val {
   int b = 0;
 };
 uint64_t rkey(uint32_t node, uint32_t d) { return uint64_t(node) << 32 | d; }
-bool& ins_dummy() {
-  static bool b;
-  return b;
-}
 }  // namespace
 
 TEST_CASE("memo edge table: every key finds its entry, absent keys none, existing entries kept", "[hbm][edge_table]") {
@@ -33,10 +29,9 @@ TEST_CASE("memo edge table: every key finds its entry, absent keys none, existin
   for (uint32_t n = 0; n < 100; ++n)
     for (uint32_t d = 0; d < 60; ++d) keys.push_back(rkey(n, d * 7));  // 6,000: grows from 1,024 slots
   for (size_t i = 0; i < keys.size(); ++i) {
-    bool ins = false;
-    Val& v = t.emplace(keys[i], Val{keys[i] ^ 0xabc, int(i)}, ins);
-    REQUIRE(ins);
-    REQUIRE(v.b == int(i));
+    const auto [v, made] = t.emplace(keys[i], Val{keys[i] ^ 0xabc, int(i)});
+    REQUIRE(made);
+    REQUIRE(v->b == int(i));
   }
   REQUIRE(t.size() == keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -52,10 +47,9 @@ TEST_CASE("memo edge table: every key finds its entry, absent keys none, existin
   REQUIRE(t.find(rkey(3 * 7, 3)) == nullptr);  // (3, 21) is there; (21, 3) is not
   REQUIRE(t.find(rkey(3, 21)) != nullptr);
   // an existing key: its entry, unchanged, not inserted
-  bool ins = true;
-  Val& again = t.emplace(keys[123], Val{1, -1}, ins);
-  REQUIRE_FALSE(ins);
-  REQUIRE(again.b == 123);
+  const auto [again, made] = t.emplace(keys[123], Val{1, -1});
+  REQUIRE_FALSE(made);
+  REQUIRE(again->b == 123);
   REQUIRE(t.size() == keys.size());
 }
 
@@ -67,9 +61,7 @@ TEST_CASE("memo edge table: keys sharing one home slot are told apart by the who
     if ((EdgeTable<int>::hash(k) >> 54) == 0x155) keys.push_back(k);
   EdgeTable<int> t;
   for (size_t i = 0; i < keys.size(); ++i) {
-    bool ins = false;
-    t.emplace(keys[i], int(i), ins);
-    REQUIRE(ins);
+    REQUIRE(t.emplace(keys[i], int(i)).second);
   }
   for (size_t i = 0; i < keys.size(); ++i) {
     const int* v = t.find(keys[i]);
@@ -89,16 +81,15 @@ TEST_CASE("memo edge table: keys sharing one home slot are told apart by the who
       if ((EdgeTable<int>::hash(k) >> 54) == 0x2aa) half.push_back(k);
     }
     EdgeTable<int> c;
-    for (size_t i = 0; i + 1 < half.size(); ++i) c.emplace(half[i], int(i), ins_dummy());
+    for (size_t i = 0; i + 1 < half.size(); ++i) c.emplace(half[i], int(i));
     for (size_t i = 0; i + 1 < half.size(); ++i) REQUIRE(*c.find(half[i]) == int(i));
     REQUIRE(c.find(half.back()) == nullptr);  // same home, same half, not inserted
   }
   // keys equal in one half only
   EdgeTable<int> h;
-  bool ins = false;
-  h.emplace(rkey(5, 9), 1, ins);
-  h.emplace(rkey(6, 9), 2, ins);
-  h.emplace(rkey(5, 10), 3, ins);
+  h.emplace(rkey(5, 9), 1);
+  h.emplace(rkey(6, 9), 2);
+  h.emplace(rkey(5, 10), 3);
   REQUIRE(*h.find(rkey(5, 9)) == 1);
   REQUIRE(*h.find(rkey(6, 9)) == 2);
   REQUIRE(*h.find(rkey(5, 10)) == 3);
@@ -107,9 +98,8 @@ TEST_CASE("memo edge table: keys sharing one home slot are told apart by the who
 
 TEST_CASE("memo edge table: entries stay put as it grows; insertion order; clear", "[hbm][edge_table]") {
   EdgeTable<Val> t;
-  bool ins = false;
-  Val* first = &t.emplace(rkey(1, 2), Val{42, 7}, ins);
-  for (uint32_t i = 0; i < 20000; ++i) t.emplace(rkey(2 + i, i % 97), Val{i, int(i)}, ins);  // several growths
+  Val* const first = t.emplace(rkey(1, 2), Val{42, 7}).first;
+  for (uint32_t i = 0; i < 20000; ++i) t.emplace(rkey(2 + i, i % 97), Val{i, int(i)});  // several growths
   REQUIRE(t.find(rkey(1, 2)) == first);  // the same object
   REQUIRE(first->a == 42);
   REQUIRE(t.key(0) == rkey(1, 2));
@@ -121,8 +111,7 @@ TEST_CASE("memo edge table: entries stay put as it grows; insertion order; clear
   REQUIRE(t.size() == 0);
   REQUIRE(t.find(rkey(1, 2)) == nullptr);
   REQUIRE(t.find(rkey(500, 500 % 97)) == nullptr);
-  t.emplace(rkey(9, 9), Val{9, 9}, ins);  // usable again
-  REQUIRE(ins);
+  REQUIRE(t.emplace(rkey(9, 9), Val{9, 9}).second);  // usable again
   REQUIRE(t.find(rkey(9, 9))->b == 9);
   REQUIRE(t.key(0) == rkey(9, 9));
 }
