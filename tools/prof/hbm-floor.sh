@@ -12,8 +12,10 @@ cd "$(dirname "$0")/../.."
 bin=${1:-build/src/cli/skipopu}
 rounds=${2:-3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$bin" gen-trace --data-dir . --model llama2-7b --prompt 256 --decode 1 --seed 1 --out "$tmp/p256d1.trace" >/dev/null 2>&1 || { echo "hbm-floor: gen-trace failed" >&2; exit 1; }
-"$bin" gen-trace --data-dir . --model llama2-7b --prompt 1 --decode 64 --seed 1 --out "$tmp/p1d64.trace" >/dev/null 2>&1 || { echo "hbm-floor: gen-trace failed" >&2; exit 1; }
+# a failing command's own error is shown (its warnings are not, when it succeeds)
+quiet() { "$@" >/dev/null 2>"$tmp/err" || { echo "hbm-floor: failed: $*" >&2; cat "$tmp/err" >&2; exit 1; }; }
+quiet "$bin" gen-trace --data-dir . --model llama2-7b --prompt 256 --decode 1 --seed 1 --out "$tmp/p256d1.trace"
+quiet "$bin" gen-trace --data-dir . --model llama2-7b --prompt 1 --decode 64 --seed 1 --out "$tmp/p1d64.trace"
 main=traces/llama2-7b-p256-d64.trace
 off='hbm.overrides={"controller":{"refresh":false}}'
 for _ in $(seq "$rounds"); do
@@ -27,7 +29,7 @@ for _ in $(seq "$rounds"); do
       decode-refresh-off) args=(--trace "$tmp/p1d64.trace" --set "$off") ;;
       decode-burst) args=(--trace "$tmp/p1d64.trace" --set hbm.model=burst) ;;
     esac
-    /usr/bin/time -f "$run %U" -o "$tmp/t" taskset -c 1 "$bin" run -q --data-dir . "${args[@]}" 2>/dev/null
+    quiet /usr/bin/time -f "$run %U" -o "$tmp/t" taskset -c 1 "$bin" run -q --data-dir . "${args[@]}"
     cat "$tmp/t"
   done
 done
